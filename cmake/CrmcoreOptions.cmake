@@ -1,0 +1,32 @@
+# Build options and the warning / sanitizer flags shared by every crmcore target.
+
+option(CRMCORE_BUILD_TESTS "Build the GoogleTest suite" ${PROJECT_IS_TOP_LEVEL})
+option(CRMCORE_BUILD_EXAMPLES "Build the example programs" ${PROJECT_IS_TOP_LEVEL})
+option(CRMCORE_BUILD_BENCHMARKS "Build the Google Benchmark programs" OFF)
+option(CRMCORE_WERROR "Treat compiler warnings as errors" OFF)
+set(CRMCORE_SANITIZE "" CACHE STRING
+  "Comma-separated sanitizers for every target, e.g. address,undefined")
+
+# Warnings for crmcore's own targets (never forced on consumers of the package).
+function(crmcore_apply_warnings target)
+  if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
+    target_compile_options(${target} PRIVATE
+      -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion
+      -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Woverloaded-virtual
+      -Wnull-dereference -Wdouble-promotion -Wformat=2 -Wimplicit-fallthrough)
+    if(CRMCORE_WERROR)
+      target_compile_options(${target} PRIVATE -Werror)
+    endif()
+  endif()
+endfunction()
+
+if(CRMCORE_SANITIZE)
+  set(_crm_san_flags "-fsanitize=${CRMCORE_SANITIZE}" -fno-omit-frame-pointer
+      -fno-sanitize-recover=all)
+  # gcc's -fsanitize=undefined does not check float->int conversions (NaN, 1e300).
+  if(CRMCORE_SANITIZE MATCHES "undefined" AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    list(APPEND _crm_san_flags -fsanitize=float-cast-overflow)
+  endif()
+  add_compile_options(${_crm_san_flags})
+  add_link_options(${_crm_san_flags})
+endif()
