@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages crmcore needs to build, test and benchmark, and
+# nothing else. Idempotent: when everything is present it changes nothing and does
+# not touch the network. Runs as root (CI) or through sudo (a developer's machine).
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build pkgconf
+  # libraries (ARCHITECTURE.md: Abseil, Boost.Multiprecision, Highway, GoogleTest, Benchmark)
+  libabsl-dev libboost-dev libhwy-dev libgtest-dev libgmock-dev libbenchmark-dev
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  as_root=(sudo)
+fi
+
+echo "install-deps: installing ${missing[*]}"
+"${as_root[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
