@@ -68,9 +68,8 @@ inline constexpr int kMaxMinorDigits = 18;
 /// OK if `minor_digits` lies in [0, kMaxMinorDigits]; InvalidArgument naming it otherwise.
 inline absl::Status ValidateMinorDigits(int minor_digits) {
   if (minor_digits < 0 || minor_digits > kMaxMinorDigits) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("money: minor_digits must be in [0, ", kMaxMinorDigits, "], got ",
-                     minor_digits));
+    return absl::InvalidArgumentError(absl::StrCat("money: minor_digits must be in [0, ",
+                                                   kMaxMinorDigits, "], got ", minor_digits));
   }
   return absl::OkStatus();
 }
@@ -108,14 +107,12 @@ constexpr int64_t SignedFromMagnitude(bool negative, uint64_t magnitude) {
 
 // The largest magnitude an amount of that sign can have.
 constexpr uint64_t MagnitudeLimit(bool negative) {
-  return negative ? kInt64MinMagnitude
-                  : static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  return negative ? kInt64MinMagnitude : static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
 }
 
 // "-" + integer digits + "." + exactly `minor_digits` fraction digits, from the decimal
 // digits of a magnitude in minor units. Shared by Money and the 128-bit MoneyTotal.
-inline std::string FormatMinorUnitDigits(bool negative, std::string digits,
-                                         int minor_digits) {
+inline std::string FormatMinorUnitDigits(bool negative, std::string digits, int minor_digits) {
   const size_t fraction_size = static_cast<size_t>(minor_digits);
   if (digits.size() <= fraction_size) {
     digits.insert(0, fraction_size + 1 - digits.size(), '0');
@@ -156,24 +153,28 @@ inline absl::StatusOr<DecimalText> SplitDecimal(absl::string_view text) {
   const size_t integer_start = pos;
   while (pos < text.size() && IsDigit(text[pos])) ++pos;
   parts.integer_digits = text.substr(integer_start, pos - integer_start);
+  bool has_point = false;
   if (pos < text.size() && text[pos] == '.') {
+    has_point = true;
     const size_t fraction_start = ++pos;
     while (pos < text.size() && IsDigit(text[pos])) ++pos;
     parts.fraction_digits = text.substr(fraction_start, pos - fraction_start);
-    if (parts.fraction_digits.empty() && pos == text.size()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "money: ", Quoted(text), " has no digits after the decimal point"));
-    }
   }
   if (pos < text.size()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("money: ", Quoted(text), " has an unexpected character ",
-                     Quoted(text.substr(pos, 1)), " at position ", pos,
-                     "; expected [+-]digits[.digits]"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "money: ", Quoted(text), " has an unexpected character ", Quoted(text.substr(pos, 1)),
+        " at offset ", pos, "; expected [+-]digits[.digits]"));
+  }
+  if (parts.integer_digits.empty() && parts.fraction_digits.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("money: ", Quoted(text), " has no digits"));
   }
   if (parts.integer_digits.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "money: ", Quoted(text), " has no digits before the decimal point"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("money: ", Quoted(text), " has no digits before the decimal point"));
+  }
+  if (has_point && parts.fraction_digits.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("money: ", Quoted(text), " has no digits after the decimal point"));
   }
   return parts;
 }
@@ -189,9 +190,9 @@ inline bool AppendDigit(uint64_t& magnitude, int digit, uint64_t limit) {
 }
 
 inline absl::Status OutOfRangeText(absl::string_view text, int minor_digits) {
-  return absl::OutOfRangeError(absl::StrCat(
-      "money: ", Quoted(text), " is outside the int64 range of minor units with ",
-      minor_digits, " minor digits"));
+  return absl::OutOfRangeError(absl::StrCat("money: ", Quoted(text),
+                                            " is outside the int64 range of minor units with ",
+                                            minor_digits, " minor digits"));
 }
 
 }  // namespace money_internal
@@ -212,15 +213,13 @@ inline absl::Status OutOfRangeText(absl::string_view text, int minor_digits) {
 inline absl::StatusOr<Money> ParseMoney(absl::string_view text, int minor_digits = 2) {
   using money_internal::AppendDigit;
   CRM_RETURN_IF_ERROR(ValidateMinorDigits(minor_digits));
-  CRM_ASSIGN_OR_RETURN(const money_internal::DecimalText parts,
-                       money_internal::SplitDecimal(text));
+  CRM_ASSIGN_OR_RETURN(const money_internal::DecimalText parts, money_internal::SplitDecimal(text));
   const size_t kept_fraction = static_cast<size_t>(minor_digits);
   if (parts.fraction_digits.size() > kept_fraction &&
-      parts.fraction_digits.find_first_not_of('0', kept_fraction) !=
-          absl::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "money: ", money_internal::Quoted(text), " has ", parts.fraction_digits.size(),
-        " fraction digits, at most ", minor_digits, " allowed"));
+      parts.fraction_digits.find_first_not_of('0', kept_fraction) != absl::string_view::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("money: ", money_internal::Quoted(text), " has ", parts.fraction_digits.size(),
+                     " fraction digits, at most ", minor_digits, " allowed"));
   }
   const uint64_t limit = money_internal::MagnitudeLimit(parts.negative);
   uint64_t magnitude = 0;
@@ -253,8 +252,7 @@ inline std::string FormatMoney(Money m, int minor_digits = 2) {
 inline absl::StatusOr<Money> CheckedAdd(Money a, Money b) {
   int64_t sum = 0;
   if (__builtin_add_overflow(a.minor_units(), b.minor_units(), &sum)) {
-    return absl::OutOfRangeError(absl::StrCat("money: ", a.minor_units(), " + ",
-                                              b.minor_units(),
+    return absl::OutOfRangeError(absl::StrCat("money: ", a.minor_units(), " + ", b.minor_units(),
                                               " minor units overflows int64"));
   }
   return Money::FromMinorUnits(sum);
@@ -264,8 +262,7 @@ inline absl::StatusOr<Money> CheckedAdd(Money a, Money b) {
 inline absl::StatusOr<Money> CheckedSub(Money a, Money b) {
   int64_t difference = 0;
   if (__builtin_sub_overflow(a.minor_units(), b.minor_units(), &difference)) {
-    return absl::OutOfRangeError(absl::StrCat("money: ", a.minor_units(), " - ",
-                                              b.minor_units(),
+    return absl::OutOfRangeError(absl::StrCat("money: ", a.minor_units(), " - ", b.minor_units(),
                                               " minor units overflows int64"));
   }
   return Money::FromMinorUnits(difference);
@@ -276,9 +273,9 @@ inline absl::StatusOr<Money> CheckedSub(Money a, Money b) {
 inline absl::StatusOr<Money> CheckedMultiply(Money unit_price, int64_t quantity) {
   int64_t product = 0;
   if (__builtin_mul_overflow(unit_price.minor_units(), quantity, &product)) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "money: amount ", unit_price.minor_units(), " minor units * quantity ", quantity,
-        " overflows int64"));
+    return absl::OutOfRangeError(absl::StrCat("money: amount ", unit_price.minor_units(),
+                                              " minor units * quantity ", quantity,
+                                              " overflows int64"));
   }
   return Money::FromMinorUnits(product);
 }
@@ -287,8 +284,8 @@ inline absl::StatusOr<Money> CheckedMultiply(Money unit_price, int64_t quantity)
 inline absl::StatusOr<Money> CheckedNegate(Money m) {
   int64_t negated = 0;
   if (__builtin_sub_overflow(int64_t{0}, m.minor_units(), &negated)) {
-    return absl::OutOfRangeError(absl::StrCat("money: -(", m.minor_units(),
-                                              ") minor units overflows int64"));
+    return absl::OutOfRangeError(
+        absl::StrCat("money: -(", m.minor_units(), ") minor units overflows int64"));
   }
   return Money::FromMinorUnits(negated);
 }
@@ -317,8 +314,7 @@ inline absl::StatusOr<Money> MoneyFromDouble(double major_units, int minor_digit
   const auto significand = static_cast<uint64_t>(std::ldexp(fraction, 53));
   exponent -= 53;
   // Exact: a 53-bit significand times 10^18 (< 2^60) stays below 2^113.
-  const uint128_t scaled =
-      uint128_t(significand) * money_internal::PowerOfTen(minor_digits);
+  const uint128_t scaled = uint128_t(significand) * money_internal::PowerOfTen(minor_digits);
   const bool negative = major_units < 0;
   const uint64_t limit = money_internal::MagnitudeLimit(negative);
   uint128_t magnitude = 0;
@@ -334,7 +330,7 @@ inline absl::StatusOr<Money> MoneyFromDouble(double major_units, int minor_digit
     const uint128_t remainder = scaled - (magnitude << shift);
     const uint128_t half = uint128_t(1) << (shift - 1);
     if (remainder >= half) magnitude += 1;  // Half away from zero.
-  }  // else: scaled < 2^113 <= 2^-exponent / 2^14, far below half a minor unit.
+  }  // else: scaled / 2^-exponent < 2^113 / 2^128, far below half a minor unit: 0.
   if (magnitude > limit) {
     return absl::OutOfRangeError(absl::StrFormat(
         "money: major_units %.17g is outside the int64 range of minor units with %d "
@@ -388,9 +384,9 @@ class MoneyTotal {
     const Int128 lowest = Int128(count) * std::numeric_limits<int64_t>::min();
     const Int128 highest = Int128(count) * std::numeric_limits<int64_t>::max();
     if (total_minor_units < lowest || total_minor_units > highest) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "money total: total_minor_units ", total_minor_units.str(),
-          " is not a sum of count ", count, " int64 amounts"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("money total: total_minor_units ", total_minor_units.str(),
+                       " is not a sum of count ", count, " int64 amounts"));
     }
     MoneyTotal total;
     total.total_ = total_minor_units;
@@ -438,9 +434,9 @@ class MoneyTotal {
   /// 128-bit total: 10 x INT64_MAX cents is "922337203685477580.70". `minor_digits`
   /// outside [0, kMaxMinorDigits] is pinned to the nearest bound.
   std::string Format(int minor_digits = 2) const {
-    return money_internal::FormatMinorUnitDigits(
-        total_ < 0, boost::multiprecision::abs(total_).str(),
-        money_internal::ClampMinorDigits(minor_digits));
+    return money_internal::FormatMinorUnitDigits(total_ < 0,
+                                                 boost::multiprecision::abs(total_).str(),
+                                                 money_internal::ClampMinorDigits(minor_digits));
   }
 
   /// The mean amount in minor units, or FailedPrecondition when count() == 0. Computed
@@ -454,16 +450,14 @@ class MoneyTotal {
     const Int128 quotient = total_ / count_;
     const Int128 remainder = total_ % count_;
     return static_cast<double>(static_cast<int64_t>(quotient)) +
-           static_cast<double>(static_cast<int64_t>(remainder)) /
-               static_cast<double>(count_);
+           static_cast<double>(static_cast<int64_t>(remainder)) / static_cast<double>(count_);
   }
 
  private:
   absl::Status CheckRoomFor(int64_t more) const {
     if (more > std::numeric_limits<int64_t>::max() - count_) {
-      return absl::OutOfRangeError(absl::StrCat(
-          "money total: count ", count_, " + ", more,
-          " amounts exceeds INT64_MAX; split the total and merge elsewhere"));
+      return absl::OutOfRangeError(
+          absl::StrCat("money total: count ", count_, " + ", more, " amounts exceeds INT64_MAX"));
     }
     return absl::OkStatus();
   }
