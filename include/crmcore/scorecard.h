@@ -1,0 +1,182 @@
+// The enterprise customer evaluation scorecard (客户评估与分析, DOMAIN.md §5): ten
+// criteria, each scored 1–5 and weighted; the weighted score grades the customer A/B/C.
+#ifndef CRMCORE_SCORECARD_H_
+#define CRMCORE_SCORECARD_H_
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "crmcore/status.h"
+#include "crmcore/taxonomy.h"
+
+namespace crmcore {
+
+/// Number of scorecard criteria (§5: ten).
+inline constexpr std::size_t kScorecardCriterionCount = TaxonomySize<ScorecardCriterion>();
+
+/// The scale every criterion is scored on (§5: "each scored 1–5"). Real scores are allowed
+/// (an average of several raters' integer marks is a real number).
+inline constexpr double kScorecardMinScore = 1.0;
+inline constexpr double kScorecardMaxScore = 5.0;
+
+namespace scorecard_internal {
+
+// Shortest text that reads back as the same double, so a message shows the exact value.
+inline std::string FormatDouble(double x) {
+  char buffer[32];
+  return std::string(buffer, std::to_chars(buffer, buffer + sizeof(buffer), x).ptr);
+}
+
+constexpr std::size_t Index(ScorecardCriterion criterion) {
+  return static_cast<std::size_t>(criterion);
+}
+
+inline bool IsOnScale(double score) {
+  return score >= kScorecardMinScore && score <= kScorecardMaxScore;  // False for NaN.
+}
+
+}  // namespace scorecard_internal
+
+/// Grade cut-offs on the 1–5 weighted score: A for score >= a_min, B for score >= b_min,
+/// C below. The material names the grades but gives no cut-offs (default rule): 4.0 is
+/// "good" and 3.0 the scale's midpoint ("adequate") on a 1–5 rating scale.
+struct GradeCutoffs {
+  double a_min = 4.0;
+  double b_min = 3.0;
+
+  /// InvalidArgument when a cut-off is non-finite or outside [1, 5], or a_min <= b_min
+  /// (each grade must cover some scores); the message names the offending cut-off.
+  absl::Status Validate() const {
+    using scorecard_internal::FormatDouble;
+    if (!scorecard_internal::IsOnScale(a_min)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("scorecard: a_min must be within [1, 5], got ", FormatDouble(a_min)));
+    }
+    if (!scorecard_internal::IsOnScale(b_min)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("scorecard: b_min must be within [1, 5], got ", FormatDouble(b_min)));
+    }
+    if (!(a_min > b_min)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("scorecard: a_min must be > b_min, got a_min = ", FormatDouble(a_min),
+                       ", b_min = ", FormatDouble(b_min)));
+    }
+    return absl::OkStatus();
+  }
+};
+
+/// Scores of one customer, indexed by ScorecardCriterion.
+using ScorecardScores = std::array<double, kScorecardCriterionCount>;
+
+/// Validated scorecard weights (normalized to sum to 1) and grade cut-offs. Immutable.
+class ScorecardPlan {
+ public:
+  using Weights = std::array<double, kScorecardCriterionCount>;
+
+  /// Builds a plan from raw weights indexed by ScorecardCriterion. Weights must be finite
+  /// and >= 0 with a sum > 0; they are divided by their sum. A criterion with weight 0 is
+  /// unused and its score is not read.
+  ///
+  /// Errors: InvalidArgument naming the criterion for a NaN, infinite or negative weight,
+  /// for a zero sum, or for invalid cut-offs; OutOfRange when the sum overflows.
+  static absl::StatusOr<ScorecardPlan> Create(Weights weights, GradeCutoffs cutoffs = {}) {
+    using scorecard_internal::FormatDouble;
+    double sum = 0.0;
+    for (const ScorecardCriterion c : AllValues<ScorecardCriterion>()) {
+      const double w = weights[scorecard_internal::Index(c)];
+      if (!std::isfinite(w) || w < 0.0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "scorecard: weight of ", Id(c), " must be finite and >= 0, got ", FormatDouble(w)));
+      }
+      sum += w;
+    }
+    if (!std::isfinite(sum)) {
+      return absl::OutOfRangeError(
+          absl::StrCat("scorecard: sum of weights overflows, got ", FormatDouble(sum)));
+    }
+    if (!(sum > 0.0)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("scorecard: weights must sum to > 0, got ", FormatDouble(sum)));
+    }
+    CRM_RETURN_IF_ERROR(cutoffs.Validate());
+    for (double& w : weights) w /= sum;
+    return ScorecardPlan(weights, cutoffs);
+  }
+
+  /// Every criterion weighted equally (the material gives no weights) with default cut-offs.
+  static ScorecardPlan EqualWeights() {
+    Weights weights;
+    weights.fill(1.0 / static_cast<double>(kScorecardCriterionCount));
+    return ScorecardPlan(weights, GradeCutoffs{});
+  }
+
+  /// Normalized weight of `criterion`. Precondition: a declared ScorecardCriterion.
+  double weight(ScorecardCriterion criterion) const {
+    return weights_[scorecard_internal::Index(criterion)];
+  }
+  const GradeCutoffs& cutoffs() const { return cutoffs_; }
+
+ private:
+  ScorecardPlan(const Weights& weights, const GradeCutoffs& cutoffs)
+      : weights_(weights), cutoffs_(cutoffs) {}
+
+  Weights weights_;
+  GradeCutoffs cutoffs_;
+};
+
+/// The weighted score Σ weight(c) · score(c) over the used criteria, in criterion order.
+/// Because the weights sum to 1 the result is a weighted mean of 1–5 scores; it is clamped
+/// to [1, 5] only to absorb the rounding of the weights (e.g. all 5s summing to 5.0000000001).
+///
+/// Errors: InvalidArgument naming the criterion (crmcore::Id) and the score for a used
+/// criterion whose score is NaN or outside [1, 5].
+inline absl::StatusOr<double> WeightedScorecardScore(const ScorecardPlan& plan,
+                                                     const ScorecardScores& scores) {
+  double total = 0.0;
+  for (const ScorecardCriterion c : AllValues<ScorecardCriterion>()) {
+    if (!(plan.weight(c) > 0.0)) continue;
+    const double score = scores[scorecard_internal::Index(c)];
+    if (!scorecard_internal::IsOnScale(score)) {
+      return absl::InvalidArgumentError(absl::StrCat("scorecard: score of ", Id(c),
+                                                     " must be within [1, 5], got ",
+                                                     scorecard_internal::FormatDouble(score)));
+    }
+    total += plan.weight(c) * score;
+  }
+  return std::clamp(total, kScorecardMinScore, kScorecardMaxScore);
+}
+
+/// Grades a weighted score: A when score >= a_min, B when score >= b_min, else C.
+///
+/// Errors: InvalidArgument for invalid cut-offs, or a score that is NaN or outside [1, 5].
+inline absl::StatusOr<ScorecardGrade> GradeScorecardScore(double score,
+                                                          const GradeCutoffs& cutoffs = {}) {
+  CRM_RETURN_IF_ERROR(cutoffs.Validate());
+  if (!scorecard_internal::IsOnScale(score)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("scorecard: weighted score must be within [1, 5], got ",
+                     scorecard_internal::FormatDouble(score)));
+  }
+  if (score >= cutoffs.a_min) return ScorecardGrade::kA;
+  if (score >= cutoffs.b_min) return ScorecardGrade::kB;
+  return ScorecardGrade::kC;
+}
+
+/// Weighted score and grade of one customer in one call (the plan's cut-offs).
+/// Errors: those of WeightedScorecardScore().
+inline absl::StatusOr<ScorecardGrade> GradeScorecard(const ScorecardPlan& plan,
+                                                     const ScorecardScores& scores) {
+  CRM_ASSIGN_OR_RETURN(const double score, WeightedScorecardScore(plan, scores));
+  return GradeScorecardScore(score, plan.cutoffs());
+}
+
+}  // namespace crmcore
+
+#endif  // CRMCORE_SCORECARD_H_
