@@ -2,7 +2,9 @@
 #include <cstdio>
 
 #include "crmcore/money.h"
+#include "crmcore/rfm_summary.h"
 #include "crmcore/taxonomy.h"
+#include "crmcore/transaction_log.h"
 #include "crmcore/version.h"
 
 int main() {
@@ -15,6 +17,14 @@ int main() {
   if (!rung.ok() || crmcore::LabelZh(*rung) != "企业拥护者") return 2;
   auto amount = crmcore::ParseMoney("29.33");
   if (!amount.ok() || amount->minor_units() != 2933) return 3;
+  // The compiled library: ingest a small log and summarize it.
+  crmcore::TransactionLogOptions options;
+  auto log = crmcore::LoadTransactionLogFromBuffer(
+      "customer_id,date,amount\na,1997-01-01,10.00\na,1997-01-08,5.50\nb,1997-01-02,1\n",
+      "inline.csv", options);
+  if (!log.ok() || log->size() != 3) return 4;
+  auto summary = crmcore::SummarizeTransactions(*log, {});
+  if (!summary.ok() || summary->frequency[0] != 1 || summary->monetary_value[0] != 5.5) return 5;
   std::printf("crmcore %s: %s\n", crmcore::VersionString(), std::string(crmcore::Id(*rung)).c_str());
   return 0;
 }

@@ -1,0 +1,130 @@
+// The per-customer RFM summary of a transaction log: frequency, recency, T and
+// monetary value, with an optional calibration/holdout split (DOMAIN.md §6.3).
+//
+// Conventions are those of the customer-base-analysis literature (Fader, Hardie & Lee
+// 2005, "Counting your customers the easy way" and "RFM and CLV") and of the Python
+// `lifetimes` library's summary_data_from_transaction_data and
+// calibration_and_holdout_data, so that the published CDNOW figures reproduce:
+//
+// - A purchase occasion is a customer-day: transactions of one customer on one day are
+//   one occasion whose value is the sum of their amounts (negative amounts included).
+// - Calibration is every occasion on or before the observation end (inclusive: the
+//   CDNOW calibration "ends 1997-09-30" and counts purchases made that day); the
+//   holdout is every occasion after it.
+// - frequency x = calibration occasions - 1 (the repeat purchases);
+//   recency t_x = (last - first calibration occasion) / unit;
+//   T = (observation end - first occasion) / unit;
+//   monetary_value = mean value of the repeat calibration occasions (the first one is
+//   excluded, as the Gamma-Gamma model requires), 0 when x = 0;
+//   holdout_frequency = holdout occasions, holdout_monetary_value = their mean value
+//   (0 when there are none).
+// - A customer whose first purchase falls after the observation end has no calibration
+//   history and therefore no row; such customers are counted in
+//   customers_first_seen_in_holdout, never dropped silently.
+//
+// Part of the compiled library (crmcore::crmcore).
+#ifndef CRMCORE_RFM_SUMMARY_H_
+#define CRMCORE_RFM_SUMMARY_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "crmcore/transaction_log.h"
+
+namespace crmcore {
+
+/// The unit recency and T are expressed in.
+enum class TimeUnit {
+  /// Calendar days.
+  kDays,
+  /// Days / 7, fractional (the unit of the CDNOW papers: 39-week calibration).
+  kWeeks,
+  /// Days / (365.25 / 12) = days / 30.4375, fractional: a fixed mean Gregorian month
+  /// (12 of them make the mean Julian year), not calendar months, so that the unit has
+  /// one length and recency and T stay proportional to days.
+  kMonths,
+};
+
+/// Parses "days", "weeks" or "months"; InvalidArgument naming the text otherwise.
+absl::StatusOr<TimeUnit> ParseTimeUnit(absl::string_view text);
+
+/// "days", "weeks" or "months".
+absl::string_view TimeUnitName(TimeUnit unit);
+
+/// The length of one `unit` in days: 1, 7 or 365.25 / 12.
+double DaysPerUnit(TimeUnit unit);
+
+/// How to summarize a log.
+struct SummaryOptions {
+  /// Unit of recency and T.
+  TimeUnit unit = TimeUnit::kDays;
+  /// Last day of calibration, inclusive; later occasions form the holdout. Default:
+  /// the last date in the log (so there is no holdout).
+  std::optional<absl::CivilDay> observation_end;
+};
+
+/// The summary, as columns with one entry per customer that bought on or before the
+/// observation end, in the log's first-seen order.
+struct RfmSummary {
+  /// Customer ids (copied from the log) and their indices into log.customer_ids.
+  std::vector<std::string> customer_ids;
+  std::vector<uint32_t> customer;
+  /// Repeat purchase occasions in calibration (x).
+  std::vector<int64_t> frequency;
+  /// Time from first to last calibration occasion, in `unit` (t_x).
+  std::vector<double> recency;
+  /// Time from first occasion to the observation end, in `unit`.
+  std::vector<double> T;
+  /// Mean value of the repeat calibration occasions in major units (z-bar); 0 when
+  /// frequency is 0. Rounded once to double from the exact total below.
+  std::vector<double> monetary_value;
+  /// Exact total of the repeat calibration occasions, in minor units
+  /// (monetary_value = repeat_value_minor / frequency / 10^minor_digits).
+  std::vector<int64_t> repeat_value_minor;
+
+  /// True when the log has occasions after the observation end; only then are the
+  /// holdout columns filled (one entry per row, like the others).
+  bool has_holdout = false;
+  /// Occasions after the observation end.
+  std::vector<int64_t> holdout_frequency;
+  /// Mean value of those occasions in major units; 0 when there are none.
+  std::vector<double> holdout_monetary_value;
+  /// Exact total of the holdout occasions, in minor units.
+  std::vector<int64_t> holdout_value_minor;
+
+  /// The unit recency and T are in, and the minor digits of the amounts.
+  TimeUnit unit = TimeUnit::kDays;
+  int minor_digits = 2;
+  /// First and last transaction date of the log, and the observation end used.
+  absl::CivilDay first_day;
+  absl::CivilDay last_day;
+  absl::CivilDay observation_end;
+
+  /// Transactions (log rows) on or before / after the observation end.
+  int64_t calibration_transactions = 0;
+  int64_t holdout_transactions = 0;
+  /// Customers with no row because their first purchase is after the observation end.
+  int64_t customers_first_seen_in_holdout = 0;
+
+  /// Number of rows (customers with a calibration history).
+  size_t size() const { return frequency.size(); }
+};
+
+/// Summarizes `log` per customer (see the file comment for the conventions).
+///
+/// Runs in O(rows + customers) time plus a sort of any customer whose rows are out
+/// of date order, and needs about 12 bytes a row of scratch memory.
+/// Errors: InvalidArgument for an empty log, a log whose columns differ in length, or an
+/// observation end before the log's first date (naming both dates); OutOfRange when a
+/// customer's total value overflows int64 minor units.
+absl::StatusOr<RfmSummary> SummarizeTransactions(const TransactionLog& log,
+                                                 const SummaryOptions& options);
+
+}  // namespace crmcore
+
+#endif  // CRMCORE_RFM_SUMMARY_H_

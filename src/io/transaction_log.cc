@@ -1,0 +1,773 @@
+// Transaction-log ingest (see include/crmcore/transaction_log.h for the contract).
+//
+// Layout of the reader: a Loader owns the columns being built and walks a window of
+// bytes record by record. A file is fed through a buffer of one chunk plus one
+// maximal line; a record cut by the end of the window is re-read once the next chunk
+// has been appended, so no record is ever copied except when a quoted field holds a
+// doubled quote ("") and must be unescaped.
+#include "crmcore/transaction_log.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <limits>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "crmcore/customer.h"
+#include "crmcore/money.h"
+#include "crmcore/status.h"
+
+namespace crmcore {
+
+// ---------------------------------------------------------------------------
+// ColumnRef, options, day numbers.
+
+ColumnRef ColumnRef::Named(std::string header_name) {
+  ColumnRef ref;
+  ref.name = std::move(header_name);
+  return ref;
+}
+
+ColumnRef ColumnRef::At(size_t one_based_index) {
+  ColumnRef ref;
+  ref.index = one_based_index;
+  return ref;
+}
+
+absl::StatusOr<ColumnRef> ColumnRef::Parse(absl::string_view text) {
+  if (text.empty()) {
+    return absl::InvalidArgumentError(
+        "column: \"\" is empty, expected a header name or a 1-based index");
+  }
+  if (std::all_of(text.begin(), text.end(), absl::ascii_isdigit)) {
+    size_t index = 0;
+    if (!absl::SimpleAtoi(text, &index) || index == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "column: \"", text, "\" is not a valid 1-based column index"));
+    }
+    return At(index);
+  }
+  return Named(std::string(text));
+}
+
+std::string ColumnRef::ToString() const {
+  if (index > 0) return absl::StrCat("column ", index);
+  return absl::StrCat("column '", name, "'");
+}
+
+namespace {
+
+constexpr size_t kChunkBytes = size_t{1} << 20;
+constexpr size_t kMaxQuotedTextBytes = 80;
+
+// Days from 1970-01-01 of a proleptic Gregorian date (H. Hinnant, "chrono-Compatible
+// Low-Level Date Algorithms", days_from_civil).
+constexpr int32_t DaysFromCivil(int32_t year, int32_t month, int32_t day) {
+  year -= month <= 2 ? 1 : 0;
+  const int32_t era = (year >= 0 ? year : year - 399) / 400;
+  const int32_t year_of_era = year - era * 400;
+  const int32_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  const int32_t day_of_era =
+      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146097 + day_of_era - 719468;
+}
+static_assert(DaysFromCivil(1970, 1, 1) == 0);
+static_assert(DaysFromCivil(1997, 9, 30) - DaysFromCivil(1997, 1, 1) == 272);
+
+constexpr bool IsLeapYear(int32_t year) {
+  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+constexpr int32_t DaysInMonth(int32_t year, int32_t month) {
+  constexpr std::array<int32_t, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return month == 2 && IsLeapYear(year) ? 29 : kDays[static_cast<size_t>(month - 1)];
+}
+
+}  // namespace
+
+int32_t ToDayNumber(absl::CivilDay day) {
+  return static_cast<int32_t>(day - absl::CivilDay(1970, 1, 1));
+}
+
+absl::CivilDay ToCivilDay(int32_t day_number) {
+  return absl::CivilDay(1970, 1, 1) + day_number;
+}
+
+namespace {
+
+// A compiled date_format: fixed-width tokens, so a date is a fixed number of bytes.
+class DateFormat {
+ public:
+  static absl::StatusOr<DateFormat> Compile(absl::string_view format) {
+    DateFormat compiled;
+    int years = 0, months = 0, days = 0;
+    for (size_t i = 0; i < format.size(); ++i) {
+      if (format[i] != '%') {
+        compiled.tokens_.push_back({Kind::kLiteral, format[i]});
+        continue;
+      }
+      if (i + 1 == format.size()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "date_format: \"", format, "\" ends with a lone '%'"));
+      }
+      switch (format[++i]) {
+        case 'Y': compiled.tokens_.push_back({Kind::kYear, 0}); ++years; break;
+        case 'm': compiled.tokens_.push_back({Kind::kMonth, 0}); ++months; break;
+        case 'd': compiled.tokens_.push_back({Kind::kDay, 0}); ++days; break;
+        case '%': compiled.tokens_.push_back({Kind::kLiteral, '%'}); break;
+        default:
+          return absl::InvalidArgumentError(absl::StrCat(
+              "date_format: \"", format, "\" uses %", format.substr(i, 1),
+              ", which is not supported; use %Y, %m, %d, %% and literal characters"));
+      }
+    }
+    if (years != 1 || months != 1 || days != 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "date_format: \"", format, "\" must contain each of %Y, %m and %d exactly once"));
+    }
+    for (const Token& token : compiled.tokens_) compiled.width_ += Width(token.kind);
+    return compiled;
+  }
+
+  // The day number of `text`, or nullopt when it does not match or is no calendar day.
+  std::optional<int32_t> Parse(absl::string_view text) const {
+    if (text.size() != width_) return std::nullopt;
+    int32_t year = 0, month = 0, day = 0;
+    size_t pos = 0;
+    for (const Token& token : tokens_) {
+      if (token.kind == Kind::kLiteral) {
+        if (text[pos++] != token.literal) return std::nullopt;
+        continue;
+      }
+      int32_t value = 0;
+      for (size_t end = pos + Width(token.kind); pos < end; ++pos) {
+        const char c = text[pos];
+        if (c < '0' || c > '9') return std::nullopt;
+        value = value * 10 + (c - '0');
+      }
+      (token.kind == Kind::kYear ? year : token.kind == Kind::kMonth ? month : day) = value;
+    }
+    if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month)) {
+      return std::nullopt;
+    }
+    return DaysFromCivil(year, month, day);
+  }
+
+ private:
+  enum class Kind { kYear, kMonth, kDay, kLiteral };
+  struct Token {
+    Kind kind;
+    char literal;
+  };
+  static size_t Width(Kind kind) {
+    return kind == Kind::kYear ? 4 : kind == Kind::kLiteral ? 1 : 2;
+  }
+
+  std::vector<Token> tokens_;
+  size_t width_ = 0;
+};
+
+// The text of a value as quoted in messages: escaped, and cut short when long.
+std::string QuotedText(absl::string_view text) {
+  if (text.size() <= kMaxQuotedTextBytes) {
+    return absl::StrCat("\"", absl::CHexEscape(text), "\"");
+  }
+  return absl::StrCat("\"", absl::CHexEscape(text.substr(0, kMaxQuotedTextBytes)),
+                      "\"... (", text.size(), " bytes)");
+}
+
+// The common amount spelling, "123" or "123.4" with at most minor_digits fraction
+// digits and at most 18 digits in all (so no overflow), parsed without the general
+// parser's bookkeeping. False means "not this spelling": ParseMoney then decides,
+// so the result never differs from ParseMoney's.
+bool ParsePlainAmount(absl::string_view text, int minor_digits, int64_t& out) {
+  const size_t size = text.size();
+  size_t i = 0;
+  int64_t value = 0;
+  const size_t max_integer_digits = 18 - static_cast<size_t>(minor_digits);
+  while (i < size && text[i] >= '0' && text[i] <= '9') {
+    if (i == max_integer_digits) return false;  // Checked before it could overflow.
+    value = value * 10 + (text[i++] - '0');
+  }
+  if (i == 0) return false;
+  size_t fraction_digits = 0;
+  if (i < size) {
+    if (text[i] != '.') return false;
+    for (++i; i < size; ++i, ++fraction_digits) {
+      if (text[i] < '0' || text[i] > '9') return false;
+      value = value * 10 + (text[i] - '0');
+    }
+    if (fraction_digits == 0 || fraction_digits > static_cast<size_t>(minor_digits)) {
+      return false;
+    }
+  }
+  for (size_t d = fraction_digits; d < static_cast<size_t>(minor_digits); ++d) value *= 10;
+  out = value;
+  return true;
+}
+
+// A field of the current record: a slice of the input window, or of the scratch
+// string when it held doubled quotes that had to be unescaped.
+struct FieldSpan {
+  size_t begin;
+  size_t size;
+  size_t column;  // 1-based byte offset of the field in its record.
+  bool in_scratch;
+};
+
+// Why a row was rejected; built only on the error path.
+struct RowProblem {
+  const char* field;
+  size_t column;
+  std::string reason;
+  absl::string_view text;
+};
+
+enum class Step { kRecord, kBlank, kNeedMore };
+
+class Loader {
+ public:
+  Loader(const TransactionLogOptions& options, absl::string_view source, DateFormat date)
+      : options_(options), source_(source), date_(std::move(date)) {
+    log_.minor_digits = options.minor_digits;
+    const auto mark = [this](char c) { special_[static_cast<unsigned char>(c)] = true; };
+    mark('\n');
+    mark('\r');
+    mark('\0');
+    if (options.whitespace_delimited) {
+      mark(' ');
+      mark('\t');
+    } else {
+      mark(options.delimiter);
+    }
+    if (!options.has_header) {
+      // Positions are fixed without a header; names cannot be resolved.
+      header_done_ = true;
+      ResolvePositionsOnly();
+    }
+  }
+
+  // Parses every complete record of data[0, size). With `eof` the window is the rest
+  // of the input; otherwise a record cut at the end is left for the next call.
+  // Returns how many bytes were consumed.
+  absl::StatusOr<size_t> ParseWindow(const char* data, size_t size, bool eof) {
+    CRM_RETURN_IF_ERROR(setup_error_);
+    size_t pos = 0;
+    if (at_start_ && (size >= 3 || eof)) {
+      at_start_ = false;
+      if (size >= 3 && std::memcmp(data, "\xEF\xBB\xBF", 3) == 0) pos = 3;  // UTF-8 BOM.
+    } else if (at_start_) {
+      return size_t{0};
+    }
+    while (pos < size) {
+      size_t next = 0;
+      CRM_ASSIGN_OR_RETURN(const Step step, Tokenize(data, size, pos, eof, next));
+      if (step == Step::kNeedMore) {
+        // Bounds memory: the unfinished record is already longer than allowed (+1
+        // leaves room for a '\r' whose '\n' has not arrived yet).
+        if (size - pos > options_.max_line_bytes + 1) return LineTooLong();
+        return pos;
+      }
+      if (record_content_bytes_ > options_.max_line_bytes) return LineTooLong();
+      if (step == Step::kRecord) CRM_RETURN_IF_ERROR(ProcessRecord(data));
+      line_ += record_newlines_;
+      pos = next;
+    }
+    return pos;
+  }
+
+  absl::StatusOr<TransactionLog> Finish(int64_t total_bytes) && {
+    if (total_bytes == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source_, ": empty file: no header and no transactions"));
+    }
+    if (!header_done_) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source_, ": no header line and no transactions (only blank lines)"));
+    }
+    if (log_.size() == 0) {
+      if (log_.rows_skipped > 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            source_, ": no transactions: all ", log_.rows_skipped,
+            " rows were skipped as bad; first: line ", log_.skipped.front().line, ": field '",
+            log_.skipped.front().field, "': ", log_.skipped.front().reason));
+      }
+      return absl::InvalidArgumentError(
+          absl::StrCat(source_, ": no transactions (the log has a header but no rows)"));
+    }
+    return std::move(log_);
+  }
+
+  // Pre-sizes the columns once the density of the input is known.
+  void Reserve(size_t expected_rows) {
+    log_.customer.reserve(expected_rows);
+    log_.day.reserve(expected_rows);
+    log_.amount.reserve(expected_rows);
+    if (options_.quantity) log_.quantity.reserve(expected_rows);
+    if (options_.margin) log_.margin.reserve(expected_rows);
+  }
+  int64_t rows_read() const { return log_.rows_read; }
+
+ private:
+  static constexpr size_t kUnresolved = std::numeric_limits<size_t>::max();
+
+  bool IsBlank(char c) const {
+    return options_.whitespace_delimited && (c == ' ' || c == '\t');
+  }
+
+  absl::Status LineTooLong() const {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source_, ":", line_, ": line is longer than max_line_bytes (", options_.max_line_bytes,
+        " bytes); is the delimiter or the quoting right?"));
+  }
+
+  absl::Status StructureError(size_t column, absl::string_view what) const {
+    return absl::InvalidArgumentError(absl::StrCat(source_, ":", line_, ":", column, ": ", what));
+  }
+
+  // Splits the record starting at data[pos] into fields_. Sets `next` to the first
+  // byte after its terminator, record_newlines_ and record_content_bytes_.
+  absl::StatusOr<Step> Tokenize(const char* data, size_t size, size_t pos, bool eof,
+                                size_t& next) {
+    fields_.clear();
+    scratch_.clear();
+    record_newlines_ = 0;
+    size_t i = pos;
+    while (i < size && IsBlank(data[i])) ++i;
+    // A blank line (or trailing blanks at the end of the input).
+    if (i == size) {
+      if (!eof) return Step::kNeedMore;
+      record_content_bytes_ = i - pos;
+      next = size;
+      return Step::kBlank;
+    }
+    if (data[i] == '\n' || data[i] == '\r') {
+      if (data[i] == '\r' && i + 1 == size && !eof) return Step::kNeedMore;
+      if (data[i] == '\n' || i + 1 == size || data[i + 1] == '\n') {
+        record_content_bytes_ = i - pos;
+        next = i + (data[i] == '\r' && i + 1 < size ? 2 : 1);
+        record_newlines_ = next > i + 1 || data[i] == '\n' ? 1 : 0;
+        return Step::kBlank;
+      }
+    }
+    for (;;) {
+      const size_t column = i - pos + 1;
+      if (i < size && data[i] == '"') {
+        // Quoted field: "" stands for one quote; delimiters and newlines are data.
+        const size_t scratch_begin = scratch_.size();
+        bool unescaped = false;
+        size_t segment = i + 1;
+        size_t q = i + 1;
+        for (;;) {
+          if (q == size) {
+            if (!eof) return Step::kNeedMore;
+            return StructureError(column, "unterminated quoted field (no closing '\"' "
+                                          "before the end of the input)");
+          }
+          const char c = data[q];
+          if (c == '"') {
+            if (q + 1 == size && !eof) return Step::kNeedMore;
+            if (q + 1 < size && data[q + 1] == '"') {
+              scratch_.append(data + segment, q + 1 - segment);
+              unescaped = true;
+              q += 2;
+              segment = q;
+              continue;
+            }
+            break;
+          }
+          if (c == '\0') return StructureError(q - pos + 1, "embedded NUL byte");
+          if (c == '\n') ++record_newlines_;
+          ++q;
+        }
+        if (unescaped) {
+          scratch_.append(data + segment, q - segment);
+          fields_.push_back({scratch_begin, scratch_.size() - scratch_begin, column, true});
+        } else {
+          fields_.push_back({i + 1, q - i - 1, column, false});
+        }
+        i = q + 1;
+        if (i < size) {
+          const char c = data[i];
+          const bool cr_line_end =
+              c == '\r' && (i + 1 == size || data[i + 1] == '\n');
+          if (c == '\r' && i + 1 == size && !eof) return Step::kNeedMore;
+          if (!(c == '\n' || cr_line_end || IsBlank(c) ||
+                (!options_.whitespace_delimited && c == options_.delimiter))) {
+            return StructureError(i - pos + 1,
+                                  absl::StrCat("unexpected character ",
+                                               QuotedText(absl::string_view(&data[i], 1)),
+                                               " after a closing quote"));
+          }
+        }
+      } else {
+        const size_t begin = i;
+        for (;;) {
+          while (i < size && !special_[static_cast<unsigned char>(data[i])]) ++i;
+          if (i < size && data[i] == '\r') {
+            if (i + 1 == size) {
+              if (!eof) return Step::kNeedMore;
+              break;  // A final "\r" ends the input's last line.
+            }
+            if (data[i + 1] == '\n') break;
+            ++i;  // A lone '\r' is data.
+            continue;
+          }
+          break;
+        }
+        if (i < size && data[i] == '\0') return StructureError(i - pos + 1, "embedded NUL byte");
+        if (i == size && !eof) return Step::kNeedMore;
+        fields_.push_back({begin, i - begin, column, false});
+      }
+      // At a field terminator, or at the end of the input.
+      if (i == size) {
+        record_content_bytes_ = i - pos;
+        next = size;
+        return Step::kRecord;
+      }
+      if (IsBlank(data[i])) {
+        while (i < size && IsBlank(data[i])) ++i;
+        if (i == size) {
+          if (!eof) return Step::kNeedMore;
+          record_content_bytes_ = i - pos;
+          next = size;
+          return Step::kRecord;
+        }
+        if (data[i] == '\r' && i + 1 == size && !eof) return Step::kNeedMore;
+        if (data[i] != '\n' && !(data[i] == '\r' && (i + 1 == size || data[i + 1] == '\n'))) {
+          continue;  // Next field.
+        }
+      }
+      if (data[i] == '\n' || data[i] == '\r') {
+        record_content_bytes_ = i - pos;
+        next = data[i] == '\r' && i + 1 < size ? i + 2 : i + 1;
+        if (next == i + 2 || data[i] == '\n') ++record_newlines_;
+        return Step::kRecord;
+      }
+      ++i;  // The delimiter.
+    }
+  }
+
+  absl::string_view FieldText(const char* data, const FieldSpan& field) const {
+    return absl::string_view((field.in_scratch ? scratch_.data() : data) + field.begin,
+                             field.size);
+  }
+
+  absl::Status ProcessRecord(const char* data) {
+    if (!header_done_) {
+      header_done_ = true;
+      return ResolveHeader(data);
+    }
+    ++log_.rows_read;
+    RowProblem problem;
+    if (ParseRow(data, problem)) return absl::OkStatus();
+    if (!options_.lenient) {
+      return absl::InvalidArgumentError(absl::StrCat(source_, ":", line_, ":", problem.column,
+                                                     ": field '", problem.field,
+                                                     "': ", problem.reason));
+    }
+    ++log_.rows_skipped;
+    if (log_.skipped.size() < options_.max_reported_errors) {
+      log_.skipped.push_back({line_, problem.column, problem.field, std::move(problem.reason),
+                              std::string(problem.text)});
+    }
+    return absl::OkStatus();
+  }
+
+  // Parses one data row and appends it to the columns; false with `problem` set when
+  // a value is bad (nothing is appended then).
+  bool ParseRow(const char* data, RowProblem& problem) {
+    absl::string_view customer_text, date_text, amount_text, quantity_text, margin_text;
+    size_t customer_column = 0, date_column = 0, amount_column = 0, quantity_column = 0,
+           margin_column = 0;
+    const auto field = [&](size_t index, const char* name, absl::string_view& text,
+                           size_t& column) {
+      if (index >= fields_.size()) {
+        problem = {name, record_content_bytes_ + 1,
+                   absl::StrCat("missing column: the row has ", fields_.size(),
+                                " columns, the field is column ", index + 1),
+                   absl::string_view()};
+        return false;
+      }
+      text = FieldText(data, fields_[index]);
+      column = fields_[index].column;
+      return true;
+    };
+    if (!field(customer_col_, "customer", customer_text, customer_column) ||
+        !field(date_col_, "date", date_text, date_column) ||
+        !field(amount_col_, "amount", amount_text, amount_column) ||
+        (quantity_col_ != kUnresolved &&
+         !field(quantity_col_, "quantity", quantity_text, quantity_column)) ||
+        (margin_col_ != kUnresolved &&
+         !field(margin_col_, "margin", margin_text, margin_column))) {
+      return false;
+    }
+
+    if (customer_text.empty()) {
+      problem = {"customer", customer_column, "empty customer id", customer_text};
+      return false;
+    }
+    if (!IsValidUtf8(customer_text)) {
+      problem = {"customer", customer_column,
+                 absl::StrCat("customer id ", QuotedText(customer_text), " is not valid UTF-8"),
+                 customer_text};
+      return false;
+    }
+
+    date_text = absl::StripAsciiWhitespace(date_text);
+    const std::optional<int32_t> day = date_.Parse(date_text);
+    if (!day) {
+      problem = {"date", date_column,
+                 absl::StrCat("cannot parse ", QuotedText(date_text), " with format ",
+                              options_.date_format),
+                 date_text};
+      return false;
+    }
+
+    int64_t amount = 0;
+    if (!ParseAmount("amount", amount_text, amount_column, amount, problem)) return false;
+    int64_t quantity = 0;
+    if (quantity_col_ != kUnresolved) {
+      quantity_text = absl::StripAsciiWhitespace(quantity_text);
+      if (!absl::SimpleAtoi(quantity_text, &quantity)) {
+        problem = {"quantity", quantity_column,
+                   absl::StrCat("cannot parse ", QuotedText(quantity_text),
+                                " as an integer quantity"),
+                   quantity_text};
+        return false;
+      }
+    }
+    int64_t margin = 0;
+    if (margin_col_ != kUnresolved &&
+        !ParseAmount("margin", margin_text, margin_column, margin, problem)) {
+      return false;
+    }
+
+    uint32_t customer = 0;
+    if (!log_.customer.empty() && customer_text == log_.customer_ids[log_.customer.back()]) {
+      // Logs are often grouped by customer: the previous row's id needs no lookup.
+      customer = log_.customer.back();
+    } else if (const auto it = ids_.find(customer_text); it != ids_.end()) {
+      customer = it->second;
+    } else {
+      if (log_.customer_ids.size() == std::numeric_limits<uint32_t>::max()) {
+        problem = {"customer", customer_column,
+                   "more than 4294967295 distinct customer ids", customer_text};
+        return false;
+      }
+      customer = static_cast<uint32_t>(log_.customer_ids.size());
+      log_.customer_ids.emplace_back(customer_text);
+      ids_.emplace(log_.customer_ids.back(), customer);
+    }
+    log_.customer.push_back(customer);
+    log_.day.push_back(*day);
+    log_.amount.push_back(amount);
+    if (quantity_col_ != kUnresolved) log_.quantity.push_back(quantity);
+    if (margin_col_ != kUnresolved) log_.margin.push_back(margin);
+    return true;
+  }
+
+  bool ParseAmount(const char* name, absl::string_view text, size_t column, int64_t& out,
+                   RowProblem& problem) const {
+    text = absl::StripAsciiWhitespace(text);
+    if (ParsePlainAmount(text, options_.minor_digits, out)) return true;
+    const absl::StatusOr<Money> money = ParseMoney(text, options_.minor_digits);
+    if (!money.ok()) {
+      problem = {name, column,
+                 absl::StrCat("cannot parse ", QuotedText(text), " as an amount with ",
+                              options_.minor_digits, " minor digits (",
+                              money.status().message(), ")"),
+                 text};
+      return false;
+    }
+    out = money->minor_units();
+    return true;
+  }
+
+  // Column positions when there is no header: every reference must be an index.
+  void ResolvePositionsOnly() {
+    const auto resolve = [this](const ColumnRef& ref, const char* name) {
+      if (ref.index > 0) return ref.index - 1;
+      if (setup_error_.ok()) {
+        setup_error_ = absl::InvalidArgumentError(absl::StrCat(
+            source_, ": field '", name, "' names ", ref.ToString(),
+            " but the log has no header (has_header = false); use a 1-based index"));
+      }
+      return kUnresolved;
+    };
+    customer_col_ = resolve(options_.customer, "customer");
+    date_col_ = resolve(options_.date, "date");
+    amount_col_ = resolve(options_.amount, "amount");
+    if (options_.quantity) quantity_col_ = resolve(*options_.quantity, "quantity");
+    if (options_.margin) margin_col_ = resolve(*options_.margin, "margin");
+  }
+
+  absl::Status ResolveHeader(const char* data) {
+    std::vector<std::string> names;
+    names.reserve(fields_.size());
+    for (const FieldSpan& field : fields_) names.emplace_back(FieldText(data, field));
+    absl::Status status;
+    const auto resolve = [&](const ColumnRef& ref, const char* name) -> size_t {
+      if (ref.index > 0) return ref.index - 1;  // Checked against each row.
+      const auto it = std::find(names.begin(), names.end(), ref.name);
+      if (it != names.end()) return static_cast<size_t>(it - names.begin());
+      if (status.ok()) {
+        status = absl::InvalidArgumentError(absl::StrCat(
+            source_, ":", line_, ": field '", name, "': no column named \"", ref.name,
+            "\" in the header; its columns are: ",
+            absl::StrJoin(names, ", ",
+                          [](std::string* out, const std::string& s) {
+                            absl::StrAppend(out, "\"", absl::CHexEscape(s), "\"");
+                          })));
+      }
+      return kUnresolved;
+    };
+    customer_col_ = resolve(options_.customer, "customer");
+    date_col_ = resolve(options_.date, "date");
+    amount_col_ = resolve(options_.amount, "amount");
+    if (options_.quantity) quantity_col_ = resolve(*options_.quantity, "quantity");
+    if (options_.margin) margin_col_ = resolve(*options_.margin, "margin");
+    return status;
+  }
+
+  const TransactionLogOptions& options_;
+  const absl::string_view source_;
+  const DateFormat date_;
+  absl::Status setup_error_;
+  std::array<bool, 256> special_{};
+
+  TransactionLog log_;
+  absl::flat_hash_map<std::string, uint32_t> ids_;  // Looked up by string_view.
+  bool header_done_ = false;
+  bool at_start_ = true;
+  int64_t line_ = 1;  // Line where the current record begins.
+  size_t customer_col_ = kUnresolved, date_col_ = kUnresolved, amount_col_ = kUnresolved,
+         quantity_col_ = kUnresolved, margin_col_ = kUnresolved;
+
+  // Per-record state, reused so that the hot loop does not allocate.
+  std::vector<FieldSpan> fields_;
+  std::string scratch_;
+  int64_t record_newlines_ = 0;
+  size_t record_content_bytes_ = 0;
+};
+
+// Closes a file descriptor on scope exit.
+class FileCloser {
+ public:
+  explicit FileCloser(int fd) : fd_(fd) {}
+  FileCloser(const FileCloser&) = delete;
+  FileCloser& operator=(const FileCloser&) = delete;
+  ~FileCloser() { ::close(fd_); }
+
+ private:
+  int fd_;
+};
+
+absl::Status ReadError(int error_number, const std::string& path, absl::string_view what) {
+  return absl::ErrnoToStatus(error_number,
+                             absl::StrCat("cannot ", what, " transaction log '", path, "'"));
+}
+
+}  // namespace
+
+absl::Status TransactionLogOptions::Validate() const {
+  if (!whitespace_delimited &&
+      (delimiter == '"' || delimiter == '\n' || delimiter == '\r' || delimiter == '\0')) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "transaction log options: delimiter ", QuotedText(absl::string_view(&delimiter, 1)),
+        " cannot separate fields; use ',', ';', '\\t', '|' or whitespace_delimited"));
+  }
+  CRM_RETURN_IF_ERROR(DateFormat::Compile(date_format).status());
+  CRM_RETURN_IF_ERROR(ValidateMinorDigits(minor_digits));
+  if (max_line_bytes == 0) {
+    return absl::InvalidArgumentError(
+        "transaction log options: max_line_bytes must be > 0, got 0");
+  }
+  const auto check = [](const ColumnRef& ref, const char* field) {
+    if (ref.index == 0 && ref.name.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "transaction log options: column of field '", field,
+          "' has neither a name nor a 1-based index"));
+    }
+    return absl::OkStatus();
+  };
+  CRM_RETURN_IF_ERROR(check(customer, "customer"));
+  CRM_RETURN_IF_ERROR(check(date, "date"));
+  CRM_RETURN_IF_ERROR(check(amount, "amount"));
+  if (quantity) CRM_RETURN_IF_ERROR(check(*quantity, "quantity"));
+  if (margin) CRM_RETURN_IF_ERROR(check(*margin, "margin"));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<TransactionLog> LoadTransactionLogFromBuffer(
+    absl::string_view bytes, absl::string_view source_name,
+    const TransactionLogOptions& options) {
+  CRM_RETURN_IF_ERROR(options.Validate());
+  CRM_ASSIGN_OR_RETURN(DateFormat date, DateFormat::Compile(options.date_format));
+  Loader loader(options, source_name, std::move(date));
+  // A first estimate of the row count from the first 64 KiB spares regrowing columns.
+  const size_t probe = std::min(bytes.size(), size_t{1} << 16);
+  const size_t probe_rows = static_cast<size_t>(std::count(bytes.begin(), bytes.begin() +
+                                                           static_cast<ptrdiff_t>(probe), '\n'));
+  if (probe_rows > 0) loader.Reserve(bytes.size() / probe * probe_rows + probe_rows);
+  CRM_RETURN_IF_ERROR(loader.ParseWindow(bytes.data(), bytes.size(), /*eof=*/true).status());
+  return std::move(loader).Finish(static_cast<int64_t>(bytes.size()));
+}
+
+absl::StatusOr<TransactionLog> LoadTransactionLog(const std::string& path,
+                                                  const TransactionLogOptions& options) {
+  CRM_RETURN_IF_ERROR(options.Validate());
+  CRM_ASSIGN_OR_RETURN(DateFormat date, DateFormat::Compile(options.date_format));
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ReadError(errno, path, "open");
+  FileCloser closer(fd);
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) return ReadError(errno, path, "stat");
+  if (S_ISDIR(info.st_mode)) return ReadError(EISDIR, path, "read");
+
+  Loader loader(options, path, std::move(date));
+  // One chunk plus the longest allowed record (and its "\r"): an unfinished record is
+  // never longer than max_line_bytes + 1 when the next chunk is appended.
+  std::vector<char> buffer(kChunkBytes + options.max_line_bytes + 1);
+  size_t filled = 0;
+  int64_t total = 0;
+  bool reserved = false;
+  for (;;) {
+    const ssize_t got = ::read(fd, buffer.data() + filled, kChunkBytes);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return ReadError(errno, path, "read");
+    }
+    const auto got_bytes = static_cast<size_t>(got);
+    total += got;
+    filled += got_bytes;
+    const bool eof = got_bytes == 0;
+    CRM_ASSIGN_OR_RETURN(const size_t consumed, loader.ParseWindow(buffer.data(), filled, eof));
+    if (!reserved && loader.rows_read() > 0 && info.st_size > 0) {
+      // Rows so far scaled to the file's size, so the columns grow once.
+      reserved = true;
+      const auto rows = static_cast<double>(loader.rows_read());
+      loader.Reserve(static_cast<size_t>(rows * static_cast<double>(info.st_size) /
+                                         static_cast<double>(total - static_cast<int64_t>(
+                                                                         filled - consumed)) *
+                                         1.02));
+    }
+    if (eof) break;
+    std::memmove(buffer.data(), buffer.data() + consumed, filled - consumed);
+    filled -= consumed;
+  }
+  return std::move(loader).Finish(total);
+}
+
+}  // namespace crmcore

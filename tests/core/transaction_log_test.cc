@@ -1,0 +1,582 @@
+// Tests for include/crmcore/transaction_log.h (src/io/transaction_log.cc).
+#include "crmcore/transaction_log.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "crmcore/money.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace crmcore {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+TransactionLogOptions Csv() { return TransactionLogOptions(); }
+
+absl::StatusOr<TransactionLog> Load(absl::string_view text,
+                                    const TransactionLogOptions& options = Csv()) {
+  return LoadTransactionLogFromBuffer(text, "log.csv", options);
+}
+
+// Writes `content` to a fresh file under the test's temporary directory.
+std::string WriteTemp(absl::string_view name, absl::string_view content) {
+  const std::string path = absl::StrCat(::testing::TempDir(), "/crm_ingest_", getpid(), "_", name);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(content.data(), static_cast<std::streamsize>(content.size()));
+  return path;
+}
+
+int32_t Day(int y, int m, int d) { return ToDayNumber(absl::CivilDay(y, m, d)); }
+
+// ---------------------------------------------------------------------------
+// Well-formed input.
+
+TEST(TransactionLogTest, LoadsCsvWithHeaderAndInternsIdsInFirstSeenOrder) {
+  const auto log = Load(
+      "customer_id,date,amount\n"
+      "b,2020-01-02,12.34\n"
+      "a,2020-01-03,-5\n"
+      "b,2020-02-29,0.5\n");
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_THAT(log->customer_ids, ElementsAre("b", "a"));
+  EXPECT_THAT(log->customer, ElementsAre(0u, 1u, 0u));
+  EXPECT_THAT(log->day, ElementsAre(Day(2020, 1, 2), Day(2020, 1, 3), Day(2020, 2, 29)));
+  EXPECT_THAT(log->amount, ElementsAre(1234, -500, 50));
+  EXPECT_EQ(log->rows_read, 3);
+  EXPECT_EQ(log->rows_skipped, 0);
+  EXPECT_TRUE(log->quantity.empty());
+  EXPECT_TRUE(log->margin.empty());
+  EXPECT_EQ(log->size(), 3u);
+  EXPECT_EQ(log->customer_count(), 2u);
+}
+
+TEST(TransactionLogTest, DayNumbersRoundTrip) {
+  EXPECT_EQ(ToDayNumber(absl::CivilDay(1970, 1, 1)), 0);
+  EXPECT_EQ(ToDayNumber(absl::CivilDay(1969, 12, 31)), -1);
+  EXPECT_EQ(ToDayNumber(absl::CivilDay(1997, 1, 1)), 9862);
+  EXPECT_EQ(ToCivilDay(9862), absl::CivilDay(1997, 1, 1));
+  EXPECT_EQ(ToCivilDay(ToDayNumber(absl::CivilDay(2400, 2, 29))), absl::CivilDay(2400, 2, 29));
+}
+
+TEST(TransactionLogTest, QuotedFieldsCrlfAndColumnOrder) {
+  TransactionLogOptions options;
+  options.delimiter = ';';
+  options.customer = ColumnRef::Named("who");
+  options.amount = ColumnRef::Named("paid");
+  options.quantity = ColumnRef::Named("n");
+  options.margin = ColumnRef::Named("profit");
+  const auto log = Load(
+      "paid;\"who\";date;n;profit\r\n"
+      "\"1.50\";\"Smith; \"\"Jr\"\"\";2021-12-31;3;0.25\r\n"
+      "2;\"multi\nline\";2022-01-01;-1;-0.10\r\n",
+      options);
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_THAT(log->customer_ids, ElementsAre("Smith; \"Jr\"", "multi\nline"));
+  EXPECT_THAT(log->amount, ElementsAre(150, 200));
+  EXPECT_THAT(log->quantity, ElementsAre(3, -1));
+  EXPECT_THAT(log->margin, ElementsAre(25, -10));
+  EXPECT_THAT(log->day, ElementsAre(Day(2021, 12, 31), Day(2022, 1, 1)));
+}
+
+TEST(TransactionLogTest, LineNumbersCountNewlinesInsideQuotes) {
+  const auto log = Load(
+      "customer_id,date,amount\n"
+      "\"a\nb\",2020-01-01,1\n"
+      "c,2020-01-01,x\n");
+  ASSERT_FALSE(log.ok());
+  EXPECT_THAT(log.status().message(), HasSubstr("log.csv:4:14: field 'amount'"));
+}
+
+TEST(TransactionLogTest, AcceptsUtf8IdsBomBlankLinesAndMissingFinalNewline) {
+  const auto log = Load(
+      "\xEF\xBB\xBF" "customer_id,date,amount\n"
+      "\n"
+      "客户-1,2020-01-01,1\r\n"
+      "\r\n"
+      "Zoë,2020-01-02,2");
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_THAT(log->customer_ids, ElementsAre("客户-1", "Zoë"));
+  EXPECT_EQ(log->rows_read, 2);
+}
+
+TEST(TransactionLogTest, TrailingDelimiterMakesAnEmptyLastField) {
+  const auto log = Load("customer_id,date,amount,note\na,2020-01-01,1,\n");
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_THAT(log->amount, ElementsAre(100));
+}
+
+TEST(TransactionLogTest, WhitespaceDelimitedWithoutHeaderByIndex) {
+  TransactionLogOptions options;
+  options.whitespace_delimited = true;
+  options.has_header = false;
+  options.customer = ColumnRef::At(2);
+  options.date = ColumnRef::At(3);
+  options.amount = ColumnRef::At(5);
+  options.quantity = ColumnRef::At(4);
+  options.date_format = "%Y%m%d";
+  const auto log = Load(
+      " 00004 0001 19970101  2   29.33\r\n"
+      "\t00004\t0001 19970118 2 29.73   \r\n"
+      "   \r\n"
+      " 00021 0002 19970101  3   63.34",
+      options);
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_THAT(log->customer_ids, ElementsAre("0001", "0002"));
+  EXPECT_THAT(log->amount, ElementsAre(2933, 2973, 6334));
+  EXPECT_THAT(log->quantity, ElementsAre(2, 2, 3));
+  EXPECT_THAT(log->day, ElementsAre(Day(1997, 1, 1), Day(1997, 1, 18), Day(1997, 1, 1)));
+}
+
+TEST(TransactionLogTest, ExtraFractionZerosAreExactAndMinorDigitsAreHonoured) {
+  TransactionLogOptions options;
+  options.minor_digits = 0;
+  const auto yen = Load("customer_id,date,amount\na,2020-01-01,1500\nb,2020-01-01,7.000\n",
+                        options);
+  ASSERT_TRUE(yen.ok()) << yen.status();
+  EXPECT_THAT(yen->amount, ElementsAre(1500, 7));
+  options.minor_digits = 3;
+  const auto dinar = Load("customer_id,date,amount\na,2020-01-01,1.234\n", options);
+  ASSERT_TRUE(dinar.ok()) << dinar.status();
+  EXPECT_THAT(dinar->amount, ElementsAre(1234));
+}
+
+// Every spelling reads exactly as ParseMoney reads it (the loader has a fast path
+// for plain "123.45" that must never disagree with the general parser).
+TEST(TransactionLogTest, AmountsReadExactlyAsParseMoney) {
+  const std::vector<std::string> spellings = {
+      "0", "7", "0.5", "12.34", "007.10", "+3.5", "-0.01", "1.500", "999999999999999999",
+      "99999999999999999.99", "9999999999999999.99", "92233720368547758.07",
+      "9223372036854775807", "1.", ".5", "1.2.3", "1,5", " 4.25 ", "1.234"};
+  for (const int digits : {0, 2, 3, 17, 18}) {
+    TransactionLogOptions options;
+    options.minor_digits = digits;
+    options.lenient = true;
+    std::string text = "customer_id,date,amount\n";
+    for (const std::string& s : spellings) absl::StrAppend(&text, "a,2020-01-01,\"", s, "\"\n");
+    absl::StrAppend(&text, "a,2020-01-01,1\n");  // So that some row always loads.
+    const auto log = Load(text, options);
+    ASSERT_TRUE(log.ok()) << log.status();
+    size_t loaded = 0;
+    for (const std::string& s : spellings) {
+      const auto expected = ParseMoney(absl::StripAsciiWhitespace(s), digits);
+      if (!expected.ok()) continue;
+      ASSERT_LT(loaded, log->amount.size());
+      EXPECT_EQ(log->amount[loaded++], expected->minor_units()) << s << " digits " << digits;
+    }
+    EXPECT_EQ(loaded + 1, log->amount.size()) << digits;
+  }
+}
+
+TEST(TransactionLogTest, DateFormats) {
+  TransactionLogOptions options;
+  options.date_format = "%d/%m/%Y";
+  const auto log = Load("customer_id,date,amount\na,29/02/2000,1\na, 31/12/1999 ,1\n", options);
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_THAT(log->day, ElementsAre(Day(2000, 2, 29), Day(1999, 12, 31)));
+
+  options.date_format = "%Y%%%m%%%d";
+  const auto percent = Load("customer_id,date,amount\na,2001%02%03,1\n", options);
+  ASSERT_TRUE(percent.ok()) << percent.status();
+  EXPECT_THAT(percent->day, ElementsAre(Day(2001, 2, 3)));
+}
+
+TEST(TransactionLogTest, RejectsNonCalendarDates) {
+  for (const char* date : {"2019-02-29", "1900-02-29", "2020-13-01", "2020-00-10",
+                           "2020-04-31", "2020-01-00", "2020-1-01", "2020/01/01",
+                           "2020-01-011", "20200101", "+020-01-01"}) {
+    const auto log = Load(absl::StrCat("customer_id,date,amount\na,", date, ",1\n"));
+    ASSERT_FALSE(log.ok()) << date;
+    EXPECT_EQ(log.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(log.status().message(),
+                HasSubstr(absl::StrCat("field 'date': cannot parse \"", date,
+                                       "\" with format %Y-%m-%d")));
+  }
+}
+
+TEST(ColumnRefTest, ParsesIndicesAndNames) {
+  const auto index = ColumnRef::Parse("3");
+  ASSERT_TRUE(index.ok());
+  EXPECT_EQ(index->index, 3u);
+  EXPECT_EQ(index->ToString(), "column 3");
+  const auto name = ColumnRef::Parse("customer_id");
+  ASSERT_TRUE(name.ok());
+  EXPECT_EQ(name->index, 0u);
+  EXPECT_EQ(name->name, "customer_id");
+  EXPECT_EQ(name->ToString(), "column 'customer_id'");
+  const auto mixed = ColumnRef::Parse("3a");
+  ASSERT_TRUE(mixed.ok());
+  EXPECT_EQ(mixed->name, "3a");
+  EXPECT_EQ(ColumnRef::Parse("").status().code(), absl::StatusCode::kInvalidArgument);
+  const auto zero = ColumnRef::Parse("0");
+  EXPECT_EQ(zero.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(zero.status().message(), HasSubstr("\"0\""));
+  EXPECT_FALSE(ColumnRef::Parse("99999999999999999999999").ok());
+}
+
+// ---------------------------------------------------------------------------
+// Bad options.
+
+TEST(TransactionLogOptionsTest, RejectsBadOptions) {
+  TransactionLogOptions options;
+  options.date_format = "%Y-%m-%d %H";
+  EXPECT_THAT(options.Validate().message(), HasSubstr("%H"));
+  options.date_format = "%Y-%m";
+  EXPECT_THAT(options.Validate().message(), HasSubstr("exactly once"));
+  options.date_format = "%Y%m%d%";
+  EXPECT_THAT(options.Validate().message(), HasSubstr("lone '%'"));
+  options = TransactionLogOptions();
+  options.delimiter = '"';
+  EXPECT_THAT(options.Validate().message(), HasSubstr("delimiter"));
+  options = TransactionLogOptions();
+  options.minor_digits = 19;
+  EXPECT_THAT(options.Validate().message(), HasSubstr("19"));
+  options = TransactionLogOptions();
+  options.max_line_bytes = 0;
+  EXPECT_THAT(options.Validate().message(), HasSubstr("max_line_bytes"));
+  options = TransactionLogOptions();
+  options.customer = ColumnRef();
+  EXPECT_THAT(options.Validate().message(), HasSubstr("'customer'"));
+  EXPECT_TRUE(TransactionLogOptions().Validate().ok());
+  // Loading checks them too.
+  options = TransactionLogOptions();
+  options.date_format = "%s";
+  EXPECT_EQ(Load("customer_id,date,amount\na,1,1\n", options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+// ---------------------------------------------------------------------------
+// Bad rows, strict mode: the first one stops the load with FILE:LINE:COLUMN.
+
+TEST(TransactionLogTest, StrictDateErrorHasFileLineColumnFieldAndFormat) {
+  TransactionLogOptions options;
+  options.date_format = "%Y%m%d";
+  const auto log = Load("customer_id,date,amount\na,19970101,1\nbb,1997x,2\n", options);
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(log.status().message(),
+            "log.csv:3:4: field 'date': cannot parse \"1997x\" with format %Y%m%d");
+}
+
+TEST(TransactionLogTest, StrictAmountErrors) {
+  const auto garbage = Load("customer_id,date,amount\na,2020-01-01,12a\n");
+  EXPECT_THAT(garbage.status().message(),
+              HasSubstr("log.csv:2:14: field 'amount': cannot parse \"12a\""));
+  const auto decimals = Load("customer_id,date,amount\na,2020-01-01,12.345\n");
+  EXPECT_THAT(decimals.status().message(), HasSubstr("\"12.345\""));
+  EXPECT_THAT(decimals.status().message(), HasSubstr("3 fraction digits"));
+  const auto empty = Load("customer_id,date,amount\na,2020-01-01,\n");
+  EXPECT_THAT(empty.status().message(), HasSubstr("field 'amount': cannot parse \"\""));
+  const auto huge = Load("customer_id,date,amount\na,2020-01-01,99999999999999999999\n");
+  EXPECT_THAT(huge.status().message(), HasSubstr("99999999999999999999"));
+  const auto binary_float = Load("customer_id,date,amount\na,2020-01-01,1e3\n");
+  EXPECT_THAT(binary_float.status().message(), HasSubstr("\"1e3\""));
+}
+
+TEST(TransactionLogTest, StrictQuantityAndMarginErrors) {
+  TransactionLogOptions options;
+  options.quantity = ColumnRef::Named("n");
+  const auto quantity = Load("customer_id,date,amount,n\na,2020-01-01,1,2.5\n", options);
+  EXPECT_THAT(quantity.status().message(),
+              HasSubstr("log.csv:2:16: field 'quantity': cannot parse \"2.5\""));
+  options = TransactionLogOptions();
+  options.margin = ColumnRef::At(4);
+  const auto margin = Load("customer_id,date,amount,m\na,2020-01-01,1,0.001\n", options);
+  EXPECT_THAT(margin.status().message(), HasSubstr("field 'margin': cannot parse \"0.001\""));
+}
+
+TEST(TransactionLogTest, StrictEmptyAndInvalidIds) {
+  const auto empty = Load("customer_id,date,amount\na,2020-01-01,1\n,2020-01-01,1\n");
+  EXPECT_EQ(empty.status().message(), "log.csv:3:1: field 'customer': empty customer id");
+  const auto quoted_empty = Load("customer_id,date,amount\n\"\",2020-01-01,1\n");
+  EXPECT_THAT(quoted_empty.status().message(), HasSubstr("empty customer id"));
+  const auto bad_utf8 = Load("customer_id,date,amount\nab\xC3\x28,2020-01-01,1\n");
+  EXPECT_THAT(bad_utf8.status().message(), HasSubstr("log.csv:2:1: field 'customer'"));
+  EXPECT_THAT(bad_utf8.status().message(), HasSubstr("not valid UTF-8"));
+  EXPECT_THAT(bad_utf8.status().message(), HasSubstr("\\xc3("));
+}
+
+TEST(TransactionLogTest, StrictMissingColumn) {
+  const auto log = Load("customer_id,date,amount\na,2020-01-01\n");
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.status().message(),
+            "log.csv:2:13: field 'amount': missing column: the row has 2 columns, the field "
+            "is column 3");
+}
+
+TEST(TransactionLogTest, IndexBeyondTheRowsColumns) {
+  TransactionLogOptions options;
+  options.has_header = false;
+  options.customer = ColumnRef::At(1);
+  options.date = ColumnRef::At(2);
+  options.amount = ColumnRef::At(7);
+  const auto log = Load("a,2020-01-01,1\n", options);
+  ASSERT_FALSE(log.ok());
+  EXPECT_THAT(log.status().message(),
+              HasSubstr("log.csv:1:15: field 'amount': missing column: the row has 3 "
+                        "columns, the field is column 7"));
+}
+
+TEST(TransactionLogTest, UnknownHeaderNameListsTheHeader) {
+  TransactionLogOptions options;
+  options.amount = ColumnRef::Named("price");
+  const auto log = Load("customer_id,date,\"total, gross\"\na,2020-01-01,1\n", options);
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(log.status().message(),
+            "log.csv:1: field 'amount': no column named \"price\" in the header; its columns "
+            "are: \"customer_id\", \"date\", \"total, gross\"");
+}
+
+TEST(TransactionLogTest, NamesNeedAHeader) {
+  TransactionLogOptions options;
+  options.has_header = false;
+  options.customer = ColumnRef::At(1);
+  options.amount = ColumnRef::At(3);
+  const auto log = Load("a,2020-01-01,1\n", options);  // date still by name
+  ASSERT_FALSE(log.ok());
+  EXPECT_THAT(log.status().message(), HasSubstr("field 'date' names column 'date'"));
+  EXPECT_THAT(log.status().message(), HasSubstr("no header"));
+}
+
+// ---------------------------------------------------------------------------
+// Empty input and structural damage.
+
+TEST(TransactionLogTest, EmptyInput) {
+  const auto log = Load("");
+  EXPECT_EQ(log.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(log.status().message(), "log.csv: empty file: no header and no transactions");
+  const auto blank = Load("\n\r\n\n");
+  EXPECT_THAT(blank.status().message(), HasSubstr("no header line and no transactions"));
+  TransactionLogOptions no_header;
+  no_header.has_header = false;
+  no_header.customer = ColumnRef::At(1);
+  no_header.date = ColumnRef::At(2);
+  no_header.amount = ColumnRef::At(3);
+  EXPECT_THAT(Load("\n\n", no_header).status().message(), HasSubstr("no transactions"));
+}
+
+TEST(TransactionLogTest, HeaderOnlyIsAnError) {
+  for (const char* text : {"customer_id,date,amount", "customer_id,date,amount\r\n\r\n"}) {
+    const auto log = Load(text);
+    ASSERT_FALSE(log.ok());
+    EXPECT_EQ(log.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(log.status().message(), HasSubstr("no transactions"));
+  }
+}
+
+TEST(TransactionLogTest, UnterminatedQuote) {
+  const auto log = Load("customer_id,date,amount\na,2020-01-01,1\n\"b,2020-01-01,1\nc,2020-01-01,1\n");
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(log.status().message(), HasSubstr("log.csv:3:1: unterminated quoted field"));
+}
+
+TEST(TransactionLogTest, TextAfterClosingQuote) {
+  const auto log = Load("customer_id,date,amount\n\"a\"x,2020-01-01,1\n");
+  EXPECT_THAT(log.status().message(),
+              HasSubstr("log.csv:2:4: unexpected character \"x\" after a closing quote"));
+}
+
+TEST(TransactionLogTest, EmbeddedNul) {
+  const std::string unquoted("customer_id,date,amount\na\0b,2020-01-01,1\n", 40);
+  const auto log = Load(unquoted);
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.status().message(), "log.csv:2:2: embedded NUL byte");
+  const std::string quoted("customer_id,date,amount\n\"a\0\",2020-01-01,1\n", 41);
+  EXPECT_THAT(Load(quoted).status().message(), HasSubstr("log.csv:2:3: embedded NUL byte"));
+  // Lenient mode does not paper over a damaged file.
+  TransactionLogOptions lenient;
+  lenient.lenient = true;
+  EXPECT_THAT(Load(unquoted, lenient).status().message(), HasSubstr("embedded NUL"));
+}
+
+TEST(TransactionLogTest, LineLongerThanMaxLineBytes) {
+  TransactionLogOptions options;
+  options.max_line_bytes = 32;
+  const std::string ok_line = "customer_id,date,amount\nabcdefghijklmnop,2020-01-01,1.00\n";
+  EXPECT_TRUE(Load(ok_line, options).ok());  // 32 bytes exactly.
+  const std::string long_line = "customer_id,date,amount\nabcdefghijklmnopq,2020-01-01,1.00\n";
+  const auto log = Load(long_line, options);
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(log.status().message(),
+              HasSubstr("log.csv:2: line is longer than max_line_bytes (32 bytes)"));
+}
+
+TEST(TransactionLogTest, HugeLineInAFileFailsWithoutReadingItAll) {
+  // 64 MiB of one unterminated "line": the loader must stop after about
+  // max_line_bytes + one chunk, not buffer the whole line.
+  TransactionLogOptions options;
+  options.max_line_bytes = 1024;
+  std::string content = "customer_id,date,amount\na,2020-01-01,1\n";
+  content.append(size_t{64} << 20, 'x');
+  const std::string path = WriteTemp("huge_line.csv", content);
+  const auto log = LoadTransactionLog(path, options);
+  std::remove(path.c_str());
+  ASSERT_FALSE(log.ok());
+  EXPECT_THAT(log.status().message(),
+              HasSubstr(absl::StrCat(path, ":3: line is longer than max_line_bytes (1024")));
+}
+
+// Every byte of a tricky record (doubled quote, CRLF) lands on the boundary between
+// the first and second 1 MiB chunk once, and the record still reads the same.
+TEST(TransactionLogTest, RecordsSplitAcrossReadChunks) {
+  const std::string header = "customer_id,date,amount\r\n";
+  const std::string filler = "c,2020-01-01,1.00\r\n";
+  const std::string tricky = "\"a\"\"b, c\",2020-03-04,12.34\r\n";
+  constexpr size_t kChunk = size_t{1} << 20;
+  for (size_t shift = 0; shift <= tricky.size(); ++shift) {
+    std::string content = header;
+    const size_t start = kChunk - shift;
+    while (content.size() + filler.size() + 40 < start) content += filler;
+    // One padding row whose id length puts `tricky` at `start`.
+    const size_t pad_total = start - content.size();
+    content += std::string(pad_total - 15, 'p') + ",2020-01-01,0\r\n";
+    ASSERT_EQ(content.size(), start);
+    content += tricky;
+    content += filler;
+    const std::string path = WriteTemp("chunks.csv", content);
+    const auto log = LoadTransactionLog(path, Csv());
+    std::remove(path.c_str());
+    ASSERT_TRUE(log.ok()) << shift << ": " << log.status();
+    const size_t n = log->size();
+    ASSERT_GE(n, 3u);
+    EXPECT_EQ(log->customer_ids[log->customer[n - 2]], "a\"b, c") << shift;
+    EXPECT_EQ(log->day[n - 2], Day(2020, 3, 4)) << shift;
+    EXPECT_EQ(log->amount[n - 2], 1234) << shift;
+    EXPECT_EQ(log->customer_ids[log->customer[n - 1]], "c") << shift;
+    EXPECT_EQ(log->rows_read, static_cast<int64_t>(n));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Lenient mode.
+
+TEST(TransactionLogTest, LenientSkipsBadRowsAndReportsTheFirstN) {
+  TransactionLogOptions options;
+  options.lenient = true;
+  options.max_reported_errors = 2;
+  const auto log = Load(
+      "customer_id,date,amount\n"
+      "a,2020-01-01,1\n"
+      ",2020-01-01,1\n"
+      "b,2020-13-01,1\n"
+      "c,2020-01-01,1.001\n"
+      "d,2020-01-02,2\n",
+      options);
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ(log->rows_read, 5);
+  EXPECT_EQ(log->rows_skipped, 3);
+  EXPECT_EQ(log->size(), 2u);
+  EXPECT_THAT(log->customer_ids, ElementsAre("a", "d"));
+  ASSERT_EQ(log->skipped.size(), 2u);
+  EXPECT_EQ(log->skipped[0].line, 3);
+  EXPECT_EQ(log->skipped[0].column, 1u);
+  EXPECT_EQ(log->skipped[0].field, "customer");
+  EXPECT_EQ(log->skipped[0].reason, "empty customer id");
+  EXPECT_EQ(log->skipped[1].line, 4);
+  EXPECT_EQ(log->skipped[1].column, 3u);
+  EXPECT_EQ(log->skipped[1].field, "date");
+  EXPECT_EQ(log->skipped[1].text, "2020-13-01");
+  EXPECT_THAT(log->skipped[1].reason, HasSubstr("cannot parse \"2020-13-01\""));
+}
+
+TEST(TransactionLogTest, LenientWithEveryRowBadIsAnError) {
+  TransactionLogOptions options;
+  options.lenient = true;
+  const auto log = Load("customer_id,date,amount\na,x,1\nb,y,1\n", options);
+  ASSERT_FALSE(log.ok());
+  EXPECT_THAT(log.status().message(), HasSubstr("all 2 rows were skipped"));
+  EXPECT_THAT(log.status().message(), HasSubstr("line 2: field 'date'"));
+}
+
+// ---------------------------------------------------------------------------
+// Files.
+
+TEST(TransactionLogTest, MissingFileIsNotFoundNamingThePath) {
+  const std::string path = absl::StrCat(::testing::TempDir(), "/no_such_dir/missing.csv");
+  const auto log = LoadTransactionLog(path, Csv());
+  EXPECT_EQ(log.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(log.status().message(), HasSubstr(path));
+  EXPECT_THAT(log.status().message(), HasSubstr("No such file or directory"));
+}
+
+TEST(TransactionLogTest, UnreadableFileIsPermissionDenied) {
+  if (geteuid() == 0) GTEST_SKIP() << "root reads files whatever their mode";
+  const std::string path = WriteTemp("secret.csv", "customer_id,date,amount\n");
+  ASSERT_EQ(chmod(path.c_str(), 0), 0);
+  const auto log = LoadTransactionLog(path, Csv());
+  std::remove(path.c_str());
+  EXPECT_EQ(log.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(log.status().message(), HasSubstr(path));
+}
+
+TEST(TransactionLogTest, DirectoryIsAnError) {
+  const auto log = LoadTransactionLog(::testing::TempDir(), Csv());
+  ASSERT_FALSE(log.ok());
+  EXPECT_THAT(log.status().message(), HasSubstr("Is a directory"));
+}
+
+TEST(TransactionLogTest, EmptyAndHeaderOnlyFiles) {
+  const std::string empty = WriteTemp("empty.csv", "");
+  const auto empty_log = LoadTransactionLog(empty, Csv());
+  std::remove(empty.c_str());
+  EXPECT_EQ(empty_log.status().message(),
+            absl::StrCat(empty, ": empty file: no header and no transactions"));
+  const std::string header = WriteTemp("header.csv", "customer_id,date,amount\n");
+  const auto header_log = LoadTransactionLog(header, Csv());
+  std::remove(header.c_str());
+  EXPECT_THAT(header_log.status().message(), HasSubstr("no transactions"));
+}
+
+TEST(TransactionLogTest, FileAndBufferAgreeOnErrors) {
+  const std::string text = "customer_id,date,amount\na,2020-01-01,1\nb,2020-01-01,zz\n";
+  const std::string path = WriteTemp("bad.csv", text);
+  const auto from_file = LoadTransactionLog(path, Csv());
+  std::remove(path.c_str());
+  EXPECT_EQ(from_file.status().message(),
+            absl::StrCat(path, ":3:14: field 'amount': cannot parse \"zz\" as an amount with 2 "
+                               "minor digits (money: \"zz\" has an unexpected character \"z\" "
+                               "at offset 0; expected [+-]digits[.digits])"));
+}
+
+// ---------------------------------------------------------------------------
+// The bundled CDNOW master log (examples/data/README.md).
+
+TEST(TransactionLogTest, LoadsCdnowMaster) {
+  TransactionLogOptions options;
+  options.whitespace_delimited = true;
+  options.date_format = "%Y%m%d";
+  options.amount = ColumnRef::Named("dollar_value");
+  options.quantity = ColumnRef::Named("number_of_cds");
+  const auto log =
+      LoadTransactionLog(std::string(CRMCORE_TEST_DATA_DIR) + "/CDNOW_master.txt", options);
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ(log->size(), 69659u);
+  EXPECT_EQ(log->rows_read, 69659);
+  EXPECT_EQ(log->customer_count(), 23570u);
+  EXPECT_EQ(log->customer_ids.front(), "00001");
+  EXPECT_EQ(log->customer_ids.back(), "23570");
+  int64_t cents = 0, cds = 0;
+  for (const int64_t a : log->amount) cents += a;
+  for (const int64_t q : log->quantity) cds += q;
+  EXPECT_EQ(cents, 250031563);  // $2,500,315.63, summed exactly by an independent script.
+  EXPECT_EQ(cds, 167881);
+  EXPECT_EQ(*std::min_element(log->day.begin(), log->day.end()), Day(1997, 1, 1));
+  EXPECT_EQ(*std::max_element(log->day.begin(), log->day.end()), Day(1998, 6, 30));
+}
+
+}  // namespace
+}  // namespace crmcore
