@@ -17,7 +17,6 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -32,6 +31,7 @@
 #include "absl/types/span.h"
 #include "crmcore/status.h"
 #include "crmcore/taxonomy.h"
+#include "crmcore/weights.h"
 
 namespace crmcore {
 
@@ -39,12 +39,6 @@ namespace crmcore {
 inline constexpr std::size_t kCompositeComponentCount = TaxonomySize<CompositeComponent>();
 
 namespace composite_internal {
-
-// Shortest text that reads back as the same double, so a message shows the exact value.
-inline std::string FormatDouble(double x) {
-  char buffer[32];
-  return std::string(buffer, std::to_chars(buffer, buffer + sizeof(buffer), x).ptr);
-}
 
 constexpr std::size_t Index(CompositeComponent component) {
   return static_cast<std::size_t>(component);
@@ -113,7 +107,6 @@ struct NormalizerSpec {
   /// InvalidArgument for an unknown kind, or (fixed bounds only) a non-finite bound or
   /// fixed_lower >= fixed_upper; OutOfRange when fixed_upper - fixed_lower overflows.
   absl::Status Validate() const {
-    using composite_internal::FormatDouble;
     if (!IsValid(kind)) {
       return absl::InvalidArgumentError(
           absl::StrCat("normalizer: unknown kind ", static_cast<int>(kind)));
@@ -176,7 +169,7 @@ inline absl::StatusOr<ColumnStatistics> ComputeColumnStatistics(absl::Span<const
     if (std::isinf(x)) {
       return absl::InvalidArgumentError(absl::StrCat("composite: column ", column_name,
                                                      " value at index ", i, " is ",
-                                                     composite_internal::FormatDouble(x)));
+                                                     FormatDouble(x)));
     }
     if (stats.count == 0) {
       stats.min = x;
@@ -266,7 +259,7 @@ inline absl::StatusOr<double> NormalizeValue(double x, const NormalizerSpec& spe
                                              const ColumnStatistics& stats) {
   if (!std::isfinite(x)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("normalize: value must be finite, got ", composite_internal::FormatDouble(x)));
+        absl::StrCat("normalize: value must be finite, got ", FormatDouble(x)));
   }
   CRM_RETURN_IF_ERROR(spec.Validate());
   CRM_RETURN_IF_ERROR(composite_internal::CheckStatisticsFor(spec, stats, "(given statistics)"));
@@ -303,24 +296,10 @@ class CompositePlan {
   /// OutOfRange when the sum of the weights overflows.
   static absl::StatusOr<CompositePlan> Create(Weights weights, Normalizers normalizers = {},
                                               MissingPolicy missing = MissingPolicy::kReject) {
-    using composite_internal::FormatDouble;
-    double sum = 0.0;
-    for (const CompositeComponent c : AllValues<CompositeComponent>()) {
-      const double w = weights[composite_internal::Index(c)];
-      if (!std::isfinite(w) || w < 0.0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "composite: weight of ", Id(c), " must be finite and >= 0, got ", FormatDouble(w)));
-      }
-      sum += w;
-    }
-    if (!std::isfinite(sum)) {
-      return absl::OutOfRangeError(
-          absl::StrCat("composite: sum of weights overflows, got ", FormatDouble(sum)));
-    }
-    if (!(sum > 0.0)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("composite: weights must sum to > 0, got ", FormatDouble(sum)));
-    }
+    CRM_ASSIGN_OR_RETURN(
+        const Weights normalized,
+        NormalizeWeights<CompositeComponent>(
+            weights, {.context = "composite", .overflow = WeightSumOverflow::kReject}));
     for (const CompositeComponent c : AllValues<CompositeComponent>()) {
       const absl::Status valid = normalizers[composite_internal::Index(c)].Validate();
       if (!valid.ok()) {
@@ -332,8 +311,7 @@ class CompositePlan {
       return absl::InvalidArgumentError(
           absl::StrCat("composite: unknown missing policy ", static_cast<int>(missing)));
     }
-    for (double& w : weights) w /= sum;
-    return CompositePlan(weights, normalizers, missing);
+    return CompositePlan(normalized, normalizers, missing);
   }
 
   /// The normalized weight of `component` (the weights sum to 1). Precondition: a declared

@@ -13,7 +13,6 @@
 #define CRMCORE_LOYALTY_H_
 
 #include <array>
-#include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -27,7 +26,9 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "crmcore/status.h"
+#include "crmcore/indicator_index.h"
 #include "crmcore/taxonomy.h"
+#include "crmcore/weights.h"
 
 namespace crmcore {
 
@@ -90,13 +91,6 @@ struct LadderRule {
 };
 
 namespace loyalty_internal {
-
-// Shortest text that reads back as the same double, so a message shows the exact
-// offending value ("0.99999999", "nan", "-inf") rather than StrCat's 6-digit rounding.
-inline std::string FormatDouble(double x) {
-  char buffer[32];
-  return std::string(buffer, std::to_chars(buffer, buffer + sizeof(buffer), x).ptr);
-}
 
 // Facts that cannot describe a real customer are rejected rather than guessed at.
 inline absl::Status ValidateLadderFacts(const LadderFacts& facts, const LadderRule& rule) {
@@ -337,12 +331,23 @@ constexpr bool IsInverseLoyaltyIndicator(LoyaltyIndicator indicator) {
 }
 
 /// One indicator's measurement on its own scale [min, max] (e.g. a 1–5 survey item, or a
-/// repeat-purchase rate in [0, 1]); it is min-max normalized to [0, 1].
-struct LoyaltyReading {
-  double value = 0.0;
-  double min = 0.0;
-  double max = 1.0;
+/// repeat-purchase rate in [0, 1]); it is min-max normalized to [0, 1]. The same reading
+/// type as the satisfaction index's (indicator_index.h).
+using LoyaltyReading = IndicatorReading;
+
+namespace loyalty_internal {
+
+// The loyalty index is the shared indicator index (indicator_index.h) with §4.3's inverse
+// indicators; its messages quote indicator ids ("'price_sensitivity'"), and scales as wide
+// as ±DBL_MAX are scored rather than rejected.
+inline constexpr IndicatorIndexSpec<LoyaltyIndicator> kIndexSpec{
+    .context = "loyalty index",
+    .is_inverse = IsInverseLoyaltyIndicator,
+    .names = NameStyle::kQuoted,
+    .reject_overflowing_scale = false,
 };
+
+}  // namespace loyalty_internal
 
 /// Weights of the seven indicators, indexed by LoyaltyIndicator. Equal by default (the
 /// material ranks none above another). Only their ratios matter: they are normalized to
@@ -351,79 +356,24 @@ struct LoyaltyIndexWeights {
   std::array<double, 7> weight = {1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0};
 
   /// OK when every weight is finite and >= 0 and at least one is > 0; InvalidArgument
-  /// naming the indicator otherwise.
+  /// naming the indicator otherwise (ValidateWeights).
   absl::Status Validate() const {
-    bool any_positive = false;
-    for (LoyaltyIndicator indicator : AllValues<LoyaltyIndicator>()) {
-      const double w = weight[static_cast<std::size_t>(static_cast<int>(indicator))];
-      if (!std::isfinite(w) || w < 0.0) {
-        return absl::InvalidArgumentError(absl::StrCat("loyalty index: weight of '", Id(indicator),
-                                                       "' must be finite and >= 0, got ",
-                                                       loyalty_internal::FormatDouble(w)));
-      }
-      any_positive = any_positive || w > 0.0;
-    }
-    if (!any_positive) {
-      return absl::InvalidArgumentError("loyalty index: weights must not all be 0, got all 0");
-    }
-    return absl::OkStatus();
+    return ValidateWeights<LoyaltyIndicator>(weight,
+                                             IndexWeightRules(loyalty_internal::kIndexSpec));
   }
 };
 
-namespace loyalty_internal {
-
-// The reading's position in [0, 1], turned round for inverse indicators so that 1 always
-// means "most loyal".
-inline absl::StatusOr<double> LoyaltyScore(LoyaltyIndicator indicator,
-                                           const LoyaltyReading& reading) {
-  if (!std::isfinite(reading.value) || !std::isfinite(reading.min) || !std::isfinite(reading.max)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("loyalty index: reading of '", Id(indicator), "' must be finite, got value ",
-                     FormatDouble(reading.value), " on [", FormatDouble(reading.min), ", ",
-                     FormatDouble(reading.max), "]"));
-  }
-  if (!(reading.min < reading.max)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("loyalty index: scale of '", Id(indicator), "' must have min < max, got [",
-                     FormatDouble(reading.min), ", ", FormatDouble(reading.max), "]"));
-  }
-  if (reading.value < reading.min || reading.value > reading.max) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "loyalty index: value of '", Id(indicator), "' must lie in [", FormatDouble(reading.min),
-        ", ", FormatDouble(reading.max), "], got ", FormatDouble(reading.value)));
-  }
-  // Halving both terms keeps max - min finite for scales as wide as ±DBL_MAX.
-  const double span = reading.max / 2 - reading.min / 2;
-  const double normalized = (reading.value / 2 - reading.min / 2) / span;
-  return IsInverseLoyaltyIndicator(indicator) ? 1.0 - normalized : normalized;
-}
-
-}  // namespace loyalty_internal
-
 /// The loyalty index (DOMAIN.md §4.3): the weighted mean of the seven indicators' scores,
 /// each reading min-max normalized to [0, 1] and inverse indicators counted as
-/// 1 − normalized. 1 is the most loyal customer the scales allow, 0 the least.
+/// 1 − normalized, computed as (max − value) / (max − min) (WeightedIndicatorIndex). 1 is
+/// the most loyal customer the scales allow, 0 the least. Any finite weights and scales
+/// work: weights are scaled by a power of two and too-wide scales through halves.
 ///
 /// Errors (InvalidArgument, naming the indicator by its Id()): weights failing
 /// `Validate()`; a non-finite value, min or max; min >= max; value outside [min, max].
 inline absl::StatusOr<double> LoyaltyIndex(const std::array<LoyaltyReading, 7>& readings,
                                            const LoyaltyIndexWeights& weights = {}) {
-  CRM_RETURN_IF_ERROR(weights.Validate());
-  // Dividing by the largest weight first keeps the weight total finite for any finite weights.
-  double largest = 0.0;
-  for (double w : weights.weight) largest = std::fmax(largest, w);
-  double weighted_sum = 0.0;
-  double weight_total = 0.0;
-  for (LoyaltyIndicator indicator : AllValues<LoyaltyIndicator>()) {
-    const std::size_t i = static_cast<std::size_t>(static_cast<int>(indicator));
-    CRM_ASSIGN_OR_RETURN(const double score,
-                         loyalty_internal::LoyaltyScore(indicator, readings[i]));
-    const double w = weights.weight[i] / largest;
-    weighted_sum += w * score;
-    weight_total += w;
-  }
-  // Each w * score <= w, and rounding is monotone, so the ratio stays within [0, 1].
-  return weighted_sum / weight_total;
+  return WeightedIndicatorIndex(readings, weights.weight, loyalty_internal::kIndexSpec);
 }
 
 // ---------------------------------------------------------------------------
@@ -466,15 +416,15 @@ struct LoyaltyClassRule {
     if (!std::isfinite(new_max_tenure_periods) || new_max_tenure_periods < 0.0) {
       return absl::InvalidArgumentError(
           absl::StrCat("loyalty class: new_max_tenure_periods must be finite and >= 0, got ",
-                       loyalty_internal::FormatDouble(new_max_tenure_periods)));
+                       FormatDouble(new_max_tenure_periods)));
     }
     if (!std::isfinite(long_standing_min_tenure_periods) ||
         long_standing_min_tenure_periods < new_max_tenure_periods) {
       return absl::InvalidArgumentError(
           absl::StrCat("loyalty class: long_standing_min_tenure_periods must be finite and >= "
                        "new_max_tenure_periods (",
-                       loyalty_internal::FormatDouble(new_max_tenure_periods), "), got ",
-                       loyalty_internal::FormatDouble(long_standing_min_tenure_periods)));
+                       FormatDouble(new_max_tenure_periods), "), got ",
+                       FormatDouble(long_standing_min_tenure_periods)));
     }
     if (regular_min_purchases < 2) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -488,7 +438,7 @@ struct LoyaltyClassRule {
     if (!(loyal_min_period_share > 0.0 && loyal_min_period_share <= 1.0)) {
       return absl::InvalidArgumentError(
           absl::StrCat("loyalty class: loyal_min_period_share must be in (0, 1], got ",
-                       loyalty_internal::FormatDouble(loyal_min_period_share)));
+                       FormatDouble(loyal_min_period_share)));
     }
     return absl::OkStatus();
   }

@@ -2,7 +2,6 @@
 #ifndef CRMCORE_PROFITABILITY_H_
 #define CRMCORE_PROFITABILITY_H_
 
-#include <charconv>
 #include <cmath>
 #include <string>
 
@@ -14,16 +13,6 @@
 #include "crmcore/taxonomy.h"
 
 namespace crmcore {
-
-namespace profitability_internal {
-
-// Shortest text that reads back as the same double, so a message shows the exact value.
-inline std::string FormatDouble(double x) {
-  char buffer[32];
-  return std::string(buffer, std::to_chars(buffer, buffer + sizeof(buffer), x).ptr);
-}
-
-}  // namespace profitability_internal
 
 /// Thresholds of the profitability quadrants (default rule: the material names the four
 /// quadrants but gives no numbers). Both are in the unit of the profit the host passes.
@@ -46,7 +35,6 @@ struct ProfitabilityThresholds {
   /// InvalidArgument when high_profit is not finite and > 0, or high_loss is not finite
   /// and >= 0 (the message names the threshold and its value).
   absl::Status Validate() const {
-    using profitability_internal::FormatDouble;
     if (!std::isfinite(high_profit) || !(high_profit > 0.0)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "profitability: high_profit must be finite and > 0, got ", FormatDouble(high_profit)));
@@ -68,7 +56,7 @@ inline absl::StatusOr<ProfitabilityQuadrant> ClassifyProfitability(
   CRM_RETURN_IF_ERROR(thresholds.Validate());
   if (!std::isfinite(profit)) {
     return absl::InvalidArgumentError(absl::StrCat("profitability: profit must be finite, got ",
-                                                   profitability_internal::FormatDouble(profit)));
+                                                   FormatDouble(profit)));
   }
   if (profit >= thresholds.high_profit) return ProfitabilityQuadrant::kHighlyProfitable;
   if (profit > 0.0) return ProfitabilityQuadrant::kProfitable;

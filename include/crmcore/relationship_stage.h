@@ -6,7 +6,6 @@
 #ifndef CRMCORE_RELATIONSHIP_STAGE_H_
 #define CRMCORE_RELATIONSHIP_STAGE_H_
 
-#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <optional>
@@ -21,13 +20,6 @@
 namespace crmcore {
 
 namespace relationship_stage_internal {
-
-// Shortest text that reads back as the same double, so a message shows the exact value
-// (a p_alive of 1.0000000000000002 must not print as "1").
-inline std::string FormatDouble(double x) {
-  char buffer[32];
-  return std::string(buffer, std::to_chars(buffer, buffer + sizeof(buffer), x).ptr);
-}
 
 inline bool IsProbability(double p) { return std::isfinite(p) && p >= 0.0 && p <= 1.0; }
 
@@ -68,7 +60,7 @@ struct RelationshipStageRule {
     if (!relationship_stage_internal::IsProbability(lost_p_alive_below)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "relationship stage rule: lost_p_alive_below must be finite and in [0, 1], got ",
-          relationship_stage_internal::FormatDouble(lost_p_alive_below)));
+          FormatDouble(lost_p_alive_below)));
     }
     return absl::OkStatus();
   }

@@ -9,7 +9,6 @@
 #ifndef CRMCORE_RETENTION_H_
 #define CRMCORE_RETENTION_H_
 
-#include <charconv>
 #include <cmath>
 #include <string>
 
@@ -22,13 +21,6 @@
 namespace crmcore {
 
 namespace retention_internal {
-
-// Shortest text that reads back as the same double, so a message shows the exact
-// offending value ("0.99999999", "nan") rather than StrCat's 6-digit rounding.
-inline std::string FormatDouble(double x) {
-  char buffer[32];
-  return std::string(buffer, std::to_chars(buffer, buffer + sizeof(buffer), x).ptr);
-}
 
 inline absl::Status ValidateRetention(absl::string_view name, double retention) {
   if (!(retention >= 0.0 && retention < 1.0)) {  // also rejects NaN
@@ -58,7 +50,6 @@ inline absl::Status ValidateRetention(absl::string_view name, double retention) 
 /// OutOfRange when the value overflows a double (|m| huge and r close to 1).
 inline absl::StatusOr<double> RetentionLifetimeValue(double margin, double retention,
                                                      double discount) {
-  using retention_internal::FormatDouble;
   if (!std::isfinite(margin)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "retention lifetime value: margin m must be finite, got ", FormatDouble(margin)));
@@ -108,7 +99,7 @@ inline absl::StatusOr<RetentionWhatIf> RetentionChangeWhatIf(double margin, doub
   if (base_value == 0.0) {
     return absl::InvalidArgumentError(
         absl::StrCat("retention what-if: relative change is undefined for margin m = ",
-                     retention_internal::FormatDouble(margin), " (base value 0)"));
+                     FormatDouble(margin), " (base value 0)"));
   }
   // Both values share the sign of m, so their difference cannot overflow, and the relative
   // change is bounded by 1 / (1 - new_retention) <= 2^53.

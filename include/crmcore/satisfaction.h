@@ -10,9 +10,7 @@
 #ifndef CRMCORE_SATISFACTION_H_
 #define CRMCORE_SATISFACTION_H_
 
-#include <algorithm>
 #include <array>
-#include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -25,18 +23,13 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "crmcore/status.h"
+#include "crmcore/indicator_index.h"
 #include "crmcore/taxonomy.h"
+#include "crmcore/weights.h"
 
 namespace crmcore {
 
 namespace satisfaction_internal {
-
-// Shortest text that reads back as the same double ("-1.5", "nan", "1e+308"), so an
-// error message shows the exact offending value rather than a 6-digit rounding of it.
-inline std::string FormatDouble(double x) {
-  char buffer[32];
-  return std::string(buffer, std::to_chars(buffer, buffer + sizeof(buffer), x).ptr);
-}
 
 inline bool IsFiniteNonNegative(double x) { return std::isfinite(x) && x >= 0.0; }
 
@@ -55,7 +48,6 @@ inline bool IsFiniteNonNegative(double x) { return std::isfinite(x) && x >= 0.0;
 /// Errors: InvalidArgument for a non-finite B, or an A that is non-finite or <= 0;
 /// OutOfRange when the quotient overflows (e.g. B = 1e308, A = 1e-308).
 inline absl::StatusOr<double> SatisfactionRatio(double perceived_value_b, double expectation_a) {
-  using satisfaction_internal::FormatDouble;
   if (!std::isfinite(perceived_value_b)) {
     return absl::InvalidArgumentError(
         absl::StrCat("satisfaction: perceived value B must be finite, got ",
@@ -93,7 +85,6 @@ struct SatisfactionThresholds {
   /// `satisfied` must be positive so that a customer who perceives no value or a negative
   /// value (C <= 0) is never classified as satisfied.
   absl::Status Validate() const {
-    using satisfaction_internal::FormatDouble;
     if (!std::isfinite(satisfied) || satisfied <= 0.0) {
       return absl::InvalidArgumentError(absl::StrCat(
           "satisfaction thresholds: satisfied must be finite and > 0, got ",
@@ -131,7 +122,7 @@ inline absl::StatusOr<SatisfactionLevel> ClassifySatisfaction(
   CRM_RETURN_IF_ERROR(thresholds.Validate());
   if (!std::isfinite(c)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "satisfaction: C must be finite, got ", satisfaction_internal::FormatDouble(c)));
+        "satisfaction: C must be finite, got ", FormatDouble(c)));
   }
   return satisfaction_internal::LevelOf(c, thresholds);
 }
@@ -155,7 +146,7 @@ inline absl::StatusOr<SatisfactionCounts> CountSatisfactionLevels(
     if (!std::isfinite(c[i])) {
       return absl::InvalidArgumentError(absl::StrCat("satisfaction: C[", i,
                                                      "] must be finite, got ",
-                                                     satisfaction_internal::FormatDouble(c[i])));
+                                                     FormatDouble(c[i])));
     }
     switch (satisfaction_internal::LevelOf(c[i], thresholds)) {
       case SatisfactionLevel::kDissatisfied: ++counts.dissatisfied; break;
@@ -187,7 +178,7 @@ struct WordOfMouthRates {
       if (!satisfaction_internal::IsFiniteNonNegative(rate)) {
         return absl::InvalidArgumentError(
             absl::StrCat("word of mouth: rate for ", name, " must be finite and >= 0, got ",
-                         satisfaction_internal::FormatDouble(rate)));
+                         FormatDouble(rate)));
       }
     }
     return absl::OkStatus();
@@ -332,50 +323,33 @@ constexpr bool IsInverseIndicator(SatisfactionIndicator indicator) {
          indicator == SatisfactionIndicator::kPriceSensitivity;
 }
 
-/// One indicator's raw value and the scale it was measured on. `value` must lie in
-/// [min, max] and min < max; the scale is the host's (a 1–5 survey, a rate in [0, 1], an
-/// amount between the population's extremes).
-struct IndicatorReading {
-  double value = 0.0;
-  double min = 0.0;
-  double max = 1.0;
+namespace satisfaction_internal {
+
+// The CSI is the shared indicator index (indicator_index.h) with §3.4's inverse
+// indicators; its messages name indicators bare ("reputation") and reject scales whose
+// width overflows, as they always have.
+inline constexpr IndicatorIndexSpec<SatisfactionIndicator> kIndexSpec{
+    .context = "satisfaction index",
+    .is_inverse = IsInverseIndicator,
+    .names = NameStyle::kBare,
+    .reject_overflowing_scale = true,
 };
 
-/// The six readings, indexed by the SatisfactionIndicator value.
-using SatisfactionIndicatorReadings =
-    std::array<IndicatorReading, TaxonomySize<SatisfactionIndicator>()>;
+}  // namespace satisfaction_internal
+
+/// The six readings (IndicatorReading, indicator_index.h), indexed by the
+/// SatisfactionIndicator value.
+using SatisfactionIndicatorReadings = IndicatorReadingsFor<SatisfactionIndicator>;
 
 /// Returns one indicator's satisfaction score in [0, 1]: the reading min-max normalized to
 /// its scale, (value − min) / (max − min), or for an inverse indicator (max − value) /
-/// (max − min), i.e. 1 − normalized computed without cancellation.
+/// (max − min), i.e. 1 − normalized computed without cancellation (MinMaxIndicatorScore).
 ///
 /// Errors: InvalidArgument naming the indicator for a non-finite value/min/max, min >= max,
 /// or a value outside [min, max]; OutOfRange when max − min overflows.
 inline absl::StatusOr<double> IndicatorScore(SatisfactionIndicator indicator,
                                              const IndicatorReading& reading) {
-  using satisfaction_internal::FormatDouble;
-  const absl::string_view name = Id(indicator);
-  if (!std::isfinite(reading.min) || !std::isfinite(reading.max) || reading.min >= reading.max) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "satisfaction index: scale of ", name, " must be finite with min < max, got [",
-        FormatDouble(reading.min), ", ", FormatDouble(reading.max), "]"));
-  }
-  if (!std::isfinite(reading.value) || reading.value < reading.min ||
-      reading.value > reading.max) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "satisfaction index: ", name, " value must lie in [", FormatDouble(reading.min), ", ",
-        FormatDouble(reading.max), "], got ", FormatDouble(reading.value)));
-  }
-  const double range = reading.max - reading.min;
-  if (!std::isfinite(range)) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "satisfaction index: scale of ", name, " is too wide, max - min overflows for [",
-        FormatDouble(reading.min), ", ", FormatDouble(reading.max), "]"));
-  }
-  const double distance = IsInverseIndicator(indicator) ? reading.max - reading.value
-                                                        : reading.value - reading.min;
-  // Rounding is monotonic, so distance <= range and the quotient stays within [0, 1].
-  return distance / range;
+  return MinMaxIndicatorScore(indicator, reading, satisfaction_internal::kIndexSpec);
 }
 
 /// Relative weights of the six indicators in the index, indexed by SatisfactionIndicator.
@@ -384,64 +358,31 @@ struct SatisfactionIndexWeights {
   std::array<double, TaxonomySize<SatisfactionIndicator>()> weights = {1.0, 1.0, 1.0,
                                                                        1.0, 1.0, 1.0};
 
-  /// OK when every weight is finite and >= 0 and at least one is > 0.
+  /// OK when every weight is finite and >= 0 and at least one is > 0 (ValidateWeights).
   absl::Status Validate() const {
-    bool any_positive = false;
-    for (const SatisfactionIndicator indicator : AllValues<SatisfactionIndicator>()) {
-      const double weight = weights[static_cast<std::size_t>(indicator)];
-      if (!satisfaction_internal::IsFiniteNonNegative(weight)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "satisfaction index: weight of ", Id(indicator), " must be finite and >= 0, got ",
-            satisfaction_internal::FormatDouble(weight)));
-      }
-      any_positive = any_positive || weight > 0.0;
-    }
-    if (!any_positive) {
-      return absl::InvalidArgumentError("satisfaction index: weights must not all be zero");
-    }
-    return absl::OkStatus();
+    return ValidateWeights<SatisfactionIndicator>(
+        weights, IndexWeightRules(satisfaction_internal::kIndexSpec));
   }
 
   /// The weights scaled to sum to 1 (DOMAIN.md §5 rule for weights, applied to the CSI).
-  /// Dividing by the largest weight first keeps the sum finite for any finite weights.
+  /// Scaling by a power of two first keeps the sum finite for any finite weights
+  /// (NormalizeWeights).
   absl::StatusOr<std::array<double, TaxonomySize<SatisfactionIndicator>()>> Normalized() const {
-    CRM_RETURN_IF_ERROR(Validate());
-    const double largest = *std::max_element(weights.begin(), weights.end());
-    std::array<double, TaxonomySize<SatisfactionIndicator>()> normalized{};
-    double sum = 0.0;
-    for (std::size_t i = 0; i < weights.size(); ++i) {
-      normalized[i] = weights[i] / largest;
-      sum += normalized[i];
-    }
-    for (double& weight : normalized) weight /= sum;
-    return normalized;
+    return NormalizeWeights<SatisfactionIndicator>(
+        weights, IndexWeightRules(satisfaction_internal::kIndexSpec));
   }
 };
 
 /// Returns the customer satisfaction index (CSI, 客户满意指标体系, DOMAIN.md §3.4) in [0, 1]:
 /// the weighted mean of the six indicator scores (see IndicatorScore), with the weights
-/// normalized to sum to 1. Multiply by 100 for the usual 0–100 presentation.
+/// normalized to sum to 1 (WeightedIndicatorIndex). Multiply by 100 for the usual 0–100
+/// presentation. The index never exceeds 1, even with rounding.
 ///
-/// Errors: those of IndicatorScore for the first bad reading (naming the indicator) and
-/// those of SatisfactionIndexWeights::Validate().
+/// Errors: those of SatisfactionIndexWeights::Validate(), then those of IndicatorScore for
+/// the first bad reading (naming the indicator).
 inline absl::StatusOr<double> SatisfactionIndex(const SatisfactionIndicatorReadings& readings,
                                                 const SatisfactionIndexWeights& weights = {}) {
-  CRM_RETURN_IF_ERROR(weights.Validate());
-  // Weighted sum divided once by the weight sum, rather than summing pre-normalized
-  // weights: each term w·s <= w because s <= 1, and rounding is monotonic, so the quotient
-  // never exceeds 1 and equal scores give back exactly that score. Scaling by the largest
-  // weight keeps both sums finite for any finite weights.
-  const double largest = *std::max_element(weights.weights.begin(), weights.weights.end());
-  double weighted_scores = 0.0;
-  double weight_sum = 0.0;
-  for (const SatisfactionIndicator indicator : AllValues<SatisfactionIndicator>()) {
-    const auto i = static_cast<std::size_t>(indicator);
-    CRM_ASSIGN_OR_RETURN(const double score, IndicatorScore(indicator, readings[i]));
-    const double weight = weights.weights[i] / largest;
-    weighted_scores += weight * score;
-    weight_sum += weight;
-  }
-  return weighted_scores / weight_sum;
+  return WeightedIndicatorIndex(readings, weights.weights, satisfaction_internal::kIndexSpec);
 }
 
 }  // namespace crmcore

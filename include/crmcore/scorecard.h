@@ -5,8 +5,6 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
-#include <cmath>
 #include <cstddef>
 #include <string>
 
@@ -15,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "crmcore/status.h"
 #include "crmcore/taxonomy.h"
+#include "crmcore/weights.h"
 
 namespace crmcore {
 
@@ -27,12 +26,6 @@ inline constexpr double kScorecardMinScore = 1.0;
 inline constexpr double kScorecardMaxScore = 5.0;
 
 namespace scorecard_internal {
-
-// Shortest text that reads back as the same double, so a message shows the exact value.
-inline std::string FormatDouble(double x) {
-  char buffer[32];
-  return std::string(buffer, std::to_chars(buffer, buffer + sizeof(buffer), x).ptr);
-}
 
 constexpr std::size_t Index(ScorecardCriterion criterion) {
   return static_cast<std::size_t>(criterion);
@@ -54,7 +47,6 @@ struct GradeCutoffs {
   /// InvalidArgument when a cut-off is non-finite or outside [1, 5], or a_min <= b_min
   /// (each grade must cover some scores); the message names the offending cut-off.
   absl::Status Validate() const {
-    using scorecard_internal::FormatDouble;
     if (!scorecard_internal::IsOnScale(a_min)) {
       return absl::InvalidArgumentError(
           absl::StrCat("scorecard: a_min must be within [1, 5], got ", FormatDouble(a_min)));
@@ -87,27 +79,12 @@ class ScorecardPlan {
   /// Errors: InvalidArgument naming the criterion for a NaN, infinite or negative weight,
   /// for a zero sum, or for invalid cut-offs; OutOfRange when the sum overflows.
   static absl::StatusOr<ScorecardPlan> Create(Weights weights, GradeCutoffs cutoffs = {}) {
-    using scorecard_internal::FormatDouble;
-    double sum = 0.0;
-    for (const ScorecardCriterion c : AllValues<ScorecardCriterion>()) {
-      const double w = weights[scorecard_internal::Index(c)];
-      if (!std::isfinite(w) || w < 0.0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "scorecard: weight of ", Id(c), " must be finite and >= 0, got ", FormatDouble(w)));
-      }
-      sum += w;
-    }
-    if (!std::isfinite(sum)) {
-      return absl::OutOfRangeError(
-          absl::StrCat("scorecard: sum of weights overflows, got ", FormatDouble(sum)));
-    }
-    if (!(sum > 0.0)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("scorecard: weights must sum to > 0, got ", FormatDouble(sum)));
-    }
+    CRM_ASSIGN_OR_RETURN(
+        const Weights normalized,
+        NormalizeWeights<ScorecardCriterion>(
+            weights, {.context = "scorecard", .overflow = WeightSumOverflow::kReject}));
     CRM_RETURN_IF_ERROR(cutoffs.Validate());
-    for (double& w : weights) w /= sum;
-    return ScorecardPlan(weights, cutoffs);
+    return ScorecardPlan(normalized, cutoffs);
   }
 
   /// Every criterion weighted equally (the material gives no weights) with default cut-offs.
@@ -146,7 +123,7 @@ inline absl::StatusOr<double> WeightedScorecardScore(const ScorecardPlan& plan,
     if (!scorecard_internal::IsOnScale(score)) {
       return absl::InvalidArgumentError(absl::StrCat("scorecard: score of ", Id(c),
                                                      " must be within [1, 5], got ",
-                                                     scorecard_internal::FormatDouble(score)));
+                                                     FormatDouble(score)));
     }
     total += plan.weight(c) * score;
   }
@@ -162,7 +139,7 @@ inline absl::StatusOr<ScorecardGrade> GradeScorecardScore(double score,
   if (!scorecard_internal::IsOnScale(score)) {
     return absl::InvalidArgumentError(
         absl::StrCat("scorecard: weighted score must be within [1, 5], got ",
-                     scorecard_internal::FormatDouble(score)));
+                     FormatDouble(score)));
   }
   if (score >= cutoffs.a_min) return ScorecardGrade::kA;
   if (score >= cutoffs.b_min) return ScorecardGrade::kB;

@@ -1,10 +1,13 @@
-// Error-propagation helpers for absl::Status / absl::StatusOr.
+// Error-propagation helpers for absl::Status / absl::StatusOr, and the formatting of
+// numbers in error messages.
 //
 // Debian 12's Abseil (20220623) has no RETURN_IF_ERROR / ASSIGN_OR_RETURN macros,
 // so crmcore carries its own two, prefixed so they never collide with a host's.
 #ifndef CRMCORE_STATUS_H_
 #define CRMCORE_STATUS_H_
 
+#include <charconv>
+#include <string>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -30,5 +33,17 @@
   auto statusor = (rexpr);                               \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = *std::move(statusor)
+
+namespace crmcore {
+
+/// The shortest text that reads back as the same double ("-1.5", "1.0000000000000002",
+/// "5e-324", "nan", "-inf"), for error messages: they must show the exact offending value,
+/// and absl::StrCat's 6-digit rounding would print 1.0000000000000002 as "1".
+inline std::string FormatDouble(double x) {
+  char buffer[32];  // The longest shortest form, e.g. "-2.2250738585072014e-308", fits.
+  return std::string(buffer, std::to_chars(buffer, buffer + sizeof(buffer), x).ptr);
+}
+
+}  // namespace crmcore
 
 #endif  // CRMCORE_STATUS_H_

@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -95,6 +96,11 @@ struct TransactionLogOptions {
   /// error found after reading at most this many bytes of it, so a corrupt multi-GiB
   /// "line" costs bounded memory. Must be > 0.
   size_t max_line_bytes = size_t{1} << 20;
+
+  /// Called by LoadTransactionLog after each chunk it reads (about every MiB) with the
+  /// bytes read so far and the file's size (0 when unknown, e.g. a pipe); for a progress
+  /// display. Empty: not called. Runs on the loading thread; must not throw.
+  std::function<void(int64_t bytes_read, int64_t bytes_total)> progress;
 
   /// OK, or InvalidArgument naming the first bad option (delimiter, date_format,
   /// minor_digits, max_line_bytes, an empty or zero ColumnRef).

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -28,12 +27,6 @@ inline constexpr std::size_t kValueTierCount = TaxonomySize<ValueTier>();
 
 namespace value_tier_internal {
 
-// Shortest text that reads back as the same double, so a message shows the exact value.
-inline std::string FormatDouble(double x) {
-  char buffer[32];
-  return std::string(buffer, std::to_chars(buffer, buffer + sizeof(buffer), x).ptr);
-}
-
 constexpr std::size_t Index(ValueTier tier) { return static_cast<std::size_t>(tier); }
 
 }  // namespace value_tier_internal
@@ -54,7 +47,6 @@ struct PyramidFractions {
   /// InvalidArgument when a fraction is non-finite or negative (naming it), or when the
   /// fractions do not sum to 1 within kSumTolerance (naming the sum).
   absl::Status Validate() const {
-    using value_tier_internal::FormatDouble;
     const std::array<double, kValueTierCount> fractions = {vip, major, ordinary, small};
     for (const ValueTier tier : AllValues<ValueTier>()) {
       const double f = fractions[value_tier_internal::Index(tier)];
@@ -124,7 +116,7 @@ inline absl::Status AssignValueTiers(absl::Span<const double> value, absl::Span<
     if (!std::isfinite(value[i])) {
       return absl::InvalidArgumentError(absl::StrCat("pyramid: value at index ", i,
                                                      " must be finite, got ",
-                                                     value_tier_internal::FormatDouble(value[i])));
+                                                     FormatDouble(value[i])));
     }
   }
   if (value.empty()) return absl::OkStatus();
@@ -167,7 +159,6 @@ struct PyramidCounts {
 /// (a share overflows when the values nearly cancel, e.g. a total of 1e-300).
 inline absl::StatusOr<PyramidCounts> SummarizePyramid(absl::Span<const double> value,
                                                       absl::Span<const ValueTier> tiers) {
-  using value_tier_internal::FormatDouble;
   using value_tier_internal::Index;
   if (value.size() != tiers.size()) {
     return absl::InvalidArgumentError(absl::StrCat("pyramid: value has ", value.size(),

@@ -763,6 +763,7 @@ absl::StatusOr<TransactionLog> LoadTransactionLog(const std::string& path,
                                                                          filled - consumed)) *
                                          1.02));
     }
+    if (options.progress) options.progress(total, static_cast<int64_t>(info.st_size));
     if (eof) break;
     std::memmove(buffer.data(), buffer.data() + consumed, filled - consumed);
     filled -= consumed;

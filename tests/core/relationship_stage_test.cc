@@ -61,7 +61,7 @@ TEST(RelationshipStageRuleTest, RejectsThresholdOutsideUnitInterval) {
     ASSERT_FALSE(status.ok()) << bad;
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(status.message(), HasSubstr("lost_p_alive_below"));
-    EXPECT_THAT(status.message(), HasSubstr(relationship_stage_internal::FormatDouble(bad)));
+    EXPECT_THAT(status.message(), HasSubstr(FormatDouble(bad)));
   }
   EXPECT_THAT(RelationshipStageRule{1.5}.Validate().message(),
               HasSubstr("lost_p_alive_below must be finite and in [0, 1], got 1.5"));
@@ -207,7 +207,7 @@ TEST(ClassifyRelationshipStageTest, RejectsMorePurchasesInWindowThanEver) {
 TEST(ClassifyRelationshipStageTest, RejectsPAliveOutsideUnitInterval) {
   for (const double bad : {kNaN, kInf, -kInf, Below(0.0), -0.1, Above(1.0), 2.0}) {
     ExpectInvalid(ClassifyRelationshipStage(Buyer(1, 1, bad)),
-                  {"p_alive", relationship_stage_internal::FormatDouble(bad)});
+                  {"p_alive", FormatDouble(bad)});
   }
   ExpectInvalid(ClassifyRelationshipStage(Buyer(1, 1, Above(1.0))),
                 {"p_alive must be finite and in [0, 1], got 1.0000000000000002"});

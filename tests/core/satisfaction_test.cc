@@ -75,7 +75,7 @@ TEST(SatisfactionRatioTest, MatchesHighPrecisionReference) {
 TEST(SatisfactionRatioTest, RejectsExpectationThatIsNotPositiveAndFinite) {
   for (const double a : {0.0, -0.0, -1.5, -kMax, kNaN, kInf, -kInf}) {
     ExpectError(SatisfactionRatio(1.0, a), absl::StatusCode::kInvalidArgument,
-                {"expectation A", satisfaction_internal::FormatDouble(a)});
+                {"expectation A", FormatDouble(a)});
   }
   ExpectError(SatisfactionRatio(1.0, -1.5), absl::StatusCode::kInvalidArgument,
               {"satisfaction: expectation A must be finite and > 0, got -1.5"});
@@ -327,7 +327,7 @@ TEST(DeliveredValueTest, FeedsTheSatisfactionRatio) {
 
 TEST(DeliveredValueTest, ErrorNamesTheComponent) {
   for (const double bad : {kNaN, kInf, -kInf, -1.0, Below(0.0)}) {
-    const std::string got = satisfaction_internal::FormatDouble(bad);
+    const std::string got = FormatDouble(bad);
     ExpectError(DeliveredValue({bad, 0, 0, 0}, {}), absl::StatusCode::kInvalidArgument,
                 {"product value", got});
     ExpectError(DeliveredValue({0, bad, 0, 0}, {}), absl::StatusCode::kInvalidArgument,

@@ -1,0 +1,311 @@
+// crmcore: the command-line program. A transaction log goes in; a per-customer table
+// and a population summary come out. Run `crmcore --help` for the interface.
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/civil_time.h"
+#include "crmcore/customer_scoring.h"
+#include "crmcore/rfm_summary.h"
+#include "crmcore/status.h"
+#include "crmcore/transaction_log.h"
+#include "crmcore/version.h"
+#include "output.h"
+
+// Flag names use '_' because they are C++ identifiers; main() accepts the documented
+// '-' spellings (--customer-col) by rewriting them before absl parses the command line.
+ABSL_FLAG(std::string, out, "", "write the table (CSV) to this file");
+ABSL_FLAG(std::string, summary, "", "score: write the population summary (JSON) to this file");
+ABSL_FLAG(std::string, customer_col, "customer_id", "customer id column");
+ABSL_FLAG(std::string, date_col, "date", "date column");
+ABSL_FLAG(std::string, amount_col, "amount", "amount column");
+ABSL_FLAG(std::string, quantity_col, "", "optional quantity column");
+ABSL_FLAG(std::string, margin_col, "", "optional margin column");
+ABSL_FLAG(std::string, date_format, "%Y-%m-%d", "date layout");
+ABSL_FLAG(std::string, delimiter, ",", "field delimiter");
+ABSL_FLAG(bool, no_header, false, "the log has no header row");
+ABSL_FLAG(int, minor_digits, 2, "currency minor digits");
+ABSL_FLAG(bool, lenient, false, "skip bad rows");
+ABSL_FLAG(int, max_reported_errors, 10, "skipped rows described");
+ABSL_FLAG(std::string, observation_end, "", "end of calibration");
+ABSL_FLAG(std::string, time_unit, "days", "unit of recency and T");
+ABSL_FLAG(double, period_days, 365.25 / 4, "activity period length");
+ABSL_FLAG(std::string, weights, "0.5,0.2,0,0.3,0", "composite value weights");
+ABSL_FLAG(int, top, 10, "customers listed in the report");
+ABSL_FLAG(bool, quiet, false, "no report, no progress");
+
+namespace {
+
+constexpr char kHelp[] = R"(crmcore - customer analytics on a transaction log
+
+Usage:
+  crmcore summarize LOG [--out=FILE] [ingest flags]
+  crmcore score     LOG [--out=FILE] [--summary=FILE] [ingest and scoring flags]
+  crmcore --version | --help
+
+summarize  writes one row per customer: customer_id,frequency,recency,T,monetary_value
+           (+ holdout_frequency,holdout_monetary_value when the log runs past
+           --observation-end). frequency = repeat purchase days, recency = first to
+           last purchase, T = first purchase to the observation end, monetary_value =
+           mean value of the repeat purchases (the Fader-Hardie / lifetimes convention).
+           Without --out the CSV goes to stdout.
+score      adds RFM quintile scores (1-5), ladder rung, lifecycle stage, relationship
+           stage, loyalty class, composite value and value tier per customer; writes the
+           table to --out, the population summary to --summary (JSON), and prints a
+           report (value pyramid, ladder funnel, stage counts, top customers).
+
+Ingest flags:
+  --customer-col=C    customer id column: header name or 1-based index (customer_id)
+  --date-col=C        date column (date)
+  --amount-col=C      amount column, exact decimal (amount)
+  --quantity-col=C    optional quantity column;  --margin-col=C  optional margin column
+  --date-format=F     strftime-style layout using %Y %m %d (%Y-%m-%d); CDNOW: %Y%m%d
+  --delimiter=D       one character, "tab", or "whitespace" for runs of blanks (,)
+  --no-header         the first line is data, not column names (then use indices)
+  --minor-digits=N    decimal places of the currency (2)
+  --lenient           skip bad rows (counted and reported) instead of stopping
+  --max-reported-errors=N   skipped rows described in the summary (10)
+
+Scoring flags:
+  --observation-end=YYYY-MM-DD  last day of calibration, inclusive; later rows form the
+                      holdout (default: the last date in the log)
+  --time-unit=U       days | weeks | months for recency and T (weeks = days / 7)
+  --period-days=D     activity period for the ladder, lifecycle and loyalty rules (91.3125)
+  --weights=W         composite weights: current,future,credit,loyalty,growth
+                      (0.5,0.2,0,0.3,0; credit must be 0: a log has no credit data)
+  --top=N             customers listed in the report (10)
+  --quiet             no report and no progress bar
+
+Exit codes: 0 done; 1 bad command line; 2 bad input (the message names file, line,
+column and value); 3 cannot write an output file.
+
+Example (the bundled CDNOW data):
+  crmcore score examples/data/CDNOW_master.txt --delimiter=whitespace \
+      --date-format=%Y%m%d --amount-col=dollar_value --out=scores.csv --summary=summary.json
+)";
+
+enum ExitCode { kOk = 0, kUsage = 1, kBadInput = 2, kCannotWrite = 3 };
+
+int Fail(int code, const absl::Status& status) {
+  std::cerr << "crmcore: " << status.message() << "\n";
+  return code;
+}
+
+// "--customer-col=x" -> "--customer_col=x": absl flag names are identifiers.
+std::vector<std::string> NormalizeFlagSpellings(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  for (size_t i = 1; i < args.size(); ++i) {
+    std::string& arg = args[i];
+    if (arg == "--") break;
+    if (arg.size() < 3 || arg[0] != '-' || arg[1] != '-') continue;
+    const size_t name_end = std::min(arg.find('='), arg.size());
+    for (size_t k = 2; k < name_end; ++k) {
+      if (arg[k] == '-') arg[k] = '_';
+    }
+  }
+  return args;
+}
+
+absl::StatusOr<crmcore::TransactionLogOptions> IngestOptionsFromFlags() {
+  crmcore::TransactionLogOptions options;
+  const std::string delimiter = absl::GetFlag(FLAGS_delimiter);
+  if (delimiter == "whitespace") {
+    options.whitespace_delimited = true;
+  } else if (delimiter == "tab" || delimiter == "\\t") {
+    options.delimiter = '\t';
+  } else if (delimiter.size() == 1) {
+    options.delimiter = delimiter[0];
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--delimiter must be one character, \"tab\" or \"whitespace\", got \"", delimiter, "\""));
+  }
+  options.has_header = !absl::GetFlag(FLAGS_no_header);
+  CRM_ASSIGN_OR_RETURN(options.customer, crmcore::ColumnRef::Parse(absl::GetFlag(FLAGS_customer_col)));
+  CRM_ASSIGN_OR_RETURN(options.date, crmcore::ColumnRef::Parse(absl::GetFlag(FLAGS_date_col)));
+  CRM_ASSIGN_OR_RETURN(options.amount, crmcore::ColumnRef::Parse(absl::GetFlag(FLAGS_amount_col)));
+  if (!absl::GetFlag(FLAGS_quantity_col).empty()) {
+    CRM_ASSIGN_OR_RETURN(options.quantity,
+                         crmcore::ColumnRef::Parse(absl::GetFlag(FLAGS_quantity_col)));
+  }
+  if (!absl::GetFlag(FLAGS_margin_col).empty()) {
+    CRM_ASSIGN_OR_RETURN(options.margin, crmcore::ColumnRef::Parse(absl::GetFlag(FLAGS_margin_col)));
+  }
+  options.date_format = absl::GetFlag(FLAGS_date_format);
+  options.minor_digits = absl::GetFlag(FLAGS_minor_digits);
+  options.lenient = absl::GetFlag(FLAGS_lenient);
+  if (absl::GetFlag(FLAGS_max_reported_errors) < 0) {
+    return absl::InvalidArgumentError("--max-reported-errors must be >= 0");
+  }
+  options.max_reported_errors = static_cast<size_t>(absl::GetFlag(FLAGS_max_reported_errors));
+  CRM_RETURN_IF_ERROR(options.Validate());
+  return options;
+}
+
+absl::StatusOr<crmcore::ScoringOptions> ScoringOptionsFromFlags() {
+  crmcore::ScoringOptions options;
+  CRM_ASSIGN_OR_RETURN(options.summary.unit, crmcore::ParseTimeUnit(absl::GetFlag(FLAGS_time_unit)));
+  const std::string end = absl::GetFlag(FLAGS_observation_end);
+  if (!end.empty()) {
+    absl::CivilDay day;
+    if (!absl::ParseCivilTime(end, &day)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--observation-end must be a date YYYY-MM-DD, got \"", end, "\""));
+    }
+    options.summary.observation_end = day;
+  }
+  options.period_days = absl::GetFlag(FLAGS_period_days);
+  const std::vector<std::string> parts = absl::StrSplit(absl::GetFlag(FLAGS_weights), ',');
+  if (parts.size() != options.weights.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--weights needs 5 comma-separated numbers (current,future,credit,loyalty,growth), got \"",
+        absl::GetFlag(FLAGS_weights), "\""));
+  }
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (!absl::SimpleAtod(parts[i], &options.weights[i])) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--weights: \"", parts[i], "\" is not a number"));
+    }
+  }
+  CRM_RETURN_IF_ERROR(options.Validate());
+  return options;
+}
+
+// Shows "loading LOG  42%" on stderr while a long log loads; only on a terminal.
+class ProgressBar {
+ public:
+  explicit ProgressBar(std::string path) : path_(std::move(path)) {}
+  void Update(int64_t done, int64_t total) {
+    if (total <= (int64_t{8} << 20)) return;  // small files load in a blink
+    const int percent = static_cast<int>(100 * done / total);
+    if (percent == last_percent_) return;
+    last_percent_ = percent;
+    std::fprintf(stderr, "\rloading %s %3d%% (%lld / %lld MB)", path_.c_str(), percent,
+                 static_cast<long long>(done >> 20), static_cast<long long>(total >> 20));
+    std::fflush(stderr);
+    shown_ = true;
+  }
+  ~ProgressBar() {
+    if (shown_) std::fprintf(stderr, "\n");
+  }
+
+ private:
+  std::string path_;
+  int last_percent_ = -1;
+  bool shown_ = false;
+};
+
+// Writes `write(stream)` to `path`, or to stdout when `path` is empty.
+template <typename WriteFn>
+absl::Status WriteOutput(const std::string& path, WriteFn write) {
+  if (path.empty()) {
+    write(std::cout);
+    return std::cout.good() ? absl::OkStatus() : absl::UnavailableError("cannot write to stdout");
+  }
+  std::ofstream file(path, std::ios::binary);
+  if (file) write(file);
+  file.close();
+  if (!file) return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  return absl::OkStatus();
+}
+
+int Run(const std::string& command, const std::string& log_path) {
+  auto ingest = IngestOptionsFromFlags();
+  if (!ingest.ok()) return Fail(kUsage, ingest.status());
+  auto scoring = ScoringOptionsFromFlags();
+  if (!scoring.ok()) return Fail(kUsage, scoring.status());
+  const bool quiet = absl::GetFlag(FLAGS_quiet);
+
+  ProgressBar progress(log_path);
+  if (!quiet && isatty(STDERR_FILENO)) {
+    ingest->progress = [&progress](int64_t done, int64_t total) { progress.Update(done, total); };
+  }
+  absl::StatusOr<crmcore::TransactionLog> log = crmcore::LoadTransactionLog(log_path, *ingest);
+  if (!log.ok()) return Fail(kBadInput, log.status());
+  if (log->rows_skipped > 0 && !quiet) {
+    std::cerr << "crmcore: skipped " << log->rows_skipped << " bad rows (--lenient)";
+    for (const crmcore::RowError& e : log->skipped) {
+      std::cerr << "\n  " << log_path << ":" << e.line << ":" << e.column << ": field '"
+                << e.field << "': " << e.reason;
+    }
+    std::cerr << "\n";
+  }
+
+  if (command == "summarize") {
+    absl::StatusOr<crmcore::RfmSummary> summary =
+        crmcore::SummarizeTransactions(*log, scoring->summary);
+    if (!summary.ok()) return Fail(kBadInput, summary.status());
+    absl::Status written = WriteOutput(absl::GetFlag(FLAGS_out), [&](std::ostream& out) {
+      crmcore_cli::WriteSummaryCsv(*summary, out);
+    });
+    return written.ok() ? kOk : Fail(kCannotWrite, written);
+  }
+
+  absl::StatusOr<crmcore::CustomerTable> table = crmcore::ScoreCustomers(*log, *scoring);
+  if (!table.ok()) return Fail(kBadInput, table.status());
+  absl::StatusOr<crmcore::PopulationSummary> population =
+      crmcore::SummarizePopulation(*log, *table);
+  if (!population.ok()) return Fail(kBadInput, population.status());
+  if (const std::string out = absl::GetFlag(FLAGS_out); !out.empty()) {
+    absl::Status written =
+        WriteOutput(out, [&](std::ostream& s) { crmcore_cli::WriteScoreCsv(*table, s); });
+    if (!written.ok()) return Fail(kCannotWrite, written);
+  }
+  if (const std::string path = absl::GetFlag(FLAGS_summary); !path.empty()) {
+    absl::Status written = WriteOutput(path, [&](std::ostream& s) {
+      crmcore_cli::WriteSummaryJson(log_path, *log, *table, *population, s);
+    });
+    if (!written.ok()) return Fail(kCannotWrite, written);
+  }
+  if (!quiet) {
+    if (absl::GetFlag(FLAGS_top) < 0) return Fail(kUsage, absl::InvalidArgumentError("--top must be >= 0"));
+    crmcore_cli::WriteReport(log_path, *table, *population,
+                             static_cast<size_t>(absl::GetFlag(FLAGS_top)), std::cout);
+  }
+  return kOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h" || arg == "help") {
+      std::cout << kHelp;
+      return kOk;
+    }
+    if (arg == "--version") {
+      std::cout << "crmcore " << crmcore::VersionString() << "\n";
+      return kOk;
+    }
+  }
+  std::vector<std::string> args = NormalizeFlagSpellings(argc, argv);
+  std::vector<char*> arg_pointers;
+  for (std::string& arg : args) arg_pointers.push_back(arg.data());
+  const std::vector<char*> positional =
+      absl::ParseCommandLine(static_cast<int>(arg_pointers.size()), arg_pointers.data());
+  if (positional.size() != 3) {
+    std::cerr << "crmcore: expected a command and a log file, e.g. `crmcore score LOG`; "
+                 "see crmcore --help\n";
+    return kUsage;
+  }
+  const std::string command = positional[1];
+  if (command != "summarize" && command != "score") {
+    std::cerr << "crmcore: unknown command \"" << command
+              << "\" (expected summarize or score); see crmcore --help\n";
+    return kUsage;
+  }
+  return Run(command, positional[2]);
+}

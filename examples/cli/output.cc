@@ -1,0 +1,244 @@
+#include "output.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
+#include "crmcore/money.h"
+#include "crmcore/status.h"
+#include "crmcore/taxonomy.h"
+
+namespace crmcore_cli {
+namespace {
+
+using crmcore::FormatDouble;
+using crmcore::Id;
+
+// RFC 4180 quoting: only fields holding a comma, quote or line break are quoted.
+std::string CsvField(absl::string_view text) {
+  if (text.find_first_of(",\"\r\n") == absl::string_view::npos) return std::string(text);
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  quoted += '"';
+  return quoted;
+}
+
+std::string JsonString(absl::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += absl::StrFormat("\\u%04x", static_cast<unsigned char>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+void WriteSummaryColumns(const crmcore::RfmSummary& s, size_t i, std::ostream& out) {
+  out << CsvField(s.customer_ids[i]) << ',' << s.frequency[i] << ',' << FormatDouble(s.recency[i])
+      << ',' << FormatDouble(s.T[i]) << ',' << FormatDouble(s.monetary_value[i]);
+  if (s.has_holdout) {
+    out << ',' << s.holdout_frequency[i] << ',' << FormatDouble(s.holdout_monetary_value[i]);
+  }
+}
+
+constexpr absl::string_view kSummaryHeader = "customer_id,frequency,recency,T,monetary_value";
+constexpr absl::string_view kHoldoutHeader = ",holdout_frequency,holdout_monetary_value";
+
+// {"id": count, ...} over every value of a taxonomy.
+template <crmcore::Taxonomy E>
+std::string JsonCounts(const crmcore::TaxonomyCounts<E>& counts) {
+  std::string out = "{";
+  for (E e : crmcore::AllValues<E>()) {
+    absl::StrAppend(&out, out.size() > 1 ? ", " : "", JsonString(Id(e)), ": ",
+                    counts[static_cast<size_t>(e)]);
+  }
+  return out + "}";
+}
+
+std::string Percent(double fraction) { return absl::StrFormat("%5.1f%%", 100 * fraction); }
+
+std::string Thousands(int64_t n) {
+  std::string digits = absl::StrCat(n < 0 ? -n : n);
+  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) {
+    digits.insert(static_cast<size_t>(i), ",");
+  }
+  return n < 0 ? "-" + digits : digits;
+}
+
+template <crmcore::Taxonomy E>
+void WriteCountsSection(absl::string_view title, const crmcore::TaxonomyCounts<E>& counts,
+                        int64_t total, std::ostream& out) {
+  out << "\n" << title << "\n";
+  for (E e : crmcore::AllValues<E>()) {
+    const int64_t n = counts[static_cast<size_t>(e)];
+    out << absl::StrFormat("  %-24s %10s  %s\n", Id(e), Thousands(n),
+                           Percent(total > 0 ? static_cast<double>(n) / static_cast<double>(total)
+                                             : 0.0));
+  }
+}
+
+}  // namespace
+
+void WriteSummaryCsv(const crmcore::RfmSummary& summary, std::ostream& out) {
+  out << kSummaryHeader << (summary.has_holdout ? kHoldoutHeader : "") << '\n';
+  for (size_t i = 0; i < summary.size(); ++i) {
+    WriteSummaryColumns(summary, i, out);
+    out << '\n';
+  }
+}
+
+void WriteScoreCsv(const crmcore::CustomerTable& table, std::ostream& out) {
+  out << kSummaryHeader << (table.summary.has_holdout ? kHoldoutHeader : "")
+      << ",rfm_r,rfm_f,rfm_m,ladder_rung,lifecycle_stage,relationship_stage,loyalty_class,"
+         "composite_value,value_tier\n";
+  for (size_t i = 0; i < table.size(); ++i) {
+    WriteSummaryColumns(table.summary, i, out);
+    out << ',' << int{table.rfm_r[i]} << ',' << int{table.rfm_f[i]} << ',' << int{table.rfm_m[i]}
+        << ',' << Id(table.ladder_rung[i]) << ',' << Id(table.lifecycle_stage[i]) << ','
+        << Id(table.relationship_stage[i]) << ',' << Id(table.loyalty_class[i]) << ','
+        << FormatDouble(table.composite_value[i]) << ',' << Id(table.value_tier[i]) << '\n';
+  }
+}
+
+void WriteSummaryJson(const std::string& log_path, const crmcore::TransactionLog& log,
+                      const crmcore::CustomerTable& table,
+                      const crmcore::PopulationSummary& population, std::ostream& out) {
+  out << "{\n";
+  out << "  \"input\": " << JsonString(log_path) << ",\n";
+  out << "  \"rows_read\": " << population.rows_read << ",\n";
+  out << "  \"rows_skipped\": " << population.rows_skipped << ",\n";
+  out << "  \"transactions\": " << population.transactions << ",\n";
+  out << "  \"customers\": " << population.customers_in_log << ",\n";
+  out << "  \"customers_scored\": " << population.customers_scored << ",\n";
+  out << "  \"customers_first_seen_in_holdout\": " << population.customers_first_seen_in_holdout
+      << ",\n";
+  out << "  \"observation_end\": "
+      << JsonString(absl::FormatCivilTime(table.summary.observation_end)) << ",\n";
+  out << "  \"time_unit\": " << JsonString(crmcore::TimeUnitName(table.summary.unit)) << ",\n";
+  out << "  \"value_tier\": " << JsonCounts<crmcore::ValueTier>(population.value_tier) << ",\n";
+  out << "  \"value_tier_spend_share\": {";
+  for (crmcore::ValueTier tier : crmcore::AllValues<crmcore::ValueTier>()) {
+    out << (tier == crmcore::ValueTier::kVip ? "" : ", ") << JsonString(Id(tier)) << ": "
+        << FormatDouble(population.value_tier_spend_share[static_cast<size_t>(tier)]);
+  }
+  out << "},\n";
+  out << "  \"ladder_rung\": " << JsonCounts<crmcore::LadderRung>(population.ladder_rung) << ",\n";
+  out << "  \"ladder_conversion_to_next\": {";
+  bool first = true;
+  for (crmcore::LadderRung rung : crmcore::AllValues<crmcore::LadderRung>()) {
+    auto conversion = population.ladder_funnel.ConversionToNext(rung);
+    if (rung == crmcore::LadderRung::kAdvocate ||
+        rung == crmcore::LadderRung::kDisqualifiedProspect) {
+      continue;  // no next rung
+    }
+    out << (first ? "" : ", ") << JsonString(Id(rung)) << ": "
+        << (conversion.ok() ? FormatDouble(*conversion) : "null");
+    first = false;
+  }
+  out << "},\n";
+  out << "  \"lifecycle_stage\": "
+      << JsonCounts<crmcore::LifecycleStage>(population.lifecycle_stage) << ",\n";
+  out << "  \"relationship_stage\": "
+      << JsonCounts<crmcore::RelationshipStage>(population.relationship_stage) << ",\n";
+  out << "  \"loyalty_class\": " << JsonCounts<crmcore::LoyaltyClass>(population.loyalty_class)
+      << ",\n";
+  out << "  \"skipped_rows\": [";
+  for (size_t i = 0; i < log.skipped.size(); ++i) {
+    const crmcore::RowError& e = log.skipped[i];
+    out << (i ? ", " : "") << "{\"line\": " << e.line << ", \"column\": " << e.column
+        << ", \"field\": " << JsonString(e.field) << ", \"reason\": " << JsonString(e.reason)
+        << ", \"text\": " << JsonString(e.text) << "}";
+  }
+  out << "]\n}\n";
+}
+
+void WriteReport(const std::string& log_path, const crmcore::CustomerTable& table,
+                 const crmcore::PopulationSummary& population, size_t top, std::ostream& out) {
+  const crmcore::RfmSummary& s = table.summary;
+  out << "crmcore score " << log_path << "\n";
+  out << "  " << Thousands(population.rows_read) << " rows read, "
+      << Thousands(population.rows_skipped) << " skipped; " << Thousands(population.transactions)
+      << " transactions of " << Thousands(population.customers_in_log) << " customers, "
+      << absl::FormatCivilTime(s.first_day) << " to " << absl::FormatCivilTime(s.last_day) << "\n";
+  out << "  observation end " << absl::FormatCivilTime(s.observation_end) << "; "
+      << Thousands(population.customers_scored) << " customers scored";
+  if (population.customers_first_seen_in_holdout > 0) {
+    out << ", " << Thousands(population.customers_first_seen_in_holdout)
+        << " first seen after it (no calibration history)";
+  }
+  out << "\n";
+
+  out << "\nValue pyramid (tiers by composite value)\n";
+  out << absl::StrFormat("  %-10s %10s  %6s  %11s\n", "tier", "customers", "share", "spend share");
+  for (crmcore::ValueTier tier : crmcore::AllValues<crmcore::ValueTier>()) {
+    const auto t = static_cast<size_t>(tier);
+    const int64_t n = population.value_tier[t];
+    out << absl::StrFormat(
+        "  %-10s %10s  %s  %s\n", Id(tier), Thousands(n),
+        Percent(static_cast<double>(n) / static_cast<double>(std::max<int64_t>(1, population.customers_scored))),
+        Percent(population.value_tier_spend_share[t]));
+  }
+
+  out << "\nLoyalty ladder funnel\n";
+  out << absl::StrFormat("  %-24s %10s  %s\n", "rung", "customers", "at or above -> next");
+  for (crmcore::LadderRung rung : crmcore::AllValues<crmcore::LadderRung>()) {
+    auto conversion = population.ladder_funnel.ConversionToNext(rung);
+    out << absl::StrFormat("  %-24s %10s  %s\n", Id(rung),
+                           Thousands(population.ladder_rung[static_cast<size_t>(rung)]),
+                           conversion.ok() ? Percent(*conversion) : "     -");
+  }
+
+  WriteCountsSection<crmcore::LifecycleStage>("Lifecycle stage", population.lifecycle_stage,
+                                              population.customers_scored, out);
+  WriteCountsSection<crmcore::RelationshipStage>(
+      "Relationship stage", population.relationship_stage, population.customers_scored, out);
+  WriteCountsSection<crmcore::LoyaltyClass>("Loyalty class", population.loyalty_class,
+                                            population.customers_scored, out);
+
+  std::vector<size_t> order(table.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  const size_t shown = std::min(top, order.size());
+  // Highest composite value first; ties by calibration spend, then by id for a stable list.
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(shown), order.end(),
+                    [&](size_t a, size_t b) {
+                      if (table.composite_value[a] != table.composite_value[b]) {
+                        return table.composite_value[a] > table.composite_value[b];
+                      }
+                      if (table.calibration_value_minor[a] != table.calibration_value_minor[b]) {
+                        return table.calibration_value_minor[a] > table.calibration_value_minor[b];
+                      }
+                      return s.customer_ids[a] < s.customer_ids[b];
+                    });
+  out << "\nTop " << shown << " customers by composite value\n";
+  out << absl::StrFormat("  %-14s %9s %12s %9s  %-3s  %-8s  %s\n", "customer_id", "frequency",
+                         "spend", "composite", "RFM", "tier", "ladder rung");
+  for (size_t k = 0; k < shown; ++k) {
+    const size_t i = order[k];
+    out << absl::StrFormat(
+        "  %-14s %9d %12s %9.4f  %d%d%d  %-8s  %s\n", s.customer_ids[i], s.frequency[i],
+        crmcore::FormatMoney(crmcore::Money::FromMinorUnits(table.calibration_value_minor[i]),
+                             s.minor_digits),
+        table.composite_value[i], table.rfm_r[i], table.rfm_f[i], table.rfm_m[i],
+        Id(table.value_tier[i]), Id(table.ladder_rung[i]));
+  }
+}
+
+}  // namespace crmcore_cli

@@ -1,0 +1,36 @@
+// Writers of the crmcore program's outputs: the summary and score tables (CSV), the
+// population summary (JSON) and the human-readable report.
+#ifndef CRMCORE_EXAMPLES_CLI_OUTPUT_H_
+#define CRMCORE_EXAMPLES_CLI_OUTPUT_H_
+
+#include <cstddef>
+#include <ostream>
+#include <string>
+
+#include "crmcore/customer_scoring.h"
+#include "crmcore/rfm_summary.h"
+#include "crmcore/transaction_log.h"
+
+namespace crmcore_cli {
+
+/// `customer_id,frequency,recency,T,monetary_value`, then
+/// `holdout_frequency,holdout_monetary_value` when the summary has a holdout.
+void WriteSummaryCsv(const crmcore::RfmSummary& summary, std::ostream& out);
+
+/// The summary columns, then `rfm_r,rfm_f,rfm_m,ladder_rung,lifecycle_stage,
+/// relationship_stage,loyalty_class,composite_value,value_tier` (taxonomy values
+/// as English identifiers).
+void WriteScoreCsv(const crmcore::CustomerTable& table, std::ostream& out);
+
+/// The population summary as one JSON object (see README "Outputs").
+void WriteSummaryJson(const std::string& log_path, const crmcore::TransactionLog& log,
+                      const crmcore::CustomerTable& table,
+                      const crmcore::PopulationSummary& population, std::ostream& out);
+
+/// The value pyramid, the ladder funnel, the stage counts and the top customers.
+void WriteReport(const std::string& log_path, const crmcore::CustomerTable& table,
+                 const crmcore::PopulationSummary& population, size_t top, std::ostream& out);
+
+}  // namespace crmcore_cli
+
+#endif  // CRMCORE_EXAMPLES_CLI_OUTPUT_H_

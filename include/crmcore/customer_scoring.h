@@ -1,0 +1,128 @@
+// The main job: from a transaction log to one scored, classified row per customer
+// and a population summary (DOMAIN.md §2, §4, §5, §6.1; ARCHITECTURE.md "data flow").
+//
+//   log --SummarizeTransactions--> RFM summary --ScoreCustomers--> CustomerTable
+//
+// ScoreCustomers applies the core's scalar rules to every customer of the summary:
+// RFM quintile scores (rfm_score.h), ladder rung (loyalty.h), lifecycle stage
+// (lifecycle.h), relationship stage (relationship_stage.h), loyalty class
+// (loyalty.h), composite value (composite_value.h) and value tier (value_tier.h).
+// The facts those rules need and the summary lacks (purchase occasions per period)
+// come from one extra pass over the log's columns.
+//
+// Part of the compiled library (crmcore::crmcore).
+#ifndef CRMCORE_CUSTOMER_SCORING_H_
+#define CRMCORE_CUSTOMER_SCORING_H_
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "crmcore/lifecycle.h"
+#include "crmcore/loyalty.h"
+#include "crmcore/relationship_stage.h"
+#include "crmcore/rfm_summary.h"
+#include "crmcore/taxonomy.h"
+#include "crmcore/transaction_log.h"
+#include "crmcore/value_tier.h"
+
+namespace crmcore {
+
+/// Everything ScoreCustomers can be told. Defaults are the documented default rules.
+struct ScoringOptions {
+  /// Unit of recency and T, and the observation end (calibration/holdout split).
+  SummaryOptions summary;
+
+  /// Length in days of one activity period, the period of the ladder's client rule
+  /// ("purchases in 3 of the last 4 periods", §4.1), of the lifecycle trend (§6.1),
+  /// of the relationship stage's activity window (§2.1) and of the loyalty class's
+  /// tenure (§2.3). Default: a quarter, 365.25 / 4 days. Periods are counted back from
+  /// the observation end: period 0 is the last `period_days` days up to and including it.
+  double period_days = 365.25 / 4;
+
+  /// How many of the most recent periods form the relationship stage's activity
+  /// window: no purchase in them means the customer is lost (§2.1).
+  int activity_window_periods = 4;
+
+  LadderRule ladder;
+  LifecycleRule lifecycle;
+  LoyaltyClassRule loyalty_class;
+  RelationshipStageRule relationship;
+  PyramidFractions pyramid;
+
+  /// Weights of the composite value (§5), indexed by CompositeComponent. Every
+  /// component is normalized by percentile rank (robust to the heavy tails of spend).
+  /// What feeds each component from a transaction log:
+  ///  - current contribution: total spend in calibration (first purchase included);
+  ///  - future contribution: the observed repeat-purchase rate frequency / T, a
+  ///    stand-in until a lifetime model supplies expected purchases (0 when T = 0);
+  ///  - credit: no source in a transaction log (weight must stay 0);
+  ///  - loyalty: frequency (repeat purchase occasions);
+  ///  - growth potential: purchase occasions in the recent half of the lifecycle
+  ///    window minus those in the earlier half.
+  std::array<double, 5> weights = {0.5, 0.2, 0.0, 0.3, 0.0};
+
+  /// OK, or InvalidArgument naming the first bad option.
+  absl::Status Validate() const;
+};
+
+/// One row per customer of `summary` (same order), with the columns the CLI writes.
+struct CustomerTable {
+  RfmSummary summary;
+
+  /// Total spend in calibration, first purchase included, in minor units.
+  std::vector<int64_t> calibration_value_minor;
+  /// Days from the last calibration purchase to the observation end.
+  std::vector<int32_t> days_since_last_purchase;
+
+  std::vector<int8_t> rfm_r;
+  std::vector<int8_t> rfm_f;
+  std::vector<int8_t> rfm_m;
+  std::vector<LadderRung> ladder_rung;
+  std::vector<LifecycleStage> lifecycle_stage;
+  std::vector<RelationshipStage> relationship_stage;
+  std::vector<LoyaltyClass> loyalty_class;
+  /// Composite value in [0, 1] (percentile-rank normalized, weights summing to 1).
+  std::vector<double> composite_value;
+  std::vector<ValueTier> value_tier;
+
+  size_t size() const { return summary.size(); }
+};
+
+/// Counts of each value of a taxonomy over the table.
+template <Taxonomy E>
+using TaxonomyCounts = std::array<int64_t, TaxonomySize<E>()>;
+
+/// What the report and the JSON summary show about the whole population.
+struct PopulationSummary {
+  int64_t rows_read = 0;
+  int64_t rows_skipped = 0;
+  int64_t transactions = 0;
+  int64_t customers_in_log = 0;
+  int64_t customers_scored = 0;
+  int64_t customers_first_seen_in_holdout = 0;
+
+  TaxonomyCounts<ValueTier> value_tier{};
+  /// Share of total calibration spend held by each tier (the profit pyramid, §5).
+  std::array<double, TaxonomySize<ValueTier>()> value_tier_spend_share{};
+  TaxonomyCounts<LadderRung> ladder_rung{};
+  TaxonomyCounts<LifecycleStage> lifecycle_stage{};
+  TaxonomyCounts<RelationshipStage> relationship_stage{};
+  TaxonomyCounts<LoyaltyClass> loyalty_class{};
+  /// The ladder funnel with rung-to-rung conversion (§4.1).
+  LadderFunnel ladder_funnel;
+};
+
+/// Scores and classifies every customer of the log (see the file comment).
+/// Errors: anything SummarizeTransactions returns; InvalidArgument for bad options.
+absl::StatusOr<CustomerTable> ScoreCustomers(const TransactionLog& log,
+                                             const ScoringOptions& options);
+
+/// Summarizes a scored table; `log` supplies the input counts.
+absl::StatusOr<PopulationSummary> SummarizePopulation(const TransactionLog& log,
+                                                      const CustomerTable& table);
+
+}  // namespace crmcore
+
+#endif  // CRMCORE_CUSTOMER_SCORING_H_

@@ -1,0 +1,299 @@
+#include "crmcore/customer_scoring.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
+#include "crmcore/composite_value.h"
+#include "crmcore/rfm_score.h"
+#include "crmcore/status.h"
+
+namespace crmcore {
+namespace {
+
+// Periods are tracked in a 64-bit mask, so windows may span at most 64 periods.
+constexpr int kMaxWindowPeriods = 64;
+
+// One calibration transaction of a customer, for the per-customer pass.
+struct DatedAmount {
+  int32_t day;
+  int64_t amount;
+};
+
+// Calibration transactions grouped by customer (compressed rows: customer c owns
+// entries [offset[c], offset[c + 1])), each group sorted by day.
+struct TransactionsByCustomer {
+  std::vector<size_t> offset;
+  std::vector<DatedAmount> entries;
+
+  absl::Span<const DatedAmount> Of(uint32_t customer) const {
+    return absl::MakeConstSpan(entries).subspan(offset[customer],
+                                                offset[customer + 1] - offset[customer]);
+  }
+};
+
+TransactionsByCustomer GroupCalibrationTransactions(const TransactionLog& log, int32_t end_day) {
+  TransactionsByCustomer grouped;
+  grouped.offset.assign(log.customer_count() + 1, 0);
+  for (size_t row = 0; row < log.size(); ++row) {
+    if (log.day[row] <= end_day) ++grouped.offset[log.customer[row] + 1];
+  }
+  for (size_t c = 0; c < log.customer_count(); ++c) grouped.offset[c + 1] += grouped.offset[c];
+  grouped.entries.resize(grouped.offset.back());
+  std::vector<size_t> next(grouped.offset.begin(), grouped.offset.end() - 1);
+  for (size_t row = 0; row < log.size(); ++row) {
+    if (log.day[row] <= end_day) {
+      grouped.entries[next[log.customer[row]]++] = {log.day[row], log.amount[row]};
+    }
+  }
+  for (size_t c = 0; c < log.customer_count(); ++c) {
+    auto begin = grouped.entries.begin() + static_cast<std::ptrdiff_t>(grouped.offset[c]);
+    auto end = grouped.entries.begin() + static_cast<std::ptrdiff_t>(grouped.offset[c + 1]);
+    // Logs are usually in date order per customer; sorting is then a linear check.
+    if (!std::is_sorted(begin, end, [](const DatedAmount& a, const DatedAmount& b) {
+          return a.day < b.day;
+        })) {
+      std::stable_sort(begin, end,
+                       [](const DatedAmount& a, const DatedAmount& b) { return a.day < b.day; });
+    }
+  }
+  return grouped;
+}
+
+// The per-period facts of one customer that the classification rules need.
+struct PeriodFacts {
+  int64_t occasions = 0;            // distinct purchase days in calibration
+  int64_t total_value = 0;          // minor units, first purchase included
+  int32_t first_day = 0;
+  int32_t last_day = 0;
+  uint64_t active_periods_mask = 0;  // bit k: an occasion in period k back from the end
+  int64_t periods_with_purchase = 0;  // distinct periods counted forward from first_day
+  int64_t lifecycle_recent = 0;
+  int64_t lifecycle_earlier = 0;
+  int64_t in_activity_window = 0;
+};
+
+absl::StatusOr<PeriodFacts> CollectPeriodFacts(absl::Span<const DatedAmount> transactions,
+                                               int32_t end_day, const ScoringOptions& options) {
+  PeriodFacts facts;
+  facts.first_day = transactions.front().day;
+  const int lifecycle_half = options.lifecycle.window_periods / 2;
+  int64_t last_forward_period = -1;
+  for (size_t i = 0; i < transactions.size(); ++i) {
+    if (__builtin_add_overflow(facts.total_value, transactions[i].amount, &facts.total_value)) {
+      return absl::OutOfRangeError("calibration spend overflows int64 minor units");
+    }
+    const int32_t day = transactions[i].day;
+    if (i > 0 && day == transactions[i - 1].day) continue;  // same purchase occasion
+    ++facts.occasions;
+    facts.last_day = day;
+    const auto back = static_cast<int64_t>(std::floor((end_day - day) / options.period_days));
+    if (back < kMaxWindowPeriods) facts.active_periods_mask |= uint64_t{1} << back;
+    if (back < lifecycle_half) {
+      ++facts.lifecycle_recent;
+    } else if (back < options.lifecycle.window_periods) {
+      ++facts.lifecycle_earlier;
+    }
+    if (back < options.activity_window_periods) ++facts.in_activity_window;
+    const auto forward =
+        static_cast<int64_t>(std::floor((day - facts.first_day) / options.period_days));
+    if (forward != last_forward_period) {
+      ++facts.periods_with_purchase;
+      last_forward_period = forward;
+    }
+  }
+  return facts;
+}
+
+int ActivePeriodsInLast(uint64_t mask, int periods) {
+  const uint64_t window = periods >= 64 ? ~uint64_t{0} : (uint64_t{1} << periods) - 1;
+  return std::popcount(mask & window);
+}
+
+// Applies the core's rules to one customer; the table's vectors are already sized.
+absl::Status ClassifyCustomer(const PeriodFacts& facts, int32_t end_day,
+                              const ScoringOptions& options, size_t row, CustomerTable& table) {
+  const double tenure_periods = (end_day - facts.first_day) / options.period_days;
+
+  LadderFacts ladder;
+  ladder.purchase_count = facts.occasions;
+  ladder.active_periods_in_window =
+      ActivePeriodsInLast(facts.active_periods_mask, options.ladder.client_window_periods);
+  CRM_ASSIGN_OR_RETURN(table.ladder_rung[row], ClassifyLadderRung(ladder, options.ladder));
+
+  LifecycleFacts lifecycle;
+  lifecycle.tenure_periods = tenure_periods;
+  lifecycle.recent_occasions = facts.lifecycle_recent;
+  lifecycle.earlier_occasions = facts.lifecycle_earlier;
+  CRM_ASSIGN_OR_RETURN(table.lifecycle_stage[row],
+                       ClassifyLifecycleStage(lifecycle, options.lifecycle));
+
+  // Everyone in a transaction log has bought, so contact and qualification hold.
+  RelationshipFacts relationship;
+  relationship.contacted = relationship.has_need = relationship.has_ability = true;
+  relationship.purchases_ever = facts.occasions;
+  relationship.purchases_in_window = facts.in_activity_window;
+  CRM_ASSIGN_OR_RETURN(table.relationship_stage[row],
+                       ClassifyRelationshipStage(relationship, options.relationship));
+
+  LoyaltyClassFacts loyalty;
+  loyalty.purchase_count = facts.occasions;
+  loyalty.tenure_periods = tenure_periods;
+  loyalty.repeat_periods = facts.periods_with_purchase;
+  CRM_ASSIGN_OR_RETURN(table.loyalty_class[row],
+                       ClassifyLoyaltyClass(loyalty, options.loyalty_class));
+  return absl::OkStatus();
+}
+
+absl::Status ScoreComposite(const ScoringOptions& options,
+                            const std::vector<PeriodFacts>& facts, CustomerTable& table) {
+  const size_t n = table.size();
+  const double minor_per_major = std::pow(10.0, table.summary.minor_digits);
+  std::vector<double> current(n), future(n), loyalty(n), growth(n);
+  for (size_t i = 0; i < n; ++i) {
+    const double frequency = static_cast<double>(table.summary.frequency[i]);
+    const double t = table.summary.T[i];
+    current[i] = static_cast<double>(table.calibration_value_minor[i]) / minor_per_major;
+    future[i] = t > 0 ? frequency / t : 0.0;
+    loyalty[i] = frequency;
+    growth[i] = static_cast<double>(facts[i].lifecycle_recent - facts[i].lifecycle_earlier);
+  }
+  CompositePlan::Normalizers normalizers;
+  normalizers.fill(NormalizerSpec{NormalizerKind::kPercentileRank});
+  CRM_ASSIGN_OR_RETURN(auto plan, CompositePlan::Create(options.weights, normalizers));
+  ComponentColumns columns;
+  columns.column[static_cast<size_t>(CompositeComponent::kCurrentContribution)] = current;
+  columns.column[static_cast<size_t>(CompositeComponent::kFutureContribution)] = future;
+  columns.column[static_cast<size_t>(CompositeComponent::kLoyalty)] = loyalty;
+  columns.column[static_cast<size_t>(CompositeComponent::kGrowthPotential)] = growth;
+  table.composite_value.resize(n);
+  CRM_RETURN_IF_ERROR(ScoreCompositeReference(plan, columns, absl::MakeSpan(table.composite_value)));
+  table.value_tier.resize(n);
+  return AssignValueTiers(table.composite_value, absl::MakeSpan(table.value_tier), options.pyramid);
+}
+
+absl::Status ScoreRfm(CustomerTable& table) {
+  const size_t n = table.size();
+  std::vector<double> days_since_last(n), frequency(n);
+  for (size_t i = 0; i < n; ++i) {
+    days_since_last[i] = table.days_since_last_purchase[i];
+    frequency[i] = static_cast<double>(table.summary.frequency[i]);
+  }
+  table.rfm_r.resize(n);
+  table.rfm_f.resize(n);
+  table.rfm_m.resize(n);
+  CRM_RETURN_IF_ERROR(RfmQuintileScores(days_since_last, RfmDirection::kLowerIsBetter,
+                                        absl::MakeSpan(table.rfm_r)));
+  CRM_RETURN_IF_ERROR(
+      RfmQuintileScores(frequency, RfmDirection::kHigherIsBetter, absl::MakeSpan(table.rfm_f)));
+  return RfmQuintileScores(table.summary.monetary_value, RfmDirection::kHigherIsBetter,
+                           absl::MakeSpan(table.rfm_m));
+}
+
+}  // namespace
+
+absl::Status ScoringOptions::Validate() const {
+  if (!std::isfinite(period_days) || period_days <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("scoring: period_days must be finite and > 0, got ", FormatDouble(period_days)));
+  }
+  if (activity_window_periods < 1 || activity_window_periods > kMaxWindowPeriods) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "scoring: activity_window_periods must be in 1..64, got ", activity_window_periods));
+  }
+  if (ladder.client_window_periods > kMaxWindowPeriods) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "scoring: ladder client_window_periods must be <= 64, got ", ladder.client_window_periods));
+  }
+  if (weights[static_cast<size_t>(CompositeComponent::kCredit)] != 0.0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("scoring: weight of credit must be 0: a transaction log has no credit "
+                     "information, got ",
+                     FormatDouble(weights[static_cast<size_t>(CompositeComponent::kCredit)])));
+  }
+  CRM_RETURN_IF_ERROR(ladder.Validate());
+  CRM_RETURN_IF_ERROR(lifecycle.Validate());
+  CRM_RETURN_IF_ERROR(loyalty_class.Validate());
+  CRM_RETURN_IF_ERROR(relationship.Validate());
+  CRM_RETURN_IF_ERROR(pyramid.Validate());
+  return CompositePlan::Create(weights).status();
+}
+
+absl::StatusOr<CustomerTable> ScoreCustomers(const TransactionLog& log,
+                                             const ScoringOptions& options) {
+  CRM_RETURN_IF_ERROR(options.Validate());
+  CustomerTable table;
+  CRM_ASSIGN_OR_RETURN(table.summary, SummarizeTransactions(log, options.summary));
+  const size_t n = table.size();
+  const int32_t end_day = ToDayNumber(table.summary.observation_end);
+  const TransactionsByCustomer grouped = GroupCalibrationTransactions(log, end_day);
+
+  table.calibration_value_minor.resize(n);
+  table.days_since_last_purchase.resize(n);
+  table.ladder_rung.resize(n);
+  table.lifecycle_stage.resize(n);
+  table.relationship_stage.resize(n);
+  table.loyalty_class.resize(n);
+  std::vector<PeriodFacts> facts(n);
+  for (size_t i = 0; i < n; ++i) {
+    const absl::Span<const DatedAmount> transactions = grouped.Of(table.summary.customer[i]);
+    absl::Status status = transactions.empty()
+                              ? absl::InternalError("customer has a summary row but no calibration "
+                                                    "transaction")
+                              : absl::OkStatus();
+    if (status.ok()) {
+      absl::StatusOr<PeriodFacts> collected = CollectPeriodFacts(transactions, end_day, options);
+      status = collected.status();
+      if (collected.ok()) {
+        facts[i] = *collected;
+        table.calibration_value_minor[i] = facts[i].total_value;
+        table.days_since_last_purchase[i] = end_day - facts[i].last_day;
+        status = ClassifyCustomer(facts[i], end_day, options, i, table);
+      }
+    }
+    if (!status.ok()) {
+      return absl::Status(status.code(), absl::StrCat("customer \"", table.summary.customer_ids[i],
+                                                      "\": ", status.message()));
+    }
+  }
+  CRM_RETURN_IF_ERROR(ScoreRfm(table));
+  CRM_RETURN_IF_ERROR(ScoreComposite(options, facts, table));
+  return table;
+}
+
+absl::StatusOr<PopulationSummary> SummarizePopulation(const TransactionLog& log,
+                                                      const CustomerTable& table) {
+  PopulationSummary population;
+  population.rows_read = log.rows_read;
+  population.rows_skipped = log.rows_skipped;
+  population.transactions = static_cast<int64_t>(log.size());
+  population.customers_in_log = static_cast<int64_t>(log.customer_count());
+  population.customers_scored = static_cast<int64_t>(table.size());
+  population.customers_first_seen_in_holdout = table.summary.customers_first_seen_in_holdout;
+  for (size_t i = 0; i < table.size(); ++i) {
+    ++population.value_tier[static_cast<size_t>(table.value_tier[i])];
+    ++population.ladder_rung[static_cast<size_t>(table.ladder_rung[i])];
+    ++population.lifecycle_stage[static_cast<size_t>(table.lifecycle_stage[i])];
+    ++population.relationship_stage[static_cast<size_t>(table.relationship_stage[i])];
+    ++population.loyalty_class[static_cast<size_t>(table.loyalty_class[i])];
+  }
+  std::vector<double> spend(table.size());
+  for (size_t i = 0; i < table.size(); ++i) {
+    spend[i] = static_cast<double>(table.calibration_value_minor[i]);
+  }
+  if (!table.value_tier.empty()) {
+    CRM_ASSIGN_OR_RETURN(PyramidCounts pyramid, SummarizePyramid(spend, table.value_tier));
+    population.value_tier_spend_share = pyramid.value_share;
+  }
+  CRM_ASSIGN_OR_RETURN(population.ladder_funnel, BuildLadderFunnel(table.ladder_rung));
+  return population;
+}
+
+}  // namespace crmcore

@@ -1,0 +1,212 @@
+// Runs the installed-style `crmcore` program as a user would and checks its outputs,
+// exit codes and messages.
+#include <sys/wait.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::string kData = CRMCORE_TEST_DATA_DIR;
+constexpr char kCdnowMasterFlags[] =
+    " --delimiter=whitespace --date-format=%Y%m%d --amount-col=dollar_value";
+constexpr char kCdnowSampleFlags[] =
+    " --delimiter=whitespace --no-header --customer-col=2 --date-col=3 --amount-col=5"
+    " --date-format=%Y%m%d";
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+RunResult RunCrmcore(const std::string& arguments) {
+  const std::string command = absl::StrCat(CRMCORE_CLI_PATH, " ", arguments, " 2>&1");
+  RunResult result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buffer[4096];
+  size_t got = 0;
+  while ((got = fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, got);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::stringstream contents;
+  contents << file.rdbuf();
+  return contents.str();
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  return absl::StrSplit(text, '\n', absl::SkipEmpty());
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           absl::StrCat("crmcore_cli_test_", ::testing::UnitTest::GetInstance()->random_seed(),
+                        "_", ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(CliTest, ScoreCdnowMasterWritesTableSummaryAndReport) {
+  const RunResult run = RunCrmcore(absl::StrCat("score ", kData, "/CDNOW_master.txt", kCdnowMasterFlags,
+                                         " --out=", Path("scores.csv"),
+                                         " --summary=", Path("summary.json")));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("69,659 rows read, 0 skipped"));
+  EXPECT_THAT(run.output, HasSubstr("Value pyramid"));
+  EXPECT_THAT(run.output, HasSubstr("Loyalty ladder funnel"));
+  EXPECT_THAT(run.output, HasSubstr("Top 10 customers"));
+
+  const std::vector<std::string> rows = Lines(ReadFile(Path("scores.csv")));
+  ASSERT_EQ(rows.size(), 23570u + 1);
+  EXPECT_EQ(rows[0],
+            "customer_id,frequency,recency,T,monetary_value,rfm_r,rfm_f,rfm_m,ladder_rung,"
+            "lifecycle_stage,relationship_stage,loyalty_class,composite_value,value_tier");
+  // Customer 00001 bought once, on 1997-01-01: no repeat, T = 545 days to 1998-06-30.
+  EXPECT_THAT(rows[1], ::testing::StartsWith("00001,0,0,545,0,"));
+  std::map<std::string, int> tiers;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    const std::vector<std::string> fields = absl::StrSplit(rows[i], ',');
+    ASSERT_EQ(fields.size(), 14u) << rows[i];
+    ++tiers[fields[13]];
+  }
+  // The pyramid's cut-offs: 1 / 4 / 15 / 80 % of 23,570 (ties may move a few up).
+  EXPECT_NEAR(tiers["vip"], 236, 5);
+  EXPECT_NEAR(tiers["small"], 18856, 50);
+
+  const std::string json = ReadFile(Path("summary.json"));
+  EXPECT_THAT(json, HasSubstr("\"rows_read\": 69659"));
+  EXPECT_THAT(json, HasSubstr("\"rows_skipped\": 0"));
+  EXPECT_THAT(json, HasSubstr("\"customers\": 23570"));
+  EXPECT_THAT(json, HasSubstr(absl::StrCat("\"vip\": ", tiers["vip"], ",")));
+  EXPECT_THAT(json, HasSubstr("\"ladder_rung\": {\"suspect\": 0"));
+  EXPECT_THAT(json, HasSubstr("\"lifecycle_stage\": {"));
+}
+
+// The published 39-week calibration summary of the CDNOW sample (cdnow_customers_summary.csv,
+// recency and T rounded to 2 decimals), reproduced through the command line.
+TEST_F(CliTest, SummarizeReproducesPublishedCdnowCalibrationSummary) {
+  const RunResult run = RunCrmcore(absl::StrCat("summarize ", kData, "/CDNOW_sample.txt", kCdnowSampleFlags,
+                                         " --observation-end=1997-09-30 --time-unit=weeks --out=",
+                                         Path("summary.csv")));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const std::vector<std::string> ours = Lines(ReadFile(Path("summary.csv")));
+  const std::vector<std::string> published = Lines(ReadFile(kData + "/cdnow_customers_summary.csv"));
+  ASSERT_EQ(ours.size(), published.size());
+  EXPECT_EQ(ours[0],
+            "customer_id,frequency,recency,T,monetary_value,holdout_frequency,"
+            "holdout_monetary_value");
+  for (size_t i = 1; i < published.size(); ++i) {
+    const std::vector<std::string> want = absl::StrSplit(published[i], ',');
+    const std::vector<std::string> got = absl::StrSplit(ours[i], ',');
+    ASSERT_EQ(want.size(), 4u);
+    ASSERT_EQ(got.size(), 7u);
+    int id = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(got[0], &id));  // "0001" -> 1
+    EXPECT_EQ(absl::StrCat(id), want[0]);
+    EXPECT_EQ(got[1], want[1]) << "frequency of customer " << want[0];
+    for (size_t column : {size_t{2}, size_t{3}}) {
+      double value = 0, expected = 0;
+      ASSERT_TRUE(absl::SimpleAtod(got[column], &value));
+      ASSERT_TRUE(absl::SimpleAtod(want[column], &expected));
+      EXPECT_EQ(std::round(value * 100) / 100, expected) << published[i] << " vs " << ours[i];
+    }
+  }
+}
+
+TEST_F(CliTest, SummarizeWithoutOutWritesCsvToStdout) {
+  const RunResult run = RunCrmcore(absl::StrCat("summarize ", kData, "/CDNOW_master.txt",
+                                         kCdnowMasterFlags, " --quiet"));
+  ASSERT_EQ(run.exit_code, 0);
+  EXPECT_EQ(Lines(run.output).size(), 23570u + 1);
+}
+
+TEST_F(CliTest, HelpExplainsTheInterface) {
+  const RunResult run = RunCrmcore("--help");
+  EXPECT_EQ(run.exit_code, 0);
+  for (const char* text : {"summarize", "score", "--customer-col", "--observation-end",
+                           "--time-unit", "--no-header", "Exit codes"}) {
+    EXPECT_THAT(run.output, HasSubstr(text));
+  }
+}
+
+TEST_F(CliTest, UsageErrorsExitWithOne) {
+  EXPECT_EQ(RunCrmcore("").exit_code, 1);
+  const RunResult unknown = RunCrmcore("rank x.csv");
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.output, HasSubstr("unknown command \"rank\""));
+  EXPECT_EQ(RunCrmcore("score x.csv --no-such-flag").exit_code, 1);
+  const RunResult unit = RunCrmcore(absl::StrCat("score ", kData, "/CDNOW_master.txt --time-unit=years"));
+  EXPECT_EQ(unit.exit_code, 1);
+  EXPECT_THAT(unit.output, HasSubstr("years"));
+  const RunResult end = RunCrmcore(absl::StrCat("score ", kData, "/CDNOW_master.txt --observation-end=1997-13-01"));
+  EXPECT_EQ(end.exit_code, 1);
+  EXPECT_THAT(end.output, HasSubstr("1997-13-01"));
+  const RunResult weights = RunCrmcore(absl::StrCat("score ", kData, "/CDNOW_master.txt --weights=1,2"));
+  EXPECT_EQ(weights.exit_code, 1);
+  EXPECT_THAT(weights.output, HasSubstr("--weights needs 5"));
+  const RunResult credit =
+      RunCrmcore(absl::StrCat("score ", kData, "/CDNOW_master.txt", kCdnowMasterFlags, " --weights=1,0,1,0,0"));
+  EXPECT_EQ(credit.exit_code, 1);
+  EXPECT_THAT(credit.output, HasSubstr("credit"));
+}
+
+TEST_F(CliTest, BadInputExitsWithTwoAndNamesFileLineColumn) {
+  const std::string log = Path("bad.csv");
+  std::ofstream(log) << "customer_id,date,amount\na,1997-01-01,10.00\nb,1997-02-30,5\n";
+  const RunResult run = RunCrmcore(absl::StrCat("score ", log));
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr(absl::StrCat(log, ":3:")));
+  EXPECT_THAT(run.output, HasSubstr("1997-02-30"));
+
+  const RunResult missing = RunCrmcore(absl::StrCat("score ", Path("absent.csv")));
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.output, HasSubstr("absent.csv"));
+}
+
+TEST_F(CliTest, LenientModeSkipsAndReportsBadRows) {
+  const std::string log = Path("mixed.csv");
+  std::ofstream(log) << "customer_id,date,amount\na,1997-01-01,10.00\nb,1997-02-30,5\n"
+                        "a,1997-03-01,2.50\n";
+  const RunResult run = RunCrmcore(absl::StrCat("score ", log, " --lenient --summary=", Path("s.json")));
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("skipped 1 bad rows"));
+  const std::string json = ReadFile(Path("s.json"));
+  EXPECT_THAT(json, HasSubstr("\"rows_read\": 3"));
+  EXPECT_THAT(json, HasSubstr("\"rows_skipped\": 1"));
+  EXPECT_THAT(json, HasSubstr("\"line\": 3"));
+}
+
+TEST_F(CliTest, UnwritableOutputExitsWithThree) {
+  const RunResult run = RunCrmcore(absl::StrCat("summarize ", kData, "/CDNOW_master.txt",
+                                         kCdnowMasterFlags, " --out=", Path("no/such/dir/x.csv")));
+  EXPECT_EQ(run.exit_code, 3);
+  EXPECT_THAT(run.output, HasSubstr("cannot write"));
+}
+
+}  // namespace

@@ -1,0 +1,157 @@
+#include "crmcore/customer_scoring.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace crmcore {
+namespace {
+
+using ::testing::HasSubstr;
+
+TransactionLog Load(const std::string& csv) {
+  auto log = LoadTransactionLogFromBuffer(csv, "test.csv", TransactionLogOptions{});
+  EXPECT_TRUE(log.ok()) << log.status();
+  return *std::move(log);
+}
+
+size_t RowOf(const CustomerTable& table, const std::string& id) {
+  for (size_t i = 0; i < table.size(); ++i) {
+    if (table.summary.customer_ids[i] == id) return i;
+  }
+  ADD_FAILURE() << "no row for " << id;
+  return 0;
+}
+
+// Observation end 2020-12-31, periods of 90 days counted back from it:
+// period 0 = (2020-10-02, 2020-12-31], 1 = (2020-07-04, 2020-10-02], 2, 3, ...
+constexpr char kLog[] =
+    "customer_id,date,amount\n"
+    // client: purchases in periods 0, 1, 2 (3 of the last 4), first long ago.
+    "client,2019-01-10,10.00\n"
+    "client,2020-06-01,10.00\n"
+    "client,2020-08-01,10.00\n"
+    "client,2020-12-01,10.00\n"
+    // once: a single purchase two years back.
+    "once,2019-01-05,100.00\n"
+    // twice: two purchases, the same day counted once, then one more.
+    "twice,2019-03-01,5.00\n"
+    "twice,2019-03-01,5.00\n"
+    "twice,2019-06-01,7.00\n"
+    // newcomer: first purchase inside the last period.
+    "newcomer,2020-12-20,50.00\n"
+    // grower: nothing in periods 2-3, two purchases in periods 0-1.
+    "grower,2019-02-01,1.00\n"
+    "grower,2020-09-01,1.00\n"
+    "grower,2020-11-01,1.00\n";
+
+ScoringOptions TestOptions() {
+  ScoringOptions options;
+  options.summary.observation_end = absl::CivilDay(2020, 12, 31);
+  options.period_days = 90;
+  return options;
+}
+
+TEST(CustomerScoringTest, ClassifiesEachCustomerByTheCoreRules) {
+  const TransactionLog log = Load(kLog);
+  auto table = ScoreCustomers(log, TestOptions());
+  ASSERT_TRUE(table.ok()) << table.status();
+  ASSERT_EQ(table->size(), 5u);
+
+  const size_t client = RowOf(*table, "client");
+  EXPECT_EQ(table->ladder_rung[client], LadderRung::kClient);
+  EXPECT_EQ(table->relationship_stage[client], RelationshipStage::kCurrent);
+  EXPECT_EQ(table->calibration_value_minor[client], 4000);
+  EXPECT_EQ(table->days_since_last_purchase[client], 30);
+
+  const size_t once = RowOf(*table, "once");
+  EXPECT_EQ(table->ladder_rung[once], LadderRung::kFirstTimeCustomer);
+  EXPECT_EQ(table->lifecycle_stage[once], LifecycleStage::kDecline);
+  EXPECT_EQ(table->relationship_stage[once], RelationshipStage::kLost);
+  EXPECT_EQ(table->loyalty_class[once], LoyaltyClass::kNew);
+
+  const size_t twice = RowOf(*table, "twice");
+  EXPECT_EQ(table->summary.frequency[twice], 1);  // two purchase days
+  EXPECT_EQ(table->ladder_rung[twice], LadderRung::kRepeatCustomer);
+  EXPECT_EQ(table->calibration_value_minor[twice], 1700);
+
+  const size_t newcomer = RowOf(*table, "newcomer");
+  EXPECT_EQ(table->lifecycle_stage[newcomer], LifecycleStage::kExploration);
+  EXPECT_EQ(table->relationship_stage[newcomer], RelationshipStage::kCurrent);
+
+  const size_t grower = RowOf(*table, "grower");
+  EXPECT_EQ(table->lifecycle_stage[grower], LifecycleStage::kFormation);
+
+  for (size_t i = 0; i < table->size(); ++i) {
+    EXPECT_GE(table->composite_value[i], 0.0);
+    EXPECT_LE(table->composite_value[i], 1.0);
+    EXPECT_GE(table->rfm_r[i], 1);
+    EXPECT_LE(table->rfm_r[i], 5);
+  }
+  // The most recent buyer has the best recency score.
+  EXPECT_EQ(table->rfm_r[newcomer], 5);
+}
+
+TEST(CustomerScoringTest, PopulationSummaryCountsEveryCustomerOnce) {
+  const TransactionLog log = Load(kLog);
+  auto table = ScoreCustomers(log, TestOptions());
+  ASSERT_TRUE(table.ok());
+  auto population = SummarizePopulation(log, *table);
+  ASSERT_TRUE(population.ok()) << population.status();
+  EXPECT_EQ(population->rows_read, 12);
+  EXPECT_EQ(population->transactions, 12);
+  EXPECT_EQ(population->customers_scored, 5);
+  int64_t tiers = 0, rungs = 0, stages = 0;
+  for (int64_t n : population->value_tier) tiers += n;
+  for (int64_t n : population->ladder_rung) rungs += n;
+  for (int64_t n : population->lifecycle_stage) stages += n;
+  EXPECT_EQ(tiers, 5);
+  EXPECT_EQ(rungs, 5);
+  EXPECT_EQ(stages, 5);
+  double share = 0;
+  for (double s : population->value_tier_spend_share) share += s;
+  EXPECT_NEAR(share, 1.0, 1e-12);
+}
+
+TEST(CustomerScoringTest, HoldoutCustomersAreCountedNotDropped) {
+  const TransactionLog log = Load(kLog);
+  ScoringOptions options = TestOptions();
+  options.summary.observation_end = absl::CivilDay(2020, 1, 1);
+  auto table = ScoreCustomers(log, options);
+  ASSERT_TRUE(table.ok()) << table.status();
+  EXPECT_EQ(table->size(), 4u);  // newcomer first bought after the end
+  EXPECT_EQ(table->summary.customers_first_seen_in_holdout, 1);
+  auto population = SummarizePopulation(log, *table);
+  ASSERT_TRUE(population.ok());
+  EXPECT_EQ(population->customers_first_seen_in_holdout, 1);
+  EXPECT_EQ(population->customers_in_log, 5);
+}
+
+TEST(CustomerScoringTest, RejectsBadOptions) {
+  const TransactionLog log = Load(kLog);
+  ScoringOptions options = TestOptions();
+  options.period_days = 0;
+  EXPECT_THAT(ScoreCustomers(log, options).status().message(), HasSubstr("period_days"));
+  options = TestOptions();
+  options.period_days = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_EQ(ScoreCustomers(log, options).status().code(), absl::StatusCode::kInvalidArgument);
+  options = TestOptions();
+  options.activity_window_periods = 65;
+  EXPECT_THAT(ScoreCustomers(log, options).status().message(), HasSubstr("65"));
+  options = TestOptions();
+  options.weights = {0, 0, 1, 0, 0};
+  EXPECT_THAT(ScoreCustomers(log, options).status().message(), HasSubstr("credit"));
+  options = TestOptions();
+  options.weights = {-1, 1, 0, 1, 0};
+  EXPECT_FALSE(ScoreCustomers(log, options).ok());
+  options = TestOptions();
+  options.pyramid.vip = 0.5;
+  EXPECT_FALSE(ScoreCustomers(log, options).ok());
+  options = TestOptions();
+  options.summary.observation_end = absl::CivilDay(2000, 1, 1);
+  EXPECT_FALSE(ScoreCustomers(log, options).ok());
+}
+
+}  // namespace
+}  // namespace crmcore
