@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages crmcore needs to build, test and benchmark, and
-# nothing else. Idempotent: when everything is present it changes nothing and does
+# Installs the Debian 12 packages crmcore needs to build and test (and, with --bench,
+# to run the side-by-side benchmark scripts), and nothing else. Idempotent: when everything is present it changes nothing and does
 # not touch the network. Runs as root (CI) or through sudo (a developer's machine).
 set -euo pipefail
 
@@ -10,6 +10,9 @@ packages=(
   # libraries (ARCHITECTURE.md: Abseil, Boost.Multiprecision, Highway, GoogleTest, Benchmark)
   libabsl-dev libboost-dev libhwy-dev libgtest-dev libgmock-dev libbenchmark-dev
 )
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(python3 python3-numpy python3-pandas time)
+fi
 
 missing=()
 for pkg in "${packages[@]}"; do

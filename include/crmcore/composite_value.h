@@ -292,14 +292,13 @@ class CompositePlan {
   /// normalized weight is 0 is unused: its column is never read.
   ///
   /// Errors: InvalidArgument naming the component for a NaN, infinite or negative weight,
-  /// for a zero sum, for an invalid normalizer, or for an unknown MissingPolicy;
-  /// OutOfRange when the sum of the weights overflows.
+  /// for weights that are all zero, for an invalid normalizer, or for an unknown
+  /// MissingPolicy. Only the weights' ratios matter, so a sum too large for a double is
+  /// fine (NormalizeWeights).
   static absl::StatusOr<CompositePlan> Create(Weights weights, Normalizers normalizers = {},
                                               MissingPolicy missing = MissingPolicy::kReject) {
-    CRM_ASSIGN_OR_RETURN(
-        const Weights normalized,
-        NormalizeWeights<CompositeComponent>(
-            weights, {.context = "composite", .overflow = WeightSumOverflow::kReject}));
+    CRM_ASSIGN_OR_RETURN(const Weights normalized,
+                         NormalizeWeights<CompositeComponent>(weights, "composite"));
     for (const CompositeComponent c : AllValues<CompositeComponent>()) {
       const absl::Status valid = normalizers[composite_internal::Index(c)].Validate();
       if (!valid.ok()) {

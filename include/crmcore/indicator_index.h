@@ -6,13 +6,13 @@
 //   direct indicator:  (value − min) / (max − min)
 //   inverse indicator: (max − value) / (max − min)   (more of it means a worse customer)
 // and the index is the weighted mean of the scores, with the weights' ratios as given.
+// Every finite scale and every finite set of weights >= 0, not all zero, is accepted.
 #ifndef CRMCORE_INDICATOR_INDEX_H_
 #define CRMCORE_INDICATOR_INDEX_H_
 
 #include <array>
 #include <cmath>
 #include <cstddef>
-#include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -37,41 +37,29 @@ struct IndicatorReading {
 template <Taxonomy E>
 using IndicatorReadingsFor = std::array<IndicatorReading, TaxonomySize<E>()>;
 
-/// What distinguishes one indicator index from another: which indicators count inversely,
-/// and how errors are worded.
+/// What distinguishes one indicator index from another: its name in error messages and
+/// which indicators count inversely.
 template <Taxonomy E>
 struct IndicatorIndexSpec {
   /// Prefix of every error message, naming the index, e.g. "satisfaction index".
   absl::string_view context;
   /// True for the indicators where more means a worse customer. Must not be null.
   bool (*is_inverse)(E) = nullptr;
-  /// How error messages name an indicator (Id() bare or quoted).
-  NameStyle names = NameStyle::kBare;
-  /// When true, a scale whose width max − min overflows a double is OutOfRange; when false
-  /// it is scored through halves, (value/2 − min/2) / (max/2 − min/2), which is finite for
-  /// any finite scale.
-  bool reject_overflowing_scale = false;
 };
-
-/// The weight rules of an index: its context and name style; weights whose plain sum
-/// would overflow are rescaled, since only their ratios matter (weights.h).
-template <Taxonomy E>
-constexpr WeightRules IndexWeightRules(const IndicatorIndexSpec<E>& spec) {
-  return WeightRules{spec.context, spec.names, WeightSumOverflow::kRescale};
-}
 
 /// One indicator's score in [0, 1]: (value − min) / (max − min), or for an inverse
 /// indicator (max − value) / (max − min), i.e. 1 − normalized computed without
-/// cancellation. Rounding is monotonic, so the distance never exceeds the width and the
-/// score stays within [0, 1]; the bounds of the scale score exactly 0 and 1.
+/// cancellation. Every finite scale is scored, even one as wide as [−DBL_MAX, DBL_MAX]
+/// whose width overflows: there both ends are halved first. Rounding is monotonic, so the
+/// distance never exceeds the width and the score stays within [0, 1]; the bounds of the
+/// scale score exactly 0 and 1.
 ///
-/// Errors: InvalidArgument naming the indicator for a non-finite min or max, min >= max, a
-/// non-finite value, or a value outside [min, max]; OutOfRange when max − min overflows and
-/// `spec.reject_overflowing_scale` is set.
+/// Errors: InvalidArgument naming the indicator by Id() for a non-finite min or max,
+/// min >= max, a non-finite value, or a value outside [min, max].
 template <Taxonomy E>
 absl::StatusOr<double> MinMaxIndicatorScore(E indicator, const IndicatorReading& reading,
                                             const IndicatorIndexSpec<E>& spec) {
-  const std::string name = NameInMessage(indicator, spec.names);
+  const absl::string_view name = Id(indicator);
   const double min = reading.min;
   const double max = reading.max;
   const double value = reading.value;
@@ -92,12 +80,9 @@ absl::StatusOr<double> MinMaxIndicatorScore(E indicator, const IndicatorReading&
   }
   const bool inverse = spec.is_inverse(indicator);
   const double width = max - min;
+  // Where the width fits, the plain differences keep full resolution, subnormal scales
+  // included.
   if (std::isfinite(width)) return (inverse ? max - value : value - min) / width;
-  if (spec.reject_overflowing_scale) {
-    return absl::OutOfRangeError(absl::StrCat(spec.context, ": scale of ", name,
-                                              " is too wide, max - min overflows for [",
-                                              FormatDouble(min), ", ", FormatDouble(max), "]"));
-  }
   // Halving both ends keeps the width finite for scales as wide as ±DBL_MAX. Halving is
   // exact but for subnormal values, which are negligible against a width this large.
   const double half_distance = inverse ? max / 2 - value / 2 : value / 2 - min / 2;
@@ -117,8 +102,7 @@ template <Taxonomy E>
 absl::StatusOr<double> WeightedIndicatorIndex(const IndicatorReadingsFor<E>& readings,
                                               const WeightsFor<E>& weights,
                                               const IndicatorIndexSpec<E>& spec) {
-  CRM_ASSIGN_OR_RETURN(const WeightsFor<E> scaled,
-                       ScaledWeights<E>(weights, IndexWeightRules(spec)));
+  CRM_ASSIGN_OR_RETURN(const WeightsFor<E> scaled, ScaledWeights<E>(weights, spec.context));
   double weighted_scores = 0.0;
   double weight_sum = 0.0;
   for (const E indicator : AllValues<E>()) {

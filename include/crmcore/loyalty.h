@@ -338,13 +338,10 @@ using LoyaltyReading = IndicatorReading;
 namespace loyalty_internal {
 
 // The loyalty index is the shared indicator index (indicator_index.h) with §4.3's inverse
-// indicators; its messages quote indicator ids ("'price_sensitivity'"), and scales as wide
-// as ±DBL_MAX are scored rather than rejected.
+// indicators.
 inline constexpr IndicatorIndexSpec<LoyaltyIndicator> kIndexSpec{
     .context = "loyalty index",
     .is_inverse = IsInverseLoyaltyIndicator,
-    .names = NameStyle::kQuoted,
-    .reject_overflowing_scale = false,
 };
 
 }  // namespace loyalty_internal
@@ -358,8 +355,7 @@ struct LoyaltyIndexWeights {
   /// OK when every weight is finite and >= 0 and at least one is > 0; InvalidArgument
   /// naming the indicator otherwise (ValidateWeights).
   absl::Status Validate() const {
-    return ValidateWeights<LoyaltyIndicator>(weight,
-                                             IndexWeightRules(loyalty_internal::kIndexSpec));
+    return ValidateWeights<LoyaltyIndicator>(weight, loyalty_internal::kIndexSpec.context);
   }
 };
 
@@ -509,6 +505,56 @@ inline absl::StatusOr<LoyaltyClass> ClassifyLoyaltyClass(const LoyaltyClassFacts
                               loyalty_internal::PeriodsTouched(facts.tenure_periods);
   return period_share >= rule.loyal_min_period_share ? LoyaltyClass::kLoyal
                                                      : LoyaltyClass::kLongStanding;
+}
+
+// ---------------------------------------------------------------------------
+// §4.3 How loyalty is measured: retention (保持度) and share of wallet (占有率).
+
+/// Retention (保持度, DOMAIN.md §4.3): the share of the customers at the start of a
+/// period who are still customers at its end, retained / at_start, in [0, 1].
+///
+/// Errors (InvalidArgument): a negative count, retained > at_start, or at_start == 0
+/// (no customers to retain: the rate is undefined, not 0 or 1).
+inline absl::StatusOr<double> RetentionRate(int64_t customers_at_start, int64_t retained) {
+  if (customers_at_start < 0 || retained < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "retention rate: counts must be >= 0, got customers_at_start = ", customers_at_start,
+        ", retained = ", retained));
+  }
+  if (retained > customers_at_start) {
+    return absl::InvalidArgumentError(absl::StrCat("retention rate: retained (", retained,
+                                                   ") exceeds customers_at_start (",
+                                                   customers_at_start, ")"));
+  }
+  if (customers_at_start == 0) {
+    return absl::InvalidArgumentError(
+        "retention rate: customers_at_start is 0, so the rate is undefined");
+  }
+  return static_cast<double>(retained) / static_cast<double>(customers_at_start);
+}
+
+/// Share of wallet (占有率, DOMAIN.md §4.3): the customer's spend with the firm as a share
+/// of the customer's whole spend in the category, our_spend / category_spend, in [0, 1].
+///
+/// Errors (InvalidArgument): non-finite or negative amounts, our_spend > category_spend,
+/// or category_spend == 0 (nothing spent: the share is undefined).
+inline absl::StatusOr<double> ShareOfWallet(double our_spend, double category_spend) {
+  if (!std::isfinite(our_spend) || our_spend < 0 || !std::isfinite(category_spend) ||
+      category_spend < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "share of wallet: spends must be finite and >= 0, got our_spend = ",
+        FormatDouble(our_spend), ", category_spend = ", FormatDouble(category_spend)));
+  }
+  if (our_spend > category_spend) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "share of wallet: our_spend (", FormatDouble(our_spend), ") exceeds category_spend (",
+        FormatDouble(category_spend), ")"));
+  }
+  if (category_spend == 0) {
+    return absl::InvalidArgumentError(
+        "share of wallet: category_spend is 0, so the share is undefined");
+  }
+  return our_spend / category_spend;
 }
 
 }  // namespace crmcore

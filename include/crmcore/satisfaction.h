@@ -326,13 +326,10 @@ constexpr bool IsInverseIndicator(SatisfactionIndicator indicator) {
 namespace satisfaction_internal {
 
 // The CSI is the shared indicator index (indicator_index.h) with §3.4's inverse
-// indicators; its messages name indicators bare ("reputation") and reject scales whose
-// width overflows, as they always have.
+// indicators.
 inline constexpr IndicatorIndexSpec<SatisfactionIndicator> kIndexSpec{
     .context = "satisfaction index",
     .is_inverse = IsInverseIndicator,
-    .names = NameStyle::kBare,
-    .reject_overflowing_scale = true,
 };
 
 }  // namespace satisfaction_internal
@@ -344,9 +341,10 @@ using SatisfactionIndicatorReadings = IndicatorReadingsFor<SatisfactionIndicator
 /// Returns one indicator's satisfaction score in [0, 1]: the reading min-max normalized to
 /// its scale, (value − min) / (max − min), or for an inverse indicator (max − value) /
 /// (max − min), i.e. 1 − normalized computed without cancellation (MinMaxIndicatorScore).
+/// Any finite scale works, even one whose width max − min overflows a double.
 ///
 /// Errors: InvalidArgument naming the indicator for a non-finite value/min/max, min >= max,
-/// or a value outside [min, max]; OutOfRange when max − min overflows.
+/// or a value outside [min, max].
 inline absl::StatusOr<double> IndicatorScore(SatisfactionIndicator indicator,
                                              const IndicatorReading& reading) {
   return MinMaxIndicatorScore(indicator, reading, satisfaction_internal::kIndexSpec);
@@ -361,7 +359,7 @@ struct SatisfactionIndexWeights {
   /// OK when every weight is finite and >= 0 and at least one is > 0 (ValidateWeights).
   absl::Status Validate() const {
     return ValidateWeights<SatisfactionIndicator>(
-        weights, IndexWeightRules(satisfaction_internal::kIndexSpec));
+        weights, satisfaction_internal::kIndexSpec.context);
   }
 
   /// The weights scaled to sum to 1 (DOMAIN.md §5 rule for weights, applied to the CSI).
@@ -369,7 +367,7 @@ struct SatisfactionIndexWeights {
   /// (NormalizeWeights).
   absl::StatusOr<std::array<double, TaxonomySize<SatisfactionIndicator>()>> Normalized() const {
     return NormalizeWeights<SatisfactionIndicator>(
-        weights, IndexWeightRules(satisfaction_internal::kIndexSpec));
+        weights, satisfaction_internal::kIndexSpec.context);
   }
 };
 

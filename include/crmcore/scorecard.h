@@ -77,12 +77,11 @@ class ScorecardPlan {
   /// unused and its score is not read.
   ///
   /// Errors: InvalidArgument naming the criterion for a NaN, infinite or negative weight,
-  /// for a zero sum, or for invalid cut-offs; OutOfRange when the sum overflows.
+  /// for weights that are all zero, or for invalid cut-offs. Only the weights' ratios
+  /// matter, so a sum too large for a double is fine (NormalizeWeights).
   static absl::StatusOr<ScorecardPlan> Create(Weights weights, GradeCutoffs cutoffs = {}) {
-    CRM_ASSIGN_OR_RETURN(
-        const Weights normalized,
-        NormalizeWeights<ScorecardCriterion>(
-            weights, {.context = "scorecard", .overflow = WeightSumOverflow::kReject}));
+    CRM_ASSIGN_OR_RETURN(const Weights normalized,
+                         NormalizeWeights<ScorecardCriterion>(weights, "scorecard"));
     CRM_RETURN_IF_ERROR(cutoffs.Validate());
     return ScorecardPlan(normalized, cutoffs);
   }

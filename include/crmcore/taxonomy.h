@@ -247,6 +247,14 @@ enum class LoyaltyIndicator : int {
   kQualityTolerance = 6,
 };
 
+/// §4.3 Citibank's four groups of loyalty measures.
+enum class LoyaltyMeasureGroup : int {
+  kProductAndProcessSatisfaction = 0,
+  kValueDrivers = 1,
+  kLoyaltyDrivers = 2,
+  kLoyaltyIndex = 3,
+};
+
 // ---------------------------------------------------------------------------
 // §5 Composite value and the evaluation scorecard
 
@@ -556,6 +564,20 @@ CRMCORE_TAXONOMY_(LoyaltyIndicator, "loyalty_indicator",
                   {LoyaltyIndicator::kQualityTolerance, "quality_tolerance",
                    "tolerance of quality problems", "对产品质量的承受力"});
 
+// Chinese labels of the Citibank groups are crmcore's translations (the material
+// names the groups in English).
+CRMCORE_TAXONOMY_(LoyaltyMeasureGroup, "loyalty_measure_group",
+                  {LoyaltyMeasureGroup::kProductAndProcessSatisfaction,
+                   "product_and_process_satisfaction",
+                   "satisfaction with product and process", "对产品和过程的满意度"},
+                  {LoyaltyMeasureGroup::kValueDrivers, "value_drivers", "value drivers",
+                   "价值驱动因素"},
+                  {LoyaltyMeasureGroup::kLoyaltyDrivers, "loyalty_drivers", "loyalty drivers",
+                   "忠诚驱动因素"},
+                  {LoyaltyMeasureGroup::kLoyaltyIndex, "loyalty_index",
+                   "loyalty index (purchase volume, repeat frequency, usage frequency, spend growth)",
+                   "忠诚度指数"});
+
 CRMCORE_TAXONOMY_(CompositeComponent, "composite_component",
                   {CompositeComponent::kCurrentContribution, "current_contribution",
                    "current contribution", "当前贡献度"},
@@ -809,6 +831,7 @@ CRMCORE_CHECK_TAXONOMY_(SatisfactionIndicator);
 CRMCORE_CHECK_TAXONOMY_(LadderRung);
 CRMCORE_CHECK_TAXONOMY_(LoyaltyLevel);
 CRMCORE_CHECK_TAXONOMY_(LoyaltyIndicator);
+CRMCORE_CHECK_TAXONOMY_(LoyaltyMeasureGroup);
 CRMCORE_CHECK_TAXONOMY_(CompositeComponent);
 CRMCORE_CHECK_TAXONOMY_(NormalizerKind);
 CRMCORE_CHECK_TAXONOMY_(ScorecardCriterion);

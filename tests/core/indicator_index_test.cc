@@ -30,10 +30,7 @@ constexpr double kMax = std::numeric_limits<double>::max();
 // Credit and loyalty count inversely in these tests.
 constexpr bool IsInverseForTest(C c) { return c == C::kCredit || c == C::kLoyalty; }
 
-constexpr IndicatorIndexSpec<C> kWide{
-    .context = "test index", .is_inverse = IsInverseForTest, .names = NameStyle::kQuoted};
-constexpr IndicatorIndexSpec<C> kStrict{
-    .context = "test index", .is_inverse = IsInverseForTest, .reject_overflowing_scale = true};
+constexpr IndicatorIndexSpec<C> kSpec{.context = "test index", .is_inverse = IsInverseForTest};
 
 void ExpectError(const absl::Status& status, absl::StatusCode code,
                  const std::vector<std::string>& parts) {
@@ -42,8 +39,8 @@ void ExpectError(const absl::Status& status, absl::StatusCode code,
   for (const std::string& part : parts) EXPECT_THAT(status.message(), HasSubstr(part));
 }
 
-double Score(C c, IndicatorReading reading, const IndicatorIndexSpec<C>& spec = kStrict) {
-  const absl::StatusOr<double> score = MinMaxIndicatorScore(c, reading, spec);
+double Score(C c, IndicatorReading reading) {
+  const absl::StatusOr<double> score = MinMaxIndicatorScore(c, reading, kSpec);
   EXPECT_TRUE(score.ok()) << score.status();
   return score.value_or(kNaN);
 }
@@ -52,12 +49,10 @@ double Score(C c, IndicatorReading reading, const IndicatorIndexSpec<C>& spec = 
 // MinMaxIndicatorScore
 
 TEST(MinMaxIndicatorScoreTest, DirectAndInverseHandWorked) {
-  for (const auto& spec : {kStrict, kWide}) {
-    EXPECT_EQ(Score(C::kCurrentContribution, {4, 1, 5}, spec), 0.75);
-    EXPECT_EQ(Score(C::kCredit, {4, 1, 5}, spec), 0.25);
-    EXPECT_EQ(Score(C::kGrowthPotential, {-50, -100, 100}, spec), 0.25);
-    EXPECT_EQ(Score(C::kLoyalty, {-50, -100, 100}, spec), 0.75);
-  }
+  EXPECT_EQ(Score(C::kCurrentContribution, {4, 1, 5}), 0.75);
+  EXPECT_EQ(Score(C::kCredit, {4, 1, 5}), 0.25);
+  EXPECT_EQ(Score(C::kGrowthPotential, {-50, -100, 100}), 0.25);
+  EXPECT_EQ(Score(C::kLoyalty, {-50, -100, 100}), 0.75);
 }
 
 TEST(MinMaxIndicatorScoreTest, BoundsOfTheScaleScoreExactlyZeroAndOne) {
@@ -104,23 +99,33 @@ TEST(MinMaxIndicatorScoreTest, MatchesHighPrecisionReference) {
   EXPECT_NEAR(Score(C::kCredit, reading), inverse, 2e-16);
 }
 
-TEST(MinMaxIndicatorScoreTest, OverflowingScaleIsRejectedOrScoredThroughHalves) {
-  ExpectError(MinMaxIndicatorScore(C::kCredit, {0, -kMax, kMax}, kStrict).status(),
-              absl::StatusCode::kOutOfRange,
-              {"test index: scale of credit is too wide, max - min overflows for "
-               "[-1.7976931348623157e+308, 1.7976931348623157e+308]"});
-  EXPECT_EQ(Score(C::kCurrentContribution, {0, -kMax, kMax}, kWide), 0.5);
-  EXPECT_EQ(Score(C::kCredit, {0, -kMax, kMax}, kWide), 0.5);
-  EXPECT_EQ(Score(C::kCurrentContribution, {kMax, -kMax, kMax}, kWide), 1.0);
-  EXPECT_EQ(Score(C::kCredit, {kMax, -kMax, kMax}, kWide), 0.0);
-  EXPECT_EQ(Score(C::kCurrentContribution, {-kMax, -kMax, kMax}, kWide), 0.0);
-  EXPECT_EQ(Score(C::kCredit, {-kMax, -kMax, kMax}, kWide), 1.0);
-  // A scale of width exactly DBL_MAX still fits and is accepted by both.
-  EXPECT_EQ(Score(C::kCredit, {0, 0, kMax}, kStrict), 1.0);
+// Every finite scale is scored, even one whose width max − min overflows a double.
+TEST(MinMaxIndicatorScoreTest, ScalesWiderThanDblMaxAreScoredThroughHalves) {
+  ASSERT_FALSE(std::isfinite(kMax - -kMax));
+  EXPECT_EQ(Score(C::kCurrentContribution, {0, -kMax, kMax}), 0.5);
+  EXPECT_EQ(Score(C::kCredit, {0, -kMax, kMax}), 0.5);
+  EXPECT_EQ(Score(C::kCurrentContribution, {kMax, -kMax, kMax}), 1.0);
+  EXPECT_EQ(Score(C::kCredit, {kMax, -kMax, kMax}), 0.0);
+  EXPECT_EQ(Score(C::kCurrentContribution, {-kMax, -kMax, kMax}), 0.0);
+  EXPECT_EQ(Score(C::kCredit, {-kMax, -kMax, kMax}), 1.0);
+  // A quarter of the way up: (−DBL_MAX/2 + DBL_MAX) / (2 DBL_MAX) = 0.25, exactly.
+  EXPECT_EQ(Score(C::kCurrentContribution, {-kMax / 2, -kMax, kMax}), 0.25);
+  EXPECT_EQ(Score(C::kCredit, {-kMax / 2, -kMax, kMax}), 0.75);
+  // Just wider than DBL_MAX (the width overflows), against a high-precision reference.
+  const IndicatorReading reading = {1e307, -1e308, kMax};
+  ASSERT_FALSE(std::isfinite(reading.max - reading.min));
+  const cpp_bin_float_50 v = reading.value, lo = reading.min, hi = reading.max;
+  EXPECT_NEAR(Score(C::kCurrentContribution, reading), static_cast<double>((v - lo) / (hi - lo)),
+              2e-16);
+  EXPECT_NEAR(Score(C::kCredit, reading), static_cast<double>((hi - v) / (hi - lo)), 2e-16);
+  // A scale of width exactly DBL_MAX fits without halving.
+  EXPECT_EQ(Score(C::kCredit, {0, 0, kMax}), 1.0);
+  EXPECT_EQ(Score(C::kCurrentContribution, {kMax / 4, 0, kMax}), 0.25);
   // Subnormal scales keep their full resolution: no halving where the width fits.
   const double tiny = std::numeric_limits<double>::denorm_min();
-  EXPECT_EQ(Score(C::kCurrentContribution, {tiny, 0, tiny}, kWide), 1.0);
-  EXPECT_EQ(Score(C::kCredit, {tiny, 0, tiny}, kWide), 0.0);
+  EXPECT_EQ(Score(C::kCurrentContribution, {tiny, 0, 2 * tiny}), 0.5);
+  EXPECT_EQ(Score(C::kCurrentContribution, {tiny, 0, tiny}), 1.0);
+  EXPECT_EQ(Score(C::kCredit, {tiny, 0, tiny}), 0.0);
 }
 
 TEST(MinMaxIndicatorScoreTest, RejectsBadScalesNamingTheIndicator) {
@@ -138,26 +143,24 @@ TEST(MinMaxIndicatorScoreTest, RejectsBadScalesNamingTheIndicator) {
       {{kNaN, 5, 1}, "scale of credit must be finite with min < max, got [5, 1]"},
   };
   for (const Case& c : cases) {
-    ExpectError(MinMaxIndicatorScore(C::kCredit, c.reading, kStrict).status(),
+    ExpectError(MinMaxIndicatorScore(C::kCredit, c.reading, kSpec).status(),
                 absl::StatusCode::kInvalidArgument, {"test index: ", c.message});
   }
-  ExpectError(MinMaxIndicatorScore(C::kCredit, {1, 1, 1}, kWide).status(),
-              absl::StatusCode::kInvalidArgument, {"scale of 'credit' must be finite"});
 }
 
 TEST(MinMaxIndicatorScoreTest, RejectsBadValuesNamingTheIndicator) {
-  ExpectError(MinMaxIndicatorScore(C::kLoyalty, {kNaN, 1, 5}, kStrict).status(),
+  ExpectError(MinMaxIndicatorScore(C::kLoyalty, {kNaN, 1, 5}, kSpec).status(),
               absl::StatusCode::kInvalidArgument,
               {"test index: reading of loyalty must be finite, got value nan on [1, 5]"});
-  ExpectError(MinMaxIndicatorScore(C::kLoyalty, {-kInf, 1, 5}, kWide).status(),
+  ExpectError(MinMaxIndicatorScore(C::kLoyalty, {-kInf, 1, 5}, kSpec).status(),
               absl::StatusCode::kInvalidArgument,
-              {"reading of 'loyalty' must be finite, got value -inf"});
-  ExpectError(MinMaxIndicatorScore(C::kLoyalty, {std::nextafter(1.0, 0.0), 1, 5}, kStrict).status(),
+              {"test index: reading of loyalty must be finite, got value -inf on [1, 5]"});
+  ExpectError(MinMaxIndicatorScore(C::kLoyalty, {std::nextafter(1.0, 0.0), 1, 5}, kSpec).status(),
               absl::StatusCode::kInvalidArgument,
               {"test index: loyalty value must lie in [1, 5], got 0.9999999999999999"});
-  ExpectError(MinMaxIndicatorScore(C::kLoyalty, {5.0001, 1, 5}, kWide).status(),
+  ExpectError(MinMaxIndicatorScore(C::kLoyalty, {5.0001, 1, 5}, kSpec).status(),
               absl::StatusCode::kInvalidArgument,
-              {"'loyalty' value must lie in [1, 5], got 5.0001"});
+              {"test index: loyalty value must lie in [1, 5], got 5.0001"});
 }
 
 // ---------------------------------------------------------------------------
@@ -169,9 +172,8 @@ IndicatorReadingsFor<C> Uniform(double value, double min, double max) {
   return readings;
 }
 
-double Index(const IndicatorReadingsFor<C>& readings, const WeightsFor<C>& weights,
-             const IndicatorIndexSpec<C>& spec = kStrict) {
-  const absl::StatusOr<double> index = WeightedIndicatorIndex(readings, weights, spec);
+double Index(const IndicatorReadingsFor<C>& readings, const WeightsFor<C>& weights) {
+  const absl::StatusOr<double> index = WeightedIndicatorIndex(readings, weights, kSpec);
   EXPECT_TRUE(index.ok()) << index.status();
   return index.value_or(kNaN);
 }
@@ -250,30 +252,30 @@ TEST(WeightedIndicatorIndexTest, OnlyWeightRatiosMatter) {
 
 TEST(WeightedIndicatorIndexTest, WeightsAreCheckedBeforeReadings) {
   const IndicatorReadingsFor<C> bad_readings = Uniform(kNaN, 1, 5);
-  ExpectError(WeightedIndicatorIndex(bad_readings, {1, -2, 1, 1, 1}, kStrict).status(),
+  ExpectError(WeightedIndicatorIndex(bad_readings, {1, -2, 1, 1, 1}, kSpec).status(),
               absl::StatusCode::kInvalidArgument,
               {"test index: weight of future_contribution must be finite and >= 0, got -2"});
-  ExpectError(WeightedIndicatorIndex(bad_readings, {1, -2, 1, 1, 1}, kWide).status(),
-              absl::StatusCode::kInvalidArgument, {"weight of 'future_contribution'"});
-  ExpectError(WeightedIndicatorIndex(bad_readings, {0, 0, 0, 0, 0}, kStrict).status(),
-              absl::StatusCode::kInvalidArgument, {"weights must not all be zero"});
+  ExpectError(WeightedIndicatorIndex(bad_readings, {0, 0, 0, 0, 0}, kSpec).status(),
+              absl::StatusCode::kInvalidArgument, {"test index: weights must not all be zero"});
 }
 
 TEST(WeightedIndicatorIndexTest, FirstBadReadingInValueOrderIsReported) {
   IndicatorReadingsFor<C> readings = Uniform(3, 1, 5);
   readings[static_cast<std::size_t>(C::kLoyalty)] = {6, 1, 5};
   readings[static_cast<std::size_t>(C::kCredit)] = {0, 0, 0};
-  ExpectError(WeightedIndicatorIndex(readings, {1, 1, 1, 1, 1}, kStrict).status(),
+  ExpectError(WeightedIndicatorIndex(readings, {1, 1, 1, 1, 1}, kSpec).status(),
               absl::StatusCode::kInvalidArgument, {"credit", "[0, 0]"});
   // A reading is checked even when its weight is 0.
-  ExpectError(WeightedIndicatorIndex(readings, {1, 1, 0, 0, 1}, kStrict).status(),
+  ExpectError(WeightedIndicatorIndex(readings, {1, 1, 0, 0, 1}, kSpec).status(),
               absl::StatusCode::kInvalidArgument, {"credit"});
-  // Too-wide scales: OutOfRange under the strict spec, scored under the wide one.
-  readings = Uniform(3, 1, 5);
-  readings[0] = {0, -kMax, kMax};
-  EXPECT_EQ(WeightedIndicatorIndex(readings, {1, 1, 1, 1, 1}, kStrict).status().code(),
-            absl::StatusCode::kOutOfRange);
-  EXPECT_EQ(Index(readings, {1, 1, 1, 1, 1}, kWide), 0.5);
+}
+
+TEST(WeightedIndicatorIndexTest, ScoresScalesWhoseWidthOverflows) {
+  IndicatorReadingsFor<C> readings = Uniform(3, 1, 5);  // every indicator scores 0.5
+  readings[0] = {0, -kMax, kMax};                       // midpoint: 0.5 too
+  EXPECT_EQ(Index(readings, {1, 1, 1, 1, 1}), 0.5);
+  readings[0] = {kMax, -kMax, kMax};  // direct indicator at the top: 1
+  EXPECT_EQ(Index(readings, {1, 0, 0, 0, 1}), 0.75);
 }
 
 }  // namespace

@@ -479,19 +479,23 @@ TEST(LoyaltyIndexTest, RejectsBadReadingsNamingTheIndicator) {
     std::array<LoyaltyReading, 7> readings = AllAt(3.0);
     readings[i] = c.reading;
     std::vector<std::string> parts = c.parts;
-    parts.push_back("'quality_tolerance'");
+    parts.push_back("loyalty index: ");
+    parts.push_back(" quality_tolerance ");  // named bare, not quoted
     ExpectError(LoyaltyIndex(readings), kInvalid, parts);
   }
 }
 
 TEST(LoyaltyIndexTest, RejectsBadWeightsNamingTheIndicator) {
   const std::size_t i = static_cast<std::size_t>(LoyaltyIndicator::kAttentionToCompetitors);
-  const std::string name = "'" + IdOf(LoyaltyIndicator::kAttentionToCompetitors) + "'";
+  const std::string name = IdOf(LoyaltyIndicator::kAttentionToCompetitors);
   for (double bad : {-0.5, kNaN, kInf, -kInf}) {
     LoyaltyIndexWeights weights;
     weights.weight[i] = bad;
-    ExpectError(weights.Validate(), kInvalid, {name, "finite and >= 0"});
-    ExpectError(LoyaltyIndex(AllAt(3.0), weights), kInvalid, {name});
+    // Named bare, not quoted.
+    const std::string expected =
+        "loyalty index: weight of " + name + " must be finite and >= 0, got " + FormatDouble(bad);
+    ExpectError(weights.Validate(), kInvalid, {expected});
+    ExpectError(LoyaltyIndex(AllAt(3.0), weights), kInvalid, {expected});
   }
   LoyaltyIndexWeights negative;
   negative.weight[i] = -0.5;
@@ -499,8 +503,9 @@ TEST(LoyaltyIndexTest, RejectsBadWeightsNamingTheIndicator) {
 
   LoyaltyIndexWeights zero;
   zero.weight.fill(0.0);
-  ExpectError(zero.Validate(), kInvalid, {"must not all be 0"});
-  ExpectError(LoyaltyIndex(AllAt(3.0), zero), kInvalid, {"must not all be 0"});
+  ExpectError(zero.Validate(), kInvalid, {"loyalty index: weights must not all be zero"});
+  ExpectError(LoyaltyIndex(AllAt(3.0), zero), kInvalid,
+              {"loyalty index: weights must not all be zero"});
   zero.weight[6] = 1e-300;  // one positive weight is enough
   EXPECT_TRUE(zero.Validate().ok());
 }
@@ -629,6 +634,36 @@ TEST(ClassifyLoyaltyClassTest, RejectsABadRule) {
   ExpectError(
       ClassifyLoyaltyClass(LoyaltyClassFacts{}, LoyaltyClassRule{.regular_min_purchases = 0}),
       kInvalid, {"regular_min_purchases", "got 0"});
+}
+
+}  // namespace
+}  // namespace crmcore
+
+namespace crmcore {
+namespace {
+
+TEST(LoyaltyMeasuresTest, RetentionRate) {
+  EXPECT_DOUBLE_EQ(*RetentionRate(200, 150), 0.75);
+  EXPECT_EQ(*RetentionRate(5, 0), 0.0);
+  EXPECT_EQ(*RetentionRate(5, 5), 1.0);
+  EXPECT_THAT(RetentionRate(0, 0).status().message(), ::testing::HasSubstr("undefined"));
+  EXPECT_THAT(RetentionRate(10, 11).status().message(),
+              ::testing::HasSubstr("retained (11) exceeds customers_at_start (10)"));
+  EXPECT_EQ(RetentionRate(-1, 0).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RetentionRate(10, -1).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(LoyaltyMeasuresTest, ShareOfWallet) {
+  EXPECT_DOUBLE_EQ(*ShareOfWallet(30.0, 120.0), 0.25);
+  EXPECT_EQ(*ShareOfWallet(0.0, 1.0), 0.0);
+  EXPECT_EQ(*ShareOfWallet(7.5, 7.5), 1.0);
+  EXPECT_THAT(ShareOfWallet(0.0, 0.0).status().message(), ::testing::HasSubstr("undefined"));
+  EXPECT_THAT(ShareOfWallet(2.0, 1.0).status().message(),
+              ::testing::HasSubstr("our_spend (2) exceeds category_spend (1)"));
+  EXPECT_THAT(ShareOfWallet(std::numeric_limits<double>::quiet_NaN(), 1.0).status().message(),
+              ::testing::HasSubstr("got our_spend = nan"));
+  EXPECT_FALSE(ShareOfWallet(1.0, std::numeric_limits<double>::infinity()).ok());
+  EXPECT_FALSE(ShareOfWallet(-1.0, 1.0).ok());
 }
 
 }  // namespace

@@ -399,10 +399,17 @@ TEST(IndicatorScoreTest, RejectsValueOutsideScale) {
               absl::StatusCode::kInvalidArgument, {"purchase_amount", "nan"});
 }
 
-TEST(IndicatorScoreTest, RejectsScaleWhoseWidthOverflows) {
-  ExpectError(IndicatorScore(SatisfactionIndicator::kReputation, {0, -kMax, kMax}),
-              absl::StatusCode::kOutOfRange, {"reputation", "too wide"});
+// Every finite scale is scored, even one whose width max − min overflows a double.
+TEST(IndicatorScoreTest, ScoresScaleWhoseWidthOverflows) {
+  EXPECT_EQ(*IndicatorScore(SatisfactionIndicator::kReputation, {0, -kMax, kMax}), 0.5);
+  EXPECT_EQ(*IndicatorScore(SatisfactionIndicator::kReputation, {kMax, -kMax, kMax}), 1.0);
+  EXPECT_EQ(*IndicatorScore(SatisfactionIndicator::kReputation, {-kMax / 2, -kMax, kMax}), 0.25);
+  EXPECT_EQ(*IndicatorScore(SatisfactionIndicator::kComplaintRate, {-kMax / 2, -kMax, kMax}),
+            0.75);
   EXPECT_EQ(*IndicatorScore(SatisfactionIndicator::kReputation, {0, 0, kMax}), 0.0);
+  SatisfactionIndicatorReadings readings;
+  readings.fill({0, -kMax, kMax});
+  EXPECT_EQ(*SatisfactionIndex(readings), 0.5);
 }
 
 SatisfactionIndicatorReadings UniformReadings(double value, double min, double max) {

@@ -65,13 +65,21 @@ TEST(ScorecardPlanTest, RejectsNonFiniteWeights) {
   EXPECT_THAT(status.message(), HasSubstr("weight of attitude must be finite and >= 0, got inf"));
 }
 
-TEST(ScorecardPlanTest, RejectsZeroSumAndOverflow) {
-  absl::Status status = ScorecardPlan::Create({}).status();
+TEST(ScorecardPlanTest, RejectsAllZeroWeights) {
+  const absl::Status status = ScorecardPlan::Create({}).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(status.message(), HasSubstr("weights must sum to > 0, got 0"));
-  status = ScorecardPlan::Create({1e308, 1e308, 0, 0, 0, 0, 0, 0, 0, 0}).status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange);
-  EXPECT_THAT(status.message(), HasSubstr("sum of weights overflows, got inf"));
+  EXPECT_EQ(status.message(), "scorecard: weights must not all be zero");
+}
+
+// Only the ratios matter: weights whose plain sum overflows a double are normalized, not
+// rejected.
+TEST(ScorecardPlanTest, AcceptsWeightsWhoseSumOverflows) {
+  const absl::StatusOr<ScorecardPlan> plan =
+      ScorecardPlan::Create({1e308, 1e308, 0, 0, 0, 0, 0, 0, 0, 0});
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->weight(ScorecardCriterion::kCredit), 0.5);
+  EXPECT_EQ(plan->weight(ScorecardCriterion::kFinancialStatus), 0.5);
+  EXPECT_EQ(plan->weight(ScorecardCriterion::kAttitude), 0.0);
 }
 
 TEST(ScorecardPlanTest, RejectsInvalidCutoffs) {

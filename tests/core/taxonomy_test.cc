@@ -65,7 +65,7 @@ TEST(TaxonomyTest, EveryTaxonomyRoundTrips) {
                      LoyaltyClass, ReactionType, RelationshipNature, CustomerSource,
                      NeedSegment, UsageSize, SegmentationAxis, ProfitabilityQuadrant, ChurnType,
                      RelationshipType, CommunicationStyle, RelationshipBond, SatisfactionLevel,
-                     SatisfactionIndicator, LadderRung, LoyaltyLevel, LoyaltyIndicator,
+                     SatisfactionIndicator, LadderRung, LoyaltyLevel, LoyaltyIndicator, LoyaltyMeasureGroup,
                      CompositeComponent, NormalizerKind, ScorecardCriterion, ScorecardGrade,
                      LifecycleStage, ManagementPhase, ComplaintStage, ComplaintCause,
                      ComplaintHandlingStep, GradingAction>();

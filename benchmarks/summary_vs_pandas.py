@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Side by side: the per-customer RFM summary of a transaction log, built by pandas
+(read_csv + groupby, what a data scientist reaches for) and by `crmcore summarize`,
+in one run on the same file. Prints wall time and peak memory of each and the ratios.
+
+Both sides do the whole job end to end in their own process: start, read the log,
+build the summary with the Fader-Hardie / lifetimes conventions (same-day purchases
+are one occasion; frequency, recency, T in weeks, mean repeat value; calibration ends
+1997-09-30), write it as CSV.
+
+    python3 benchmarks/summary_vs_pandas.py --crmcore build/release/examples/crmcore \
+        [--rows 10000000] [--log /tmp/log.txt]
+
+Needs Debian's python3-pandas and GNU time (`bash scripts/install-deps.sh --bench`);
+run it with Debian's /usr/bin/python3, which is the one that has pandas.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+PANDAS_JOB = r"""
+import sys
+import pandas as pd
+log, out, end = sys.argv[1], sys.argv[2], pd.Timestamp(sys.argv[3])
+df = pd.read_csv(log, sep=r"\s+", dtype={"customer_id": str, "date": str,
+                 "number_of_cds": "int64", "dollar_value": "float64"})
+df["date"] = pd.to_datetime(df["date"], format="%Y%m%d")
+cal = df[df["date"] <= end]
+occasions = cal.groupby(["customer_id", "date"], sort=False)["dollar_value"].sum().reset_index()
+occasions = occasions.sort_values(["customer_id", "date"], kind="stable")
+g = occasions.groupby("customer_id", sort=False)
+first, last = g["date"].first(), g["date"].last()
+frequency = g.size() - 1
+repeat_value = g["dollar_value"].sum() - g["dollar_value"].first()
+summary = pd.DataFrame({
+    "frequency": frequency,
+    "recency": (last - first).dt.days / 7,
+    "T": (end - first).dt.days / 7,
+    "monetary_value": (repeat_value / frequency.where(frequency > 0)).fillna(0.0),
+})
+summary.to_csv(out, index_label="customer_id")
+"""
+
+
+def generate_log(path, rows, seed=20240601):
+    """A CDNOW-master-layout log: customers with 1-9 purchases in 1997-1998."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(1, 10, size=rows // 5 + 1000)
+    cumulative = np.cumsum(counts)
+    customers = int(np.searchsorted(cumulative, rows)) + 1
+    counts = counts[:customers]
+    counts[-1] -= cumulative[customers - 1] - rows
+    customer = np.repeat(np.arange(1, customers + 1), counts)
+    first_day = np.repeat(rng.integers(0, 90, size=customers), counts)
+    day = first_day + rng.integers(0, 456, size=rows) * (rng.random(rows) < 0.8)
+    order = np.lexsort((day, customer))
+    dates = (np.datetime64("1997-01-01") + day[order].astype("timedelta64[D]"))
+    frame = pd.DataFrame({
+        "customer_id": pd.Series(customer[order]).map("{:07d}".format),
+        "date": pd.Series(dates).dt.strftime("%Y%m%d"),
+        "number_of_cds": rng.integers(1, 11, size=rows),
+        "dollar_value": rng.integers(500, 20500, size=rows) / 100,
+    })
+    frame.to_csv(path, sep=" ", index=False, float_format="%.2f")
+
+
+def run_measured(command):
+    """Runs `command` under GNU time; returns (wall seconds, peak resident MiB).
+
+    GNU time forks the command from its own small process, so the peak is the
+    command's alone (a child forked from this Python process would inherit the
+    generator's pages in its ru_maxrss)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
+        start = time.perf_counter()
+        result = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", report.name] + command)
+        wall = time.perf_counter() - start
+        if result.returncode != 0:
+            sys.exit(f"failed: {' '.join(command)}")
+        peak_kib = int(report.read().strip().splitlines()[-1])
+    return wall, peak_kib / 1024
+
+
+def check_same_summary(crmcore_csv, pandas_csv):
+    """Exits unless both summaries hold the same customers and values; returns the row count."""
+    import pandas as pd
+
+    ours = pd.read_csv(crmcore_csv, dtype={"customer_id": str}).set_index("customer_id")
+    theirs = pd.read_csv(pandas_csv, dtype={"customer_id": str}).set_index("customer_id")
+    if len(ours) != len(theirs) or not ours.index.sort_values().equals(theirs.index.sort_values()):
+        sys.exit(f"summaries differ: crmcore {len(ours)} customers, pandas {len(theirs)}")
+    theirs = theirs.loc[ours.index]
+    if not (ours["frequency"] == theirs["frequency"]).all():
+        sys.exit("summaries differ in frequency")
+    for column in ["recency", "T", "monetary_value"]:
+        worst = (ours[column] - theirs[column]).abs().max()
+        if worst > 1e-9:  # pandas sums binary floats; crmcore exact cents
+            sys.exit(f"summaries differ in {column} by up to {worst}")
+    return len(ours)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--crmcore", required=True, help="path to the crmcore program")
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--log", help="reuse (or create) the generated log at this path")
+    args = parser.parse_args()
+
+    workdir = tempfile.mkdtemp(prefix="crmcore_vs_pandas_")
+    log = args.log or os.path.join(workdir, "log.txt")
+    if not os.path.exists(log):
+        print(f"generating {args.rows:,} rows into {log} ...", flush=True)
+        generate_log(log, args.rows)
+    size_mb = os.path.getsize(log) / 1e6
+    end = "1997-09-30"
+
+    pandas_out = os.path.join(workdir, "pandas.csv")
+    crmcore_out = os.path.join(workdir, "crmcore.csv")
+    crmcore_wall, crmcore_mem = run_measured([
+        args.crmcore, "summarize", log, "--delimiter=whitespace", "--date-format=%Y%m%d",
+        "--amount-col=dollar_value", f"--observation-end={end}", "--time-unit=weeks",
+        f"--out={crmcore_out}", "--quiet"])
+    pandas_wall, pandas_mem = run_measured(
+        [sys.executable, "-c", PANDAS_JOB, log, pandas_out, end])
+
+    rows_crmcore = check_same_summary(crmcore_out, pandas_out)
+
+    print(f"log: {args.rows:,} rows, {size_mb:.0f} MB; summary: {rows_crmcore:,} customers")
+    print(f"{'':10}{'wall s':>10}{'peak MiB':>12}")
+    print(f"{'pandas':10}{pandas_wall:10.2f}{pandas_mem:12.0f}")
+    print(f"{'crmcore':10}{crmcore_wall:10.2f}{crmcore_mem:12.0f}")
+    print(f"crmcore is {pandas_wall / crmcore_wall:.1f}x faster and uses "
+          f"{pandas_mem / crmcore_mem:.1f}x less peak memory than pandas")
+
+
+if __name__ == "__main__":
+    main()
