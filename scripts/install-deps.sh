@@ -9,6 +9,8 @@ packages=(
   g++ cmake ninja-build pkgconf
   # libraries (ARCHITECTURE.md: Abseil, Boost.Multiprecision, Highway, GoogleTest, Benchmark)
   libabsl-dev libboost-dev libhwy-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # L-BFGS for the lifetime-model fits (header-only, private to src/models/)
+  liblbfgspp-dev libeigen3-dev
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(python3 python3-numpy python3-pandas time)

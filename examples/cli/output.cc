@@ -1,6 +1,7 @@
 #include "output.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <numeric>
 #include <string>
@@ -18,18 +19,6 @@ namespace {
 
 using crmcore::FormatDouble;
 using crmcore::Id;
-
-// RFC 4180 quoting: only fields holding a comma, quote or line break are quoted.
-std::string CsvField(absl::string_view text) {
-  if (text.find_first_of(",\"\r\n") == absl::string_view::npos) return std::string(text);
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  quoted += '"';
-  return quoted;
-}
 
 std::string JsonString(absl::string_view text) {
   std::string out = "\"";
@@ -51,11 +40,69 @@ std::string JsonString(absl::string_view text) {
   return out + "\"";
 }
 
-void WriteSummaryColumns(const crmcore::RfmSummary& s, size_t i, std::ostream& out) {
-  out << CsvField(s.customer_ids[i]) << ',' << s.frequency[i] << ',' << FormatDouble(s.recency[i])
-      << ',' << FormatDouble(s.T[i]) << ',' << FormatDouble(s.monetary_value[i]);
+// Table rows are formatted into one buffer handed to the stream in large blocks: a
+// million-row summary through operator<< spends more time in the stream's per-call
+// machinery than in formatting. Numbers are written exactly as FormatDouble and
+// operator<< write them (std::to_chars, shortest round-trip form for doubles).
+class CsvBuffer {
+ public:
+  explicit CsvBuffer(std::ostream& out) : out_(out) { buffer_.reserve(kFlushBytes + 4096); }
+  CsvBuffer(const CsvBuffer&) = delete;
+  CsvBuffer& operator=(const CsvBuffer&) = delete;
+  ~CsvBuffer() { Flush(); }
+
+  void Text(absl::string_view text) { buffer_.append(text.data(), text.size()); }
+  void Char(char c) { buffer_.push_back(c); }
+  // RFC 4180 quoting: only fields holding a comma, quote or line break are quoted.
+  void Field(absl::string_view text) {
+    if (text.find_first_of(",\"\r\n") == absl::string_view::npos) return Text(text);
+    Char('"');
+    for (char c : text) {
+      if (c == '"') Char('"');
+      Char(c);
+    }
+    Char('"');
+  }
+  template <typename Number>
+  void Num(Number value) {
+    char digits[32];  // The longest shortest double, "-2.2250738585072014e-308", fits.
+    Text(absl::string_view(digits, static_cast<size_t>(
+                                       std::to_chars(digits, digits + sizeof(digits), value).ptr -
+                                       digits)));
+  }
+  // Ends a row, handing the buffer to the stream once it is large.
+  void EndRow() {
+    Char('\n');
+    if (buffer_.size() >= kFlushBytes) Flush();
+  }
+
+ private:
+  static constexpr size_t kFlushBytes = size_t{1} << 20;
+
+  void Flush() {
+    out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    buffer_.clear();
+  }
+
+  std::ostream& out_;
+  std::string buffer_;
+};
+
+void WriteSummaryColumns(const crmcore::RfmSummary& s, size_t i, CsvBuffer& out) {
+  out.Field(s.customer_ids[i]);
+  out.Char(',');
+  out.Num(s.frequency[i]);
+  out.Char(',');
+  out.Num(s.recency[i]);
+  out.Char(',');
+  out.Num(s.T[i]);
+  out.Char(',');
+  out.Num(s.monetary_value[i]);
   if (s.has_holdout) {
-    out << ',' << s.holdout_frequency[i] << ',' << FormatDouble(s.holdout_monetary_value[i]);
+    out.Char(',');
+    out.Num(s.holdout_frequency[i]);
+    out.Char(',');
+    out.Num(s.holdout_monetary_value[i]);
   }
 }
 
@@ -76,10 +123,16 @@ std::string JsonCounts(const crmcore::TaxonomyCounts<E>& counts) {
 std::string Percent(double fraction) { return absl::StrFormat("%5.1f%%", 100 * fraction); }
 
 std::string Thousands(int64_t n) {
-  std::string digits = absl::StrCat(n < 0 ? -n : n);
-  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) {
-    digits.insert(static_cast<size_t>(i), ",");
+  const std::string digits = absl::StrCat(n);
+  const size_t sign = n < 0 ? 1 : 0;
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    const size_t left = digits.size() - i;  // digits from here to the end
+    if (i > sign && left % 3 == 0) out += ',';
+    out += digits[i];
   }
+  return out;
+}
   return n < 0 ? "-" + digits : digits;
 }
 
@@ -98,23 +151,41 @@ void WriteCountsSection(absl::string_view title, const crmcore::TaxonomyCounts<E
 }  // namespace
 
 void WriteSummaryCsv(const crmcore::RfmSummary& summary, std::ostream& out) {
-  out << kSummaryHeader << (summary.has_holdout ? kHoldoutHeader : "") << '\n';
+  CsvBuffer csv(out);
+  csv.Text(kSummaryHeader);
+  if (summary.has_holdout) csv.Text(kHoldoutHeader);
+  csv.EndRow();
   for (size_t i = 0; i < summary.size(); ++i) {
-    WriteSummaryColumns(summary, i, out);
-    out << '\n';
+    WriteSummaryColumns(summary, i, csv);
+    csv.EndRow();
   }
 }
 
 void WriteScoreCsv(const crmcore::CustomerTable& table, std::ostream& out) {
-  out << kSummaryHeader << (table.summary.has_holdout ? kHoldoutHeader : "")
-      << ",rfm_r,rfm_f,rfm_m,ladder_rung,lifecycle_stage,relationship_stage,loyalty_class,"
-         "composite_value,value_tier\n";
+  CsvBuffer csv(out);
+  csv.Text(kSummaryHeader);
+  if (table.summary.has_holdout) csv.Text(kHoldoutHeader);
+  csv.Text(
+      ",rfm_r,rfm_f,rfm_m,ladder_rung,lifecycle_stage,relationship_stage,loyalty_class,"
+      "composite_value,value_tier");
+  csv.EndRow();
   for (size_t i = 0; i < table.size(); ++i) {
-    WriteSummaryColumns(table.summary, i, out);
-    out << ',' << int{table.rfm_r[i]} << ',' << int{table.rfm_f[i]} << ',' << int{table.rfm_m[i]}
-        << ',' << Id(table.ladder_rung[i]) << ',' << Id(table.lifecycle_stage[i]) << ','
-        << Id(table.relationship_stage[i]) << ',' << Id(table.loyalty_class[i]) << ','
-        << FormatDouble(table.composite_value[i]) << ',' << Id(table.value_tier[i]) << '\n';
+    WriteSummaryColumns(table.summary, i, csv);
+    for (const int score : {int{table.rfm_r[i]}, int{table.rfm_f[i]}, int{table.rfm_m[i]}}) {
+      csv.Char(',');
+      csv.Num(score);
+    }
+    for (const absl::string_view id :
+         {Id(table.ladder_rung[i]), Id(table.lifecycle_stage[i]),
+          Id(table.relationship_stage[i]), Id(table.loyalty_class[i])}) {
+      csv.Char(',');
+      csv.Text(id);
+    }
+    csv.Char(',');
+    csv.Num(table.composite_value[i]);
+    csv.Char(',');
+    csv.Text(Id(table.value_tier[i]));
+    csv.EndRow();
   }
 }
 

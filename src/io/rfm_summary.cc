@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -39,7 +40,7 @@ double DaysPerUnit(TimeUnit unit) {
 
 namespace {
 
-// One customer's transactions, gathered from the log: parallel day/amount slices.
+// One transaction of a customer, for sorting a customer's rows by day.
 struct Purchase {
   int32_t day;
   int64_t amount;
@@ -61,34 +62,85 @@ absl::Status Overflow(const TransactionLog& log, uint32_t customer) {
       "\" overflows int64 minor units"));
 }
 
-// Walks one customer's purchases (sorted by day), merging same-day ones into occasions.
-absl::StatusOr<CustomerTotals> TotalOccasions(const Purchase* begin, const Purchase* end,
-                                              int32_t observation_end) {
+// Walks one customer's `count` purchases (sorted by day), merging same-day ones into
+// occasions; nullopt when a total overflows.
+std::optional<CustomerTotals> TotalOccasions(const int32_t* days, const int64_t* amounts,
+                                             size_t count, int32_t observation_end) {
   CustomerTotals totals;
-  totals.first_day = begin->day;
-  for (const Purchase* p = begin; p != end;) {
-    const int32_t day = p->day;
+  totals.first_day = days[0];
+  for (size_t p = 0; p < count;) {
+    const int32_t day = days[p];
     int64_t value = 0;
-    for (; p != end && p->day == day; ++p) {
-      if (__builtin_add_overflow(value, p->amount, &value)) {
-        return absl::OutOfRangeError("overflow");
-      }
+    for (; p < count && days[p] == day; ++p) {
+      if (__builtin_add_overflow(value, amounts[p], &value)) return std::nullopt;
     }
     if (day <= observation_end) {
       if (totals.calibration_occasions > 0 &&
           __builtin_add_overflow(totals.repeat_value, value, &totals.repeat_value)) {
-        return absl::OutOfRangeError("overflow");
+        return std::nullopt;
       }
       ++totals.calibration_occasions;
       totals.last_calibration_day = day;
     } else {
       if (__builtin_add_overflow(totals.holdout_value, value, &totals.holdout_value)) {
-        return absl::OutOfRangeError("overflow");
+        return std::nullopt;
       }
       ++totals.holdout_occasions;
     }
   }
   return totals;
+}
+
+// The rows of each customer as one contiguous run: customer c's days and amounts are
+// days[offset[c] .. offset[c + 1]) and the same range of amounts.
+struct RowsByCustomer {
+  const int32_t* days = nullptr;
+  const int64_t* amounts = nullptr;
+  std::vector<size_t> offset;
+  // The regrouped columns when the log itself is not grouped by customer.
+  std::vector<int32_t> regrouped_days;
+  std::vector<int64_t> regrouped_amounts;
+};
+
+// Groups the log's rows by customer, keeping file order within a customer. A log
+// already grouped (each customer's rows together, customers in first-seen order, as
+// CDNOW and most exports are) is used in place; otherwise a counting sort copies it.
+absl::Status GroupByCustomer(const TransactionLog& log, RowsByCustomer& rows) {
+  const size_t customers = log.customer_ids.size();
+  rows.offset.assign(customers + 1, 0);
+  // Interned indices are dense and in first-seen order, so the log is grouped when
+  // each row's customer is the previous row's or the next new one.
+  bool grouped = true;
+  size_t next_new = 0;
+  for (size_t r = 0; r < log.customer.size(); ++r) {
+    const uint32_t c = log.customer[r];
+    if (c >= customers) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "rfm summary: customer index ", c, " is outside the ", customers, " customer ids"));
+    }
+    ++rows.offset[c + 1];
+    if (grouped && !(r > 0 && c == log.customer[r - 1])) {
+      grouped = c == next_new;
+      ++next_new;
+    }
+  }
+  for (size_t c = 0; c < customers; ++c) rows.offset[c + 1] += rows.offset[c];
+  if (grouped) {
+    rows.days = log.day.data();
+    rows.amounts = log.amount.data();
+    return absl::OkStatus();
+  }
+  rows.regrouped_days.resize(log.size());
+  rows.regrouped_amounts.resize(log.size());
+  std::vector<size_t> cursor(rows.offset.begin(), rows.offset.end() - 1);
+  for (size_t r = 0; r < log.size(); ++r) {
+    const size_t to = cursor[log.customer[r]]++;
+    rows.regrouped_days[to] = log.day[r];
+    rows.regrouped_amounts[to] = log.amount[r];
+  }
+  rows.days = rows.regrouped_days.data();
+  rows.amounts = rows.regrouped_amounts.data();
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -123,23 +175,8 @@ absl::StatusOr<RfmSummary> SummarizeTransactions(const TransactionLog& log,
       std::min<int64_t>(end_days, std::numeric_limits<int32_t>::max()));
   summary.has_holdout = *max_day > observation_end;
 
-  // Group rows by customer with a counting sort (customers are dense indices).
-  std::vector<size_t> offset(customers + 1, 0);
-  for (const uint32_t c : log.customer) {
-    if (c >= customers) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "rfm summary: customer index ", c, " is outside the ", customers, " customer ids"));
-    }
-    ++offset[c + 1];
-  }
-  for (size_t c = 0; c < customers; ++c) offset[c + 1] += offset[c];
-  std::vector<Purchase> purchases(rows);
-  {
-    std::vector<size_t> cursor(offset.begin(), offset.end() - 1);
-    for (size_t r = 0; r < rows; ++r) {
-      purchases[cursor[log.customer[r]]++] = {log.day[r], log.amount[r]};
-    }
-  }
+  RowsByCustomer rows_of;
+  CRM_RETURN_IF_ERROR(GroupByCustomer(log, rows_of));
 
   const double days_per_unit = DaysPerUnit(options.unit);
   const double minor_per_major =
@@ -149,15 +186,39 @@ absl::StatusOr<RfmSummary> SummarizeTransactions(const TransactionLog& log,
                       : static_cast<double>(total_minor) / static_cast<double>(count) /
                             minor_per_major;
   };
+  const auto reserve = [customers](auto&... columns) { (columns.reserve(customers), ...); };
+  reserve(summary.customer_ids, summary.customer, summary.frequency, summary.recency,
+          summary.T, summary.repeat_value_minor, summary.monetary_value);
+  if (summary.has_holdout) {
+    reserve(summary.holdout_frequency, summary.holdout_value_minor,
+            summary.holdout_monetary_value);
+  }
+  std::vector<Purchase> sorted;  // A customer's rows when they are out of date order.
+  std::vector<int32_t> sorted_days;
+  std::vector<int64_t> sorted_amounts;
   for (size_t c = 0; c < customers; ++c) {
-    Purchase* begin = purchases.data() + offset[c];
-    Purchase* end = purchases.data() + offset[c + 1];
-    if (begin == end) continue;  // An id with no loaded row (e.g. a hand-built log).
-    // The stable counting sort kept file order, usually already by date.
-    const auto by_day = [](const Purchase& a, const Purchase& b) { return a.day < b.day; };
-    if (!std::is_sorted(begin, end, by_day)) std::stable_sort(begin, end, by_day);
-    absl::StatusOr<CustomerTotals> totals = TotalOccasions(begin, end, observation_end);
-    if (!totals.ok()) return Overflow(log, static_cast<uint32_t>(c));
+    const size_t count = rows_of.offset[c + 1] - rows_of.offset[c];
+    if (count == 0) continue;  // An id with no loaded row (e.g. a hand-built log).
+    const int32_t* days = rows_of.days + rows_of.offset[c];
+    const int64_t* amounts = rows_of.amounts + rows_of.offset[c];
+    // File order is usually already by date; otherwise sort stably by day.
+    if (!std::is_sorted(days, days + count)) {
+      sorted.clear();
+      for (size_t p = 0; p < count; ++p) sorted.push_back({days[p], amounts[p]});
+      std::stable_sort(sorted.begin(), sorted.end(),
+                       [](const Purchase& a, const Purchase& b) { return a.day < b.day; });
+      sorted_days.clear();
+      sorted_amounts.clear();
+      for (const Purchase& p : sorted) {
+        sorted_days.push_back(p.day);
+        sorted_amounts.push_back(p.amount);
+      }
+      days = sorted_days.data();
+      amounts = sorted_amounts.data();
+    }
+    const std::optional<CustomerTotals> totals =
+        TotalOccasions(days, amounts, count, observation_end);
+    if (!totals) return Overflow(log, static_cast<uint32_t>(c));
     if (totals->calibration_occasions == 0) {
       ++summary.customers_first_seen_in_holdout;
       continue;

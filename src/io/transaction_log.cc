@@ -18,7 +18,7 @@
 #include <limits>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
@@ -106,7 +106,8 @@ absl::CivilDay ToCivilDay(int32_t day_number) {
 
 namespace {
 
-// A compiled date_format: fixed-width tokens, so a date is a fixed number of bytes.
+// A compiled date_format: fixed-width tokens, so a date is a fixed number of bytes
+// and every digit and literal sits at a position known once the format is compiled.
 class DateFormat {
  public:
   static absl::StatusOr<DateFormat> Compile(absl::string_view format) {
@@ -114,7 +115,7 @@ class DateFormat {
     int years = 0, months = 0, days = 0;
     for (size_t i = 0; i < format.size(); ++i) {
       if (format[i] != '%') {
-        compiled.tokens_.push_back({Kind::kLiteral, format[i]});
+        compiled.literals_.push_back({compiled.width_++, format[i]});
         continue;
       }
       if (i + 1 == format.size()) {
@@ -122,10 +123,10 @@ class DateFormat {
             "date_format: \"", format, "\" ends with a lone '%'"));
       }
       switch (format[++i]) {
-        case 'Y': compiled.tokens_.push_back({Kind::kYear, 0}); ++years; break;
-        case 'm': compiled.tokens_.push_back({Kind::kMonth, 0}); ++months; break;
-        case 'd': compiled.tokens_.push_back({Kind::kDay, 0}); ++days; break;
-        case '%': compiled.tokens_.push_back({Kind::kLiteral, '%'}); break;
+        case 'Y': compiled.year_at_ = compiled.width_; compiled.width_ += 4; ++years; break;
+        case 'm': compiled.month_at_ = compiled.width_; compiled.width_ += 2; ++months; break;
+        case 'd': compiled.day_at_ = compiled.width_; compiled.width_ += 2; ++days; break;
+        case '%': compiled.literals_.push_back({compiled.width_++, '%'}); break;
         default:
           return absl::InvalidArgumentError(absl::StrCat(
               "date_format: \"", format, "\" uses %", format.substr(i, 1),
@@ -136,46 +137,54 @@ class DateFormat {
       return absl::InvalidArgumentError(absl::StrCat(
           "date_format: \"", format, "\" must contain each of %Y, %m and %d exactly once"));
     }
-    for (const Token& token : compiled.tokens_) compiled.width_ += Width(token.kind);
     return compiled;
   }
 
   // The day number of `text`, or nullopt when it does not match or is no calendar day.
-  std::optional<int32_t> Parse(absl::string_view text) const {
+  // Not const: remembers the last month seen, because consecutive rows of a log
+  // mostly fall in the same month and its first day then needs no calendar arithmetic.
+  std::optional<int32_t> Parse(absl::string_view text) {
     if (text.size() != width_) return std::nullopt;
-    int32_t year = 0, month = 0, day = 0;
-    size_t pos = 0;
-    for (const Token& token : tokens_) {
-      if (token.kind == Kind::kLiteral) {
-        if (text[pos++] != token.literal) return std::nullopt;
-        continue;
-      }
-      int32_t value = 0;
-      for (size_t end = pos + Width(token.kind); pos < end; ++pos) {
-        const char c = text[pos];
-        if (c < '0' || c > '9') return std::nullopt;
-        value = value * 10 + (c - '0');
-      }
-      (token.kind == Kind::kYear ? year : token.kind == Kind::kMonth ? month : day) = value;
+    for (const Literal& literal : literals_) {
+      if (text[literal.at] != literal.c) return std::nullopt;
     }
-    if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month)) {
+    int32_t year = 0, month = 0, day = 0;
+    if (!ReadDigits(text, year_at_, 4, year) || !ReadDigits(text, month_at_, 2, month) ||
+        !ReadDigits(text, day_at_, 2, day)) {
       return std::nullopt;
     }
-    return DaysFromCivil(year, month, day);
+    if (year != cached_year_ || month != cached_month_) {
+      if (month < 1 || month > 12) return std::nullopt;
+      cached_year_ = year;
+      cached_month_ = month;
+      cached_month_start_ = DaysFromCivil(year, month, 1);
+      cached_month_days_ = DaysInMonth(year, month);
+    }
+    if (day < 1 || day > cached_month_days_) return std::nullopt;
+    return cached_month_start_ + (day - 1);
   }
 
  private:
-  enum class Kind { kYear, kMonth, kDay, kLiteral };
-  struct Token {
-    Kind kind;
-    char literal;
+  struct Literal {
+    size_t at;
+    char c;
   };
-  static size_t Width(Kind kind) {
-    return kind == Kind::kYear ? 4 : kind == Kind::kLiteral ? 1 : 2;
+
+  static bool ReadDigits(absl::string_view text, size_t at, size_t count, int32_t& value) {
+    for (size_t i = at; i < at + count; ++i) {
+      const auto digit = static_cast<unsigned>(text[i] - '0');
+      if (digit > 9) return false;
+      value = value * 10 + static_cast<int32_t>(digit);
+    }
+    return true;
   }
 
-  std::vector<Token> tokens_;
+  std::vector<Literal> literals_;
+  size_t year_at_ = 0, month_at_ = 0, day_at_ = 0;
   size_t width_ = 0;
+  // The last valid month parsed (month 0: none yet), its first day number and length.
+  int32_t cached_year_ = 0, cached_month_ = 0;
+  int32_t cached_month_start_ = 0, cached_month_days_ = 0;
 };
 
 // The text of a value as quoted in messages: escaped, and cut short when long.
@@ -216,6 +225,82 @@ bool ParsePlainAmount(absl::string_view text, int minor_digits, int64_t& out) {
   out = value;
   return true;
 }
+
+// Interns customer ids into dense indices in first-seen order (the ids themselves
+// live in TransactionLog::customer_ids). An open-addressing table of 8-byte entries,
+// (32 bits of the id's hash, index + 1; 0 is empty), probed linearly and kept at most
+// half full: a lookup reads one cache line of the table in the common case and touches
+// an id's text only when those 32 hash bits match. A hash map keyed by std::string
+// holds 40-byte slots and a separate control array, two cache misses per new id.
+class IdInterner {
+ public:
+  // Where a lookup stopped: the entry to fill if the id turns out to be new.
+  struct Probe {
+    uint32_t tag = 0;
+    size_t slot = 0;
+  };
+
+  explicit IdInterner(const std::vector<std::string>& ids) : ids_(ids) {
+    table_.assign(kInitialSlots, 0);
+  }
+
+  static uint64_t Hash(absl::string_view text) { return absl::Hash<absl::string_view>{}(text); }
+
+  // Starts loading the table entry where a lookup of `hash` begins, so that a Find a
+  // little later does not wait for memory.
+  void Prefetch(uint64_t hash) const {
+    __builtin_prefetch(&table_[Tag(hash) & (table_.size() - 1)]);
+  }
+
+  // The index of `text` (whose Hash is `hash`), or nullopt with `probe` set for Insert.
+  std::optional<uint32_t> Find(absl::string_view text, uint64_t hash, Probe& probe) const {
+    probe.tag = Tag(hash);
+    const size_t mask = table_.size() - 1;
+    for (size_t slot = probe.tag & mask;; slot = (slot + 1) & mask) {
+      const uint64_t entry = table_[slot];
+      if (entry == 0) {
+        probe.slot = slot;
+        return std::nullopt;
+      }
+      if (static_cast<uint32_t>(entry >> 32) == probe.tag) {
+        const auto index = static_cast<uint32_t>(entry) - 1;
+        if (ids_[index] == text) return index;
+      }
+    }
+  }
+
+  // Records that ids_[index] (just appended) is the id Find missed with `probe`.
+  void Insert(const Probe& probe, uint32_t index) {
+    table_[probe.slot] = Entry(probe.tag, index);
+    if (++size_ * 2 > table_.size()) Grow();
+  }
+
+ private:
+  static constexpr size_t kInitialSlots = 1024;
+
+  static uint32_t Tag(uint64_t hash) { return static_cast<uint32_t>(hash ^ (hash >> 32)); }
+
+  static uint64_t Entry(uint32_t tag, uint32_t index) {
+    return uint64_t{tag} << 32 | (uint64_t{index} + 1);
+  }
+
+  // Doubles the table. Slots derive from the stored tag alone, so no id is re-hashed.
+  void Grow() {
+    std::vector<uint64_t> old(table_.size() * 2, 0);
+    old.swap(table_);
+    const size_t mask = table_.size() - 1;
+    for (const uint64_t entry : old) {
+      if (entry == 0) continue;
+      size_t slot = static_cast<uint32_t>(entry >> 32) & mask;
+      while (table_[slot] != 0) slot = (slot + 1) & mask;
+      table_[slot] = entry;
+    }
+  }
+
+  const std::vector<std::string>& ids_;
+  std::vector<uint64_t> table_;
+  size_t size_ = 0;
+};
 
 // A field of the current record: a slice of the input window, or of the scratch
 // string when it held doubled quotes that had to be unescaped.
@@ -263,6 +348,12 @@ class Loader {
   // Returns how many bytes were consumed.
   absl::StatusOr<size_t> ParseWindow(const char* data, size_t size, bool eof) {
     CRM_RETURN_IF_ERROR(setup_error_);
+    absl::StatusOr<size_t> consumed = ParseRecords(data, size, eof);
+    ResolvePendingIds();  // Their text is in the window, which the caller may now move.
+    return consumed;
+  }
+
+  absl::StatusOr<size_t> ParseRecords(const char* data, size_t size, bool eof) {
     size_t pos = 0;
     if (at_start_ && (size >= 3 || eof)) {
       at_start_ = false;
@@ -518,7 +609,10 @@ class Loader {
       problem = {"customer", customer_column, "empty customer id", customer_text};
       return false;
     }
-    if (!IsValidUtf8(customer_text)) {
+    // The previous row's id, already checked, needs neither a check nor a lookup:
+    // logs are often grouped by customer.
+    const bool same_as_previous = !log_.customer.empty() && customer_text == PreviousId();
+    if (!same_as_previous && !IsValidUtf8(customer_text)) {
       problem = {"customer", customer_column,
                  absl::StrCat("customer id ", QuotedText(customer_text), " is not valid UTF-8"),
                  customer_text};
@@ -554,28 +648,71 @@ class Loader {
       return false;
     }
 
-    uint32_t customer = 0;
-    if (!log_.customer.empty() && customer_text == log_.customer_ids[log_.customer.back()]) {
-      // Logs are often grouped by customer: the previous row's id needs no lookup.
-      customer = log_.customer.back();
-    } else if (const auto it = ids_.find(customer_text); it != ids_.end()) {
-      customer = it->second;
+    if (same_as_previous) {
+      // The previous row's index, or its batch-local one while it is pending.
+      log_.customer.push_back(log_.customer.back());
+    } else if (!fields_[customer_col_].in_scratch &&
+               log_.customer_ids.size() + pending_ids_.size() + 1 <
+                   std::numeric_limits<uint32_t>::max()) {
+      // Deferred: the lookup waits for the batch, its table entry is fetched meanwhile.
+      if (pending_ids_.empty()) first_pending_row_ = log_.customer.size();
+      const uint64_t hash = IdInterner::Hash(customer_text);
+      interner_.Prefetch(hash);
+      log_.customer.push_back(static_cast<uint32_t>(pending_ids_.size()));
+      pending_ids_.push_back({customer_text, hash});
+      if (pending_ids_.size() == kPendingIdBatch) ResolvePendingIds();
     } else {
-      if (log_.customer_ids.size() == std::numeric_limits<uint32_t>::max()) {
-        problem = {"customer", customer_column,
-                   "more than 4294967295 distinct customer ids", customer_text};
-        return false;
+      // Unescaped text does not outlive this record, and near the limit on distinct
+      // ids the check must be made on this row: intern now.
+      ResolvePendingIds();
+      IdInterner::Probe probe;
+      std::optional<uint32_t> customer =
+          interner_.Find(customer_text, IdInterner::Hash(customer_text), probe);
+      if (!customer) {
+        if (log_.customer_ids.size() == std::numeric_limits<uint32_t>::max()) {
+          problem = {"customer", customer_column,
+                     "more than 4294967295 distinct customer ids", customer_text};
+          return false;
+        }
+        customer = static_cast<uint32_t>(log_.customer_ids.size());
+        log_.customer_ids.emplace_back(customer_text);
+        interner_.Insert(probe, *customer);
       }
-      customer = static_cast<uint32_t>(log_.customer_ids.size());
-      log_.customer_ids.emplace_back(customer_text);
-      ids_.emplace(log_.customer_ids.back(), customer);
+      log_.customer.push_back(*customer);
     }
-    log_.customer.push_back(customer);
     log_.day.push_back(*day);
     log_.amount.push_back(amount);
     if (quantity_col_ != kUnresolved) log_.quantity.push_back(quantity);
     if (margin_col_ != kUnresolved) log_.margin.push_back(margin);
     return true;
+  }
+
+  // The id of the last loaded row; the log must not be empty.
+  absl::string_view PreviousId() const {
+    if (!pending_ids_.empty()) return pending_ids_.back().text;
+    return log_.customer_ids[log_.customer.back()];
+  }
+
+  // Interns the batch of deferred ids in row order (so indices stay in first-seen
+  // order) and replaces the batch-local indices of their rows by the interned ones.
+  // Called before the window the ids point into changes.
+  void ResolvePendingIds() {
+    if (pending_ids_.empty()) return;
+    resolved_ids_.clear();
+    for (const PendingId& id : pending_ids_) {
+      IdInterner::Probe probe;
+      std::optional<uint32_t> index = interner_.Find(id.text, id.hash, probe);
+      if (!index) {
+        index = static_cast<uint32_t>(log_.customer_ids.size());
+        log_.customer_ids.emplace_back(id.text);
+        interner_.Insert(probe, *index);
+      }
+      resolved_ids_.push_back(*index);
+    }
+    for (size_t row = first_pending_row_; row < log_.customer.size(); ++row) {
+      log_.customer[row] = resolved_ids_[log_.customer[row]];
+    }
+    pending_ids_.clear();
   }
 
   bool ParseAmount(const char* name, absl::string_view text, size_t column, int64_t& out,
@@ -643,12 +780,22 @@ class Loader {
 
   const TransactionLogOptions& options_;
   const absl::string_view source_;
-  const DateFormat date_;
+  DateFormat date_;
   absl::Status setup_error_;
   std::array<bool, 256> special_{};
 
   TransactionLog log_;
-  absl::flat_hash_map<std::string, uint32_t> ids_;  // Looked up by string_view.
+  IdInterner interner_{log_.customer_ids};
+  // Ids of this window's rows waiting to be interned: rows first_pending_row_ onwards
+  // hold an index into pending_ids_ in log_.customer until ResolvePendingIds.
+  struct PendingId {
+    absl::string_view text;
+    uint64_t hash;
+  };
+  static constexpr size_t kPendingIdBatch = 32;
+  std::vector<PendingId> pending_ids_;
+  std::vector<uint32_t> resolved_ids_;
+  size_t first_pending_row_ = 0;
   bool header_done_ = false;
   bool at_start_ = true;
   int64_t line_ = 1;  // Line where the current record begins.

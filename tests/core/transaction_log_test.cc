@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -458,6 +459,59 @@ TEST(TransactionLogTest, RecordsSplitAcrossReadChunks) {
     EXPECT_EQ(log->amount[n - 2], 1234) << shift;
     EXPECT_EQ(log->customer_ids[log->customer[n - 1]], "c") << shift;
     EXPECT_EQ(log->rows_read, static_cast<int64_t>(n));
+  }
+}
+
+// Ids are interned in batches whose lookups are deferred (see src/io/transaction_log.cc);
+// the result must equal a naive first-seen interning, whatever the mix of repeated,
+// consecutive, quoted (unescaped, interned at once) and skipped rows, and wherever the
+// file's read chunks cut the batches.
+TEST(TransactionLogTest, InterningAgreesWithNaiveFirstSeenOrder) {
+  std::string content = "customer_id,date,amount\n";
+  std::vector<std::string> row_ids;  // The id of every loaded row, in file order.
+  uint64_t state = 7;
+  const auto next = [&state] {
+    state = state * 6364136223846793005u + 1442695040888963407u;
+    return state >> 33;
+  };
+  for (int row = 0; row < 80000; ++row) {
+    const uint64_t r = next();
+    // Ids of various lengths (SSO and heap), some reused long after, some repeated.
+    std::string id = absl::StrCat("id", r % 5000, r % 3 == 0 ? "-with-a-long-suffix-xx" : "");
+    if (r % 11 == 0 && !row_ids.empty()) id = row_ids.back();  // Same as previous row.
+    if (r % 97 == 0) {
+      // A quoted id with a doubled quote, unescaped into scratch space.
+      content += absl::StrCat("\"", id, "\"\"q\",2020-01-02,1.00\n");
+      row_ids.push_back(absl::StrCat(id, "\"q"));
+    } else if (r % 89 == 0) {
+      content += absl::StrCat(id, ",2020-13-01,1.00\n");  // Bad date: skipped.
+    } else {
+      content += absl::StrCat(id, ",2020-01-02,1.00\n");
+      row_ids.push_back(id);
+    }
+  }
+  std::vector<std::string> expected_ids;
+  std::vector<uint32_t> expected_rows;
+  {
+    std::map<std::string, uint32_t> index;
+    for (const std::string& id : row_ids) {
+      const auto [it, inserted] = index.emplace(id, static_cast<uint32_t>(expected_ids.size()));
+      if (inserted) expected_ids.push_back(id);
+      expected_rows.push_back(it->second);
+    }
+  }
+  ASSERT_GT(content.size(), size_t{1} << 20);  // Several read chunks from the file.
+  TransactionLogOptions lenient;
+  lenient.lenient = true;
+  const std::string path = WriteTemp("interning.csv", content);
+  const auto from_file = LoadTransactionLog(path, lenient);
+  std::remove(path.c_str());
+  const auto from_buffer = Load(content, lenient);
+  for (const auto* log : {&from_file, &from_buffer}) {
+    ASSERT_TRUE(log->ok()) << log->status();
+    EXPECT_EQ((*log)->customer_ids, expected_ids);
+    EXPECT_EQ((*log)->customer, expected_rows);
+    EXPECT_EQ((*log)->rows_skipped + static_cast<int64_t>(row_ids.size()), (*log)->rows_read);
   }
 }
 

@@ -1,0 +1,129 @@
+// Shared pieces of the buy-till-you-die models (DOMAIN.md §6.3): the customer
+// histories they are fitted on, the maximum-likelihood fit options and report, and the
+// log-likelihood sums a host adds up across data partitions.
+//
+// Conventions (Fader, Hardie & Lee 2005, "Counting your customers the easy way"):
+// a customer's history is (x, t_x, T) — x repeat purchases, the last at t_x, observed
+// for T time units since the first purchase. Every fit works on log-parameters so the
+// parameters stay positive, and on customers with equal (x, t_x, T) compressed into one
+// weighted row (real data repeat the same few histories many times).
+//
+// Part of the compiled library (crmcore::crmcore).
+#ifndef CRMCORE_MODEL_FIT_H_
+#define CRMCORE_MODEL_FIT_H_
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "crmcore/rfm_summary.h"
+
+namespace crmcore {
+
+/// Checks one customer's history (x, t_x, T), reporting `row` in the message:
+/// x must be a finite non-negative integer (a count of repeat purchases) no larger than
+/// 2^53; t_x and T finite and >= 0; t_x <= T; and t_x > 0 when x > 0 (a repeat purchase
+/// happens after the first one). InvalidArgument naming the row, column and value.
+absl::Status ValidatePurchaseHistory(size_t row, double x, double t_x, double T);
+
+/// Customer histories for fitting, compressed: customers with equal (x, t_x, T) form one
+/// row whose weight is their number (or the sum of their given weights). Rows are sorted
+/// by x, then T, then t_x, so the models can share work between rows with equal x.
+class PurchaseHistories {
+ public:
+  /// Validates (ValidatePurchaseHistory) and compresses the columns, one entry per
+  /// customer. `weight` may be empty (each customer counts once) or give a finite
+  /// weight >= 0 per customer. Errors: InvalidArgument for columns of unequal length, for
+  /// an invalid history or weight (naming the row and value), or for no customers.
+  static absl::StatusOr<PurchaseHistories> Create(absl::Span<const double> frequency,
+                                                  absl::Span<const double> recency,
+                                                  absl::Span<const double> T,
+                                                  absl::Span<const double> weight = {});
+
+  /// The same from an RFM summary's frequency, recency and T columns.
+  static absl::StatusOr<PurchaseHistories> FromSummary(const RfmSummary& summary);
+
+  /// Number of compressed rows.
+  size_t size() const { return frequency_.size(); }
+  /// Sum of the weights (the number of customers when unweighted).
+  double total_weight() const { return total_weight_; }
+  /// Sum of the weights of rows with x > 0 (the repeat buyers).
+  double repeat_buyer_weight() const { return repeat_buyer_weight_; }
+
+  absl::Span<const double> frequency() const { return frequency_; }
+  absl::Span<const double> recency() const { return recency_; }
+  absl::Span<const double> T() const { return T_; }
+  absl::Span<const double> weight() const { return weight_; }
+
+ private:
+  std::vector<double> frequency_;
+  std::vector<double> recency_;
+  std::vector<double> T_;
+  std::vector<double> weight_;
+  double total_weight_ = 0.0;
+  double repeat_buyer_weight_ = 0.0;
+};
+
+/// A weighted sum over customers of log-likelihoods and of their gradient with respect to
+/// the log-parameters (d LL / d log θ = θ · d LL / d θ). Sums over disjoint partitions of
+/// the customers add up (operator+=) to the sum over all of them, so a host can evaluate
+/// partitions where the data live and step the optimizer on the driver.
+template <size_t N>
+struct LogLikelihoodSum {
+  /// Sum of the customers' weights.
+  double weight = 0.0;
+  /// Σ weight · log L.
+  double log_likelihood = 0.0;
+  /// Σ weight · d log L / d log θ_k, in the model's parameter order.
+  std::array<double, N> gradient{};
+
+  LogLikelihoodSum& operator+=(const LogLikelihoodSum& other) {
+    weight += other.weight;
+    log_likelihood += other.log_likelihood;
+    for (size_t k = 0; k < N; ++k) gradient[k] += other.gradient[k];
+    return *this;
+  }
+};
+
+/// How a maximum-likelihood fit runs. The optimizer is L-BFGS (LBFGS++, Qiu) with a
+/// backtracking Wolfe line search, minimizing −LL / (total weight) over log-parameters:
+/// the mean makes the tolerance independent of the number of customers.
+struct FitOptions {
+  /// Converged when the Euclidean norm of the gradient of the mean negative
+  /// log-likelihood with respect to the log-parameters is at most this. Must be > 0.
+  double gradient_tolerance = 1e-7;
+  /// Iteration cap; a fit that reaches it reports converged = false. Must be >= 1.
+  int max_iterations = 500;
+  /// Fewest repeat buyers (weight of customers with x > 0) a fit accepts: with fewer the
+  /// likelihood is flat or maximized at a boundary (e.g. a → 0) and the estimates mean
+  /// nothing. Must be >= 1.
+  double min_repeat_buyers = 10.0;
+
+  /// InvalidArgument naming the field and value when a field is out of range or NaN.
+  absl::Status Validate() const;
+};
+
+/// The outcome of a fit. A fit that did not converge says so here (and in `message`);
+/// its parameters are the last iterate and must not be used as estimates.
+struct FitReport {
+  /// True when the gradient tolerance was met.
+  bool converged = false;
+  /// Quasi-Newton iterations taken.
+  int iterations = 0;
+  /// Number of log-likelihood (and gradient) evaluations.
+  int evaluations = 0;
+  /// Norm of the gradient of the mean negative log-likelihood at the returned point.
+  double gradient_norm = 0.0;
+  /// Total (weighted) log-likelihood at the returned point.
+  double log_likelihood = 0.0;
+  /// "converged", or why not (iteration cap, line-search failure).
+  std::string message;
+};
+
+}  // namespace crmcore
+
+#endif  // CRMCORE_MODEL_FIT_H_

@@ -1,0 +1,98 @@
+// The Pareto/NBD model of repeat buying (Schmittlein, Morrison & Colombo 1987, "Counting
+// your customers: who are they and what will they do next?", Management Science 33(1)),
+// in the formulation of Fader & Hardie (2005, "A note on deriving the Pareto/NBD model and
+// related expressions"), DOMAIN.md §6.3.
+//
+// While alive, a customer buys as a Poisson process with rate λ ~ Gamma(r, α); their
+// lifetime is exponential with rate μ ~ Gamma(s, β). For history (x, t_x, T) (F&H 2005 eq. 22):
+//
+//   L = Γ(r+x) α^r β^s / Γ(r) · [ 1/((α+T)^(r+x) (β+T)^s) + s/(r+s+x) · A0 ],
+//   A0 = F(t_x) − F(T), with, for α >= β,
+//     F(y) = 2F1(r+s+x, s+1; r+s+x+1; (α−β)/(α+y)) / (α+y)^(r+s+x),
+//   and for α < β the same with α and β swapped and s+1 replaced by r+x.
+//
+// The Gauss hypergeometric 2F1 (Boost 1.74 has no 2F1) is evaluated by crmcore's own
+// series after Euler's transformation 2F1(a,b;c;z) = (1−z)^(c−a−b) 2F1(c−a, c−b; c; z),
+// which here turns it into 2F1(1, r+x; c; z) (α >= β) or 2F1(1, s+1; c; z) (α < β),
+// c = r+s+x+1: a series of positive terms whose ratio is below z = |α−β|/(max(α,β)+y) < 1
+// — no cancellation, no overflow for large x (the ratio shrinks as x grows). It is summed
+// to 1e-17 relative, at most 10^6 terms (only when z > 1 − ~4e-5, i.e. one of α, β is
+// ~10^4 times the other plus t_x): then OutOfRange. A0 is formed as
+// e^l1 · (−expm1(l2 − l1)) from the logs l1 = log F(t_x), l2 = log F(T), so the difference
+// of two close numbers loses nothing.
+//
+// Part of the compiled library (crmcore::crmcore).
+#ifndef CRMCORE_PARETO_NBD_H_
+#define CRMCORE_PARETO_NBD_H_
+
+#include <functional>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "crmcore/model_fit.h"
+
+namespace crmcore {
+
+/// Pareto/NBD parameters: purchase rates λ ~ Gamma(r, α), drop-out rates μ ~ Gamma(s, β)
+/// (α, β in the time unit of t_x and T). All must be finite and > 0.
+struct ParetoNbdParams {
+  double r = 1.0;
+  double alpha = 1.0;
+  double s = 1.0;
+  double beta = 1.0;
+
+  /// InvalidArgument naming the parameter when one is not finite and > 0.
+  absl::Status Validate() const;
+};
+
+/// A fitted Pareto/NBD model; use `params` only when `report.converged`.
+struct ParetoNbdFit {
+  ParetoNbdParams params;
+  FitReport report;
+};
+
+/// log L of one customer. Errors: InvalidArgument for invalid parameters or history;
+/// OutOfRange when the hypergeometric series does not converge (see the file comment).
+absl::StatusOr<double> ParetoNbdLogLikelihood(const ParetoNbdParams& params, double x,
+                                              double t_x, double T);
+
+/// Σ weight · log L and its gradient with respect to (log r, log α, log s, log β). The
+/// gradient is exact for the evaluated expression: derivatives are carried through the
+/// series term by term (forward-mode automatic differentiation). Partition sums add up.
+absl::StatusOr<LogLikelihoodSum<4>> ParetoNbdLogLikelihoodSum(
+    const ParetoNbdParams& params, const PurchaseHistories& histories);
+
+/// Maximum-likelihood fit (as FitBgNbd).
+absl::StatusOr<ParetoNbdFit> FitParetoNbd(const PurchaseHistories& histories,
+                                          const FitOptions& options = {},
+                                          const ParetoNbdParams& initial = {});
+
+using ParetoNbdLogLikelihoodEvaluator =
+    std::function<absl::StatusOr<LogLikelihoodSum<4>>(const ParetoNbdParams& params)>;
+
+/// The fit with the data held elsewhere (as FitBgNbdFromSums). An OutOfRange from
+/// `evaluate` at a trial point counts as an infeasible point (the line search steps back);
+/// other errors are returned.
+absl::StatusOr<ParetoNbdFit> FitParetoNbdFromSums(const ParetoNbdLogLikelihoodEvaluator& evaluate,
+                                                  const FitOptions& options = {},
+                                                  const ParetoNbdParams& initial = {});
+
+/// P(alive | x, t_x, T) (F&H 2005 eq. 18): the first bracketed term of L over the whole
+/// bracket, 1 / (1 + s/(r+s+x) · A0 · (α+T)^(r+x) (β+T)^s). Errors as the likelihood,
+/// naming the row.
+absl::Status ParetoNbdProbabilityAlive(const ParetoNbdParams& params, absl::Span<const double> x,
+                                       absl::Span<const double> t_x, absl::Span<const double> T,
+                                       absl::Span<double> out);
+
+/// Expected purchases in (T, T + t] (F&H 2005 eq. 27; Schmittlein et al. 1987):
+///   E[Y(t) | x, t_x, T] = (r+x)(β+T) / ((α+T)(s−1)) · [1 − ((β+T)/(β+T+t))^(s−1)] · P(alive),
+/// with [1 − ((β+T)/(β+T+t))^(s−1)]/(s−1) = −expm1(−(s−1) log1p(t/(β+T)))/(s−1), continuous
+/// through s = 1 (where it is log1p(t/(β+T))). `t` finite and >= 0.
+absl::Status ParetoNbdExpectedPurchases(const ParetoNbdParams& params, double t,
+                                        absl::Span<const double> x, absl::Span<const double> t_x,
+                                        absl::Span<const double> T, absl::Span<double> out);
+
+}  // namespace crmcore
+
+#endif  // CRMCORE_PARETO_NBD_H_

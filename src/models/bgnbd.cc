@@ -1,0 +1,316 @@
+#include "crmcore/bgnbd.h"
+
+#include <cmath>
+#include <utility>
+#include <vector>
+
+#include <boost/math/special_functions/beta.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "crmcore/status.h"
+#include "models/model_internal.h"
+
+namespace crmcore {
+
+namespace {
+
+using models_internal::Digamma;
+using models_internal::LogGamma;
+
+constexpr const char* kModel = "BG/NBD";
+
+// The x-dependent pieces of log L and its gradient, shared by rows with equal x.
+struct FrequencyTerms {
+  double a1_plus_a2;       // A1 + A2
+  double log_a_over_bx1;   // log a − log(b+x−1), x > 0 only
+  double d_r_common;       // ψ(r+x) − ψ(r) + log α
+  double d_a_common;       // ψ(a+b) − ψ(a+b+x)
+  double d_b_common;       // ψ(a+b) + ψ(b+x) − ψ(b) − ψ(a+b+x)
+  double inv_bx1;          // 1/(b+x−1), x > 0 only
+};
+
+struct ParamTerms {
+  double log_alpha, lgamma_r, lgamma_b, lgamma_ab, psi_r, psi_b, psi_ab, log_a;
+  explicit ParamTerms(const BgNbdParams& p)
+      : log_alpha(std::log(p.alpha)),
+        lgamma_r(LogGamma(p.r)),
+        lgamma_b(LogGamma(p.b)),
+        lgamma_ab(LogGamma(p.a + p.b)),
+        psi_r(Digamma(p.r)),
+        psi_b(Digamma(p.b)),
+        psi_ab(Digamma(p.a + p.b)),
+        log_a(std::log(p.a)) {}
+};
+
+FrequencyTerms ComputeFrequencyTerms(const BgNbdParams& p, const ParamTerms& c, double x,
+                                     bool with_gradient) {
+  FrequencyTerms f{};
+  const double a1 = LogGamma(p.r + x) - c.lgamma_r + p.r * c.log_alpha;
+  const double a2 = c.lgamma_ab + LogGamma(p.b + x) - c.lgamma_b - LogGamma(p.a + p.b + x);
+  f.a1_plus_a2 = a1 + a2;
+  if (x > 0.0) {
+    f.log_a_over_bx1 = c.log_a - std::log(p.b + x - 1.0);
+    f.inv_bx1 = 1.0 / (p.b + x - 1.0);
+  }
+  if (with_gradient) {
+    const double psi_abx = Digamma(p.a + p.b + x);
+    f.d_r_common = Digamma(p.r + x) - c.psi_r + c.log_alpha;
+    f.d_a_common = c.psi_ab - psi_abx;
+    f.d_b_common = c.psi_ab + Digamma(p.b + x) - c.psi_b - psi_abx;
+  }
+  return f;
+}
+
+// log-odds of "dropped out after the last purchase" against "alive": A4 − A3.
+inline double DeadLogOdds(const BgNbdParams& p, const FrequencyTerms& f, double x, double t_x,
+                          double T) {
+  return f.log_a_over_bx1 + (p.r + x) * (std::log(p.alpha + T) - std::log(p.alpha + t_x));
+}
+
+inline double Logistic(double u) {
+  return u >= 0.0 ? 1.0 / (1.0 + std::exp(-u)) : std::exp(u) / (1.0 + std::exp(u));
+}
+
+absl::Status ValidateColumns(const BgNbdParams& params, absl::Span<const double> x,
+                             absl::Span<const double> t_x, absl::Span<const double> T,
+                             absl::Span<double> out) {
+  CRM_RETURN_IF_ERROR(params.Validate());
+  CRM_RETURN_IF_ERROR(models_internal::CheckColumnLengths(
+      "BG/NBD prediction", x.size(), {t_x.size(), T.size(), out.size()}));
+  for (size_t i = 0; i < x.size(); ++i) {
+    CRM_RETURN_IF_ERROR(ValidatePurchaseHistory(i, x[i], t_x[i], T[i]));
+  }
+  return absl::OkStatus();
+}
+
+// (a+b+x−1) · [1 − (1−z)^(a−1) 2F1(a+b−1−r, a−1; c; z)] / (a−1), z = t/(α+T+t): the
+// expected purchases of a customer alive at T (FHL 2005 eq. 10 without P(alive)).
+// 2F1 = 1 + (a−1) S' with S' = Σ_{n>=1} (a1)_n (a−1+1)_{n−1} z^n / ((c)_n n!), so
+// [1 − (1−z)^(a−1) (1 + (a−1) S')]/(a−1) = −expm1((a−1) L)/(a−1) − (1−z)^(a−1) S',
+// L = log(1−z): no division by a−1 and no overflow for large x.
+absl::StatusOr<double> AliveExpectedPurchases(const BgNbdParams& p, double t, double x,
+                                              double T, size_t row) {
+  if (t == 0.0) return 0.0;
+  const double z = t / (p.alpha + T + t);
+  const double log1mz = std::log(p.alpha + T) - std::log(p.alpha + T + t);
+  const double am1 = p.a - 1.0;
+  const double a1 = p.a + p.b - 1.0 - p.r;
+  const double c = p.a + p.b + x - 1.0;
+  double term = a1 * z / c;  // n = 1
+  double sum = term;
+  constexpr int kMaxTerms = 1000000;
+  int n = 1;
+  for (; n < kMaxTerms; ++n) {
+    const double dn = static_cast<double>(n);
+    term *= (a1 + dn) * (am1 + dn) / ((c + dn) * (dn + 1.0)) * z;
+    sum += term;
+    // Once n > |a1|, |am1| the ratio is below z < 1 and decreasing in magnitude: the
+    // remainder is at most |term| z/(1−z).
+    if (dn > std::fabs(a1) + 1.0 && dn > std::fabs(am1) + 1.0 &&
+        std::fabs(term) * z <= 1e-17 * std::fabs(sum) * (1.0 - z)) {
+      break;
+    }
+    if (term == 0.0) break;
+  }
+  if (n >= kMaxTerms) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "BG/NBD expected purchases row ", row, ": the hypergeometric series did not converge in ",
+        kMaxTerms, " terms (horizon t = ", FormatDouble(t), " is too long relative to alpha + T = ",
+        FormatDouble(p.alpha + T), ")"));
+  }
+  const double bracket = -models_internal::Expm1Over(am1, log1mz) - std::exp(am1 * log1mz) * sum;
+  return c * bracket;
+}
+
+}  // namespace
+
+absl::Status BgNbdParams::Validate() const {
+  CRM_RETURN_IF_ERROR(models_internal::CheckPositiveParameter(kModel, "r", r));
+  CRM_RETURN_IF_ERROR(models_internal::CheckPositiveParameter(kModel, "alpha", alpha));
+  CRM_RETURN_IF_ERROR(models_internal::CheckPositiveParameter(kModel, "a", a));
+  CRM_RETURN_IF_ERROR(models_internal::CheckPositiveParameter(kModel, "b", b));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<double> BgNbdLogLikelihood(const BgNbdParams& params, double x, double t_x,
+                                          double T) {
+  CRM_RETURN_IF_ERROR(params.Validate());
+  CRM_RETURN_IF_ERROR(ValidatePurchaseHistory(0, x, t_x, T));
+  const ParamTerms c(params);
+  const FrequencyTerms f = ComputeFrequencyTerms(params, c, x, /*with_gradient=*/false);
+  const double a3 = -(params.r + x) * std::log(params.alpha + T);
+  if (x == 0.0) return f.a1_plus_a2 + a3;
+  const double a4 = f.log_a_over_bx1 - (params.r + x) * std::log(params.alpha + t_x);
+  return f.a1_plus_a2 + models_internal::LogAddExp(a3, a4);
+}
+
+absl::StatusOr<LogLikelihoodSum<4>> BgNbdLogLikelihoodSum(const BgNbdParams& params,
+                                                          const PurchaseHistories& histories) {
+  CRM_RETURN_IF_ERROR(params.Validate());
+  const BgNbdParams& p = params;
+  const ParamTerms c(p);
+  const absl::Span<const double> xs = histories.frequency();
+  const absl::Span<const double> txs = histories.recency();
+  const absl::Span<const double> Ts = histories.T();
+  const absl::Span<const double> ws = histories.weight();
+  LogLikelihoodSum<4> sum;
+  double g_r = 0.0, g_alpha = 0.0, g_a = 0.0, g_b = 0.0;
+  FrequencyTerms f{};
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const double x = xs[i];
+    if (i == 0 || x != xs[i - 1]) f = ComputeFrequencyTerms(p, c, x, /*with_gradient=*/true);
+    const double w = ws[i];
+    const double log_alpha_T = std::log(p.alpha + Ts[i]);
+    const double a3 = -(p.r + x) * log_alpha_T;
+    double ll = f.a1_plus_a2 + a3;
+    double w4 = 0.0;
+    double log_alpha_tx = 0.0;
+    if (x > 0.0) {
+      log_alpha_tx = std::log(p.alpha + txs[i]);
+      const double a4 = f.log_a_over_bx1 - (p.r + x) * log_alpha_tx;
+      ll = f.a1_plus_a2 + models_internal::LogAddExp(a3, a4);
+      w4 = Logistic(a4 - a3);
+    }
+    const double w3 = 1.0 - w4;
+    sum.log_likelihood += w * ll;
+    g_r += w * (f.d_r_common - w3 * log_alpha_T - w4 * log_alpha_tx);
+    g_alpha += w * (p.r / p.alpha -
+                    (p.r + x) * (w3 / (p.alpha + Ts[i]) + (x > 0.0 ? w4 / (p.alpha + txs[i]) : 0.0)));
+    g_a += w * (f.d_a_common + w4 / p.a);
+    g_b += w * (f.d_b_common - w4 * f.inv_bx1);
+    sum.weight += w;
+  }
+  // Chain rule to log-parameters: ∂/∂log θ = θ ∂/∂θ.
+  sum.gradient = {g_r * p.r, g_alpha * p.alpha, g_a * p.a, g_b * p.b};
+  return sum;
+}
+
+absl::StatusOr<BgNbdFit> FitBgNbdFromSums(const BgNbdLogLikelihoodEvaluator& evaluate,
+                                          const FitOptions& options,
+                                          const BgNbdParams& initial) {
+  CRM_RETURN_IF_ERROR(initial.Validate());
+  std::vector<double> log_params = {std::log(initial.r), std::log(initial.alpha),
+                                    std::log(initial.a), std::log(initial.b)};
+  auto objective = [&](absl::Span<const double> lp, double* ll, double* weight,
+                       absl::Span<double> gradient) -> absl::Status {
+    const BgNbdParams p{std::exp(lp[0]), std::exp(lp[1]), std::exp(lp[2]), std::exp(lp[3])};
+    if (!p.Validate().ok()) {  // exp over/underflowed: a point outside the model
+      *ll = -HUGE_VAL;
+      *weight = 1.0;
+      return absl::OkStatus();
+    }
+    CRM_ASSIGN_OR_RETURN(const LogLikelihoodSum<4> s, evaluate(p));
+    *ll = s.log_likelihood;
+    *weight = s.weight;
+    for (size_t k = 0; k < 4; ++k) gradient[k] = s.gradient[k];
+    return absl::OkStatus();
+  };
+  CRM_ASSIGN_OR_RETURN(FitReport report,
+                       models_internal::MaximizeLogLikelihood(objective, log_params, options));
+  BgNbdFit fit;
+  fit.params = {std::exp(log_params[0]), std::exp(log_params[1]), std::exp(log_params[2]),
+                std::exp(log_params[3])};
+  fit.report = std::move(report);
+  return fit;
+}
+
+absl::StatusOr<BgNbdFit> FitBgNbd(const PurchaseHistories& histories, const FitOptions& options,
+                                  const BgNbdParams& initial) {
+  CRM_RETURN_IF_ERROR(options.Validate());
+  if (histories.repeat_buyer_weight() < options.min_repeat_buyers) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "BG/NBD fit: too few repeat buyers (customers with x > 0): got ",
+        FormatDouble(histories.repeat_buyer_weight()), ", need at least ",
+        FormatDouble(options.min_repeat_buyers)));
+  }
+  return FitBgNbdFromSums(
+      [&](const BgNbdParams& p) { return BgNbdLogLikelihoodSum(p, histories); }, options,
+      initial);
+}
+
+absl::Status BgNbdProbabilityAlive(const BgNbdParams& params, absl::Span<const double> x,
+                                   absl::Span<const double> t_x, absl::Span<const double> T,
+                                   absl::Span<double> out) {
+  CRM_RETURN_IF_ERROR(ValidateColumns(params, x, t_x, T, out));
+  const double log_a = std::log(params.a);
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (x[i] == 0.0) {
+      out[i] = 1.0;
+      continue;
+    }
+    const double log_odds = log_a - std::log(params.b + x[i] - 1.0) +
+                            (params.r + x[i]) * (std::log(params.alpha + T[i]) -
+                                                 std::log(params.alpha + t_x[i]));
+    out[i] = Logistic(-log_odds);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BgNbdExpectedPurchases(const BgNbdParams& params, double t,
+                                    absl::Span<const double> x, absl::Span<const double> t_x,
+                                    absl::Span<const double> T, absl::Span<double> out) {
+  if (!(std::isfinite(t) && t >= 0.0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "BG/NBD expected purchases: horizon t must be finite and >= 0, got ", FormatDouble(t)));
+  }
+  CRM_RETURN_IF_ERROR(BgNbdProbabilityAlive(params, x, t_x, T, out));
+  // Rows with equal (x, T) share the series, which does not depend on t_x.
+  double last_x = -1.0, last_T = -1.0, alive_expectation = 0.0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (x[i] != last_x || T[i] != last_T) {
+      CRM_ASSIGN_OR_RETURN(alive_expectation, AliveExpectedPurchases(params, t, x[i], T[i], i));
+      last_x = x[i];
+      last_T = T[i];
+    }
+    out[i] *= alive_expectation;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<double> BgNbdExpectedPurchasesNew(const BgNbdParams& params, double t) {
+  CRM_RETURN_IF_ERROR(params.Validate());
+  if (!(std::isfinite(t) && t >= 0.0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "BG/NBD expected purchases: horizon t must be finite and >= 0, got ", FormatDouble(t)));
+  }
+  return AliveExpectedPurchases(params, t, 0.0, 0.0, 0);
+}
+
+absl::StatusOr<double> BgNbdPurchaseCountProbability(const BgNbdParams& params, double t,
+                                                     int64_t n) {
+  CRM_RETURN_IF_ERROR(params.Validate());
+  if (!(std::isfinite(t) && t > 0.0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "BG/NBD purchase-count probability: horizon t must be finite and > 0, got ",
+        FormatDouble(t)));
+  }
+  if (n < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "BG/NBD purchase-count probability: count n must be >= 0, got ", n));
+  }
+  const BgNbdParams& p = params;
+  const double dn = static_cast<double>(n);
+  const double log_beta_ratio =
+      LogGamma(p.b + dn) + LogGamma(p.a + p.b) - LogGamma(p.a + p.b + dn) - LogGamma(p.b);
+  const double log_q = std::log(p.alpha) - std::log(p.alpha + t);  // α/(α+t)
+  const double log_pp = std::log(t) - std::log(p.alpha + t);       // t/(α+t)
+  const double log_nb =
+      LogGamma(p.r + dn) - LogGamma(p.r) - LogGamma(dn + 1.0) + p.r * log_q + dn * log_pp;
+  double probability = std::exp(log_beta_ratio + log_nb);
+  if (n > 0) {
+    using Policy = boost::math::policies::policy<
+        boost::math::policies::domain_error<boost::math::policies::ignore_error>,
+        boost::math::policies::overflow_error<boost::math::policies::ignore_error>,
+        boost::math::policies::evaluation_error<boost::math::policies::ignore_error>,
+        boost::math::policies::promote_double<false>>;
+    const double tail = boost::math::ibeta(dn, p.r, t / (p.alpha + t), Policy());
+    probability += std::exp(log_beta_ratio + std::log(p.a) - std::log(p.b + dn - 1.0)) * tail;
+  }
+  if (!std::isfinite(probability)) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "BG/NBD purchase-count probability: not finite for n = ", n, ", t = ", FormatDouble(t)));
+  }
+  return probability;
+}
+
+}  // namespace crmcore

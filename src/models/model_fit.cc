@@ -1,0 +1,260 @@
+#include "crmcore/model_fit.h"
+
+#include <math.h>  // lgamma_r
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <numeric>
+#include <string>
+#include <utility>
+
+#include <Eigen/Core>
+#include <LBFGS.h>
+#include <boost/math/special_functions/digamma.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "crmcore/status.h"
+#include "models/model_internal.h"
+
+namespace crmcore {
+
+namespace models_internal {
+
+double LogGamma(double x) {
+#if defined(__GLIBC__)
+  int sign = 0;
+  return lgamma_r(x, &sign);
+#else
+  return std::lgamma(x);
+#endif
+}
+
+namespace {
+using NoThrowPolicy = boost::math::policies::policy<
+    boost::math::policies::domain_error<boost::math::policies::ignore_error>,
+    boost::math::policies::pole_error<boost::math::policies::ignore_error>,
+    boost::math::policies::overflow_error<boost::math::policies::ignore_error>,
+    boost::math::policies::evaluation_error<boost::math::policies::ignore_error>,
+    boost::math::policies::promote_double<false>>;
+}  // namespace
+
+double Digamma(double x) { return boost::math::digamma(x, NoThrowPolicy()); }
+
+absl::Status CheckColumnLengths(absl::string_view what, size_t n,
+                                std::initializer_list<size_t> lengths) {
+  for (size_t length : lengths) {
+    if (length != n) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, ": columns must have equal lengths, got ", n, " and ", length));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckPositiveParameter(absl::string_view model, absl::string_view name,
+                                    double value) {
+  if (!(std::isfinite(value) && value > 0.0)) {
+    return absl::InvalidArgumentError(absl::StrCat(model, ": parameter ", name,
+                                                   " must be finite and > 0, got ",
+                                                   FormatDouble(value)));
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// Carries an objective's error out through LBFGS++, which only knows exceptions; it never
+// leaves MaximizeLogLikelihood.
+struct ObjectiveFailed {
+  absl::Status status;
+};
+
+}  // namespace
+
+absl::StatusOr<FitReport> MaximizeLogLikelihood(const LogParamObjective& objective,
+                                                std::vector<double>& log_params,
+                                                const FitOptions& options) {
+  CRM_RETURN_IF_ERROR(options.Validate());
+  const size_t n = log_params.size();
+  FitReport report;
+
+  // The best point seen: a line search that fails (LBFGS++ throws) leaves x at its last
+  // trial, which may be worse than where it started.
+  Eigen::VectorXd best_x = Eigen::Map<Eigen::VectorXd>(log_params.data(),
+                                                       static_cast<Eigen::Index>(n));
+  Eigen::VectorXd best_grad = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(n));
+  double best_f = std::numeric_limits<double>::infinity();
+  double best_ll = -std::numeric_limits<double>::infinity();
+
+  std::vector<double> gradient(n);
+  auto negative_mean_ll = [&](const Eigen::VectorXd& x, Eigen::VectorXd& grad) -> double {
+    ++report.evaluations;
+    double ll = 0.0;
+    double weight = 0.0;
+    std::fill(gradient.begin(), gradient.end(), 0.0);
+    absl::Status status = objective(absl::MakeConstSpan(x.data(), n), &ll, &weight,
+                                    absl::MakeSpan(gradient));
+    if (!status.ok()) throw ObjectiveFailed{std::move(status)};
+    if (!(weight > 0.0)) {
+      throw ObjectiveFailed{absl::InvalidArgumentError(absl::StrCat(
+          "fit: the customers' total weight must be > 0, got ", FormatDouble(weight)))};
+    }
+    bool finite = std::isfinite(ll);
+    for (size_t k = 0; k < n; ++k) {
+      grad[static_cast<Eigen::Index>(k)] = -gradient[k] / weight;
+      finite = finite && std::isfinite(gradient[k]);
+    }
+    // A trial point where the likelihood overflows is simply "much worse": the
+    // backtracking line search then shortens the step.
+    if (!finite) return std::numeric_limits<double>::infinity();
+    const double f = -ll / weight;
+    if (f < best_f) {
+      best_f = f;
+      best_ll = ll;
+      best_x = x;
+      best_grad = grad;
+    }
+    return f;
+  };
+
+  LBFGSpp::LBFGSParam<double> param;
+  param.epsilon = options.gradient_tolerance;
+  param.epsilon_rel = 0.0;
+  param.max_iterations = options.max_iterations;
+  param.linesearch = LBFGSpp::LBFGS_LINESEARCH_BACKTRACKING_WOLFE;
+  param.max_linesearch = 60;
+  LBFGSpp::LBFGSSolver<double, LBFGSpp::LineSearchBacktracking> solver(param);
+  Eigen::VectorXd x = best_x;
+  double fx = 0.0;
+  std::string failure;
+  try {
+    report.iterations = solver.minimize(negative_mean_ll, x, fx);
+  } catch (const ObjectiveFailed& failed) {
+    return failed.status;
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  if (!std::isfinite(best_f)) {
+    report.converged = false;
+    report.message = "the log-likelihood is not finite at the starting point";
+    return report;
+  }
+  for (size_t k = 0; k < n; ++k) log_params[k] = best_x[static_cast<Eigen::Index>(k)];
+  report.log_likelihood = best_ll;
+  report.gradient_norm = best_grad.norm();
+  // Converged is decided here, from the returned point, not from how the solver stopped:
+  // a line search can fail at a point that already meets the tolerance (rounding noise).
+  report.converged = report.gradient_norm <= options.gradient_tolerance;
+  if (report.converged) {
+    report.message = "converged";
+  } else if (!failure.empty()) {
+    report.message = absl::StrCat("not converged: line search failed (", failure, ")");
+  } else {
+    report.message = absl::StrCat("not converged: reached the iteration cap of ",
+                                  options.max_iterations);
+  }
+  return report;
+}
+
+}  // namespace models_internal
+
+absl::Status FitOptions::Validate() const {
+  if (!(std::isfinite(gradient_tolerance) && gradient_tolerance > 0.0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("fit options: gradient_tolerance must be finite and > 0, got ",
+                     FormatDouble(gradient_tolerance)));
+  }
+  if (max_iterations < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("fit options: max_iterations must be >= 1, got ", max_iterations));
+  }
+  if (!(std::isfinite(min_repeat_buyers) && min_repeat_buyers >= 1.0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("fit options: min_repeat_buyers must be finite and >= 1, got ",
+                     FormatDouble(min_repeat_buyers)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidatePurchaseHistory(size_t row, double x, double t_x, double T) {
+  constexpr double kMaxExactInteger = 9007199254740992.0;  // 2^53
+  if (!(std::isfinite(x) && x >= 0.0 && x <= kMaxExactInteger && x == std::floor(x))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "purchase history row ", row,
+        ": frequency x must be a finite non-negative integer, got ", FormatDouble(x)));
+  }
+  if (!(std::isfinite(t_x) && t_x >= 0.0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("purchase history row ", row,
+                     ": recency t_x must be finite and >= 0, got ", FormatDouble(t_x)));
+  }
+  if (!(std::isfinite(T) && T >= 0.0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "purchase history row ", row, ": T must be finite and >= 0, got ", FormatDouble(T)));
+  }
+  if (t_x > T) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("purchase history row ", row, ": recency t_x = ", FormatDouble(t_x),
+                     " must be <= T = ", FormatDouble(T)));
+  }
+  if (x > 0.0 && t_x == 0.0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("purchase history row ", row, ": frequency x = ", FormatDouble(x),
+                     " > 0 needs recency t_x > 0, got 0"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<PurchaseHistories> PurchaseHistories::Create(absl::Span<const double> frequency,
+                                                            absl::Span<const double> recency,
+                                                            absl::Span<const double> T,
+                                                            absl::Span<const double> weight) {
+  const size_t n = frequency.size();
+  CRM_RETURN_IF_ERROR(models_internal::CheckColumnLengths("purchase histories", n,
+                                                          {recency.size(), T.size()}));
+  if (!weight.empty()) {
+    CRM_RETURN_IF_ERROR(
+        models_internal::CheckColumnLengths("purchase histories", n, {weight.size()}));
+  }
+  if (n == 0) {
+    return absl::InvalidArgumentError("purchase histories: no customers, got 0 rows");
+  }
+  for (size_t i = 0; i < n; ++i) {
+    CRM_RETURN_IF_ERROR(ValidatePurchaseHistory(i, frequency[i], recency[i], T[i]));
+    if (!weight.empty() && !(std::isfinite(weight[i]) && weight[i] >= 0.0)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("purchase history row ", i, ": weight must be finite and >= 0, got ",
+                       FormatDouble(weight[i])));
+    }
+  }
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), size_t{0});
+  auto key = [&](size_t i) { return std::make_tuple(frequency[i], T[i], recency[i]); };
+  std::sort(order.begin(), order.end(), [&](size_t i, size_t j) { return key(i) < key(j); });
+
+  PurchaseHistories out;
+  for (size_t k = 0; k < n; ++k) {
+    const size_t i = order[k];
+    const double w = weight.empty() ? 1.0 : weight[i];
+    if (k > 0 && key(i) == key(order[k - 1])) {
+      out.weight_.back() += w;
+    } else {
+      out.frequency_.push_back(frequency[i]);
+      out.recency_.push_back(recency[i]);
+      out.T_.push_back(T[i]);
+      out.weight_.push_back(w);
+    }
+    out.total_weight_ += w;
+    if (frequency[i] > 0.0) out.repeat_buyer_weight_ += w;
+  }
+  return out;
+}
+
+absl::StatusOr<PurchaseHistories> PurchaseHistories::FromSummary(const RfmSummary& summary) {
+  std::vector<double> frequency(summary.frequency.begin(), summary.frequency.end());
+  return Create(frequency, summary.recency, summary.T);
+}
+
+}  // namespace crmcore

@@ -1,0 +1,61 @@
+// Private helpers of the lifetime models: special functions, the log-parameter
+// optimizer, and column checks shared by the predictions.
+#ifndef CRMCORE_SRC_MODELS_MODEL_INTERNAL_H_
+#define CRMCORE_SRC_MODELS_MODEL_INTERNAL_H_
+
+#include <cmath>
+#include <cstddef>
+#include <functional>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "crmcore/model_fit.h"
+
+namespace crmcore::models_internal {
+
+/// log Γ(x) for x > 0. glibc's lgamma writes the global `signgam`; lgamma_r does not,
+/// so concurrent host threads do not race.
+double LogGamma(double x);
+
+/// ψ(x) = d log Γ(x) / dx for x > 0 (Boost.Math, errors reported as NaN, no exceptions).
+double Digamma(double x);
+
+/// log(exp(u) + exp(v)) without overflow.
+inline double LogAddExp(double u, double v) {
+  const double hi = u > v ? u : v;
+  return hi + std::log1p(std::exp(-std::fabs(u - v)));
+}
+
+/// expm1(b·L) / b, continuous at b = 0 (where it is L).
+inline double Expm1Over(double b, double L) {
+  const double bl = b * L;
+  if (std::fabs(bl) < 1e-300 || b == 0.0) return L;
+  return std::expm1(bl) / b;
+}
+
+/// The objective handed to the optimizer: fills `sum` at the parameters exp(log_params).
+using LogParamObjective =
+    std::function<absl::Status(absl::Span<const double> log_params, double* log_likelihood,
+                               double* weight, absl::Span<double> gradient)>;
+
+/// Maximizes the log-likelihood over log-parameters, starting from and writing back
+/// `log_params`. Returns the report (converged or not); an error only when the objective
+/// itself fails.
+absl::StatusOr<FitReport> MaximizeLogLikelihood(const LogParamObjective& objective,
+                                                std::vector<double>& log_params,
+                                                const FitOptions& options);
+
+/// InvalidArgument unless every span has `n` entries.
+absl::Status CheckColumnLengths(absl::string_view what, size_t n,
+                                std::initializer_list<size_t> lengths);
+
+/// InvalidArgument unless `value` is finite and > 0, naming `model` and `name`.
+absl::Status CheckPositiveParameter(absl::string_view model, absl::string_view name,
+                                    double value);
+
+}  // namespace crmcore::models_internal
+
+#endif  // CRMCORE_SRC_MODELS_MODEL_INTERNAL_H_

@@ -1,0 +1,247 @@
+#include "crmcore/pareto_nbd.h"
+
+#include <cmath>
+#include <limits>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "crmcore/status.h"
+#include "models/dual.h"
+#include "models/model_internal.h"
+
+namespace crmcore {
+
+namespace {
+
+using models_internal::Dual;
+using models_internal::Exp;
+using models_internal::Expm1;
+using models_internal::Lgamma;
+using models_internal::Log;
+using models_internal::Log1p;
+using models_internal::Value;
+
+constexpr const char* kModel = "Pareto/NBD";
+constexpr int kMaxSeriesTerms = 1000000;
+
+// log 2F1(1, b; c; z) for 0 <= z < 1, b < c: Σ_n (b)_n/(c)_n z^n, positive terms with
+// ratio (b+n)/(c+n)·z < z. Returns false when it does not converge in kMaxSeriesTerms.
+template <typename S>
+bool LogHyp2F1OneB(const S& b, const S& c, const S& z, S* out) {
+  S term(1.0), sum(1.0);
+  const double zv = Value(z);
+  if (zv > 0.0) {
+    int n = 0;
+    for (; n < kMaxSeriesTerms; ++n) {
+      const double dn = static_cast<double>(n);
+      term = term * ((b + dn) / (c + dn)) * z;
+      sum = sum + term;
+      // The remaining terms sum to less than term · z/(1−z).
+      if (Value(term) * zv <= 1e-18 * Value(sum) * (1.0 - zv)) break;
+    }
+    if (n >= kMaxSeriesTerms) return false;
+  }
+  *out = Log(sum);
+  return true;
+}
+
+// The log of the two pieces of the bracket of L: log of the "alive at T" term, and of
+// s/(r+s+x)·A0 (−inf when t_x = T, where A0 = 0).
+template <typename S>
+struct BracketTerms {
+  S log_common;  // log Γ(r+x) − log Γ(r) + r log α + s log β
+  S log_alive;   // −(r+x) log(α+T) − s log(β+T)
+  S log_dead;    // log(s/(r+s+x)) + log A0
+  bool dead_possible = false;
+};
+
+// log F(y) of the file comment of pareto_nbd.h, after Euler's transformation.
+template <typename S>
+bool LogF(const S& r, const S& alpha, const S& s, const S& beta, double x, double y, S* out) {
+  const S c = r + s + x + 1.0;
+  S log_series;
+  if (Value(alpha) >= Value(beta)) {
+    const S z = (alpha - beta) / (alpha + y);
+    if (!LogHyp2F1OneB(r + x, c, z, &log_series)) return false;
+    *out = log_series - s * Log(beta + y) - (r + x) * Log(alpha + y);
+  } else {
+    const S z = (beta - alpha) / (beta + y);
+    if (!LogHyp2F1OneB(s + 1.0, c, z, &log_series)) return false;
+    *out = log_series + (1.0 - r - x) * Log(alpha + y) - (1.0 + s) * Log(beta + y);
+  }
+  return true;
+}
+
+template <typename S>
+absl::StatusOr<BracketTerms<S>> ComputeBracket(const S& r, const S& alpha, const S& s,
+                                               const S& beta, double x, double t_x, double T,
+                                               size_t row) {
+  BracketTerms<S> out;
+  out.log_common = Lgamma(r + x) - Lgamma(r) + r * Log(alpha) + s * Log(beta);
+  out.log_alive = -(r + x) * Log(alpha + T) - s * Log(beta + T);
+  if (t_x < T) {
+    S l1, l2;
+    if (!LogF(r, alpha, s, beta, x, t_x, &l1) || !LogF(r, alpha, s, beta, x, T, &l2)) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "Pareto/NBD row ", row, ": the hypergeometric series did not converge in ",
+          kMaxSeriesTerms, " terms (alpha = ", FormatDouble(Value(alpha)),
+          ", beta = ", FormatDouble(Value(beta)), " are too far apart for t_x = ",
+          FormatDouble(t_x), ")"));
+    }
+    out.log_dead = Log(s / (r + s + x)) + l1 + Log(-Expm1(l2 - l1));
+    out.dead_possible = true;
+  }
+  return out;
+}
+
+template <typename S>
+S LogAddExp(const S& u, const S& v) {
+  const bool u_larger = Value(u) >= Value(v);
+  const S& hi = u_larger ? u : v;
+  const S& lo = u_larger ? v : u;
+  return hi + Log1p(Exp(lo - hi));
+}
+
+template <typename S>
+S LogLikelihoodOf(const BracketTerms<S>& b) {
+  return b.log_common + (b.dead_possible ? LogAddExp(b.log_alive, b.log_dead) : b.log_alive);
+}
+
+absl::Status ValidateColumns(const ParetoNbdParams& params, absl::Span<const double> x,
+                             absl::Span<const double> t_x, absl::Span<const double> T,
+                             absl::Span<double> out) {
+  CRM_RETURN_IF_ERROR(params.Validate());
+  CRM_RETURN_IF_ERROR(models_internal::CheckColumnLengths(
+      "Pareto/NBD prediction", x.size(), {t_x.size(), T.size(), out.size()}));
+  for (size_t i = 0; i < x.size(); ++i) {
+    CRM_RETURN_IF_ERROR(ValidatePurchaseHistory(i, x[i], t_x[i], T[i]));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ParetoNbdParams::Validate() const {
+  CRM_RETURN_IF_ERROR(models_internal::CheckPositiveParameter(kModel, "r", r));
+  CRM_RETURN_IF_ERROR(models_internal::CheckPositiveParameter(kModel, "alpha", alpha));
+  CRM_RETURN_IF_ERROR(models_internal::CheckPositiveParameter(kModel, "s", s));
+  CRM_RETURN_IF_ERROR(models_internal::CheckPositiveParameter(kModel, "beta", beta));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<double> ParetoNbdLogLikelihood(const ParetoNbdParams& params, double x,
+                                              double t_x, double T) {
+  CRM_RETURN_IF_ERROR(params.Validate());
+  CRM_RETURN_IF_ERROR(ValidatePurchaseHistory(0, x, t_x, T));
+  CRM_ASSIGN_OR_RETURN(const BracketTerms<double> b,
+                       ComputeBracket(params.r, params.alpha, params.s, params.beta, x, t_x, T, 0));
+  return LogLikelihoodOf(b);
+}
+
+absl::StatusOr<LogLikelihoodSum<4>> ParetoNbdLogLikelihoodSum(
+    const ParetoNbdParams& params, const PurchaseHistories& histories) {
+  CRM_RETURN_IF_ERROR(params.Validate());
+  using D = Dual<4>;
+  const D r = D::LogParameter(params.r, 0), alpha = D::LogParameter(params.alpha, 1),
+          s = D::LogParameter(params.s, 2), beta = D::LogParameter(params.beta, 3);
+  const auto xs = histories.frequency();
+  const auto txs = histories.recency();
+  const auto Ts = histories.T();
+  const auto ws = histories.weight();
+  LogLikelihoodSum<4> sum;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    CRM_ASSIGN_OR_RETURN(const BracketTerms<D> b,
+                         ComputeBracket(r, alpha, s, beta, xs[i], txs[i], Ts[i], i));
+    const D ll = LogLikelihoodOf(b);
+    const double w = ws[i];
+    sum.log_likelihood += w * ll.v;
+    for (size_t k = 0; k < 4; ++k) sum.gradient[k] += w * ll.d[k];
+    sum.weight += w;
+  }
+  return sum;
+}
+
+absl::StatusOr<ParetoNbdFit> FitParetoNbdFromSums(const ParetoNbdLogLikelihoodEvaluator& evaluate,
+                                                  const FitOptions& options,
+                                                  const ParetoNbdParams& initial) {
+  CRM_RETURN_IF_ERROR(initial.Validate());
+  std::vector<double> log_params = {std::log(initial.r), std::log(initial.alpha),
+                                    std::log(initial.s), std::log(initial.beta)};
+  auto objective = [&](absl::Span<const double> lp, double* ll, double* weight,
+                       absl::Span<double> gradient) -> absl::Status {
+    const ParetoNbdParams p{std::exp(lp[0]), std::exp(lp[1]), std::exp(lp[2]), std::exp(lp[3])};
+    absl::StatusOr<LogLikelihoodSum<4>> s =
+        p.Validate().ok() ? evaluate(p) : absl::OutOfRangeError("parameter over/underflow");
+    if (!s.ok() && s.status().code() == absl::StatusCode::kOutOfRange) {
+      *ll = -HUGE_VAL;  // an infeasible trial point: the line search steps back
+      *weight = 1.0;
+      return absl::OkStatus();
+    }
+    CRM_RETURN_IF_ERROR(s.status());
+    *ll = s->log_likelihood;
+    *weight = s->weight;
+    for (size_t k = 0; k < 4; ++k) gradient[k] = s->gradient[k];
+    return absl::OkStatus();
+  };
+  CRM_ASSIGN_OR_RETURN(FitReport report,
+                       models_internal::MaximizeLogLikelihood(objective, log_params, options));
+  ParetoNbdFit fit;
+  fit.params = {std::exp(log_params[0]), std::exp(log_params[1]), std::exp(log_params[2]),
+                std::exp(log_params[3])};
+  fit.report = std::move(report);
+  return fit;
+}
+
+absl::StatusOr<ParetoNbdFit> FitParetoNbd(const PurchaseHistories& histories,
+                                          const FitOptions& options,
+                                          const ParetoNbdParams& initial) {
+  CRM_RETURN_IF_ERROR(options.Validate());
+  if (histories.repeat_buyer_weight() < options.min_repeat_buyers) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Pareto/NBD fit: too few repeat buyers (customers with x > 0): got ",
+        FormatDouble(histories.repeat_buyer_weight()), ", need at least ",
+        FormatDouble(options.min_repeat_buyers)));
+  }
+  return FitParetoNbdFromSums(
+      [&](const ParetoNbdParams& p) { return ParetoNbdLogLikelihoodSum(p, histories); },
+      options, initial);
+}
+
+absl::Status ParetoNbdProbabilityAlive(const ParetoNbdParams& params, absl::Span<const double> x,
+                                       absl::Span<const double> t_x, absl::Span<const double> T,
+                                       absl::Span<double> out) {
+  CRM_RETURN_IF_ERROR(ValidateColumns(params, x, t_x, T, out));
+  for (size_t i = 0; i < x.size(); ++i) {
+    CRM_ASSIGN_OR_RETURN(const BracketTerms<double> b,
+                         ComputeBracket(params.r, params.alpha, params.s, params.beta, x[i],
+                                        t_x[i], T[i], i));
+    // 1 / (1 + e^(log_dead − log_alive)), as a logistic that cannot overflow.
+    if (!b.dead_possible) {
+      out[i] = 1.0;
+      continue;
+    }
+    const double u = b.log_dead - b.log_alive;
+    out[i] = u <= 0.0 ? 1.0 / (1.0 + std::exp(u)) : std::exp(-u) / (1.0 + std::exp(-u));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParetoNbdExpectedPurchases(const ParetoNbdParams& params, double t,
+                                        absl::Span<const double> x, absl::Span<const double> t_x,
+                                        absl::Span<const double> T, absl::Span<double> out) {
+  if (!(std::isfinite(t) && t >= 0.0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Pareto/NBD expected purchases: horizon t must be finite and >= 0, got ",
+        FormatDouble(t)));
+  }
+  CRM_RETURN_IF_ERROR(ParetoNbdProbabilityAlive(params, x, t_x, T, out));
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double log_growth = std::log1p(t / (params.beta + T[i]));
+    const double lifetime_factor = models_internal::Expm1Over(1.0 - params.s, log_growth);
+    out[i] *= (params.r + x[i]) * (params.beta + T[i]) / (params.alpha + T[i]) * lifetime_factor;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace crmcore

@@ -1,0 +1,238 @@
+#include "crmcore/pareto_nbd.h"
+
+#include "crmcore/rfm_summary.h"
+#include "crmcore/transaction_log.h"
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include <boost/math/special_functions/gamma.hpp>
+#include <boost/multiprecision/cpp_bin_float.hpp>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "model_test_data.h"
+
+namespace crmcore {
+namespace {
+
+using ::testing::HasSubstr;
+using Real = boost::multiprecision::cpp_bin_float_50;
+
+const ParetoNbdParams kCdnow{0.5534, 10.5802, 0.6061, 11.6690};
+
+PurchaseHistories CdnowHistories() {
+  const testing::CdnowSummary data = testing::LoadCdnowSummary();
+  auto histories = PurchaseHistories::Create(data.x, data.t_x, data.T);
+  EXPECT_TRUE(histories.ok()) << histories.status();
+  return *std::move(histories);
+}
+
+// ---- 50-digit reference: F&H (2005) eq. 22 with the untransformed 2F1 series.
+Real Hyp2F1(const Real& a, const Real& b, const Real& c, const Real& z) {
+  Real term = 1, sum = 1;
+  for (int n = 0; n < 400000; ++n) {
+    term *= (a + n) * (b + n) / ((c + n) * (n + 1)) * z;
+    sum += term;
+    if (n > 10 && abs(term) < sum * Real("1e-40")) break;
+  }
+  return sum;
+}
+
+struct ReferenceTerms { Real alive, dead; };  // the two bracketed terms of L
+
+ReferenceTerms Reference(const ParetoNbdParams& p, double x_, double tx_, double T_) {
+  const Real r = p.r, alpha = p.alpha, s = p.s, beta = p.beta, x = x_, tx = tx_, T = T_;
+  const Real c = r + s + x + 1;
+  auto F = [&](const Real& y) {
+    if (alpha >= beta) return Hyp2F1(r + s + x, s + 1, c, (alpha - beta) / (alpha + y)) / pow(alpha + y, r + s + x);
+    return Hyp2F1(r + s + x, r + x, c, (beta - alpha) / (beta + y)) / pow(beta + y, r + s + x);
+  };
+  return {1 / (pow(alpha + T, r + x) * pow(beta + T, s)), s / (r + s + x) * (F(tx) - F(T))};
+}
+
+Real ReferenceLogLikelihood(const ParetoNbdParams& p, double x, double tx, double T) {
+  const Real r = p.r, alpha = p.alpha, s = p.s, beta = p.beta;
+  const ReferenceTerms t = Reference(p, x, tx, T);
+  return boost::math::lgamma(r + x) - boost::math::lgamma(r) + r * log(alpha) + s * log(beta) +
+         log(t.alive + t.dead);
+}
+
+Real ReferencePAlive(const ParetoNbdParams& p, double x, double tx, double T) {
+  const ReferenceTerms t = Reference(p, x, tx, T);
+  return t.alive / (t.alive + t.dead);
+}
+
+Real ReferenceExpected(const ParetoNbdParams& p, double t_, double x, double tx, double T_) {
+  const Real r = p.r, alpha = p.alpha, s = p.s, beta = p.beta, T = T_, t = t_;
+  return (r + x) * (beta + T) / ((alpha + T) * (s - 1)) *
+         (1 - pow((beta + T) / (beta + T + t), s - 1)) * ReferencePAlive(p, x, tx, T_);
+}
+
+double RelativeError(double value, const Real& reference) {
+  return static_cast<double>(abs((Real(value) - reference) / reference));
+}
+
+// The exact calibration summary (t_x and T in days / 7, unrounded) from the transaction
+// log: the bundled CSV rounds them to 2 decimals, which moves β by ~0.001.
+PurchaseHistories ExactCdnowHistories() {
+  TransactionLogOptions ingest;
+  ingest.whitespace_delimited = true;
+  ingest.has_header = false;
+  ingest.customer = ColumnRef::At(2);
+  ingest.date = ColumnRef::At(3);
+  ingest.amount = ColumnRef::At(5);
+  ingest.date_format = "%Y%m%d";
+  auto log = LoadTransactionLog(std::string(CRMCORE_TEST_DATA_DIR) + "/CDNOW_sample.txt", ingest);
+  EXPECT_TRUE(log.ok()) << log.status();
+  SummaryOptions options;
+  options.unit = TimeUnit::kWeeks;
+  options.observation_end = absl::CivilDay(1997, 9, 30);
+  auto summary = SummarizeTransactions(*log, options);
+  EXPECT_TRUE(summary.ok()) << summary.status();
+  auto histories = PurchaseHistories::FromSummary(*summary);
+  EXPECT_TRUE(histories.ok()) << histories.status();
+  return *std::move(histories);
+}
+
+TEST(ParetoNbdFitTest, ReproducesPublishedCdnowEstimates) {
+  auto fit = FitParetoNbd(ExactCdnowHistories());
+  ASSERT_TRUE(fit.ok()) << fit.status();
+  EXPECT_TRUE(fit->report.converged) << fit->report.message;
+  // Fader & Hardie (2005 note): r = 0.553, α = 10.578, s = 0.606, β = 11.669, LL −9595.0.
+  EXPECT_NEAR(fit->params.r, 0.553, 0.0005);
+  EXPECT_NEAR(fit->params.alpha, 10.578, 0.0005);
+  EXPECT_NEAR(fit->params.s, 0.606, 0.0005);
+  EXPECT_NEAR(fit->params.beta, 11.669, 0.0005);
+  EXPECT_NEAR(fit->report.log_likelihood, -9595.0, 0.05);
+}
+
+struct History { double x, t_x, T; };
+const std::vector<History> kHistories = {{0, 0, 38.86}, {2, 30.43, 38.86}, {1, 1.71, 38.86},
+                                         {7, 35.0, 38.0}, {14, 37.5, 38.0}, {3, 3.0, 20.0},
+                                         {500, 9000, 1e4}, {0, 0, 1e4}, {5, 38, 38}};
+
+TEST(ParetoNbdLikelihoodTest, MatchesReferenceInBothBranches) {
+  for (const ParetoNbdParams& p : {kCdnow, ParetoNbdParams{0.8, 20.0, 1.3, 4.0},
+                                   ParetoNbdParams{0.8, 5.0, 0.5, 5.0}}) {
+    for (const History& h : kHistories) {
+      auto ll = ParetoNbdLogLikelihood(p, h.x, h.t_x, h.T);
+      ASSERT_TRUE(ll.ok()) << ll.status();
+      EXPECT_TRUE(std::isfinite(*ll));
+      EXPECT_LT(RelativeError(*ll, ReferenceLogLikelihood(p, h.x, h.t_x, h.T)), 1e-12)
+          << h.x << " " << h.t_x << " " << h.T << " alpha " << p.alpha;
+    }
+  }
+}
+
+TEST(ParetoNbdLikelihoodTest, GradientMatchesFiniteDifferences) {
+  const PurchaseHistories histories = CdnowHistories();
+  for (const ParetoNbdParams& p : {kCdnow, ParetoNbdParams{0.8, 20.0, 1.3, 4.0}}) {
+    auto sum = ParetoNbdLogLikelihoodSum(p, histories);
+    ASSERT_TRUE(sum.ok()) << sum.status();
+    for (size_t k = 0; k < 4; ++k) {
+      auto shifted = [&](double step) {
+        double lp[4] = {std::log(p.r), std::log(p.alpha), std::log(p.s), std::log(p.beta)};
+        lp[k] += step;
+        const ParetoNbdParams q{std::exp(lp[0]), std::exp(lp[1]), std::exp(lp[2]), std::exp(lp[3])};
+        return ParetoNbdLogLikelihoodSum(q, histories)->log_likelihood;
+      };
+      const double h = 1e-6;
+      const double numeric = (shifted(h) - shifted(-h)) / (2 * h);
+      EXPECT_NEAR(sum->gradient[k], numeric, 1e-5 * std::max(1.0, std::fabs(numeric))) << k;
+    }
+  }
+}
+
+TEST(ParetoNbdLikelihoodTest, FourPartitionsMatchSingleBatch) {
+  const testing::CdnowSummary data = testing::LoadCdnowSummary();
+  std::vector<PurchaseHistories> parts;
+  const size_t n = data.x.size();
+  for (size_t part = 0; part < 4; ++part) {
+    const size_t begin = n * part / 4, end = n * (part + 1) / 4;
+    auto slice = [&](const std::vector<double>& v) {
+      return absl::MakeConstSpan(v).subspan(begin, end - begin);
+    };
+    parts.push_back(*PurchaseHistories::Create(slice(data.x), slice(data.t_x), slice(data.T)));
+  }
+  auto summed = [&](const ParetoNbdParams& p) -> absl::StatusOr<LogLikelihoodSum<4>> {
+    LogLikelihoodSum<4> total;
+    for (const PurchaseHistories& h : parts) {
+      auto s = ParetoNbdLogLikelihoodSum(p, h);
+      if (!s.ok()) return s.status();
+      total += *s;
+    }
+    return total;
+  };
+  auto single = ParetoNbdLogLikelihoodSum(kCdnow, CdnowHistories());
+  auto partitioned = summed(kCdnow);
+  ASSERT_TRUE(single.ok() && partitioned.ok());
+  EXPECT_NEAR(partitioned->log_likelihood, single->log_likelihood, 1e-9);
+  auto fit_single = FitParetoNbd(CdnowHistories());
+  auto fit_parts = FitParetoNbdFromSums(summed);
+  ASSERT_TRUE(fit_single.ok() && fit_parts.ok());
+  EXPECT_TRUE(fit_parts->report.converged) << fit_parts->report.message;
+  EXPECT_NEAR(fit_parts->params.r, fit_single->params.r, 1e-5);
+  EXPECT_NEAR(fit_parts->params.alpha, fit_single->params.alpha, 1e-4);
+  EXPECT_NEAR(fit_parts->params.s, fit_single->params.s, 1e-5);
+  EXPECT_NEAR(fit_parts->params.beta, fit_single->params.beta, 1e-4);
+}
+
+TEST(ParetoNbdPredictionTest, ProbabilityAliveAndExpectedPurchasesMatchReference) {
+  std::vector<double> x, tx, T;
+  for (const History& h : kHistories) {
+    x.push_back(h.x);
+    tx.push_back(h.t_x);
+    T.push_back(h.T);
+  }
+  std::vector<double> alive(x.size()), expected(x.size());
+  for (const ParetoNbdParams& p : {kCdnow, ParetoNbdParams{0.8, 20.0, 1.3, 4.0}}) {
+    ASSERT_TRUE(ParetoNbdProbabilityAlive(p, x, tx, T, absl::MakeSpan(alive)).ok());
+    ASSERT_TRUE(ParetoNbdExpectedPurchases(p, 39.0, x, tx, T, absl::MakeSpan(expected)).ok());
+    for (size_t i = 0; i < x.size(); ++i) {
+      EXPECT_TRUE(std::isfinite(alive[i]) && std::isfinite(expected[i]));
+      EXPECT_LT(RelativeError(alive[i], ReferencePAlive(p, x[i], tx[i], T[i])), 1e-10) << i;
+      EXPECT_LT(RelativeError(expected[i], ReferenceExpected(p, 39.0, x[i], tx[i], T[i])), 1e-10)
+          << i;
+    }
+  }
+}
+
+TEST(ParetoNbdPredictionTest, ExpectedPurchasesContinuousThroughSEqualOne) {
+  std::vector<double> x = {2}, tx = {30}, T = {38}, at_one(1), near_one(1);
+  ASSERT_TRUE(ParetoNbdExpectedPurchases({0.5, 10, 1.0, 12}, 39, x, tx, T,
+                                         absl::MakeSpan(at_one)).ok());
+  ASSERT_TRUE(ParetoNbdExpectedPurchases({0.5, 10, 1.0 + 1e-8, 12}, 39, x, tx, T,
+                                         absl::MakeSpan(near_one)).ok());
+  EXPECT_NEAR(at_one[0], near_one[0], 1e-7);
+  EXPECT_GT(at_one[0], 0.0);
+}
+
+TEST(ParetoNbdBadInputTest, InvalidInputsAreNamed) {
+  std::vector<double> x = {1, 2}, tx = {1, 3}, T = {2, 2}, out(2);
+  const absl::Status s = ParetoNbdProbabilityAlive(kCdnow, x, tx, T, absl::MakeSpan(out));
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("row 1: recency t_x = 3 must be <= T = 2"));
+  EXPECT_THAT(ParetoNbdLogLikelihood({1, 1, 0, 1}, 1, 1, 2).status().message(),
+              HasSubstr("parameter s must be finite and > 0, got 0"));
+  EXPECT_THAT(ParetoNbdLogLikelihood(kCdnow, 1, 0, 2).status().message(),
+              HasSubstr("needs recency t_x > 0"));
+  std::vector<double> x1 = {1}, tx1 = {1}, T1 = {2}, out1(1);
+  EXPECT_THAT(ParetoNbdExpectedPurchases(kCdnow, std::nan(""), x1, tx1, T1, absl::MakeSpan(out1))
+                  .message(),
+              HasSubstr("horizon t must be finite and >= 0, got nan"));
+  std::vector<double> few_x = {0, 1}, few_tx = {0, 1}, few_T = {3, 3};
+  EXPECT_THAT(FitParetoNbd(*PurchaseHistories::Create(few_x, few_tx, few_T)).status().message(),
+              HasSubstr("too few repeat buyers"));
+}
+
+TEST(ParetoNbdBadInputTest, SeriesThatCannotConvergeIsOutOfRange) {
+  // z = (α − β)/(α + t_x) = 1 − 1e-9: the series would need ~10^10 terms.
+  auto ll = ParetoNbdLogLikelihood({0.5, 1e9, 0.5, 0.5}, 1, 0.5, 2);
+  EXPECT_EQ(ll.status().code(), absl::StatusCode::kOutOfRange);
+  EXPECT_THAT(ll.status().message(), HasSubstr("did not converge"));
+}
+
+}  // namespace
+}  // namespace crmcore
