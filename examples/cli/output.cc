@@ -133,8 +133,6 @@ std::string Thousands(int64_t n) {
   }
   return out;
 }
-  return n < 0 ? "-" + digits : digits;
-}
 
 template <crmcore::Taxonomy E>
 void WriteCountsSection(absl::string_view title, const crmcore::TaxonomyCounts<E>& counts,
