@@ -18,7 +18,12 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
+#include "crmcore/bgnbd.h"
 #include "crmcore/customer_scoring.h"
+#include "crmcore/gamma_gamma.h"
+#include "crmcore/model_fit.h"
+#include "crmcore/pareto_nbd.h"
+#include "crmcore/summary_csv.h"
 #include "crmcore/rfm_summary.h"
 #include "crmcore/status.h"
 #include "crmcore/transaction_log.h"
@@ -46,6 +51,14 @@ ABSL_FLAG(double, period_days, 365.25 / 4, "activity period length");
 ABSL_FLAG(std::string, weights, "0.5,0.2,0,0.3,0", "composite value weights");
 ABSL_FLAG(int, top, 10, "customers listed in the report");
 ABSL_FLAG(bool, quiet, false, "no report, no progress");
+ABSL_FLAG(std::string, model, "", "lifetime model");
+ABSL_FLAG(double, horizon, 0, "prediction horizon");
+ABSL_FLAG(double, discount_rate, 0.10, "annual discount rate of the CLV");
+ABSL_FLAG(double, lost_p_alive, 0.5, "P(alive) below which a customer is lost");
+ABSL_FLAG(std::string, frequency_col, "frequency", "summary CSV frequency column");
+ABSL_FLAG(std::string, recency_col, "recency", "summary CSV recency column");
+ABSL_FLAG(std::string, T_col, "T", "summary CSV T column");
+ABSL_FLAG(std::string, monetary_col, "monetary_value", "summary CSV monetary column");
 
 namespace {
 
@@ -54,6 +67,7 @@ constexpr char kHelp[] = R"(crmcore - customer analytics on a transaction log
 Usage:
   crmcore summarize LOG [--out=FILE] [ingest flags]
   crmcore score     LOG [--out=FILE] [--summary=FILE] [ingest and scoring flags]
+  crmcore fit       FILE --model=bgnbd|pareto|gammagamma [--out=FILE]
   crmcore --version | --help
 
 summarize  writes one row per customer: customer_id,frequency,recency,T,monetary_value
@@ -66,6 +80,13 @@ score      adds RFM quintile scores (1-5), ladder rung, lifecycle stage, relatio
            stage, loyalty class, composite value and value tier per customer; writes the
            table to --out, the population summary to --summary (JSON), and prints a
            report (value pyramid, ladder funnel, stage counts, top customers).
+           With the default lifetime model it fits BG/NBD + Gamma-Gamma on the
+           summary and adds p_alive,expected_purchases,expected_mean_spend,clv; the
+           CLV is the composite value's future contribution.
+fit        fits one lifetime model by maximum likelihood and prints its parameters and
+           fit report; --out writes them as JSON. FILE is a summary CSV (a header with
+           the --frequency-col, --recency-col and --T-col names) or a transaction log
+           (read with the ingest flags and summarized as by summarize).
 
 Ingest flags:
   --customer-col=C    customer id column: header name or 1-based index (customer_id)
@@ -88,16 +109,25 @@ Scoring flags:
                       (0.5,0.2,0,0.3,0; credit must be 0: a log has no credit data)
   --top=N             customers listed in the report (10)
   --quiet             no report and no progress bar
+  --model=M           score: bgnbd (BG/NBD + Gamma-Gamma, the default) or none
+  --horizon=H         expected purchases and CLV over the next H time units (one year)
+  --discount-rate=D   annual discount rate of the CLV (0.10)
+  --lost-p-alive=P    relationship stage "lost" when P(alive) < P (0.5)
+
+Fit flags:
+  --model=M           bgnbd | pareto | gammagamma (required)
+  --frequency-col=C, --recency-col=C, --T-col=C, --monetary-col=C
+                      summary CSV column names (frequency, recency, T, monetary_value)
 
 Exit codes: 0 done; 1 bad command line; 2 bad input (the message names file, line,
-column and value); 3 cannot write an output file.
+column and value); 3 cannot write an output file; 4 a model fit did not converge.
 
 Example (the bundled CDNOW data):
   crmcore score examples/data/CDNOW_master.txt --delimiter=whitespace \
       --date-format=%Y%m%d --amount-col=dollar_value --out=scores.csv --summary=summary.json
 )";
 
-enum ExitCode { kOk = 0, kUsage = 1, kBadInput = 2, kCannotWrite = 3 };
+enum ExitCode { kOk = 0, kUsage = 1, kBadInput = 2, kCannotWrite = 3, kNotConverged = 4 };
 
 int Fail(int code, const absl::Status& status) {
   std::cerr << "crmcore: " << status.message() << "\n";
@@ -154,7 +184,7 @@ absl::StatusOr<crmcore::TransactionLogOptions> IngestOptionsFromFlags() {
   return options;
 }
 
-absl::StatusOr<crmcore::ScoringOptions> ScoringOptionsFromFlags() {
+absl::StatusOr<crmcore::ScoringOptions> ScoringOptionsFromFlags(const std::string& command) {
   crmcore::ScoringOptions options;
   CRM_ASSIGN_OR_RETURN(options.summary.unit, crmcore::ParseTimeUnit(absl::GetFlag(FLAGS_time_unit)));
   const std::string end = absl::GetFlag(FLAGS_observation_end);
@@ -167,6 +197,20 @@ absl::StatusOr<crmcore::ScoringOptions> ScoringOptionsFromFlags() {
     options.summary.observation_end = day;
   }
   options.period_days = absl::GetFlag(FLAGS_period_days);
+  const std::string model = absl::GetFlag(FLAGS_model);
+  if (command == "fit") {
+    // fit names its own model; no lifetime model is fitted for scoring.
+  } else if (model == "none") {
+    options.lifetime_model = crmcore::LifetimeModelKind::kNone;
+  } else if (model.empty() || model == "bgnbd") {
+    options.lifetime_model = crmcore::LifetimeModelKind::kBgNbdGammaGamma;
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("score: --model must be bgnbd or none, got \"", model, "\""));
+  }
+  options.horizon = absl::GetFlag(FLAGS_horizon);
+  options.annual_discount_rate = absl::GetFlag(FLAGS_discount_rate);
+  options.relationship.lost_p_alive_below = absl::GetFlag(FLAGS_lost_p_alive);
   const std::vector<std::string> parts = absl::StrSplit(absl::GetFlag(FLAGS_weights), ',');
   if (parts.size() != options.weights.size()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -221,12 +265,89 @@ absl::Status WriteOutput(const std::string& path, WriteFn write) {
   return absl::OkStatus();
 }
 
+// The (x, t_x, T, monetary) columns `fit` works on, from a summary CSV or a log.
+absl::StatusOr<crmcore::SummaryTable> LoadFitInput(const std::string& path,
+                                                   const crmcore::TransactionLogOptions& ingest,
+                                                   const crmcore::SummaryOptions& summary_options) {
+  crmcore::SummaryColumnNames names;
+  names.frequency = absl::GetFlag(FLAGS_frequency_col);
+  names.recency = absl::GetFlag(FLAGS_recency_col);
+  names.T = absl::GetFlag(FLAGS_T_col);
+  names.monetary_value = absl::GetFlag(FLAGS_model) == "gammagamma" ? absl::GetFlag(FLAGS_monetary_col) : "";
+  std::string first_line;
+  std::ifstream file(path);
+  std::getline(file, first_line);
+  if (file && crmcore::HasSummaryHeader(first_line, names)) {
+    return crmcore::LoadSummaryCsv(path, names);
+  }
+  CRM_ASSIGN_OR_RETURN(crmcore::TransactionLog log, crmcore::LoadTransactionLog(path, ingest));
+  CRM_ASSIGN_OR_RETURN(crmcore::RfmSummary summary, crmcore::SummarizeTransactions(log, summary_options));
+  crmcore::SummaryTable table;
+  table.frequency.assign(summary.frequency.begin(), summary.frequency.end());
+  table.recency = std::move(summary.recency);
+  table.T = std::move(summary.T);
+  table.monetary_value = std::move(summary.monetary_value);
+  return table;
+}
+
+absl::StatusOr<crmcore_cli::FitResult> FitModel(const std::string& model,
+                                                crmcore::SummaryTable& input) {
+  if (model == "bgnbd" || model == "pareto") {
+    CRM_ASSIGN_OR_RETURN(auto histories,
+                         crmcore::PurchaseHistories::Create(input.frequency, input.recency, input.T));
+    if (model == "bgnbd") {
+      CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitBgNbd(histories));
+      return crmcore_cli::FitResult::Of(fit);
+    }
+    CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitParetoNbd(histories));
+    return crmcore_cli::FitResult::Of(fit);
+  }
+  // Gamma-Gamma needs positive spend: repeat buyers whose repeat purchases were all worth
+  // 0 are left out of the fit, and said so.
+  int64_t excluded = 0;
+  for (size_t i = 0; i < input.size(); ++i) {
+    if (input.frequency[i] > 0 && input.monetary_value[i] == 0) {
+      input.frequency[i] = 0;
+      ++excluded;
+    }
+  }
+  if (excluded > 0) {
+    std::cerr << "crmcore: " << excluded
+              << " repeat buyers with zero mean spend left out of the Gamma-Gamma fit\n";
+  }
+  CRM_ASSIGN_OR_RETURN(auto spend,
+                       crmcore::SpendHistories::Create(input.frequency, input.monetary_value));
+  CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitGammaGamma(spend));
+  return crmcore_cli::FitResult::Of(fit);
+}
+
+int RunFit(const std::string& path, const crmcore::TransactionLogOptions& ingest,
+           const crmcore::SummaryOptions& summary_options) {
+  const std::string model = absl::GetFlag(FLAGS_model);
+  if (model != "bgnbd" && model != "pareto" && model != "gammagamma") {
+    return Fail(kUsage, absl::InvalidArgumentError(absl::StrCat(
+                            "fit: --model must be bgnbd, pareto or gammagamma, got \"", model, "\"")));
+  }
+  absl::StatusOr<crmcore::SummaryTable> input = LoadFitInput(path, ingest, summary_options);
+  if (!input.ok()) return Fail(kBadInput, input.status());
+  absl::StatusOr<crmcore_cli::FitResult> fit = FitModel(model, *input);
+  if (!fit.ok()) return Fail(kBadInput, fit.status());
+  std::cout << crmcore_cli::FitText(*fit);
+  if (const std::string out = absl::GetFlag(FLAGS_out); !out.empty()) {
+    absl::Status written =
+        WriteOutput(out, [&](std::ostream& s) { s << crmcore_cli::FitJson(*fit) << "\n"; });
+    if (!written.ok()) return Fail(kCannotWrite, written);
+  }
+  return fit->report.converged ? kOk : kNotConverged;
+}
+
 int Run(const std::string& command, const std::string& log_path) {
   auto ingest = IngestOptionsFromFlags();
   if (!ingest.ok()) return Fail(kUsage, ingest.status());
-  auto scoring = ScoringOptionsFromFlags();
+  auto scoring = ScoringOptionsFromFlags(command);
   if (!scoring.ok()) return Fail(kUsage, scoring.status());
   const bool quiet = absl::GetFlag(FLAGS_quiet);
+  if (command == "fit") return RunFit(log_path, *ingest, scoring->summary);
 
   ProgressBar progress(log_path);
   if (!quiet && isatty(STDERR_FILENO)) {
@@ -302,9 +423,9 @@ int main(int argc, char** argv) {
     return kUsage;
   }
   const std::string command = positional[1];
-  if (command != "summarize" && command != "score") {
+  if (command != "summarize" && command != "score" && command != "fit") {
     std::cerr << "crmcore: unknown command \"" << command
-              << "\" (expected summarize or score); see crmcore --help\n";
+              << "\" (expected summarize, score or fit); see crmcore --help\n";
     return kUsage;
   }
   return Run(command, positional[2]);

@@ -148,6 +148,51 @@ void WriteCountsSection(absl::string_view title, const crmcore::TaxonomyCounts<E
 
 }  // namespace
 
+FitResult FitResult::Of(const crmcore::BgNbdFit& fit) {
+  return {"bgnbd",
+          {{"r", fit.params.r}, {"alpha", fit.params.alpha}, {"a", fit.params.a}, {"b", fit.params.b}},
+          fit.report};
+}
+
+FitResult FitResult::Of(const crmcore::ParetoNbdFit& fit) {
+  return {"pareto",
+          {{"r", fit.params.r}, {"alpha", fit.params.alpha}, {"s", fit.params.s},
+           {"beta", fit.params.beta}},
+          fit.report};
+}
+
+FitResult FitResult::Of(const crmcore::GammaGammaFit& fit) {
+  return {"gammagamma",
+          {{"p", fit.params.p}, {"q", fit.params.q}, {"gamma", fit.params.gamma}},
+          fit.report};
+}
+
+std::string FitJson(const FitResult& fit) {
+  std::string params;
+  for (const auto& [name, value] : fit.params) {
+    absl::StrAppend(&params, params.empty() ? "" : ", ", JsonString(name), ": ",
+                    FormatDouble(value));
+  }
+  return absl::StrCat("{\"model\": ", JsonString(fit.model), ", \"params\": {", params,
+                      "}, \"log_likelihood\": ", FormatDouble(fit.report.log_likelihood),
+                      ", \"converged\": ", fit.report.converged ? "true" : "false",
+                      ", \"iterations\": ", fit.report.iterations,
+                      ", \"gradient_norm\": ", FormatDouble(fit.report.gradient_norm),
+                      ", \"message\": ", JsonString(fit.report.message), "}");
+}
+
+std::string FitText(const FitResult& fit) {
+  std::string params;
+  for (const auto& [name, value] : fit.params) {
+    absl::StrAppend(&params, params.empty() ? "" : ", ", name, " = ",
+                    absl::StrFormat("%.4f", value));
+  }
+  return absl::StrFormat("%s: %s\n  log-likelihood %.4f; %s after %d iterations, gradient norm %.3g\n",
+                         fit.model, params, fit.report.log_likelihood,
+                         fit.report.converged ? "converged" : "NOT converged (" + fit.report.message + ")",
+                         fit.report.iterations, fit.report.gradient_norm);
+}
+
 void WriteSummaryCsv(const crmcore::RfmSummary& summary, std::ostream& out) {
   CsvBuffer csv(out);
   csv.Text(kSummaryHeader);
@@ -166,6 +211,7 @@ void WriteScoreCsv(const crmcore::CustomerTable& table, std::ostream& out) {
   csv.Text(
       ",rfm_r,rfm_f,rfm_m,ladder_rung,lifecycle_stage,relationship_stage,loyalty_class,"
       "composite_value,value_tier");
+  if (table.has_lifetime_model) csv.Text(",p_alive,expected_purchases,expected_mean_spend,clv");
   csv.EndRow();
   for (size_t i = 0; i < table.size(); ++i) {
     WriteSummaryColumns(table.summary, i, csv);
@@ -183,6 +229,13 @@ void WriteScoreCsv(const crmcore::CustomerTable& table, std::ostream& out) {
     csv.Num(table.composite_value[i]);
     csv.Char(',');
     csv.Text(Id(table.value_tier[i]));
+    if (table.has_lifetime_model) {
+      for (const double value : {table.p_alive[i], table.expected_purchases[i],
+                                 table.expected_mean_spend[i], table.clv[i]}) {
+        csv.Char(',');
+        csv.Num(value);
+      }
+    }
     csv.EndRow();
   }
 }
@@ -229,6 +282,14 @@ void WriteSummaryJson(const std::string& log_path, const crmcore::TransactionLog
       << JsonCounts<crmcore::RelationshipStage>(population.relationship_stage) << ",\n";
   out << "  \"loyalty_class\": " << JsonCounts<crmcore::LoyaltyClass>(population.loyalty_class)
       << ",\n";
+  if (table.has_lifetime_model) {
+    out << "  \"lifetime_model\": [" << FitJson(FitResult::Of(table.bgnbd)) << ", "
+        << FitJson(FitResult::Of(table.gamma_gamma)) << "],\n";
+    out << "  \"horizon\": " << FormatDouble(table.horizon) << ",\n";
+    double total_clv = 0;
+    for (const double v : table.clv) total_clv += v;
+    out << "  \"total_clv\": " << FormatDouble(total_clv) << ",\n";
+  }
   out << "  \"skipped_rows\": [";
   for (size_t i = 0; i < log.skipped.size(); ++i) {
     const crmcore::RowError& e = log.skipped[i];
@@ -281,6 +342,23 @@ void WriteReport(const std::string& log_path, const crmcore::CustomerTable& tabl
       "Relationship stage", population.relationship_stage, population.customers_scored, out);
   WriteCountsSection<crmcore::LoyaltyClass>("Loyalty class", population.loyalty_class,
                                             population.customers_scored, out);
+
+  if (table.has_lifetime_model) {
+    const crmcore::BgNbdParams& b = table.bgnbd.params;
+    const crmcore::GammaGammaParams& g = table.gamma_gamma.params;
+    out << "\nLifetime models (fitted on the calibration summary)\n";
+    out << absl::StrFormat("  BG/NBD       r = %.4f, alpha = %.4f, a = %.4f, b = %.4f; LL %.1f\n",
+                           b.r, b.alpha, b.a, b.b, table.bgnbd.report.log_likelihood);
+    out << absl::StrFormat("  Gamma-Gamma  p = %.4f, q = %.4f, gamma = %.4f; LL %.1f\n", g.p, g.q,
+                           g.gamma, table.gamma_gamma.report.log_likelihood);
+    double purchases = 0, clv = 0;
+    for (size_t i = 0; i < table.size(); ++i) {
+      purchases += table.expected_purchases[i];
+      clv += table.clv[i];
+    }
+    out << absl::StrFormat("  next %g %s: %.0f purchases expected, discounted CLV %.2f in all\n",
+                           table.horizon, crmcore::TimeUnitName(s.unit), purchases, clv);
+  }
 
   std::vector<size_t> order(table.size());
   std::iota(order.begin(), order.end(), size_t{0});

@@ -6,12 +6,35 @@
 #include <cstddef>
 #include <ostream>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "crmcore/bgnbd.h"
 #include "crmcore/customer_scoring.h"
+#include "crmcore/gamma_gamma.h"
+#include "crmcore/pareto_nbd.h"
 #include "crmcore/rfm_summary.h"
 #include "crmcore/transaction_log.h"
 
 namespace crmcore_cli {
+
+/// A fitted model's name (as `--model` spells it), parameters and report.
+struct FitResult {
+  std::string model;
+  std::vector<std::pair<std::string, double>> params;
+  crmcore::FitReport report;
+
+  static FitResult Of(const crmcore::BgNbdFit& fit);
+  static FitResult Of(const crmcore::ParetoNbdFit& fit);
+  static FitResult Of(const crmcore::GammaGammaFit& fit);
+};
+
+/// {"model": ..., "params": {...}, "log_likelihood": ..., "converged": ..., "iterations": ...,
+///  "gradient_norm": ..., "message": ...}
+std::string FitJson(const FitResult& fit);
+
+/// Two lines for people: the parameters and the fit report.
+std::string FitText(const FitResult& fit);
 
 /// `customer_id,frequency,recency,T,monetary_value`, then
 /// `holdout_frequency,holdout_monetary_value` when the summary has a holdout.

@@ -8,7 +8,11 @@
 // (lifecycle.h), relationship stage (relationship_stage.h), loyalty class
 // (loyalty.h), composite value (composite_value.h) and value tier (value_tier.h).
 // The facts those rules need and the summary lacks (purchase occasions per period)
-// come from one extra pass over the log's columns.
+// come from one extra pass over the log's columns. With a lifetime model (the
+// default), BG/NBD and Gamma-Gamma are fitted on the summary (bgnbd.h,
+// gamma_gamma.h) and give each customer P(alive), expected purchases, expected
+// spend and a discounted CLV (clv.h); the CLV is the composite value's future
+// contribution and P(alive) feeds the relationship stage's "lost" rule.
 //
 // Part of the compiled library (crmcore::crmcore).
 #ifndef CRMCORE_CUSTOMER_SCORING_H_
@@ -19,7 +23,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "crmcore/bgnbd.h"
+#include "crmcore/gamma_gamma.h"
 #include "crmcore/lifecycle.h"
+#include "crmcore/model_fit.h"
 #include "crmcore/loyalty.h"
 #include "crmcore/relationship_stage.h"
 #include "crmcore/rfm_summary.h"
@@ -28,6 +35,15 @@
 #include "crmcore/value_tier.h"
 
 namespace crmcore {
+
+/// Which lifetime model ScoreCustomers fits.
+enum class LifetimeModelKind : int {
+  /// No model: no P(alive), expected purchases or CLV; the composite value's future
+  /// contribution is the observed repeat rate frequency / T.
+  kNone = 0,
+  /// BG/NBD for purchases and P(alive), Gamma-Gamma for spend (Fader, Hardie & Lee 2005).
+  kBgNbdGammaGamma = 1,
+};
 
 /// Everything ScoreCustomers can be told. Defaults are the documented default rules.
 struct ScoringOptions {
@@ -55,13 +71,25 @@ struct ScoringOptions {
   /// component is normalized by percentile rank (robust to the heavy tails of spend).
   /// What feeds each component from a transaction log:
   ///  - current contribution: total spend in calibration (first purchase included);
-  ///  - future contribution: the observed repeat-purchase rate frequency / T, a
-  ///    stand-in until a lifetime model supplies expected purchases (0 when T = 0);
+  ///  - future contribution: the discounted CLV with a lifetime model; without one,
+  ///    the observed repeat-purchase rate frequency / T (0 when T = 0);
   ///  - credit: no source in a transaction log (weight must stay 0);
   ///  - loyalty: frequency (repeat purchase occasions);
   ///  - growth potential: purchase occasions in the recent half of the lifecycle
   ///    window minus those in the earlier half.
   std::array<double, 5> weights = {0.5, 0.2, 0.0, 0.3, 0.0};
+
+  /// The lifetime model; kNone scores without one.
+  LifetimeModelKind lifetime_model = LifetimeModelKind::kBgNbdGammaGamma;
+  /// Horizon of expected_purchases and of the CLV, in the summary's time unit;
+  /// 0 means one year (365.25 days) in that unit.
+  double horizon = 0;
+  /// Annual discount rate of the CLV. The horizon is split into 12 equal periods, each
+  /// discounted at the equivalent per-period rate (1 + d)^(period days / 365.25) − 1.
+  double annual_discount_rate = 0.10;
+  /// How the models are fitted. A fit that does not converge is an error (never
+  /// silently used): score with lifetime_model = kNone instead.
+  FitOptions fit;
 
   /// OK, or InvalidArgument naming the first bad option.
   absl::Status Validate() const;
@@ -86,6 +114,24 @@ struct CustomerTable {
   /// Composite value in [0, 1] (percentile-rank normalized, weights summing to 1).
   std::vector<double> composite_value;
   std::vector<ValueTier> value_tier;
+
+  /// Filled when a lifetime model was fitted (has_lifetime_model); empty otherwise.
+  bool has_lifetime_model = false;
+  BgNbdFit bgnbd;
+  GammaGammaFit gamma_gamma;
+  /// Repeat buyers left out of the Gamma-Gamma fit because all their repeat purchases
+  /// were worth 0 (the model needs positive spend); their expected spend is the
+  /// population mean, as for customers without a repeat purchase.
+  int64_t spend_model_excluded = 0;
+  /// The horizon used, in the summary's time unit.
+  double horizon = 0;
+  std::vector<double> p_alive;
+  /// Purchases expected within the horizon after the observation end.
+  std::vector<double> expected_purchases;
+  /// Expected spend per purchase, in major units.
+  std::vector<double> expected_mean_spend;
+  /// Discounted value of the purchases expected within the horizon, in major units.
+  std::vector<double> clv;
 
   size_t size() const { return summary.size(); }
 };

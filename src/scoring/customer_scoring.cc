@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
+#include "crmcore/clv.h"
 #include "crmcore/composite_value.h"
 #include "crmcore/rfm_score.h"
 #include "crmcore/status.h"
@@ -112,6 +113,61 @@ absl::StatusOr<PeriodFacts> CollectPeriodFacts(absl::Span<const DatedAmount> tra
   return facts;
 }
 
+// Fits BG/NBD and Gamma-Gamma on the summary and fills the table's model columns.
+absl::Status FitLifetimeModels(const ScoringOptions& options, CustomerTable& table) {
+  const RfmSummary& summary = table.summary;
+  const size_t n = table.size();
+  std::vector<double> x(n);
+  for (size_t i = 0; i < n; ++i) x[i] = static_cast<double>(summary.frequency[i]);
+
+  CRM_ASSIGN_OR_RETURN(PurchaseHistories histories, PurchaseHistories::FromSummary(summary));
+  CRM_ASSIGN_OR_RETURN(table.bgnbd, FitBgNbd(histories, options.fit));
+  if (!table.bgnbd.report.converged) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("BG/NBD fit did not converge (", table.bgnbd.report.message, ")"));
+  }
+  // Repeat buyers whose repeat purchases were all worth 0 cannot enter the spend model;
+  // for it they count as customers without a repeat purchase (population mean spend).
+  std::vector<double> spend_x = x;
+  for (size_t i = 0; i < n; ++i) {
+    if (spend_x[i] > 0 && !(summary.monetary_value[i] > 0)) {
+      spend_x[i] = 0;
+      ++table.spend_model_excluded;
+    }
+  }
+  CRM_ASSIGN_OR_RETURN(SpendHistories spend, SpendHistories::Create(spend_x, summary.monetary_value));
+  CRM_ASSIGN_OR_RETURN(table.gamma_gamma, FitGammaGamma(spend, options.fit));
+  if (!table.gamma_gamma.report.converged) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("Gamma-Gamma fit did not converge (", table.gamma_gamma.report.message, ")"));
+  }
+
+  const double days_per_unit = DaysPerUnit(summary.unit);
+  table.horizon = options.horizon > 0 ? options.horizon : 365.25 / days_per_unit;
+  table.p_alive.resize(n);
+  table.expected_purchases.resize(n);
+  table.expected_mean_spend.resize(n);
+  table.clv.resize(n);
+  CRM_RETURN_IF_ERROR(BgNbdProbabilityAlive(table.bgnbd.params, x, summary.recency, summary.T,
+                                            absl::MakeSpan(table.p_alive)));
+  CRM_RETURN_IF_ERROR(BgNbdExpectedPurchases(table.bgnbd.params, table.horizon, x,
+                                             summary.recency, summary.T,
+                                             absl::MakeSpan(table.expected_purchases)));
+  CRM_RETURN_IF_ERROR(GammaGammaExpectedMeanSpend(table.gamma_gamma.params, spend_x,
+                                                  summary.monetary_value,
+                                                  absl::MakeSpan(table.expected_mean_spend)));
+  ClvHorizon horizon;
+  horizon.periods = 12;
+  horizon.period_length = table.horizon / horizon.periods;
+  horizon.discount_rate = std::pow(1 + options.annual_discount_rate,
+                                   horizon.period_length * days_per_unit / 365.25) -
+                          1;
+  CRM_RETURN_IF_ERROR(BgNbdDiscountedClv(table.bgnbd.params, horizon, table.expected_mean_spend,
+                                         x, summary.recency, summary.T, absl::MakeSpan(table.clv)));
+  table.has_lifetime_model = true;
+  return absl::OkStatus();
+}
+
 int ActivePeriodsInLast(uint64_t mask, int periods) {
   const uint64_t window = periods >= 64 ? ~uint64_t{0} : (uint64_t{1} << periods) - 1;
   return std::popcount(mask & window);
@@ -140,6 +196,7 @@ absl::Status ClassifyCustomer(const PeriodFacts& facts, int32_t end_day,
   relationship.contacted = relationship.has_need = relationship.has_ability = true;
   relationship.purchases_ever = facts.occasions;
   relationship.purchases_in_window = facts.in_activity_window;
+  if (table.has_lifetime_model) relationship.p_alive = table.p_alive[row];
   CRM_ASSIGN_OR_RETURN(table.relationship_stage[row],
                        ClassifyRelationshipStage(relationship, options.relationship));
 
@@ -161,7 +218,7 @@ absl::Status ScoreComposite(const ScoringOptions& options,
     const double frequency = static_cast<double>(table.summary.frequency[i]);
     const double t = table.summary.T[i];
     current[i] = static_cast<double>(table.calibration_value_minor[i]) / minor_per_major;
-    future[i] = t > 0 ? frequency / t : 0.0;
+    future[i] = table.has_lifetime_model ? table.clv[i] : (t > 0 ? frequency / t : 0.0);
     loyalty[i] = frequency;
     growth[i] = static_cast<double>(facts[i].lifecycle_recent - facts[i].lifecycle_earlier);
   }
@@ -197,6 +254,10 @@ absl::Status ScoreRfm(CustomerTable& table) {
                            absl::MakeSpan(table.rfm_m));
 }
 
+bool IsValidLifetimeModel(LifetimeModelKind kind) {
+  return kind == LifetimeModelKind::kNone || kind == LifetimeModelKind::kBgNbdGammaGamma;
+}
+
 }  // namespace
 
 absl::Status ScoringOptions::Validate() const {
@@ -218,6 +279,20 @@ absl::Status ScoringOptions::Validate() const {
                      "information, got ",
                      FormatDouble(weights[static_cast<size_t>(CompositeComponent::kCredit)])));
   }
+  if (!IsValidLifetimeModel(lifetime_model)) {
+    return absl::InvalidArgumentError(absl::StrCat("scoring: unknown lifetime model ",
+                                                   static_cast<int>(lifetime_model)));
+  }
+  if (!std::isfinite(horizon) || horizon < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("scoring: horizon must be finite and >= 0, got ", FormatDouble(horizon)));
+  }
+  if (!std::isfinite(annual_discount_rate) || annual_discount_rate <= -1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "scoring: annual_discount_rate must be finite and > -1, got ",
+        FormatDouble(annual_discount_rate)));
+  }
+  CRM_RETURN_IF_ERROR(fit.Validate());
   CRM_RETURN_IF_ERROR(ladder.Validate());
   CRM_RETURN_IF_ERROR(lifecycle.Validate());
   CRM_RETURN_IF_ERROR(loyalty_class.Validate());
@@ -234,6 +309,14 @@ absl::StatusOr<CustomerTable> ScoreCustomers(const TransactionLog& log,
   const size_t n = table.size();
   const int32_t end_day = ToDayNumber(table.summary.observation_end);
   const TransactionsByCustomer grouped = GroupCalibrationTransactions(log, end_day);
+  if (options.lifetime_model == LifetimeModelKind::kBgNbdGammaGamma) {
+    absl::Status fitted = FitLifetimeModels(options, table);
+    if (!fitted.ok()) {
+      return absl::Status(fitted.code(),
+                          absl::StrCat("lifetime model: ", fitted.message(),
+                                       "; score without one (lifetime_model = none) instead"));
+    }
+  }
 
   table.calibration_value_minor.resize(n);
   table.days_since_last_purchase.resize(n);

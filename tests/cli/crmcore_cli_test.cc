@@ -86,13 +86,20 @@ TEST_F(CliTest, ScoreCdnowMasterWritesTableSummaryAndReport) {
   ASSERT_EQ(rows.size(), 23570u + 1);
   EXPECT_EQ(rows[0],
             "customer_id,frequency,recency,T,monetary_value,rfm_r,rfm_f,rfm_m,ladder_rung,"
-            "lifecycle_stage,relationship_stage,loyalty_class,composite_value,value_tier");
+            "lifecycle_stage,relationship_stage,loyalty_class,composite_value,value_tier,"
+            "p_alive,expected_purchases,expected_mean_spend,clv");
   // Customer 00001 bought once, on 1997-01-01: no repeat, T = 545 days to 1998-06-30.
   EXPECT_THAT(rows[1], ::testing::StartsWith("00001,0,0,545,0,"));
   std::map<std::string, int> tiers;
   for (size_t i = 1; i < rows.size(); ++i) {
     const std::vector<std::string> fields = absl::StrSplit(rows[i], ',');
-    ASSERT_EQ(fields.size(), 14u) << rows[i];
+    ASSERT_EQ(fields.size(), 18u) << rows[i];
+    double p_alive = -1, clv = -1;
+    ASSERT_TRUE(absl::SimpleAtod(fields[14], &p_alive));
+    ASSERT_TRUE(absl::SimpleAtod(fields[17], &clv));
+    EXPECT_GE(p_alive, 0.0);
+    EXPECT_LE(p_alive, 1.0);
+    EXPECT_GE(clv, 0.0);
     ++tiers[fields[13]];
   }
   // The pyramid's cut-offs: 1 / 4 / 15 / 80 % of 23,570 (ties may move a few up).
@@ -106,6 +113,59 @@ TEST_F(CliTest, ScoreCdnowMasterWritesTableSummaryAndReport) {
   EXPECT_THAT(json, HasSubstr(absl::StrCat("\"vip\": ", tiers["vip"], ",")));
   EXPECT_THAT(json, HasSubstr("\"ladder_rung\": {\"suspect\": 0"));
   EXPECT_THAT(json, HasSubstr("\"lifecycle_stage\": {"));
+  EXPECT_THAT(json, HasSubstr("\"lifetime_model\": [{\"model\": \"bgnbd\""));
+  EXPECT_THAT(json, HasSubstr("\"converged\": true"));
+}
+
+TEST_F(CliTest, ScoreWithoutModelHasNoModelColumns) {
+  const RunResult run = RunCrmcore(absl::StrCat("score ", kData, "/CDNOW_master.txt", kCdnowMasterFlags,
+                                                " --model=none --quiet --out=", Path("scores.csv")));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const std::vector<std::string> rows = Lines(ReadFile(Path("scores.csv")));
+  EXPECT_THAT(rows[0], ::testing::EndsWith("composite_value,value_tier"));
+}
+
+// `crmcore fit` on the published CDNOW calibration summaries reproduces the published
+// estimates (Fader, Hardie & Lee 2005; see examples/data/README.md) and writes JSON.
+TEST_F(CliTest, FitReproducesPublishedEstimates) {
+  const std::string summary = kData + "/cdnow_customers_summary_with_transactions.csv";
+  const RunResult bgnbd = RunCrmcore(absl::StrCat("fit ", summary, " --model=bgnbd --frequency-col=x",
+                                                  " --recency-col=t_x --out=", Path("bgnbd.json")));
+  ASSERT_EQ(bgnbd.exit_code, 0) << bgnbd.output;
+  EXPECT_THAT(bgnbd.output, HasSubstr("r = 0.2426, alpha = 4.4135, a = 0.7929, b = 2.4258"));
+  EXPECT_THAT(bgnbd.output, HasSubstr("log-likelihood -9582.4"));
+  const std::string json = ReadFile(Path("bgnbd.json"));
+  EXPECT_THAT(json, ::testing::StartsWith("{\"model\": \"bgnbd\", \"params\": {\"r\": 0.24"));
+  EXPECT_THAT(json, HasSubstr("\"converged\": true"));
+  EXPECT_THAT(json, HasSubstr("\"iterations\": "));
+
+  const RunResult gg = RunCrmcore(absl::StrCat("fit ", summary, " --model=gammagamma --frequency-col=x",
+                                               " --recency-col=t_x --monetary-col=zbar"));
+  ASSERT_EQ(gg.exit_code, 0) << gg.output;
+  EXPECT_THAT(gg.output, HasSubstr("p = 6.2488, q = 3.7446, gamma = 15.44"));
+
+  const RunResult pareto =
+      RunCrmcore(absl::StrCat("fit ", kData, "/CDNOW_sample.txt --model=pareto", kCdnowSampleFlags,
+                              " --observation-end=1997-09-30 --time-unit=weeks"));
+  ASSERT_EQ(pareto.exit_code, 0) << pareto.output;
+  EXPECT_THAT(pareto.output, HasSubstr("r = 0.5533, alpha = 10.5777, s = 0.6062, beta = 11.6687"));
+  EXPECT_THAT(pareto.output, HasSubstr("log-likelihood -9594.97"));
+}
+
+TEST_F(CliTest, FitRejectsBadModelAndBadSummary) {
+  const std::string summary = kData + "/cdnow_customers_summary.csv";
+  EXPECT_EQ(RunCrmcore(absl::StrCat("fit ", summary)).exit_code, 1);
+  EXPECT_THAT(RunCrmcore(absl::StrCat("fit ", summary, " --model=weibull")).output,
+              HasSubstr("bgnbd, pareto or gammagamma"));
+  const std::string bad = Path("bad_summary.csv");
+  std::ofstream(bad) << "ID,frequency,recency,T\n1,2,3.5,10\n2,1,x,10\n";
+  const RunResult run = RunCrmcore(absl::StrCat("fit ", bad, " --model=bgnbd"));
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr(absl::StrCat(bad, ":3:5: field 'recency': \"x\"")));
+  const std::string inconsistent = Path("inconsistent.csv");
+  std::ofstream(inconsistent) << "frequency,recency,T\n1,12,10\n";
+  EXPECT_THAT(RunCrmcore(absl::StrCat("fit ", inconsistent, " --model=bgnbd")).output,
+              HasSubstr("must be <= T"));
 }
 
 // The published 39-week calibration summary of the CDNOW sample (cdnow_customers_summary.csv,
@@ -193,7 +253,8 @@ TEST_F(CliTest, LenientModeSkipsAndReportsBadRows) {
   const std::string log = Path("mixed.csv");
   std::ofstream(log) << "customer_id,date,amount\na,1997-01-01,10.00\nb,1997-02-30,5\n"
                         "a,1997-03-01,2.50\n";
-  const RunResult run = RunCrmcore(absl::StrCat("score ", log, " --lenient --summary=", Path("s.json")));
+  const RunResult run =
+      RunCrmcore(absl::StrCat("score ", log, " --lenient --model=none --summary=", Path("s.json")));
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_THAT(run.output, HasSubstr("skipped 1 bad rows"));
   const std::string json = ReadFile(Path("s.json"));

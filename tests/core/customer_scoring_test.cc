@@ -50,6 +50,7 @@ ScoringOptions TestOptions() {
   ScoringOptions options;
   options.summary.observation_end = absl::CivilDay(2020, 12, 31);
   options.period_days = 90;
+  options.lifetime_model = LifetimeModelKind::kNone;  // too few customers to fit one
   return options;
 }
 
@@ -151,6 +152,62 @@ TEST(CustomerScoringTest, RejectsBadOptions) {
   options = TestOptions();
   options.summary.observation_end = absl::CivilDay(2000, 1, 1);
   EXPECT_FALSE(ScoreCustomers(log, options).ok());
+}
+
+TEST(CustomerScoringTest, TooFewCustomersForTheLifetimeModelIsAClearError) {
+  const TransactionLog log = Load(kLog);
+  ScoringOptions options = TestOptions();
+  options.lifetime_model = LifetimeModelKind::kBgNbdGammaGamma;
+  const absl::Status status = ScoreCustomers(log, options).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("lifetime model: "));
+  EXPECT_THAT(status.message(), HasSubstr("repeat buyers"));
+  EXPECT_THAT(status.message(), HasSubstr("lifetime_model = none"));
+}
+
+TEST(CustomerScoringTest, LifetimeModelOnCdnow) {
+  TransactionLogOptions ingest;
+  ingest.whitespace_delimited = true;
+  ingest.date_format = "%Y%m%d";
+  ingest.amount = ColumnRef::Named("dollar_value");
+  auto log = LoadTransactionLog(std::string(CRMCORE_TEST_DATA_DIR) + "/CDNOW_master.txt", ingest);
+  ASSERT_TRUE(log.ok()) << log.status();
+  ScoringOptions options;
+  options.summary.unit = TimeUnit::kWeeks;
+  options.summary.observation_end = absl::CivilDay(1997, 9, 30);
+  auto table = ScoreCustomers(*log, options);
+  ASSERT_TRUE(table.ok()) << table.status();
+  ASSERT_TRUE(table->has_lifetime_model);
+  EXPECT_TRUE(table->bgnbd.report.converged);
+  EXPECT_TRUE(table->gamma_gamma.report.converged);
+  // The whole cohort's calibration estimates lie near the 1/10 sample's published ones.
+  EXPECT_NEAR(table->bgnbd.params.r, 0.243, 0.02);
+  EXPECT_NEAR(table->bgnbd.params.a, 0.793, 0.1);
+  EXPECT_NEAR(table->horizon, 365.25 / 7, 1e-12);
+  double expected = 0, observed = 0;
+  for (size_t i = 0; i < table->size(); ++i) {
+    ASSERT_GE(table->p_alive[i], 0.0);
+    ASSERT_LE(table->p_alive[i], 1.0);
+    ASSERT_GE(table->clv[i], 0.0);
+    ASSERT_GT(table->expected_mean_spend[i], 0.0);
+    expected += table->expected_purchases[i];
+    observed += static_cast<double>(table->summary.holdout_frequency[i]);
+  }
+  // BG/NBD forecasts the 39-week holdout's repeat purchases of this cohort within a few
+  // percent (Fader, Hardie & Lee 2005, Figure 3); the horizon here is 52 weeks, so the
+  // forecast must exceed the 39-week holdout count but stay well under twice it.
+  EXPECT_GT(expected, observed);
+  EXPECT_LT(expected, 2 * observed);
+  // P(alive) now feeds the relationship stage: lower the threshold, fewer are lost.
+  ScoringOptions lenient = options;
+  lenient.relationship.lost_p_alive_below = 0.0;
+  auto more_current = ScoreCustomers(*log, lenient);
+  ASSERT_TRUE(more_current.ok());
+  auto count_lost = [](const CustomerTable& t) {
+    return std::count(t.relationship_stage.begin(), t.relationship_stage.end(),
+                      RelationshipStage::kLost);
+  };
+  EXPECT_LT(count_lost(*more_current), count_lost(*table));
 }
 
 }  // namespace

@@ -1,0 +1,130 @@
+#include "crmcore/summary_csv.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "crmcore/status.h"
+
+namespace crmcore {
+namespace {
+
+absl::string_view StripCr(absl::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
+
+absl::string_view FirstLine(absl::string_view text) {
+  return StripCr(text.substr(0, text.find('\n')));
+}
+
+// Index of the header cell equal to `name`, or -1.
+int ColumnIndex(const std::vector<absl::string_view>& header, absl::string_view name) {
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (header[i] == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// 1-based byte offset of field `index` within `line`.
+size_t FieldColumn(const std::vector<absl::string_view>& fields, size_t index,
+                   absl::string_view line) {
+  return static_cast<size_t>(fields[index].data() - line.data()) + 1;
+}
+
+}  // namespace
+
+bool HasSummaryHeader(absl::string_view text, const SummaryColumnNames& names) {
+  const std::vector<absl::string_view> header = absl::StrSplit(FirstLine(text), ',');
+  return ColumnIndex(header, names.frequency) >= 0 && ColumnIndex(header, names.recency) >= 0 &&
+         ColumnIndex(header, names.T) >= 0;
+}
+
+absl::StatusOr<SummaryTable> ParseSummaryCsv(absl::string_view text, absl::string_view source_name,
+                                             const SummaryColumnNames& names) {
+  const std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
+  const absl::string_view header_line = StripCr(lines.front());
+  const std::vector<absl::string_view> header = absl::StrSplit(header_line, ',');
+  struct Wanted {
+    const std::string* name;
+    std::vector<double>* column;
+    int index = -1;
+  };
+  SummaryTable table;
+  std::vector<Wanted> wanted = {{&names.frequency, &table.frequency},
+                                {&names.recency, &table.recency},
+                                {&names.T, &table.T}};
+  if (!names.monetary_value.empty()) wanted.push_back({&names.monetary_value, &table.monetary_value});
+  int needed_fields = 0;
+  for (Wanted& w : wanted) {
+    w.index = ColumnIndex(header, *w.name);
+    if (w.index < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source_name, ":1: no column named \"", *w.name, "\" in the header; its columns are: ",
+          absl::StrJoin(header, ", ")));
+    }
+    needed_fields = std::max(needed_fields, w.index + 1);
+  }
+  for (size_t n = 1; n < lines.size(); ++n) {
+    const absl::string_view line = StripCr(lines[n]);
+    if (line.empty()) continue;
+    const int64_t line_number = static_cast<int64_t>(n) + 1;
+    if (const size_t quote = line.find('"'); quote != absl::string_view::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(source_name, ":", line_number, ":", quote + 1,
+                                                     ": quoted fields are not supported in a "
+                                                     "summary CSV"));
+    }
+    const std::vector<absl::string_view> fields = absl::StrSplit(line, ',');
+    if (static_cast<int>(fields.size()) < needed_fields) {
+      return absl::InvalidArgumentError(absl::StrCat(source_name, ":", line_number, ": has ",
+                                                     fields.size(), " fields, the header needs ",
+                                                     needed_fields));
+    }
+    for (Wanted& w : wanted) {
+      const auto index = static_cast<size_t>(w.index);
+      double value = 0;
+      if (!absl::SimpleAtod(fields[index], &value) || !std::isfinite(value)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            source_name, ":", line_number, ":", FieldColumn(fields, index, line), ": field '",
+            *w.name, "': \"", fields[index], "\" is not a finite number"));
+      }
+      w.column->push_back(value);
+    }
+  }
+  if (table.size() == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(source_name, ": no data rows after the header"));
+  }
+  return table;
+}
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    const int error = errno;
+    return absl::Status(error == EACCES ? absl::StatusCode::kPermissionDenied
+                                        : absl::StatusCode::kNotFound,
+                        absl::StrCat("cannot open ", path, ": ", std::strerror(error)));
+  }
+  std::ostringstream contents;
+  contents << file.rdbuf();
+  if (file.bad()) return absl::DataLossError(absl::StrCat("cannot read ", path));
+  return std::move(contents).str();
+}
+
+absl::StatusOr<SummaryTable> LoadSummaryCsv(const std::string& path,
+                                            const SummaryColumnNames& names) {
+  CRM_ASSIGN_OR_RETURN(const std::string text, ReadWholeFile(path));
+  if (text.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": the file is empty"));
+  return ParseSummaryCsv(text, path, names);
+}
+
+}  // namespace crmcore
