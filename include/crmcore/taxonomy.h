@@ -706,14 +706,15 @@ constexpr bool IsValid(E e) {
 
 namespace taxonomy_internal {
 
-// The table row of `e`, or nullptr when `e` holds an undeclared value.
+// The table row of `e`, which must be valid. (Callers test IsValid() first rather than
+// compare a pointer with nullptr: gcc cannot constant-evaluate that under ASan.)
 template <Taxonomy E>
-constexpr const TaxonomyEntry<E>* Find(E e) {
-  return IsValid(e) ? &TaxonomyTraits<E>::kEntries[static_cast<std::size_t>(e)] : nullptr;
+constexpr const TaxonomyEntry<E>& Entry(E e) {
+  return TaxonomyTraits<E>::kEntries[static_cast<std::size_t>(e)];
 }
 
 // Checks at compile time that each table lists its values as 0, 1, 2, ... with
-// unique identifiers, so Find() can index and Parse() is unambiguous.
+// unique identifiers, so Entry() can index and Parse() is unambiguous.
 template <Taxonomy E>
 constexpr bool TableIsWellFormed() {
   const auto& entries = TaxonomyTraits<E>::kEntries;
@@ -733,22 +734,19 @@ constexpr bool TableIsWellFormed() {
 /// for a value E does not declare.
 template <Taxonomy E>
 constexpr absl::string_view Id(E e) {
-  const auto* entry = taxonomy_internal::Find(e);
-  return entry != nullptr ? entry->id : absl::string_view("invalid");
+  return IsValid(e) ? taxonomy_internal::Entry(e).id : absl::string_view("invalid");
 }
 
 /// English display label of `e`; "invalid" for a value E does not declare.
 template <Taxonomy E>
 constexpr absl::string_view LabelEn(E e) {
-  const auto* entry = taxonomy_internal::Find(e);
-  return entry != nullptr ? entry->en : absl::string_view("invalid");
+  return IsValid(e) ? taxonomy_internal::Entry(e).en : absl::string_view("invalid");
 }
 
 /// Chinese label of `e` (UTF-8); "invalid" for a value E does not declare.
 template <Taxonomy E>
 constexpr absl::string_view LabelZh(E e) {
-  const auto* entry = taxonomy_internal::Find(e);
-  return entry != nullptr ? entry->zh : absl::string_view("invalid");
+  return IsValid(e) ? taxonomy_internal::Entry(e).zh : absl::string_view("invalid");
 }
 
 /// Parses an English identifier exactly (case-sensitive, no trimming). Unknown text
