@@ -1,6 +1,7 @@
 // Uses the installed crmcore headers and library; returns non-zero on any mismatch.
 #include <cstdio>
 
+#include "crmcore/engine.h"
 #include "crmcore/money.h"
 #include "crmcore/rfm_summary.h"
 #include "crmcore/taxonomy.h"
@@ -25,6 +26,8 @@ int main() {
   if (!log.ok() || log->size() != 3) return 4;
   auto summary = crmcore::SummarizeTransactions(*log, {});
   if (!summary.ok() || summary->frequency[0] != 1 || summary->monetary_value[0] != 5.5) return 5;
+  // The engine's SIMD kernels (Highway) link through the package too.
+  if (crmcore::engine::ActiveTarget().empty()) return 6;
   std::printf("crmcore %s: %s\n", crmcore::VersionString(), std::string(crmcore::Id(*rung)).c_str());
   return 0;
 }

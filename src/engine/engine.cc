@@ -1,0 +1,987 @@
+// The batch engine (include/crmcore/engine.h): validation, blocks and threads around the
+// SIMD kernels of kernels.cc, and the exact order statistics behind tiers and RFM scores.
+#include "crmcore/engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstring>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "crmcore/satisfaction.h"
+#include "crmcore/status.h"
+#include "engine/kernels.h"
+#include "engine/parallel.h"
+
+namespace crmcore {
+namespace engine {
+namespace {
+
+using internal::BlockMoments;
+using internal::ForEachBlock;
+using internal::KernelPlan;
+using internal::TransformMode;
+using internal::WorkerCount;
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::size_t BlockCount(std::size_t n) { return (n + kEngineBlockRows - 1) / kEngineBlockRows; }
+
+struct BlockRange {
+  std::size_t begin;
+  std::size_t size;
+};
+
+BlockRange RangeOf(std::size_t block, std::size_t n) {
+  const std::size_t begin = block * kEngineBlockRows;
+  return {begin, std::min(kEngineBlockRows, n - begin)};
+}
+
+// The first error in block order, so the reported error does not depend on scheduling.
+absl::Status FirstError(const std::vector<absl::Status>& errors) {
+  for (const absl::Status& error : errors) {
+    if (!error.ok()) return error;
+  }
+  return absl::OkStatus();
+}
+
+// Bottom-up merge of adjacent sorted runs [bounds[i], bounds[i+1]) into one sorted run; the
+// merges of one round run in parallel (they touch disjoint ranges).
+void MergeSortedRuns(std::vector<double>& data, std::vector<std::size_t> bounds, int threads) {
+  while (bounds.size() > 2) {
+    const std::size_t runs = bounds.size() - 1;
+    const std::size_t pairs = runs / 2;
+    ForEachBlock(pairs, threads, [&](std::size_t, std::size_t pair) {
+      const auto first = data.begin() + static_cast<std::ptrdiff_t>(bounds[2 * pair]);
+      const auto middle = data.begin() + static_cast<std::ptrdiff_t>(bounds[2 * pair + 1]);
+      const auto last = data.begin() + static_cast<std::ptrdiff_t>(bounds[2 * pair + 2]);
+      std::inplace_merge(first, middle, last);
+    });
+    std::vector<std::size_t> merged;
+    for (std::size_t i = 0; i < bounds.size(); i += 2) merged.push_back(bounds[i]);
+    if (merged.back() != bounds.back()) merged.push_back(bounds.back());
+    bounds = std::move(merged);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Composite: the used components and their columns.
+
+struct UsedComponent {
+  CompositeComponent id;
+  const ColumnView* view;
+  NormalizerSpec spec;
+  double weight;
+};
+
+std::vector<UsedComponent> UsedComponents(const CompositePlan& plan,
+                                          const CompositeColumns& columns) {
+  std::vector<UsedComponent> used;
+  for (const CompositeComponent c : AllValues<CompositeComponent>()) {
+    if (!plan.uses(c)) continue;
+    used.push_back({c, &columns.column[static_cast<std::size_t>(c)], plan.normalizer(c),
+                    plan.weight(c)});
+  }
+  return used;
+}
+
+// N, with the messages of ScoreCompositeReference() for mismatched lengths, plus the
+// validity-bitmap checks.
+absl::StatusOr<std::size_t> PopulationSize(const std::vector<UsedComponent>& used,
+                                           const EngineOptions& options) {
+  std::size_t n = 0;
+  for (std::size_t k = 0; k < used.size(); ++k) {
+    const std::size_t size = used[k].view->size();
+    if (k == 0) {
+      n = size;
+    } else if (size != n) {
+      return absl::InvalidArgumentError(absl::StrCat("composite: column ", Id(used[k].id),
+                                                     " has ", size, " values but column ",
+                                                     Id(used[0].id), " has ", n));
+    }
+  }
+  for (const UsedComponent& component : used) {
+    if (!component.view->has_validity()) continue;
+    if (options.missing_encoding == MissingEncoding::kNaN) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("composite: column ", Id(component.id),
+                       " has a validity bitmap but missing_encoding is kNaN"));
+    }
+    const std::size_t needed = (n + 7) / 8;
+    if (component.view->validity().size() < needed) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "composite: column ", Id(component.id), " validity bitmap has ",
+          component.view->validity().size(), " bytes but ", n, " customers need ", needed));
+    }
+  }
+  return n;
+}
+
+absl::Status BadValueError(CompositeComponent c, std::size_t index, double x) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("composite: column ", Id(c), " value at index ", index, " is ",
+                   FormatDouble(x)));
+}
+
+// Rows [begin, begin + size) of a column as doubles with NaN = missing: the column itself
+// when it is float64 under kNaN (zero copy), else converted into `scratch`. Under
+// kValidityBitmap a NaN in a valid slot is an error.
+absl::StatusOr<const double*> StageRows(const UsedComponent& component, BlockRange rows,
+                                        MissingEncoding encoding, double* scratch) {
+  const ColumnView& view = *component.view;
+  if (encoding == MissingEncoding::kNaN) {
+    switch (view.type()) {
+      case ColumnView::Type::kFloat64:
+        return static_cast<const double*>(view.data()) + rows.begin;
+      case ColumnView::Type::kFloat32: {
+        const float* x = static_cast<const float*>(view.data()) + rows.begin;
+        for (std::size_t i = 0; i < rows.size; ++i) scratch[i] = static_cast<double>(x[i]);
+        return scratch;
+      }
+      case ColumnView::Type::kInt64: {
+        const std::int64_t* x = static_cast<const std::int64_t*>(view.data()) + rows.begin;
+        for (std::size_t i = 0; i < rows.size; ++i) scratch[i] = static_cast<double>(x[i]);
+        return scratch;
+      }
+    }
+  }
+  for (std::size_t i = 0; i < rows.size; ++i) {
+    const std::size_t row = rows.begin + i;
+    const double x = view.ValueAt(row);
+    if (std::isnan(x) && view.IsValid(row)) return BadValueError(component.id, row, x);
+    scratch[i] = view.IsValid(row) ? x : kNaN;
+  }
+  return scratch;
+}
+
+// The first invalid value of a block, in the reference's order (component by component,
+// then customers with nothing present), given the staged columns of the block.
+absl::Status FirstBadRow(const std::vector<UsedComponent>& used,
+                         const std::vector<const double*>& staged, BlockRange rows,
+                         MissingPolicy policy) {
+  for (std::size_t k = 0; k < used.size(); ++k) {
+    for (std::size_t i = 0; i < rows.size; ++i) {
+      const double x = staged[k][i];
+      if (std::isinf(x) || (std::isnan(x) && policy == MissingPolicy::kReject)) {
+        return BadValueError(used[k].id, rows.begin + i, x);
+      }
+    }
+  }
+  if (policy == MissingPolicy::kRenormalize) {
+    for (std::size_t i = 0; i < rows.size; ++i) {
+      bool any_present = false;
+      for (const double* x : staged) any_present = any_present || !std::isnan(x[i]);
+      if (!any_present) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "composite: customer ", rows.begin + i, " has every used component missing (NaN)"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Per-worker scratch: one block of doubles per used component (and one more per component
+// for percentile mid-ranks).
+struct Scratch {
+  std::vector<double> staged;
+  std::vector<double> ranks;
+};
+
+std::vector<Scratch> MakeScratch(std::size_t workers, std::size_t components) {
+  std::vector<Scratch> scratch(workers);
+  for (Scratch& s : scratch) {
+    s.staged.resize(components * kEngineBlockRows);
+    s.ranks.resize(components * kEngineBlockRows);
+  }
+  return scratch;
+}
+
+// ColumnStatistics view of a state (without the sorted values) for CheckStatisticsFor.
+ColumnStatistics StatisticsOf(const ColumnState& state) {
+  ColumnStatistics stats;
+  stats.count = state.count;
+  stats.min = state.min;
+  stats.max = state.max;
+  stats.mean = state.mean;
+  stats.variance = state.variance();
+  return stats;
+}
+
+// The kernel shape of one component's normalizer against population statistics
+// (composite_value.h's kernels, spelled as offset / scale).
+absl::Status ConfigureComponent(const UsedComponent& component, const ColumnState& state,
+                                internal::KernelComponent& kernel) {
+  kernel.weight = component.weight;
+  const NormalizerSpec& spec = component.spec;
+  if (spec.kind == NormalizerKind::kFixedBounds) {
+    kernel.mode = TransformMode::kClamped;
+    kernel.offset = spec.fixed_lower;
+    kernel.scale = spec.fixed_upper - spec.fixed_lower;
+    return absl::OkStatus();
+  }
+  if (state.count == 0) {
+    // Checked per block: only an error if this batch has a value to normalize.
+    kernel.mode = TransformMode::kConstant;
+    return absl::OkStatus();
+  }
+  if (spec.kind == NormalizerKind::kPercentileRank) {
+    if (!state.has_quantiles || state.quantiles.count() != state.count) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "composite: column ", Id(component.id), " statistics hold ",
+          state.quantiles.sorted.size(), " sorted values but count is ", state.count,
+          " (compute the state with this plan)"));
+    }
+    kernel.mode = TransformMode::kPassThrough;
+    return absl::OkStatus();
+  }
+  CRM_RETURN_IF_ERROR(
+      composite_internal::CheckStatisticsFor(spec, StatisticsOf(state), Id(component.id)));
+  if (spec.kind == NormalizerKind::kMinMax) {
+    if (state.max > state.min) {
+      kernel.mode = TransformMode::kAffine;
+      kernel.offset = state.min;
+      kernel.scale = state.max - state.min;
+    } else {
+      kernel.mode = TransformMode::kConstant;
+      kernel.constant = MinMaxNormalize(state.min, state.min, state.max);
+    }
+    return absl::OkStatus();
+  }
+  const double stddev = std::sqrt(state.variance());  // ZScore
+  if (stddev > 0.0) {
+    kernel.mode = TransformMode::kAffine;
+    kernel.offset = state.mean;
+    kernel.scale = stddev;
+  } else {
+    kernel.mode = TransformMode::kConstant;
+    kernel.constant = ZScoreNormalize(state.mean, state.mean, stddev);
+  }
+  return absl::OkStatus();
+}
+
+// Percentile mid-ranks of a staged block against the population's sorted values; raw
+// values are validated here since the kernel only sees the ranks.
+absl::Status StagePercentileRanks(const UsedComponent& component, const ColumnState& state,
+                                  const double* raw, BlockRange rows, MissingPolicy policy,
+                                  double* ranks) {
+  const std::vector<double>& sorted = state.quantiles.sorted;
+  for (std::size_t i = 0; i < rows.size; ++i) {
+    const double x = raw[i];
+    if (std::isinf(x) || (std::isnan(x) && policy == MissingPolicy::kReject)) {
+      return BadValueError(component.id, rows.begin + i, x);
+    }
+    if (std::isnan(x)) {
+      ranks[i] = kNaN;
+      continue;
+    }
+    const auto [first_equal, past_equal] = std::equal_range(sorted.begin(), sorted.end(), x);
+    ranks[i] = PercentileMidRank(first_equal - sorted.begin(), past_equal - first_equal,
+                                 state.count);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Targets and options.
+
+std::string ActiveTarget() { return internal::ActiveTargetName(); }
+
+std::vector<std::string> AvailableTargets() { return internal::AvailableTargetNames(); }
+
+absl::Status ForceTargetForTesting(absl::string_view name) {
+  if (!internal::ForceTarget(std::string(name))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("engine: target \"", name, "\" is not available on this processor"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EngineOptions::Validate() const {
+  if (threads < 0 || threads > kMaxThreads) {
+    return absl::InvalidArgumentError(absl::StrCat("engine: threads must be in [0, ",
+                                                   kMaxThreads, "], got ", threads));
+  }
+  if (missing_encoding != MissingEncoding::kNaN &&
+      missing_encoding != MissingEncoding::kValidityBitmap) {
+    return absl::InvalidArgumentError(absl::StrCat("engine: unknown missing_encoding ",
+                                                   static_cast<int>(missing_encoding)));
+  }
+  return absl::OkStatus();
+}
+
+int EngineOptions::ResolvedThreads() const {
+  if (threads > 0) return threads;
+  const unsigned hardware = std::thread::hardware_concurrency();
+  return hardware == 0 ? 1 : static_cast<int>(std::min<unsigned>(hardware, kMaxThreads));
+}
+
+// ---------------------------------------------------------------------------
+// Composite value.
+
+absl::StatusOr<CompositeState> ComputeCompositeState(const CompositePlan& plan,
+                                                     const CompositeColumns& columns,
+                                                     const EngineOptions& options) {
+  CRM_RETURN_IF_ERROR(options.Validate());
+  const std::vector<UsedComponent> used = UsedComponents(plan, columns);
+  CRM_ASSIGN_OR_RETURN(const std::size_t n, PopulationSize(used, options));
+  const MissingPolicy policy = plan.missing_policy();
+  const std::size_t blocks = BlockCount(n);
+  const int threads = options.ResolvedThreads();
+  std::vector<Scratch> scratch = MakeScratch(WorkerCount(threads, blocks), used.size());
+
+  std::vector<CompositeState> block_states(blocks);
+  std::vector<absl::Status> errors(blocks);
+  // Sorted runs of percentile-rank columns, one per block, merged after the pass.
+  std::vector<std::vector<std::vector<double>>> runs(used.size(),
+                                                     std::vector<std::vector<double>>(blocks));
+  ForEachBlock(blocks, threads, [&](std::size_t worker, std::size_t block) {
+    const BlockRange rows = RangeOf(block, n);
+    CompositeState& state = block_states[block];
+    state.rows = static_cast<std::int64_t>(rows.size);
+    std::vector<const double*> staged(used.size());
+    for (std::size_t k = 0; k < used.size(); ++k) {
+      absl::StatusOr<const double*> x =
+          StageRows(used[k], rows, options.missing_encoding,
+                    scratch[worker].staged.data() + k * kEngineBlockRows);
+      if (!x.ok()) {
+        errors[block] = x.status();
+        return;
+      }
+      staged[k] = *x;
+      const BlockMoments moments = internal::ComputeBlockMoments(staged[k], rows.size);
+      if (moments.any_inf || (moments.any_nan && policy == MissingPolicy::kReject)) {
+        errors[block] = FirstBadRow(used, staged, rows, policy);
+        if (!errors[block].ok()) return;
+      }
+      ColumnState& column = state.column[static_cast<std::size_t>(used[k].id)];
+      column.count = moments.count;
+      if (moments.count > 0) {
+        column.min = moments.min;
+        column.max = moments.max;
+        column.mean = moments.sum / static_cast<double>(moments.count);
+        column.m2 = moments.m2;
+      }
+      if (used[k].spec.kind == NormalizerKind::kPercentileRank) {
+        std::vector<double>& run = runs[k][block];
+        run.reserve(static_cast<std::size_t>(moments.count));
+        for (std::size_t i = 0; i < rows.size; ++i) {
+          if (!std::isnan(staged[k][i])) run.push_back(staged[k][i]);
+        }
+        std::sort(run.begin(), run.end());
+      }
+    }
+    if (policy == MissingPolicy::kRenormalize) {
+      errors[block] = FirstBadRow(used, staged, rows, policy);
+    }
+  });
+  CRM_RETURN_IF_ERROR(FirstError(errors));
+
+  CompositeState population;
+  for (const CompositeState& state : block_states) population.Merge(state);  // block order
+  for (std::size_t k = 0; k < used.size(); ++k) {
+    if (used[k].spec.kind != NormalizerKind::kPercentileRank) continue;
+    ColumnState& column = population.column[static_cast<std::size_t>(used[k].id)];
+    column.has_quantiles = true;
+    std::vector<double>& sorted = column.quantiles.sorted;
+    sorted.reserve(static_cast<std::size_t>(column.count));
+    std::vector<std::size_t> bounds = {0};
+    for (const std::vector<double>& run : runs[k]) {
+      sorted.insert(sorted.end(), run.begin(), run.end());
+      bounds.push_back(sorted.size());
+    }
+    MergeSortedRuns(sorted, std::move(bounds), threads);
+  }
+  return population;
+}
+
+absl::Status ScoreComposite(const CompositePlan& plan, const CompositeColumns& columns,
+                            const CompositeState& population, absl::Span<double> out,
+                            const EngineOptions& options) {
+  CRM_RETURN_IF_ERROR(options.Validate());
+  const std::vector<UsedComponent> used = UsedComponents(plan, columns);
+  CRM_ASSIGN_OR_RETURN(const std::size_t n, PopulationSize(used, options));
+  if (out.size() != n) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "composite: out has ", out.size(), " elements but the columns hold ", n, " customers"));
+  }
+  if (n == 0) return absl::OkStatus();
+  const MissingPolicy policy = plan.missing_policy();
+
+  KernelPlan kernel_plan;
+  kernel_plan.count = used.size();
+  kernel_plan.renormalize = policy == MissingPolicy::kRenormalize;
+  for (std::size_t k = 0; k < used.size(); ++k) {
+    CRM_RETURN_IF_ERROR(ConfigureComponent(
+        used[k], population.column[static_cast<std::size_t>(used[k].id)],
+        kernel_plan.component[k]));
+  }
+
+  const std::size_t blocks = BlockCount(n);
+  const int threads = options.ResolvedThreads();
+  std::vector<Scratch> scratch = MakeScratch(WorkerCount(threads, blocks), used.size());
+  std::vector<absl::Status> errors(blocks);
+  ForEachBlock(blocks, threads, [&](std::size_t worker, std::size_t block) {
+    const BlockRange rows = RangeOf(block, n);
+    KernelPlan block_plan = kernel_plan;
+    std::vector<const double*> staged(used.size());
+    for (std::size_t k = 0; k < used.size(); ++k) {
+      absl::StatusOr<const double*> x =
+          StageRows(used[k], rows, options.missing_encoding,
+                    scratch[worker].staged.data() + k * kEngineBlockRows);
+      if (!x.ok()) {
+        errors[block] = x.status();
+        return;
+      }
+      staged[k] = *x;
+      block_plan.component[k].x = *x;
+      const ColumnState& state = population.column[static_cast<std::size_t>(used[k].id)];
+      if (used[k].spec.kind == NormalizerKind::kFixedBounds) continue;
+      if (state.count == 0) {
+        // Nothing to normalize against: fine while this block has nothing to normalize.
+        for (std::size_t i = 0; i < rows.size; ++i) {
+          if (!std::isnan(staged[k][i])) {
+            errors[block] = composite_internal::CheckStatisticsFor(
+                used[k].spec, StatisticsOf(state), Id(used[k].id));
+            return;
+          }
+        }
+      } else if (used[k].spec.kind == NormalizerKind::kPercentileRank) {
+        double* ranks = scratch[worker].ranks.data() + k * kEngineBlockRows;
+        errors[block] = StagePercentileRanks(used[k], state, staged[k], rows, policy, ranks);
+        if (!errors[block].ok()) return;
+        block_plan.component[k].x = ranks;
+      }
+    }
+    if (!internal::ScoreRows(block_plan, rows.size, out.data() + rows.begin)) {
+      errors[block] = FirstBadRow(used, staged, rows, policy);
+    }
+  });
+  return FirstError(errors);
+}
+
+absl::Status ScoreComposite(const CompositePlan& plan, const CompositeColumns& columns,
+                            absl::Span<double> out, const EngineOptions& options) {
+  CRM_RETURN_IF_ERROR(options.Validate());
+  const std::vector<UsedComponent> used = UsedComponents(plan, columns);
+  CRM_ASSIGN_OR_RETURN(const std::size_t n, PopulationSize(used, options));
+  if (out.size() != n) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "composite: out has ", out.size(), " elements but the columns hold ", n, " customers"));
+  }
+  if (n == 0) return absl::OkStatus();
+  CRM_ASSIGN_OR_RETURN(const CompositeState population,
+                       ComputeCompositeState(plan, columns, options));
+  return ScoreComposite(plan, columns, population, out, options);
+}
+
+// ---------------------------------------------------------------------------
+// Order statistics: quantile states, tiers, RFM.
+
+namespace {
+
+absl::Status NonFiniteError(absl::string_view context, std::size_t index, double x) {
+  return absl::InvalidArgumentError(absl::StrCat(context, ": value at index ", index,
+                                                 " must be finite, got ", FormatDouble(x)));
+}
+
+// Copies `values` (negated when `negate`) into `keys`, in parallel blocks, checking that
+// every value is finite (the first bad index in block order is reported).
+absl::Status CopyFiniteKeys(absl::Span<const double> values, bool negate,
+                            absl::string_view context, int threads, std::vector<double>& keys) {
+  keys.resize(values.size());
+  const std::size_t blocks = BlockCount(values.size());
+  std::vector<absl::Status> errors(blocks);
+  ForEachBlock(blocks, threads, [&](std::size_t, std::size_t block) {
+    const BlockRange rows = RangeOf(block, values.size());
+    bool all_finite = true;
+    for (std::size_t i = rows.begin; i < rows.begin + rows.size; ++i) {
+      const double x = values[i];
+      all_finite = all_finite && std::isfinite(x);
+      keys[i] = negate ? -x : x;
+    }
+    if (all_finite) return;
+    for (std::size_t i = rows.begin; i < rows.begin + rows.size; ++i) {
+      if (!std::isfinite(values[i])) {
+        errors[block] = NonFiniteError(context, i, values[i]);
+        return;
+      }
+    }
+  });
+  return FirstError(errors);
+}
+
+// Count of keys < v, count of keys == v, and the least key > v.
+struct Neighbourhood {
+  std::int64_t below = 0;
+  std::int64_t equal = 0;
+  double next_above = kInf;
+};
+
+// Exact selection without sorting or copying the column: doubles map to unsigned keys in
+// the same order (OrderedKey), a histogram of the keys' leading bits over the column's
+// key range locates each requested rank's bucket, and only the values in those buckets
+// are gathered and selected (recursively, when a bucket is still large). Counts are exact
+// integers, so the result does not depend on the thread count.
+std::uint64_t OrderedKey(double x) {
+  const double normalized = x + 0.0;  // -0.0 becomes +0.0: they compare equal
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, &normalized, sizeof(bits));
+  constexpr std::uint64_t kSign = std::uint64_t{1} << 63;
+  return (bits & kSign) != 0 ? ~bits : (bits | kSign);
+}
+
+constexpr int kHistogramBits = 16;
+constexpr std::size_t kSmallSelection = 4096;
+
+// Validates that every value is finite (first bad index in block order) and returns the
+// least and greatest OrderedKey.
+absl::StatusOr<std::pair<std::uint64_t, std::uint64_t>> FiniteKeyRange(
+    absl::Span<const double> values, absl::string_view context, int threads) {
+  const std::size_t blocks = BlockCount(values.size());
+  std::vector<absl::Status> errors(blocks);
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges(
+      blocks, {std::numeric_limits<std::uint64_t>::max(), 0});
+  ForEachBlock(blocks, threads, [&](std::size_t, std::size_t block) {
+    const BlockRange rows = RangeOf(block, values.size());
+    bool all_finite = true;
+    double least = kInf;
+    double greatest = -kInf;
+    for (std::size_t i = rows.begin; i < rows.begin + rows.size; ++i) {
+      const double x = values[i];
+      all_finite = all_finite && std::isfinite(x);
+      least = std::min(least, x);
+      greatest = std::max(greatest, x);
+    }
+    if (all_finite) {
+      ranges[block] = {OrderedKey(least), OrderedKey(greatest)};
+      return;
+    }
+    for (std::size_t i = rows.begin; i < rows.begin + rows.size; ++i) {
+      if (!std::isfinite(values[i])) {
+        errors[block] = NonFiniteError(context, i, values[i]);
+        return;
+      }
+    }
+  });
+  CRM_RETURN_IF_ERROR(FirstError(errors));
+  std::pair<std::uint64_t, std::uint64_t> range = {std::numeric_limits<std::uint64_t>::max(), 0};
+  for (const auto& [least, greatest] : ranges) {
+    range.first = std::min(range.first, least);
+    range.second = std::max(range.second, greatest);
+  }
+  return range;
+}
+
+// The values at ascending ranks `ranks` (each < values.size()) of finite `values` whose
+// keys lie in [least, greatest].
+std::vector<double> SelectRanks(absl::Span<const double> values,
+                                const std::vector<std::size_t>& ranks, std::uint64_t least,
+                                std::uint64_t greatest, int threads) {
+  std::vector<double> selected(ranks.size());
+  if (ranks.empty()) return selected;
+  if (least == greatest || values.size() <= kSmallSelection) {
+    std::vector<double> copy(values.begin(), values.end());
+    for (std::size_t r = 0; r < ranks.size(); ++r) {
+      std::nth_element(copy.begin(), copy.begin() + static_cast<std::ptrdiff_t>(ranks[r]),
+                       copy.end());
+      selected[r] = copy[ranks[r]];
+    }
+    return selected;
+  }
+  const std::uint64_t span = greatest - least;
+  int width = 0;
+  while (width < 64 && (span >> width) != 0) ++width;
+  const int shift = std::max(0, width - kHistogramBits);
+  const std::size_t buckets = static_cast<std::size_t>(span >> shift) + 1;
+  const auto bucket_of = [&](double x) {
+    return static_cast<std::size_t>((OrderedKey(x) - least) >> shift);
+  };
+
+  // Histogram, one per worker (integer counts: the sum is exact in any order).
+  const std::size_t blocks = BlockCount(values.size());
+  const std::size_t workers = WorkerCount(threads, blocks);
+  std::vector<std::vector<std::uint32_t>> histograms(workers,
+                                                     std::vector<std::uint32_t>(buckets, 0));
+  ForEachBlock(blocks, threads, [&](std::size_t worker, std::size_t block) {
+    const BlockRange rows = RangeOf(block, values.size());
+    std::uint32_t* histogram = histograms[worker].data();
+    for (std::size_t i = rows.begin; i < rows.begin + rows.size; ++i) ++histogram[bucket_of(values[i])];
+  });
+  // Each rank's bucket and its rank among the bucket's values.
+  std::vector<std::size_t> bucket_of_rank(ranks.size());
+  std::vector<std::size_t> rank_in_bucket(ranks.size());
+  std::size_t below = 0;
+  std::size_t r_sorted = 0;
+  std::vector<std::size_t> order(ranks.size());
+  for (std::size_t r = 0; r < order.size(); ++r) order[r] = r;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return ranks[a] < ranks[b]; });
+  for (std::size_t b = 0; b < buckets && r_sorted < order.size(); ++b) {
+    std::size_t count = 0;
+    for (const auto& histogram : histograms) count += histogram[b];
+    while (r_sorted < order.size() && ranks[order[r_sorted]] < below + count) {
+      bucket_of_rank[order[r_sorted]] = b;
+      rank_in_bucket[order[r_sorted]] = ranks[order[r_sorted]] - below;
+      ++r_sorted;
+    }
+    below += count;
+  }
+  // Gather the values of the wanted buckets (per block, concatenated in block order).
+  std::vector<std::size_t> wanted(bucket_of_rank);
+  std::sort(wanted.begin(), wanted.end());
+  wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  std::vector<std::vector<std::vector<double>>> gathered(
+      wanted.size(), std::vector<std::vector<double>>(blocks));
+  ForEachBlock(blocks, threads, [&](std::size_t, std::size_t block) {
+    const BlockRange rows = RangeOf(block, values.size());
+    for (std::size_t i = rows.begin; i < rows.begin + rows.size; ++i) {
+      const std::size_t b = bucket_of(values[i]);
+      for (std::size_t w = 0; w < wanted.size(); ++w) {
+        if (b == wanted[w]) gathered[w][block].push_back(values[i]);
+      }
+    }
+  });
+  for (std::size_t w = 0; w < wanted.size(); ++w) {
+    std::vector<double> candidates;
+    for (const std::vector<double>& part : gathered[w]) {
+      candidates.insert(candidates.end(), part.begin(), part.end());
+    }
+    std::vector<std::size_t> sub_ranks;
+    std::vector<std::size_t> sub_index;
+    for (std::size_t r = 0; r < ranks.size(); ++r) {
+      if (bucket_of_rank[r] != wanted[w]) continue;
+      sub_ranks.push_back(rank_in_bucket[r]);
+      sub_index.push_back(r);
+    }
+    const std::uint64_t sub_least = least + (static_cast<std::uint64_t>(wanted[w]) << shift);
+    const std::uint64_t sub_greatest =
+        std::min(greatest, sub_least + ((std::uint64_t{1} << shift) - 1));
+    const std::vector<double> sub =
+        SelectRanks(candidates, sub_ranks, sub_least, sub_greatest, 1);
+    for (std::size_t k = 0; k < sub.size(); ++k) selected[sub_index[k]] = sub[k];
+  }
+  return selected;
+}
+
+// For each candidate v: count of values < v, == v, the least value > v and the greatest
+// value < v (one parallel pass; exact, so independent of the split).
+struct ValueNeighbourhood {
+  std::int64_t less = 0;
+  std::int64_t equal = 0;
+  double least_greater = kInf;
+  double greatest_less = -kInf;
+};
+
+template <std::size_t kCount>
+std::array<ValueNeighbourhood, kCount> NeighbourhoodsOf(absl::Span<const double> values,
+                                                        const std::array<double, kCount>& v,
+                                                        int threads) {
+  const std::size_t blocks = BlockCount(values.size());
+  std::vector<std::array<ValueNeighbourhood, kCount>> parts(blocks);
+  ForEachBlock(blocks, threads, [&](std::size_t, std::size_t block) {
+    const BlockRange rows = RangeOf(block, values.size());
+    std::array<ValueNeighbourhood, kCount> part{};
+    const double* x = values.data() + rows.begin;
+    // One simple loop per candidate over the cached block, so the compiler vectorizes it.
+    for (std::size_t k = 0; k < kCount; ++k) {
+      const double c = v[k];
+      std::int64_t less = 0;
+      std::int64_t equal = 0;
+      double least_greater = kInf;
+      double greatest_less = -kInf;
+      for (std::size_t i = 0; i < rows.size; ++i) {
+        less += x[i] < c;
+        equal += x[i] == c;
+        const double above = x[i] > c ? x[i] : kInf;
+        const double below = x[i] < c ? x[i] : -kInf;
+        least_greater = above < least_greater ? above : least_greater;
+        greatest_less = below > greatest_less ? below : greatest_less;
+      }
+      part[k] = {less, equal, least_greater, greatest_less};
+    }
+    parts[block] = part;
+  });
+  std::array<ValueNeighbourhood, kCount> total{};
+  for (const auto& part : parts) {
+    for (std::size_t k = 0; k < kCount; ++k) {
+      total[k].less += part[k].less;
+      total[k].equal += part[k].equal;
+      total[k].least_greater = std::min(total[k].least_greater, part[k].least_greater);
+      total[k].greatest_less = std::max(total[k].greatest_less, part[k].greatest_less);
+    }
+  }
+  return total;
+}
+
+// The least key whose RFM score is >= k + 1, given the candidate (the key at ascending
+// rank floor(k·N/5), below which every key scores <= k) and its neighbourhood.
+double RfmThreshold(int k, std::int64_t n, double candidate, const Neighbourhood& around) {
+  const int score =
+      rfm_score_internal::QuintileOf(PercentileMidRank(around.below, around.equal, n));
+  return score >= k + 1 ? candidate : around.next_above;
+}
+
+// Scores against thresholds, or assigns tiers against cut-offs: a parallel pass that counts
+// how many of `levels` each key reaches.
+template <class Out, std::size_t kLevels, class Map>
+absl::Status CountReachedLevels(absl::Span<const double> values, bool negate,
+                                const std::array<double, kLevels>& levels,
+                                absl::string_view context, const EngineOptions& options,
+                                Out* out, Map map) {
+  const std::size_t blocks = BlockCount(values.size());
+  std::vector<absl::Status> errors(blocks);
+  ForEachBlock(blocks, options.ResolvedThreads(), [&](std::size_t, std::size_t block) {
+    const BlockRange rows = RangeOf(block, values.size());
+    bool all_finite = true;
+    for (std::size_t i = rows.begin; i < rows.begin + rows.size; ++i) {
+      const double x = values[i];
+      const double key = negate ? -x : x;
+      all_finite = all_finite && std::isfinite(x);
+      int reached = 0;
+      for (const double level : levels) reached += key >= level ? 1 : 0;
+      out[i] = map(reached);
+    }
+    if (all_finite) return;
+    for (std::size_t i = rows.begin; i < rows.begin + rows.size; ++i) {
+      if (!std::isfinite(values[i])) {
+        errors[block] = NonFiniteError(context, i, values[i]);
+        return;
+      }
+    }
+  });
+  return FirstError(errors);
+}
+
+}  // namespace
+
+absl::StatusOr<QuantileState> ComputeQuantileState(absl::Span<const double> values,
+                                                   const EngineOptions& options) {
+  CRM_RETURN_IF_ERROR(options.Validate());
+  const int threads = options.ResolvedThreads();
+  QuantileState state;
+  CRM_RETURN_IF_ERROR(CopyFiniteKeys(values, false, "quantile state", threads, state.sorted));
+  const std::size_t blocks = BlockCount(values.size());
+  ForEachBlock(blocks, threads, [&](std::size_t, std::size_t block) {
+    const BlockRange rows = RangeOf(block, values.size());
+    const auto first = state.sorted.begin() + static_cast<std::ptrdiff_t>(rows.begin);
+    std::sort(first, first + static_cast<std::ptrdiff_t>(rows.size));
+  });
+  std::vector<std::size_t> bounds;
+  for (std::size_t block = 0; block < blocks; ++block) bounds.push_back(block * kEngineBlockRows);
+  bounds.push_back(values.size());
+  MergeSortedRuns(state.sorted, std::move(bounds), threads);
+  return state;
+}
+
+absl::StatusOr<TierCutoffs> TierCutoffsFrom(const QuantileState& population,
+                                            const PyramidFractions& fractions) {
+  CRM_RETURN_IF_ERROR(fractions.Validate());
+  TierCutoffs cutoffs;
+  cutoffs.population = population.count();
+  cutoffs.seats = PyramidCutoffCounts(cutoffs.population, fractions);
+  for (std::size_t t = 0; t < cutoffs.seats.size(); ++t) {
+    // The value in the tier's last seat: rank seats − 1 descending = N − seats ascending.
+    cutoffs.value[t] = cutoffs.seats[t] == 0
+                           ? kInf
+                           : population.sorted[static_cast<std::size_t>(cutoffs.population -
+                                                                        cutoffs.seats[t])];
+  }
+  return cutoffs;
+}
+
+absl::StatusOr<TierCutoffs> ComputeTierCutoffs(absl::Span<const double> values,
+                                               const PyramidFractions& fractions,
+                                               const EngineOptions& options) {
+  CRM_RETURN_IF_ERROR(options.Validate());
+  CRM_RETURN_IF_ERROR(fractions.Validate());
+  const int threads = options.ResolvedThreads();
+  CRM_ASSIGN_OR_RETURN(const auto range, FiniteKeyRange(values, "pyramid", threads));
+  TierCutoffs cutoffs;
+  cutoffs.population = static_cast<std::int64_t>(values.size());
+  cutoffs.seats = PyramidCutoffCounts(cutoffs.population, fractions);
+  // The value in a tier's last seat: rank seats − 1 descending = N − seats ascending.
+  std::vector<std::size_t> ranks;
+  for (const std::int64_t seats : cutoffs.seats) {
+    if (seats > 0) ranks.push_back(static_cast<std::size_t>(cutoffs.population - seats));
+  }
+  const std::vector<double> selected =
+      SelectRanks(values, ranks, range.first, range.second, threads);
+  std::size_t next = 0;
+  for (std::size_t t = 0; t < cutoffs.seats.size(); ++t) {
+    cutoffs.value[t] = cutoffs.seats[t] > 0 ? selected[next++] : kInf;
+  }
+  return cutoffs;
+}
+
+absl::Status AssignTiers(absl::Span<const double> values, const TierCutoffs& cutoffs,
+                         absl::Span<ValueTier> out, const EngineOptions& options) {
+  CRM_RETURN_IF_ERROR(options.Validate());
+  if (out.size() != values.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("pyramid: out has ", out.size(),
+                                                   " elements but value has ", values.size()));
+  }
+  // Cut-offs never increase from VIP to ordinary, so reaching k of them means reaching the
+  // k least valuable ones: the tier is kSmall − k.
+  return CountReachedLevels(values, false, cutoffs.value, "pyramid", options, out.data(),
+                            [](int reached) {
+                              return static_cast<ValueTier>(static_cast<int>(kValueTierCount) -
+                                                            1 - reached);
+                            });
+}
+
+absl::Status AssignPyramidTiers(absl::Span<const double> values, absl::Span<ValueTier> out,
+                              const PyramidFractions& fractions, const EngineOptions& options) {
+  CRM_RETURN_IF_ERROR(options.Validate());
+  CRM_RETURN_IF_ERROR(fractions.Validate());
+  if (out.size() != values.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("pyramid: out has ", out.size(),
+                                                   " elements but value has ", values.size()));
+  }
+  CRM_ASSIGN_OR_RETURN(const TierCutoffs cutoffs, ComputeTierCutoffs(values, fractions, options));
+  return AssignTiers(values, cutoffs, out, options);
+}
+
+absl::StatusOr<RfmThresholds> RfmThresholdsFrom(const QuantileState& population,
+                                                RfmDirection direction) {
+  if (direction != RfmDirection::kHigherIsBetter && direction != RfmDirection::kLowerIsBetter) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("rfm score: unknown direction ", static_cast<int>(direction)));
+  }
+  const std::vector<double>& sorted = population.sorted;
+  const std::int64_t n = population.count();
+  if (n == 0) {
+    return absl::InvalidArgumentError("rfm score: the population has no values");
+  }
+  const bool lower_is_better = direction == RfmDirection::kLowerIsBetter;
+  RfmThresholds thresholds;
+  thresholds.direction = direction;
+  for (int k = 1; k < kRfmScoreClasses; ++k) {
+    const auto rank = static_cast<std::size_t>(k * n / kRfmScoreClasses);
+    // The key at ascending key rank `rank`: keys are values, or negated values in reverse.
+    const double value = lower_is_better ? sorted[sorted.size() - 1 - rank] : sorted[rank];
+    const auto [first_equal, past_equal] = std::equal_range(sorted.begin(), sorted.end(), value);
+    Neighbourhood around;
+    around.equal = past_equal - first_equal;
+    if (lower_is_better) {
+      around.below = sorted.end() - past_equal;
+      around.next_above = first_equal == sorted.begin() ? kInf : -*(first_equal - 1);
+    } else {
+      around.below = first_equal - sorted.begin();
+      around.next_above = past_equal == sorted.end() ? kInf : *past_equal;
+    }
+    thresholds.threshold[static_cast<std::size_t>(k - 1)] =
+        RfmThreshold(k, n, lower_is_better ? -value : value, around);
+  }
+  return thresholds;
+}
+
+absl::Status ScoreRfm(absl::Span<const double> values, const RfmThresholds& thresholds,
+                      absl::Span<std::int8_t> out_scores, const EngineOptions& options) {
+  CRM_RETURN_IF_ERROR(options.Validate());
+  if (out_scores.size() != values.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("rfm score: out_scores has ", out_scores.size(),
+                                                   " elements but values has ", values.size()));
+  }
+  return CountReachedLevels(values, thresholds.direction == RfmDirection::kLowerIsBetter,
+                            thresholds.threshold, "rfm score", options, out_scores.data(),
+                            [](int reached) { return static_cast<std::int8_t>(1 + reached); });
+}
+
+absl::Status ScoreRfmQuintiles(absl::Span<const double> values, RfmDirection direction,
+                               absl::Span<std::int8_t> out_scores, const EngineOptions& options) {
+  CRM_RETURN_IF_ERROR(options.Validate());
+  if (out_scores.size() != values.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("rfm score: out_scores has ", out_scores.size(),
+                                                   " elements but values has ", values.size()));
+  }
+  if (direction != RfmDirection::kHigherIsBetter && direction != RfmDirection::kLowerIsBetter) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("rfm score: unknown direction ", static_cast<int>(direction)));
+  }
+  if (values.empty()) return absl::OkStatus();
+  const int threads = options.ResolvedThreads();
+  const bool lower_is_better = direction == RfmDirection::kLowerIsBetter;
+  CRM_ASSIGN_OR_RETURN(const auto range, FiniteKeyRange(values, "rfm score", threads));
+  const auto n = static_cast<std::int64_t>(values.size());
+  // Key rank j (key = −value when lower is better) is value rank N − 1 − j.
+  std::vector<std::size_t> ranks;
+  for (int k = 1; k < kRfmScoreClasses; ++k) {
+    const auto key_rank = static_cast<std::size_t>(k * n / kRfmScoreClasses);
+    ranks.push_back(lower_is_better ? values.size() - 1 - key_rank : key_rank);
+  }
+  const std::vector<double> selected =
+      SelectRanks(values, ranks, range.first, range.second, threads);
+  std::array<double, kRfmScoreClasses - 1> candidates{};
+  std::copy(selected.begin(), selected.end(), candidates.begin());
+  const auto around = NeighbourhoodsOf(values, candidates, threads);
+  RfmThresholds thresholds;
+  thresholds.direction = direction;
+  for (std::size_t k = 0; k < candidates.size(); ++k) {
+    Neighbourhood key_around;
+    key_around.equal = around[k].equal;
+    if (lower_is_better) {
+      key_around.below = n - around[k].less - around[k].equal;
+      key_around.next_above = -around[k].greatest_less;
+    } else {
+      key_around.below = around[k].less;
+      key_around.next_above = around[k].least_greater;
+    }
+    thresholds.threshold[k] = RfmThreshold(static_cast<int>(k) + 1, n,
+                                           lower_is_better ? -candidates[k] : candidates[k],
+                                           key_around);
+  }
+  return ScoreRfm(values, thresholds, out_scores, options);
+}
+
+// ---------------------------------------------------------------------------
+// Satisfaction ratio.
+
+absl::Status SatisfactionRatios(absl::Span<const double> perceived_value_b,
+                                absl::Span<const double> expectation_a, absl::Span<double> out_c,
+                                const EngineOptions& options) {
+  CRM_RETURN_IF_ERROR(options.Validate());
+  if (expectation_a.size() != perceived_value_b.size() ||
+      out_c.size() != perceived_value_b.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "satisfaction: perceived value B has ", perceived_value_b.size(),
+        " elements, expectation A has ", expectation_a.size(), ", out_c has ", out_c.size()));
+  }
+  const std::size_t n = perceived_value_b.size();
+  const std::size_t blocks = BlockCount(n);
+  std::vector<absl::Status> errors(blocks);
+  ForEachBlock(blocks, options.ResolvedThreads(), [&](std::size_t, std::size_t block) {
+    const BlockRange rows = RangeOf(block, n);
+    bool all_good = true;
+    for (std::size_t i = rows.begin; i < rows.begin + rows.size; ++i) {
+      const double b = perceived_value_b[i];
+      const double a = expectation_a[i];
+      const double c = b / a;
+      // Same tests as SatisfactionRatio(): B finite, A finite and > 0, C finite.
+      all_good = all_good && std::isfinite(b) && std::isfinite(a) && a > 0.0 && std::isfinite(c);
+      out_c[i] = c;
+    }
+    if (all_good) return;
+    for (std::size_t i = rows.begin; i < rows.begin + rows.size; ++i) {
+      const absl::StatusOr<double> c = SatisfactionRatio(perceived_value_b[i], expectation_a[i]);
+      if (!c.ok()) {
+        errors[block] = absl::Status(
+            c.status().code(),
+            absl::StrCat("satisfaction ratio at index ", i, ": ", c.status().message()));
+        return;
+      }
+    }
+  });
+  return FirstError(errors);
+}
+
+}  // namespace engine
+}  // namespace crmcore

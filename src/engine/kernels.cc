@@ -1,0 +1,267 @@
+// Highway kernels of the engine: compiled once per SIMD target by foreach_target.h and
+// chosen at run time with HWY_DYNAMIC_DISPATCH (the Highway 1.0.3 skeleton pattern).
+//
+// Every kernel performs the scalar reference's double operations lane by lane: a
+// subtraction, a division, a multiplication, an addition, each rounded once. There is no
+// fused multiply-add: Highway's Mul and Add are separate instructions, and the library is
+// compiled in ISO C++ mode, where GCC does not contract a * b + c (-ffp-contract=off).
+
+// AVX3_DL is the best x86 target; Highway 1.0.3 attains it only on request.
+#ifndef HWY_WANT_AVX3_DL
+#define HWY_WANT_AVX3_DL
+#endif
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "engine/kernels.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#include "engine/kernels.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace crmcore {
+namespace engine {
+namespace internal {
+namespace HWY_NAMESPACE {
+
+namespace hn = hwy::HWY_NAMESPACE;
+
+int64_t TargetOfThisCopy() { return HWY_TARGET; }
+
+// Lanes of the widest vector of any target: sizes the padded tail buffers.
+constexpr size_t kMaxDoubleLanes = HWY_MAX_BYTES / sizeof(double);
+
+BlockMoments ComputeBlockMoments(const double* HWY_RESTRICT x, size_t n) {
+  const hn::ScalableTag<double> d;
+  const size_t lanes = hn::Lanes(d);
+  const auto zero = hn::Zero(d);
+  const auto one = hn::Set(d, 1.0);
+  const auto inf = hn::Set(d, std::numeric_limits<double>::infinity());
+  const auto neg_inf = hn::Set(d, -std::numeric_limits<double>::infinity());
+  auto count = zero;
+  auto sum = zero;
+  auto min = inf;
+  auto max = neg_inf;
+  auto infinite = zero;
+
+  // The tail is padded with NaN: missing, so it changes no moment.
+  HWY_ALIGN double tail[kMaxDoubleLanes];
+  const size_t full = n - n % lanes;
+  const size_t rest = n - full;
+  for (size_t i = 0; i < lanes; ++i) {
+    tail[i] = i < rest ? x[full + i] : std::numeric_limits<double>::quiet_NaN();
+  }
+
+  const auto accumulate = [&](const auto v) {
+    const auto present = hn::Eq(v, v);
+    count = hn::Add(count, hn::IfThenElseZero(present, one));
+    sum = hn::Add(sum, hn::IfThenElseZero(present, v));
+    min = hn::Min(min, hn::IfThenElse(present, v, inf));
+    max = hn::Max(max, hn::IfThenElse(present, v, neg_inf));
+    infinite = hn::Or(infinite, hn::VecFromMask(d, hn::IsInf(v)));
+  };
+  for (size_t i = 0; i < full; i += lanes) accumulate(hn::LoadU(d, x + i));
+  if (rest != 0) accumulate(hn::Load(d, tail));
+
+  BlockMoments moments;
+  moments.count = static_cast<int64_t>(hn::GetLane(hn::SumOfLanes(d, count)));
+  moments.sum = hn::GetLane(hn::SumOfLanes(d, sum));
+  moments.min = hn::GetLane(hn::MinOfLanes(d, min));
+  moments.max = hn::GetLane(hn::MaxOfLanes(d, max));
+  moments.any_inf = !hn::AllFalse(d, hn::MaskFromVec(infinite));
+  moments.any_nan = moments.count < static_cast<int64_t>(n);
+  if (moments.count == 0 || moments.any_inf) return moments;
+
+  // Second pass over the (cached) block: squared deviations from the block mean.
+  const auto mean = hn::Set(d, moments.sum / static_cast<double>(moments.count));
+  auto m2 = zero;
+  const auto add_square = [&](const auto v) {
+    const auto deviation = hn::Sub(v, mean);
+    m2 = hn::Add(m2, hn::IfThenElseZero(hn::Eq(v, v), hn::Mul(deviation, deviation)));
+  };
+  for (size_t i = 0; i < full; i += lanes) add_square(hn::LoadU(d, x + i));
+  if (rest != 0) add_square(hn::Load(d, tail));
+  moments.m2 = hn::GetLane(hn::SumOfLanes(d, m2));
+  return moments;
+}
+
+// Adds weight · normalized(x) of one component to the running sums of `len` rows (a
+// multiple of the lane count). `first` starts the sums at +0.0 as the reference does.
+template <TransformMode kMode, bool kRenormalize, class D, class V>
+HWY_INLINE void AddComponent(D d, const KernelComponent& c, const double* HWY_RESTRICT x,
+                             bool first, size_t len, double* HWY_RESTRICT sum,
+                             double* HWY_RESTRICT present_weight, double* HWY_RESTRICT missing,
+                             V& bad) {
+  const size_t lanes = hn::Lanes(d);
+  const auto zero = hn::Zero(d);
+  const auto one = hn::Set(d, 1.0);
+  const auto offset = hn::Set(d, c.offset);
+  const auto scale = hn::Set(d, c.scale);
+  const auto constant = hn::Set(d, c.constant);
+  const auto weight = hn::Set(d, c.weight);
+  for (size_t i = 0; i < len; i += lanes) {
+    const auto v = hn::LoadU(d, x + i);
+    V normalized;
+    if constexpr (kMode == TransformMode::kAffine) {
+      normalized = hn::Div(hn::Sub(v, offset), scale);
+    } else if constexpr (kMode == TransformMode::kClamped) {
+      normalized = hn::Min(hn::Max(hn::Div(hn::Sub(v, offset), scale), zero), one);
+    } else if constexpr (kMode == TransformMode::kConstant) {
+      normalized = constant;
+    } else {
+      normalized = v;
+    }
+    const auto term = hn::Mul(weight, normalized);
+    const auto previous = first ? zero : hn::LoadU(d, sum + i);
+    if constexpr (!kRenormalize) {
+      bad = hn::Or(bad, hn::VecFromMask(d, hn::Not(hn::IsFinite(v))));
+      hn::StoreU(hn::Add(previous, term), d, sum + i);
+    } else {
+      const auto present = hn::Eq(v, v);
+      bad = hn::Or(bad, hn::VecFromMask(d, hn::IsInf(v)));
+      hn::StoreU(hn::Add(previous, hn::IfThenElseZero(present, term)), d, sum + i);
+      const auto previous_weight = first ? zero : hn::LoadU(d, present_weight + i);
+      hn::StoreU(hn::Add(previous_weight, hn::IfThenElseZero(present, weight)), d,
+                 present_weight + i);
+      const auto previous_missing = first ? zero : hn::LoadU(d, missing + i);
+      hn::StoreU(hn::Add(previous_missing, hn::IfThenZeroElse(present, one)), d, missing + i);
+    }
+  }
+}
+
+template <bool kRenormalize, class D, class V>
+HWY_INLINE void AddComponentAnyMode(D d, const KernelComponent& c, const double* x, bool first,
+                                    size_t len, double* sum, double* present_weight,
+                                    double* missing, V& bad) {
+  switch (c.mode) {
+    case TransformMode::kAffine:
+      return AddComponent<TransformMode::kAffine, kRenormalize>(d, c, x, first, len, sum,
+                                                                present_weight, missing, bad);
+    case TransformMode::kClamped:
+      return AddComponent<TransformMode::kClamped, kRenormalize>(d, c, x, first, len, sum,
+                                                                 present_weight, missing, bad);
+    case TransformMode::kConstant:
+      return AddComponent<TransformMode::kConstant, kRenormalize>(d, c, x, first, len, sum,
+                                                                  present_weight, missing, bad);
+    case TransformMode::kPassThrough:
+      return AddComponent<TransformMode::kPassThrough, kRenormalize>(
+          d, c, x, first, len, sum, present_weight, missing, bad);
+  }
+}
+
+// One chunk of `len` rows (a multiple of the lane count): every component in order, then
+// the renormalization out = sum / present weight where a component was missing.
+template <bool kRenormalize, class D, class V>
+HWY_INLINE void ScoreChunk(D d, const KernelPlan& plan, const double* const* x, size_t len,
+                           double* HWY_RESTRICT out, V& bad) {
+  HWY_ALIGN double present_weight[kChunkRows];
+  HWY_ALIGN double missing[kChunkRows];
+  for (size_t c = 0; c < plan.count; ++c) {
+    AddComponentAnyMode<kRenormalize>(d, plan.component[c], x[c], c == 0, len, out,
+                                      present_weight, missing, bad);
+  }
+  if constexpr (kRenormalize) {
+    const size_t lanes = hn::Lanes(d);
+    const auto zero = hn::Zero(d);
+    for (size_t i = 0; i < len; i += lanes) {
+      const auto sum = hn::LoadU(d, out + i);
+      const auto weight = hn::Load(d, present_weight + i);
+      const auto any_missing = hn::Gt(hn::Load(d, missing + i), zero);
+      bad = hn::Or(bad, hn::VecFromMask(d, hn::Eq(weight, zero)));
+      hn::StoreU(hn::IfThenElse(any_missing, hn::Div(sum, weight), sum), d, out + i);
+    }
+  }
+}
+
+template <bool kRenormalize>
+bool ScoreRowsImpl(const KernelPlan& plan, size_t n, double* HWY_RESTRICT out) {
+  const hn::ScalableTag<double> d;
+  const size_t lanes = hn::Lanes(d);
+  auto bad = hn::Zero(d);
+  const double* x[kCompositeComponentCount];
+  const size_t full = n - n % lanes;
+  for (size_t start = 0; start < full; start += kChunkRows) {
+    const size_t len = std::min(kChunkRows, full - start);
+    for (size_t c = 0; c < plan.count; ++c) x[c] = plan.component[c].x + start;
+    ScoreChunk<kRenormalize>(d, plan, x, len, out + start, bad);
+  }
+  const size_t rest = n - full;
+  if (rest != 0) {
+    // The last rows, padded with present zeros (finite, so never "bad") to one vector.
+    HWY_ALIGN double padded[kCompositeComponentCount][kMaxDoubleLanes];
+    HWY_ALIGN double padded_out[kMaxDoubleLanes];
+    for (size_t c = 0; c < plan.count; ++c) {
+      for (size_t i = 0; i < lanes; ++i) {
+        padded[c][i] = i < rest ? plan.component[c].x[full + i] : 0.0;
+      }
+      x[c] = padded[c];
+    }
+    ScoreChunk<kRenormalize>(d, plan, x, lanes, padded_out, bad);
+    std::memcpy(out + full, padded_out, rest * sizeof(double));
+  }
+  return hn::AllFalse(d, hn::MaskFromVec(bad));
+}
+
+bool ScoreRows(const KernelPlan& plan, size_t n, double* HWY_RESTRICT out) {
+  return plan.renormalize ? ScoreRowsImpl<true>(plan, n, out)
+                          : ScoreRowsImpl<false>(plan, n, out);
+}
+
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace internal
+}  // namespace engine
+}  // namespace crmcore
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace crmcore {
+namespace engine {
+namespace internal {
+
+HWY_EXPORT(TargetOfThisCopy);
+HWY_EXPORT(ComputeBlockMoments);
+HWY_EXPORT(ScoreRows);
+
+BlockMoments ComputeBlockMoments(const double* x, std::size_t n) {
+  return HWY_DYNAMIC_DISPATCH(ComputeBlockMoments)(x, n);
+}
+
+bool ScoreRows(const KernelPlan& plan, std::size_t n, double* out) {
+  return HWY_DYNAMIC_DISPATCH(ScoreRows)(plan, n, out);
+}
+
+std::string ActiveTargetName() { return hwy::TargetName(HWY_DYNAMIC_DISPATCH(TargetOfThisCopy)()); }
+
+// hwy::SupportedAndGeneratedTargets() here, in the file whose HWY_TARGETS were compiled.
+std::vector<std::string> AvailableTargetNames() {
+  std::vector<std::string> names;
+  for (const int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    names.emplace_back(hwy::TargetName(target));
+  }
+  return names;
+}
+
+bool ForceTarget(const std::string& name) {
+  if (name.empty()) {
+    hwy::SetSupportedTargetsForTest(0);
+    return true;
+  }
+  hwy::SetSupportedTargetsForTest(0);  // list against the real processor, not a mock
+  for (const int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    if (name == hwy::TargetName(target)) {
+      hwy::SetSupportedTargetsForTest(target);
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace internal
+}  // namespace engine
+}  // namespace crmcore
+#endif  // HWY_ONCE
