@@ -29,4 +29,6 @@ if(CRMCORE_SANITIZE)
   endif()
   add_compile_options(${_crm_san_flags})
   add_link_options(${_crm_san_flags})
+  # For outside projects built against this build (tests/install/consumer).
+  list(JOIN _crm_san_flags " " CRMCORE_SANITIZE_FLAGS)
 endif()

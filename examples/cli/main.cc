@@ -256,6 +256,7 @@ template <typename WriteFn>
 absl::Status WriteOutput(const std::string& path, WriteFn write) {
   if (path.empty()) {
     write(std::cout);
+    std::cout.flush();  // a full disk shows only when the buffer is written
     return std::cout.good() ? absl::OkStatus() : absl::UnavailableError("cannot write to stdout");
   }
   std::ofstream file(path, std::ios::binary);
@@ -302,18 +303,18 @@ absl::StatusOr<crmcore_cli::FitResult> FitModel(const std::string& model,
     CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitParetoNbd(histories));
     return crmcore_cli::FitResult::Of(fit);
   }
-  // Gamma-Gamma needs positive spend: repeat buyers whose repeat purchases were all worth
-  // 0 are left out of the fit, and said so.
+  // Gamma-Gamma needs positive spend: repeat buyers whose mean repeat spend is <= 0 (all
+  // zero-valued, or net refunds) are left out of the fit, and said so, as ScoreCustomers does.
   int64_t excluded = 0;
   for (size_t i = 0; i < input.size(); ++i) {
-    if (input.frequency[i] > 0 && input.monetary_value[i] == 0) {
+    if (input.frequency[i] > 0 && !(input.monetary_value[i] > 0)) {
       input.frequency[i] = 0;
       ++excluded;
     }
   }
   if (excluded > 0) {
     std::cerr << "crmcore: " << excluded
-              << " repeat buyers with zero mean spend left out of the Gamma-Gamma fit\n";
+              << " repeat buyers with a mean repeat spend <= 0 left out of the Gamma-Gamma fit\n";
   }
   CRM_ASSIGN_OR_RETURN(auto spend,
                        crmcore::SpendHistories::Create(input.frequency, input.monetary_value));
@@ -375,7 +376,11 @@ int Run(const std::string& command, const std::string& log_path) {
   }
 
   absl::StatusOr<crmcore::CustomerTable> table = crmcore::ScoreCustomers(*log, *scoring);
-  if (!table.ok()) return Fail(kBadInput, table.status());
+  if (!table.ok()) {
+    // ScoreCustomers reports a lifetime-model fit that did not converge as FailedPrecondition.
+    const bool not_converged = table.status().code() == absl::StatusCode::kFailedPrecondition;
+    return Fail(not_converged ? kNotConverged : kBadInput, table.status());
+  }
   absl::StatusOr<crmcore::PopulationSummary> population =
       crmcore::SummarizePopulation(*log, *table);
   if (!population.ok()) return Fail(kBadInput, population.status());

@@ -119,8 +119,8 @@ struct CustomerTable {
   bool has_lifetime_model = false;
   BgNbdFit bgnbd;
   GammaGammaFit gamma_gamma;
-  /// Repeat buyers left out of the Gamma-Gamma fit because all their repeat purchases
-  /// were worth 0 (the model needs positive spend); their expected spend is the
+  /// Repeat buyers left out of the Gamma-Gamma fit because their mean repeat spend is
+  /// <= 0 (the model needs positive spend); their expected spend is the
   /// population mean, as for customers without a repeat purchase.
   int64_t spend_model_excluded = 0;
   /// The horizon used, in the summary's time unit.
@@ -161,7 +161,9 @@ struct PopulationSummary {
 };
 
 /// Scores and classifies every customer of the log (see the file comment).
-/// Errors: anything SummarizeTransactions returns; InvalidArgument for bad options.
+/// Errors: anything SummarizeTransactions returns; InvalidArgument for bad options or a
+/// log the lifetime model cannot be fitted on (e.g. too few repeat buyers);
+/// FailedPrecondition when a lifetime-model fit does not converge.
 absl::StatusOr<CustomerTable> ScoreCustomers(const TransactionLog& log,
                                              const ScoringOptions& options);
 

@@ -17,8 +17,10 @@
 // Threads: each call spawns its own std::threads (EngineOptions::threads) and joins them
 // before returning; nothing outlives the call. Work is split in FIXED blocks of
 // kEngineBlockRows customers whose results are combined in block order, so every result is
-// bit-identical for any thread count. Calls on different data may run concurrently from
-// several host threads; ForceTargetForTesting() may not.
+// bit-identical for any thread count. If the system refuses a thread, the call goes on
+// with the threads already started (at least the calling thread): slower, same result, no
+// error. Calls on different data may run concurrently from several host threads;
+// ForceTargetForTesting() may not.
 //
 // Columns are borrowed for the call (ColumnView), never copied except one block at a time
 // where a conversion (float, int64, validity bitmap) is needed. Outputs go to caller-owned
@@ -63,7 +65,8 @@ std::vector<std::string> AvailableTargets();
 /// automatic choice (the best available). For tests and benchmarks: it changes a
 /// process-wide setting, so it must not run concurrently with any engine call.
 ///
-/// Errors: InvalidArgument naming `name` when it is not an available target.
+/// Errors: InvalidArgument naming `name` when it is not an available target; the setting
+/// in force before the call (a forced target or the automatic choice) is then unchanged.
 absl::Status ForceTargetForTesting(absl::string_view name);
 
 // ---------------------------------------------------------------------------
@@ -190,12 +193,17 @@ absl::StatusOr<CompositeState> ComputeCompositeState(const CompositePlan& plan,
 /// engine's mean and standard deviation, which differ from the reference's sequential
 /// Welford pass by rounding: with u = 2^-53, |Δmean| and |Δsd| are each at most about
 /// N·u·(|mean| + sd) in the worst case (typically √N·u), so |Δz| <= 2·N·u·(1 + |mean|/sd +
-/// |z|) and the value moves by at most the component's weight times that.
+/// |z|) and the value moves by at most the component's weight times that. A constant
+/// z-score column is exact: mean = the constant, variance 0, every z 0, as in the
+/// reference. Any finite values give a finite mean (a block whose plain sum would overflow,
+/// values beyond about 1e308 / 16384, is summed rescaled by a power of two); the variance
+/// overflows once the values spread by more than about 1e154, as the reference's does.
 ///
 /// Errors: those of ComputeCompositeState() for the values of `columns`; InvalidArgument
 /// when `out` has another length, or when `population` lacks what a normalizer needs (no
-/// present values, no sorted values for a percentile rank); OutOfRange when its statistics
-/// overflow (as CheckStatisticsFor in composite_value.h). Validation runs block by block
+/// present values, no sorted values for a percentile rank); OutOfRange naming the column
+/// when its statistics overflow (min-max range or z-score variance, as CheckStatisticsFor
+/// in composite_value.h). Validation runs block by block
 /// with the scoring, so on error `out` may be partly written.
 absl::Status ScoreComposite(const CompositePlan& plan, const CompositeColumns& columns,
                             const CompositeState& population, absl::Span<double> out,

@@ -368,7 +368,7 @@ absl::StatusOr<CompositeState> ComputeCompositeState(const CompositePlan& plan,
       if (moments.count > 0) {
         column.min = moments.min;
         column.max = moments.max;
-        column.mean = moments.sum / static_cast<double>(moments.count);
+        column.mean = moments.mean;
         column.m2 = moments.m2;
       }
       if (used[k].spec.kind == NormalizerKind::kPercentileRank) {
@@ -610,11 +610,11 @@ std::vector<double> SelectRanks(absl::Span<const double> values,
   // Histogram, one per worker (integer counts: the sum is exact in any order).
   const std::size_t blocks = BlockCount(values.size());
   const std::size_t workers = WorkerCount(threads, blocks);
-  std::vector<std::vector<std::uint32_t>> histograms(workers,
-                                                     std::vector<std::uint32_t>(buckets, 0));
+  // size_t counters: a bucket can hold more than 2^32 values.
+  std::vector<std::vector<std::size_t>> histograms(workers, std::vector<std::size_t>(buckets, 0));
   ForEachBlock(blocks, threads, [&](std::size_t worker, std::size_t block) {
     const BlockRange rows = RangeOf(block, values.size());
-    std::uint32_t* histogram = histograms[worker].data();
+    std::size_t* histogram = histograms[worker].data();
     for (std::size_t i = rows.begin; i < rows.begin + rows.size; ++i) ++histogram[bucket_of(values[i])];
   });
   // Each rank's bucket and its rank among the bucket's values.

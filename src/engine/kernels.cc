@@ -2,9 +2,11 @@
 // chosen at run time with HWY_DYNAMIC_DISPATCH (the Highway 1.0.3 skeleton pattern).
 //
 // Every kernel performs the scalar reference's double operations lane by lane: a
-// subtraction, a division, a multiplication, an addition, each rounded once. There is no
-// fused multiply-add: Highway's Mul and Add are separate instructions, and the library is
-// compiled in ISO C++ mode, where GCC does not contract a * b + c (-ffp-contract=off).
+// subtraction, a division, a multiplication, an addition, each rounded once, so that its
+// results are bit-identical to the scalar reference's. There is no fused multiply-add:
+// Highway's Mul and Add are separate intrinsics, and the build compiles the library with
+// -ffp-contract=off (CMakeLists.txt), without which GCC contracts a * b + c into one FMA
+// at -O2 and above even in ISO C++ mode, rounding once instead of twice.
 
 // AVX3_DL is the best x86 target; Highway 1.0.3 attains it only on request.
 #ifndef HWY_WANT_AVX3_DL
@@ -17,6 +19,7 @@
 #include "hwy/highway.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -34,6 +37,24 @@ int64_t TargetOfThisCopy() { return HWY_TARGET; }
 
 // Lanes of the widest vector of any target: sizes the padded tail buffers.
 constexpr size_t kMaxDoubleLanes = HWY_MAX_BYTES / sizeof(double);
+
+// The mean of the present finite values of x[0, n) when their plain sum overflows (values
+// beyond about 1e308 / n in a block that is not constant), so that the mean stays finite
+// as the reference's Welford mean does. The sum of x · 2^-k with 2^k >= n cannot
+// overflow, and multiplying by a power of two is exact for every value above 2^(k-1022),
+// so this rounds as the plain sum would with an unbounded exponent. Such a block's
+// variance overflows (two distinct values near 1e305 differ by at least 1e289), in the
+// reference too, and is reported as OutOfRange naming the column. Rare, so scalar: the
+// fast pass stays as it is.
+double RescaledMean(const double* HWY_RESTRICT x, size_t n, int64_t count) {
+  int k = 0;
+  while (k < 64 && (static_cast<uint64_t>(n) >> k) != 0) ++k;
+  double sum = 0.0;
+  for (size_t i = 0; i < n; ++i) {
+    if (!std::isnan(x[i])) sum += std::ldexp(x[i], -k);
+  }
+  return std::ldexp(sum / static_cast<double>(count), k);
+}
 
 BlockMoments ComputeBlockMoments(const double* HWY_RESTRICT x, size_t n) {
   const hn::ScalableTag<double> d;
@@ -69,15 +90,24 @@ BlockMoments ComputeBlockMoments(const double* HWY_RESTRICT x, size_t n) {
 
   BlockMoments moments;
   moments.count = static_cast<int64_t>(hn::GetLane(hn::SumOfLanes(d, count)));
-  moments.sum = hn::GetLane(hn::SumOfLanes(d, sum));
   moments.min = hn::GetLane(hn::MinOfLanes(d, min));
   moments.max = hn::GetLane(hn::MaxOfLanes(d, max));
   moments.any_inf = !hn::AllFalse(d, hn::MaskFromVec(infinite));
   moments.any_nan = moments.count < static_cast<int64_t>(n);
   if (moments.count == 0 || moments.any_inf) return moments;
+  if (moments.min == moments.max) {
+    // A constant block: its exact moments, as the reference's Welford pass finds them (a
+    // sum of n copies of x rounds, and the mean's last-place error would make a spread
+    // of ±1 ulp, or overflow its square for x near 1e305).
+    moments.mean = moments.min + 0.0;  // -0.0 becomes +0.0, as in the sum
+    return moments;
+  }
+  const double total = hn::GetLane(hn::SumOfLanes(d, sum));
+  moments.mean = std::isfinite(total) ? total / static_cast<double>(moments.count)
+                                      : RescaledMean(x, n, moments.count);
 
   // Second pass over the (cached) block: squared deviations from the block mean.
-  const auto mean = hn::Set(d, moments.sum / static_cast<double>(moments.count));
+  const auto mean = hn::Set(d, moments.mean);
   auto m2 = zero;
   const auto add_square = [&](const auto v) {
     const auto deviation = hn::Sub(v, mean);
@@ -247,17 +277,17 @@ std::vector<std::string> AvailableTargetNames() {
 }
 
 bool ForceTarget(const std::string& name) {
-  if (name.empty()) {
-    hwy::SetSupportedTargetsForTest(0);
-    return true;
-  }
+  const int64_t previous = hwy::SupportedTargets();  // the forced target's, if one is forced
   hwy::SetSupportedTargetsForTest(0);  // list against the real processor, not a mock
+  if (name.empty()) return true;
   for (const int64_t target : hwy::SupportedAndGeneratedTargets()) {
     if (name == hwy::TargetName(target)) {
       hwy::SetSupportedTargetsForTest(target);
       return true;
     }
   }
+  // An unknown name changes nothing: force the previous target again if there was one.
+  if (previous != hwy::SupportedTargets()) hwy::SetSupportedTargetsForTest(previous);
   return false;
 }
 

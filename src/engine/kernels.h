@@ -47,10 +47,11 @@ struct KernelPlan {
 /// One block's moments over its present (non-NaN) values.
 struct BlockMoments {
   std::int64_t count = 0;
-  double sum = 0.0;
+  /// sum / count, with the sum rescaled when it would overflow (finite for finite values).
+  double mean = 0.0;
   double min = 0.0;
   double max = 0.0;
-  /// Sum of squared deviations from sum / count (two passes over the cached block).
+  /// Sum of squared deviations from the mean (two passes over the cached block).
   double m2 = 0.0;
   bool any_nan = false;
   bool any_inf = false;

@@ -170,9 +170,13 @@ absl::StatusOr<RfmSummary> SummarizeTransactions(const TransactionLog& log,
         " is before the first transaction, on ", absl::FormatCivilTime(summary.first_day)));
   }
   // A day number beyond int32 cannot hold a transaction: clamp, the comparison stays right.
-  const int64_t end_days = summary.observation_end - absl::CivilDay(1970, 1, 1);
-  const auto observation_end = static_cast<int32_t>(
-      std::min<int64_t>(end_days, std::numeric_limits<int32_t>::max()));
+  // Log dates have 4-digit years; an end past 9999 would overflow the 32-bit day numbers.
+  if (summary.observation_end > absl::CivilDay(9999, 12, 31)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "rfm summary: observation_end ", absl::FormatCivilTime(summary.observation_end),
+        " is after 9999-12-31"));
+  }
+  const auto observation_end = ToDayNumber(summary.observation_end);
   summary.has_holdout = *max_day > observation_end;
 
   RowsByCustomer rows_of;

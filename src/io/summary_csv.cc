@@ -35,6 +35,39 @@ int ColumnIndex(const std::vector<absl::string_view>& header, absl::string_view 
   return -1;
 }
 
+// Splits one line at commas, RFC 4180 style: a field may be quoted ("a, b"), with ""
+// for a quote inside. A quoted field's view is its text between the quotes (doubled
+// quotes left as they are: only the numeric columns are read, and a quote is never part
+// of a number). Records spanning lines are not supported. Error: the 1-based column of
+// a quote that is not closed on the line or not followed by a comma.
+absl::StatusOr<std::vector<absl::string_view>> SplitLine(absl::string_view line) {
+  std::vector<absl::string_view> fields;
+  size_t i = 0;
+  while (true) {
+    if (i < line.size() && line[i] == '"') {
+      const size_t open = i++;
+      while (true) {
+        const size_t close = line.find('"', i);
+        if (close == absl::string_view::npos) return absl::InvalidArgumentError(absl::StrCat(open + 1));
+        if (close + 1 < line.size() && line[close + 1] == '"') {
+          i = close + 2;  // a doubled quote inside the field
+          continue;
+        }
+        fields.push_back(line.substr(open + 1, close - open - 1));
+        i = close + 1;
+        break;
+      }
+      if (i < line.size() && line[i] != ',') return absl::InvalidArgumentError(absl::StrCat(i + 1));
+    } else {
+      const size_t comma = std::min(line.find(',', i), line.size());
+      fields.push_back(line.substr(i, comma - i));
+      i = comma;
+    }
+    if (i >= line.size()) return fields;
+    ++i;  // past the comma
+  }
+}
+
 // 1-based byte offset of field `index` within `line`.
 size_t FieldColumn(const std::vector<absl::string_view>& fields, size_t index,
                    absl::string_view line) {
@@ -78,12 +111,14 @@ absl::StatusOr<SummaryTable> ParseSummaryCsv(absl::string_view text, absl::strin
     const absl::string_view line = StripCr(lines[n]);
     if (line.empty()) continue;
     const int64_t line_number = static_cast<int64_t>(n) + 1;
-    if (const size_t quote = line.find('"'); quote != absl::string_view::npos) {
-      return absl::InvalidArgumentError(absl::StrCat(source_name, ":", line_number, ":", quote + 1,
-                                                     ": quoted fields are not supported in a "
-                                                     "summary CSV"));
+    absl::StatusOr<std::vector<absl::string_view>> split = SplitLine(line);
+    if (!split.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(source_name, ":", line_number, ":",
+                                                     split.status().message(),
+                                                     ": unbalanced quote (a quoted field must "
+                                                     "close on its line, before a comma)"));
     }
-    const std::vector<absl::string_view> fields = absl::StrSplit(line, ',');
+    const std::vector<absl::string_view>& fields = *split;
     if (static_cast<int>(fields.size()) < needed_fields) {
       return absl::InvalidArgumentError(absl::StrCat(source_name, ":", line_number, ": has ",
                                                      fields.size(), " fields, the header needs ",

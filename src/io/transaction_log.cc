@@ -214,12 +214,13 @@ bool ParsePlainAmount(absl::string_view text, int minor_digits, int64_t& out) {
   if (i < size) {
     if (text[i] != '.') return false;
     for (++i; i < size; ++i, ++fraction_digits) {
+      // More fraction digits than minor_digits: ParseMoney decides (and 18 digits in all
+      // is the most that cannot overflow).
+      if (fraction_digits == static_cast<size_t>(minor_digits)) return false;
       if (text[i] < '0' || text[i] > '9') return false;
       value = value * 10 + (text[i] - '0');
     }
-    if (fraction_digits == 0 || fraction_digits > static_cast<size_t>(minor_digits)) {
-      return false;
-    }
+    if (fraction_digits == 0) return false;
   }
   for (size_t d = fraction_digits; d < static_cast<size_t>(minor_digits); ++d) value *= 10;
   out = value;

@@ -86,7 +86,7 @@ absl::StatusOr<PeriodFacts> CollectPeriodFacts(absl::Span<const DatedAmount> tra
   PeriodFacts facts;
   facts.first_day = transactions.front().day;
   const int lifecycle_half = options.lifecycle.window_periods / 2;
-  int64_t last_forward_period = -1;
+  double last_forward_period = -1;
   for (size_t i = 0; i < transactions.size(); ++i) {
     if (__builtin_add_overflow(facts.total_value, transactions[i].amount, &facts.total_value)) {
       return absl::OutOfRangeError("calibration spend overflows int64 minor units");
@@ -95,7 +95,9 @@ absl::StatusOr<PeriodFacts> CollectPeriodFacts(absl::Span<const DatedAmount> tra
     if (i > 0 && day == transactions[i - 1].day) continue;  // same purchase occasion
     ++facts.occasions;
     facts.last_day = day;
-    const auto back = static_cast<int64_t>(std::floor((end_day - day) / options.period_days));
+    // Clamped before the conversion, so a tiny period_days cannot overflow int64.
+    const auto back = static_cast<int64_t>(
+        std::min(std::floor((end_day - day) / options.period_days), double{kMaxWindowPeriods}));
     if (back < kMaxWindowPeriods) facts.active_periods_mask |= uint64_t{1} << back;
     if (back < lifecycle_half) {
       ++facts.lifecycle_recent;
@@ -103,8 +105,7 @@ absl::StatusOr<PeriodFacts> CollectPeriodFacts(absl::Span<const DatedAmount> tra
       ++facts.lifecycle_earlier;
     }
     if (back < options.activity_window_periods) ++facts.in_activity_window;
-    const auto forward =
-        static_cast<int64_t>(std::floor((day - facts.first_day) / options.period_days));
+    const double forward = std::floor((day - facts.first_day) / options.period_days);
     if (forward != last_forward_period) {
       ++facts.periods_with_purchase;
       last_forward_period = forward;
@@ -238,10 +239,14 @@ absl::Status ScoreComposite(const ScoringOptions& options,
 
 absl::Status ScoreRfm(CustomerTable& table) {
   const size_t n = table.size();
-  std::vector<double> days_since_last(n), frequency(n);
+  std::vector<double> days_since_last(n), frequency(n), mean_occasion_value(n);
   for (size_t i = 0; i < n; ++i) {
     days_since_last[i] = table.days_since_last_purchase[i];
     frequency[i] = static_cast<double>(table.summary.frequency[i]);
+    // M is the mean value of all calibration occasions, the first included: the summary's
+    // monetary_value (repeat occasions only) is 0 for every one-time buyer.
+    mean_occasion_value[i] = static_cast<double>(table.calibration_value_minor[i]) /
+                             static_cast<double>(table.summary.frequency[i] + 1);
   }
   table.rfm_r.resize(n);
   table.rfm_f.resize(n);
@@ -250,7 +255,7 @@ absl::Status ScoreRfm(CustomerTable& table) {
                                         absl::MakeSpan(table.rfm_r)));
   CRM_RETURN_IF_ERROR(
       RfmQuintileScores(frequency, RfmDirection::kHigherIsBetter, absl::MakeSpan(table.rfm_f)));
-  return RfmQuintileScores(table.summary.monetary_value, RfmDirection::kHigherIsBetter,
+  return RfmQuintileScores(mean_occasion_value, RfmDirection::kHigherIsBetter,
                            absl::MakeSpan(table.rfm_m));
 }
 
@@ -371,7 +376,10 @@ absl::StatusOr<PopulationSummary> SummarizePopulation(const TransactionLog& log,
   for (size_t i = 0; i < table.size(); ++i) {
     spend[i] = static_cast<double>(table.calibration_value_minor[i]);
   }
-  if (!table.value_tier.empty()) {
+  double total_spend = 0;
+  for (const double s : spend) total_spend += s;
+  // With no spend at all the shares are undefined; they stay 0 rather than failing the run.
+  if (!table.value_tier.empty() && total_spend != 0) {
     CRM_ASSIGN_OR_RETURN(PyramidCounts pyramid, SummarizePyramid(spend, table.value_tier));
     population.value_tier_spend_share = pyramid.value_share;
   }

@@ -14,6 +14,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -268,6 +269,55 @@ TEST_F(CliTest, UnwritableOutputExitsWithThree) {
                                          kCdnowMasterFlags, " --out=", Path("no/such/dir/x.csv")));
   EXPECT_EQ(run.exit_code, 3);
   EXPECT_THAT(run.output, HasSubstr("cannot write"));
+}
+
+TEST_F(CliTest, SummarizeOutputIsReadBackByFitEvenWithQuotedIds) {
+  const std::string log = Path("quoted.csv");
+  {
+    std::ofstream out(log);
+    out << "customer_id,date,amount\n";
+    // 40 customers, half of them repeat buyers; ids with commas and quotes need quoting.
+    for (int c = 0; c < 40; ++c) {
+      const std::string id = c % 3 == 0 ? absl::StrCat("\"Smith, \"\"J\"\" ", c, "\"")
+                                        : absl::StrCat("c", c);
+      out << id << absl::StrFormat(",2020-01-%02d,10.00\n", 1 + c % 20);
+      for (int k = 0; k < c % 4; ++k) {
+        out << id << absl::StrFormat(",2020-%02d-%02d,5.00\n", 2 + k, 1 + c % 9);
+      }
+    }
+  }
+  const std::string summary = Path("summary.csv");
+  ASSERT_EQ(RunCrmcore(absl::StrCat("summarize ", log, " --out=", summary)).exit_code, 0);
+  EXPECT_THAT(ReadFile(summary), HasSubstr("\"Smith, \"\"J\"\" 0\","));
+  const RunResult fit = RunCrmcore(absl::StrCat("fit ", summary, " --model=bgnbd"));
+  EXPECT_NE(fit.output.find("bgnbd: r = "), std::string::npos) << fit.output;
+  const std::string unbalanced = Path("unbalanced.csv");
+  std::ofstream(unbalanced) << "id,frequency,recency,T\n\"a,1,2,3\n";
+  const RunResult bad = RunCrmcore(absl::StrCat("fit ", unbalanced, " --model=bgnbd"));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.output, HasSubstr(":2:1: unbalanced quote"));
+}
+
+TEST_F(CliTest, EdgeCasesOfScoringOptionsAndData) {
+  const std::string log = Path("zero.csv");
+  std::ofstream(log) << "customer_id,date,amount\na,2020-01-01,0\nb,2020-02-01,0.00\na,2020-03-01,0\n";
+  // All spend zero: scored, shares reported as 0, not a failure.
+  const RunResult zero = RunCrmcore(absl::StrCat("score ", log, " --model=none --summary=", Path("z.json")));
+  EXPECT_EQ(zero.exit_code, 0) << zero.output;
+  EXPECT_THAT(ReadFile(Path("z.json")), HasSubstr("\"value_tier_spend_share\": {\"vip\": 0"));
+  // A period far shorter than a day: no overflow (the sanitizer build checks), clean run.
+  EXPECT_EQ(RunCrmcore(absl::StrCat("score ", log, " --model=none --quiet --period-days=1e-300")).exit_code, 0);
+  // An observation end past year 9999 is refused, not wrapped around.
+  const RunResult far = RunCrmcore(absl::StrCat("summarize ", log, " --observation-end=99999-01-01"));
+  EXPECT_EQ(far.exit_code, 2);
+  EXPECT_THAT(far.output, HasSubstr("after 9999-12-31"));
+}
+
+TEST_F(CliTest, FullStdoutIsAWriteError) {
+  if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+  const RunResult run = RunCrmcore(absl::StrCat("summarize ", kData, "/CDNOW_sample.txt", kCdnowSampleFlags,
+                                                " > /dev/full"));
+  EXPECT_EQ(run.exit_code, 3) << run.output;
 }
 
 }  // namespace

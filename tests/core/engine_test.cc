@@ -13,6 +13,8 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 #include "crmcore/composite_value.h"
@@ -20,6 +22,9 @@
 #include "crmcore/rfm_score.h"
 #include "crmcore/satisfaction.h"
 #include "crmcore/value_tier.h"
+// The engine's private thread helper, tested directly to simulate a failing std::thread
+// (tests are not given src/ as an include directory).
+#include "engine/parallel.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -215,6 +220,63 @@ TEST(EngineTargetTest, RejectsAnUnknownTarget) {
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("NEON_OR_WHATEVER"));
   ASSERT_TRUE(ForceTargetForTesting("").ok());
+}
+
+TEST(EngineTargetTest, AnUnknownTargetLeavesTheSettingUnchanged) {
+  const std::vector<std::string> targets = AvailableTargets();
+  ASSERT_FALSE(targets.empty());
+  // Under the automatic choice.
+  ASSERT_TRUE(ForceTargetForTesting("").ok());
+  EXPECT_FALSE(ForceTargetForTesting("NEON_OR_WHATEVER").ok());
+  EXPECT_EQ(ActiveTarget(), targets.front());
+  // Under a forced target, the least capable one (a change shows when there are several).
+  const std::string forced = targets.back();
+  ASSERT_TRUE(ForceTargetForTesting(forced).ok());
+  EXPECT_FALSE(ForceTargetForTesting("NEON_OR_WHATEVER").ok());
+  EXPECT_EQ(ActiveTarget(), forced);
+  // The automatic choice still comes back after the failed call.
+  ASSERT_TRUE(ForceTargetForTesting("").ok());
+  EXPECT_EQ(ActiveTarget(), targets.front());
+}
+
+// ---------------------------------------------------------------------------
+// Threads that cannot be started.
+
+// Starts real threads for the first `allowed` workers, then throws as std::thread does when
+// the system refuses a thread.
+struct FailingStarter {
+  std::size_t allowed = 0;
+  std::size_t* attempts = nullptr;
+  template <class Work>
+  std::thread operator()(const Work& work, std::size_t worker) const {
+    ++*attempts;
+    if (worker > allowed) {
+      throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again));
+    }
+    return std::thread(work, worker);
+  }
+};
+
+TEST(EngineThreadsTest, BlocksStillRunOnceEachWhenThreadsCannotStart) {
+  constexpr std::size_t kBlocks = 200;
+  for (const std::size_t allowed : {std::size_t{0}, std::size_t{1}, std::size_t{3}}) {
+    SCOPED_TRACE("threads started: " + std::to_string(allowed));
+    std::vector<int> runs(kBlocks, 0);
+    std::vector<std::size_t> worker_of(kBlocks, 99);
+    std::size_t attempts = 0;
+    internal::ForEachBlock(
+        kBlocks, 8,
+        [&](std::size_t worker, std::size_t block) {
+          ++runs[block];
+          worker_of[block] = worker;
+        },
+        FailingStarter{allowed, &attempts});
+    EXPECT_EQ(attempts, allowed + 1) << "no start is tried after the first failure";
+    EXPECT_TRUE(std::all_of(runs.begin(), runs.end(), [](int r) { return r == 1; }));
+    // Only the calling thread (worker 0) and the started workers ran blocks.
+    EXPECT_TRUE(std::all_of(worker_of.begin(), worker_of.end(),
+                            [&](std::size_t w) { return w <= allowed; }));
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -785,6 +847,65 @@ TEST(EngineBadInputTest, PercentileStateWithoutSortedValuesIsRejected) {
   const absl::Status status = ScoreComposite(ExactPlan(), EngineColumns(columns), *state, absl::MakeSpan(out));
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("column loyalty statistics hold 0 sorted values"));
+}
+
+// Z-score plan over a column whose plain sum overflows: current contribution by z-score,
+// the rest exact.
+CompositePlan HugeZScorePlan() {
+  return MustCreate({0.3, 0.2, 0.2, 0.2, 0.1},
+                    {Spec(NormalizerKind::kZScore), Spec(NormalizerKind::kMinMax),
+                     Spec(NormalizerKind::kFixedBounds, 1.0, 5.0),
+                     Spec(NormalizerKind::kPercentileRank), Spec(NormalizerKind::kMinMax)});
+}
+
+TEST(EngineCompositeTest, ConstantZScoreColumnsAreExactEvenNearTheOverflow) {
+  // A block's sum of 16384 values of 1e305 overflows, and one of 0.1 rounds; the
+  // reference's Welford mean of a constant column is the constant and its variance 0, so
+  // every z is 0. Several blocks, on every target.
+  for (const double constant : {1e305, -1.7e308, 0.1, 1.7e308}) {
+    Columns columns = MakePopulation(40001, 3);
+    std::fill(columns[0].begin(), columns[0].end(), constant);
+    columns[0][7] = kNaN;  // a missing value changes nothing under kRenormalize
+    const CompositePlan plan = MustCreate(
+        {0.3, 0.2, 0.2, 0.2, 0.1},
+        {Spec(NormalizerKind::kZScore), Spec(NormalizerKind::kMinMax),
+         Spec(NormalizerKind::kFixedBounds, 1.0, 5.0), Spec(NormalizerKind::kPercentileRank),
+         Spec(NormalizerKind::kMinMax)},
+        MissingPolicy::kRenormalize);
+    ForEachTarget([&](const std::string& target) {
+      SCOPED_TRACE(target + " constant " + ::testing::PrintToString(constant));
+      const absl::StatusOr<CompositeState> state =
+          ComputeCompositeState(plan, EngineColumns(columns));
+      ASSERT_TRUE(state.ok()) << state.status();
+      EXPECT_EQ(state->column[0].mean, constant);
+      EXPECT_EQ(state->column[0].variance(), 0.0);
+      EXPECT_EQ(Engine(plan, columns), Reference(plan, columns));
+    });
+  }
+}
+
+TEST(EngineBadInputTest, HugeSpreadZScoreColumnIsOutOfRangeNamingTheColumn) {
+  // Values near 1e305 that differ: the block sums overflow (the engine's mean stays
+  // finite) and the variance overflows, in the reference too.
+  Columns columns = MakePopulation(40001, 4);
+  for (std::size_t i = 0; i < columns[0].size(); ++i) columns[0][i] = i % 2 == 0 ? 1e305 : 2e305;
+  const absl::StatusOr<CompositeState> state =
+      ComputeCompositeState(HugeZScorePlan(), EngineColumns(columns));
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_GE(state->column[0].mean, 1e305);
+  EXPECT_LE(state->column[0].mean, 2e305);
+
+  std::vector<double> out(columns[0].size());
+  const absl::Status status =
+      ScoreComposite(HugeZScorePlan(), EngineColumns(columns), absl::MakeSpan(out));
+  EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange);
+  EXPECT_THAT(status.message(), HasSubstr("column current_contribution"));
+  EXPECT_THAT(status.message(), HasSubstr("overflow for z-score"));
+  EXPECT_THAT(status.message(), HasSubstr("variance = inf"));
+  const absl::Status reference =
+      ScoreCompositeReference(HugeZScorePlan(), ReferenceColumns(columns), absl::MakeSpan(out));
+  EXPECT_EQ(reference.code(), absl::StatusCode::kOutOfRange);
+  EXPECT_THAT(reference.message(), HasSubstr("column current_contribution"));
 }
 
 TEST(EngineBadInputTest, OverflowingRangeIsOutOfRange) {
