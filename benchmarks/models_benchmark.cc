@@ -125,7 +125,12 @@ void BM_FitBgNbdSimulated(benchmark::State& state) {
   state.counters["compressed_rows"] = static_cast<double>(rows);
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
-BENCHMARK(BM_FitBgNbdSimulated)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FitBgNbdSimulated)
+    ->Arg(100'000)
+    ->Arg(1'000'000)
+    ->Arg(10'000'000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 void BM_PredictBgNbdProbabilityAlive(benchmark::State& state) {
   const Columns c = Simulate(1'000'000);

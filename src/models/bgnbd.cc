@@ -6,6 +6,7 @@
 
 #include <boost/math/special_functions/beta.hpp>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "crmcore/status.h"
 #include "models/model_internal.h"
@@ -254,11 +255,20 @@ absl::Status BgNbdExpectedPurchases(const BgNbdParams& params, double t,
         "BG/NBD expected purchases: horizon t must be finite and >= 0, got ", FormatDouble(t)));
   }
   CRM_RETURN_IF_ERROR(BgNbdProbabilityAlive(params, x, t_x, T, out));
-  // Rows with equal (x, T) share the series, which does not depend on t_x.
+  // The series depends on (x, T) only, not on t_x, and real populations hold few distinct
+  // (x, T) pairs (T takes one value per first-purchase day): each pair's series is summed
+  // once and remembered. Consecutive equal rows skip even the lookup.
+  absl::flat_hash_map<std::pair<double, double>, double> series_of;
   double last_x = -1.0, last_T = -1.0, alive_expectation = 0.0;
   for (size_t i = 0; i < x.size(); ++i) {
     if (x[i] != last_x || T[i] != last_T) {
-      CRM_ASSIGN_OR_RETURN(alive_expectation, AliveExpectedPurchases(params, t, x[i], T[i], i));
+      auto [it, inserted] = series_of.try_emplace(std::make_pair(x[i], T[i]), 0.0);
+      if (inserted) {
+        absl::StatusOr<double> computed = AliveExpectedPurchases(params, t, x[i], T[i], i);
+        if (!computed.ok()) return computed.status();
+        it->second = *computed;
+      }
+      alive_expectation = it->second;
       last_x = x[i];
       last_T = T[i];
     }

@@ -314,6 +314,27 @@ TEST(BgNbdPredictionTest, HorizonZeroAndRowsSharingSeries) {
   EXPECT_LT(out[0], out[1]);  // a more recent last purchase: more likely alive
 }
 
+// Rows whose (x, T) recurs out of order reuse the remembered series: the result must be
+// exactly what each row gives alone.
+TEST(BgNbdPredictionTest, RecurringPairsOutOfOrderGiveEachRowsOwnValue) {
+  std::vector<double> x, tx, T;
+  for (int i = 0; i < 60; ++i) {
+    x.push_back(i % 4);
+    T.push_back(30.0 + (i * 7) % 3);
+    tx.push_back(x.back() == 0 ? 0.0 : 1.0 + (i % 11) * 2.5);
+  }
+  std::vector<double> together(x.size());
+  ASSERT_TRUE(BgNbdExpectedPurchases(kCdnow, 26.0, x, tx, T, absl::MakeSpan(together)).ok());
+  for (size_t i = 0; i < x.size(); ++i) {
+    double alone = 0;
+    ASSERT_TRUE(BgNbdExpectedPurchases(kCdnow, 26.0, absl::MakeConstSpan(&x[i], 1),
+                                       absl::MakeConstSpan(&tx[i], 1),
+                                       absl::MakeConstSpan(&T[i], 1), absl::MakeSpan(&alone, 1))
+                    .ok());
+    EXPECT_EQ(together[i], alone) << "row " << i;
+  }
+}
+
 // ---- Bad input
 
 TEST(BgNbdBadInputTest, InvalidHistoriesNameRowAndValue) {
