@@ -132,7 +132,7 @@ class ColumnView {
   }
   /// Whether the bitmap marks value i present (true without a bitmap).
   bool IsValid(std::size_t i) const {
-    return !has_validity_ || ((validity_[i / 8] >> (i % 8)) & 1u) != 0;
+    return !has_validity_ || ((static_cast<unsigned>(validity_[i / 8]) >> (i % 8)) & 1u) != 0;
   }
 
  private:
