@@ -8,8 +8,13 @@
 #include "crmcore/transaction_log.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <algorithm>
 #include <array>
@@ -27,6 +32,7 @@
 #include "crmcore/customer.h"
 #include "crmcore/money.h"
 #include "crmcore/status.h"
+#include "io/transaction_log_internal.h"
 
 namespace crmcore {
 
@@ -227,6 +233,86 @@ bool ParsePlainAmount(absl::string_view text, int minor_digits, int64_t& out) {
   return true;
 }
 
+constexpr size_t kHugePageBytes = size_t{2} << 20;
+
+// Asks the kernel to back the whole 2 MiB pages inside [data, data + bytes) with
+// huge pages (transparent huge pages in "madvise" mode, Linux's default), so that
+// random accesses across them hit the TLB. A hint only; where it is unsupported
+// nothing changes.
+void AdviseHugePages([[maybe_unused]] void* data, [[maybe_unused]] size_t bytes) {
+#if defined(MADV_HUGEPAGE)
+  const auto begin = reinterpret_cast<uintptr_t>(data);
+  const uintptr_t first = (begin + kHugePageBytes - 1) & ~(uintptr_t{kHugePageBytes} - 1);
+  const uintptr_t last = (begin + bytes) & ~(uintptr_t{kHugePageBytes} - 1);
+  if (last > first) {
+    ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+  }
+#endif
+}
+
+// A zero-filled array of 64-bit slots. A large one is mapped straight from the kernel
+// (its pages arrive zeroed, so there is no memset) at a 2 MiB boundary with huge pages
+// advised: a hash table is probed at random, and with 4 KiB pages nearly every probe
+// of a table of tens of MB misses the TLB.
+class ZeroedSlots {
+ public:
+  ZeroedSlots() = default;
+  explicit ZeroedSlots(size_t count) : size_(count) {
+    const size_t bytes = count * sizeof(uint64_t);
+    if (bytes >= kHugePageBytes) {
+      const size_t mapped = bytes + kHugePageBytes;
+      void* mapping =
+          ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (mapping != MAP_FAILED) {
+        mapping_ = mapping;
+        mapping_bytes_ = mapped;
+        const auto begin = reinterpret_cast<uintptr_t>(mapping);
+        const uintptr_t aligned =
+            (begin + kHugePageBytes - 1) & ~(uintptr_t{kHugePageBytes} - 1);
+        data_ = reinterpret_cast<uint64_t*>(aligned);
+        AdviseHugePages(data_, bytes);
+        return;
+      }
+    }
+    small_.assign(count, 0);
+    data_ = small_.data();
+  }
+  ZeroedSlots(const ZeroedSlots&) = delete;
+  ZeroedSlots& operator=(const ZeroedSlots&) = delete;
+  ZeroedSlots(ZeroedSlots&& other) noexcept { *this = std::move(other); }
+  ZeroedSlots& operator=(ZeroedSlots&& other) noexcept {
+    if (this != &other) {
+      Release();
+      small_ = std::move(other.small_);
+      data_ = other.mapping_ != nullptr ? other.data_ : small_.data();
+      size_ = other.size_;
+      mapping_ = std::exchange(other.mapping_, nullptr);
+      mapping_bytes_ = std::exchange(other.mapping_bytes_, 0);
+      other.data_ = nullptr;
+      other.size_ = 0;
+    }
+    return *this;
+  }
+  ~ZeroedSlots() { Release(); }
+
+  size_t size() const { return size_; }
+  uint64_t& operator[](size_t i) { return data_[i]; }
+  const uint64_t& operator[](size_t i) const { return data_[i]; }
+
+ private:
+  void Release() {
+    if (mapping_ != nullptr) ::munmap(mapping_, mapping_bytes_);
+    mapping_ = nullptr;
+    mapping_bytes_ = 0;
+  }
+
+  std::vector<uint64_t> small_;
+  uint64_t* data_ = nullptr;
+  size_t size_ = 0;
+  void* mapping_ = nullptr;
+  size_t mapping_bytes_ = 0;
+};
+
 // Interns customer ids into dense indices in first-seen order (the ids themselves
 // live in TransactionLog::customer_ids). An open-addressing table of 8-byte entries,
 // (32 bits of the id's hash, index + 1; 0 is empty), probed linearly and kept at most
@@ -242,7 +328,7 @@ class IdInterner {
   };
 
   explicit IdInterner(const std::vector<std::string>& ids) : ids_(ids) {
-    table_.assign(kInitialSlots, 0);
+    table_ = ZeroedSlots(kInitialSlots);
   }
 
   static uint64_t Hash(absl::string_view text) { return absl::Hash<absl::string_view>{}(text); }
@@ -287,10 +373,10 @@ class IdInterner {
 
   // Doubles the table. Slots derive from the stored tag alone, so no id is re-hashed.
   void Grow() {
-    std::vector<uint64_t> old(table_.size() * 2, 0);
-    old.swap(table_);
+    ZeroedSlots old = std::exchange(table_, ZeroedSlots(table_.size() * 2));
     const size_t mask = table_.size() - 1;
-    for (const uint64_t entry : old) {
+    for (size_t i = 0; i < old.size(); ++i) {
+      const uint64_t entry = old[i];
       if (entry == 0) continue;
       size_t slot = static_cast<uint32_t>(entry >> 32) & mask;
       while (table_[slot] != 0) slot = (slot + 1) & mask;
@@ -299,9 +385,51 @@ class IdInterner {
   }
 
   const std::vector<std::string>& ids_;
-  std::vector<uint64_t> table_;
+  ZeroedSlots table_;
   size_t size_ = 0;
 };
+
+// Where the bytes of interest to record splitting sit in the 64 bytes from some
+// position: bit i describes byte i. Bits past the end of the input are clear.
+struct ByteMasks {
+  uint64_t newline = 0;    // '\n'
+  uint64_t separator = 0;  // The delimiter, or ' ' and '\t' when whitespace-delimited.
+  uint64_t unusual = 0;    // '"', '\r', NUL: bytes only the general splitter handles.
+};
+
+#if defined(__SSE2__)
+// The bits of one 16-byte block equal to `c`.
+inline uint64_t BlockBitsEqual(__m128i block, char c) {
+  return static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, _mm_set1_epi8(c))));
+}
+#endif
+
+// Classifies the 64 bytes at `bytes` (all readable), with SSE2 where the target has
+// it (every x86-64): four compares a block instead of a branch a byte.
+inline ByteMasks ClassifyBytes(const char* bytes, char delimiter, bool whitespace_delimited) {
+  ByteMasks masks;
+#if defined(__SSE2__)
+  for (int block = 0; block < 4; ++block) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + 16 * block));
+    const int shift = 16 * block;
+    masks.newline |= BlockBitsEqual(v, '\n') << shift;
+    masks.separator |= (whitespace_delimited ? BlockBitsEqual(v, ' ') | BlockBitsEqual(v, '\t')
+                                             : BlockBitsEqual(v, delimiter))
+                       << shift;
+    masks.unusual |=
+        (BlockBitsEqual(v, '"') | BlockBitsEqual(v, '\r') | BlockBitsEqual(v, '\0')) << shift;
+  }
+#else
+  for (unsigned i = 0; i < 64; ++i) {
+    const char c = bytes[i];
+    const uint64_t bit = uint64_t{1} << i;
+    if (c == '\n') masks.newline |= bit;
+    if (whitespace_delimited ? c == ' ' || c == '\t' : c == delimiter) masks.separator |= bit;
+    if (c == '"' || c == '\r' || c == '\0') masks.unusual |= bit;
+  }
+#endif
+  return masks;
+}
 
 // A field of the current record: a slice of the input window, or of the scratch
 // string when it held doubled quotes that had to be unescaped.
@@ -324,8 +452,12 @@ enum class Step { kRecord, kBlank, kNeedMore };
 
 class Loader {
  public:
-  Loader(const TransactionLogOptions& options, absl::string_view source, DateFormat date)
-      : options_(options), source_(source), date_(std::move(date)) {
+  Loader(const TransactionLogOptions& options, absl::string_view source, DateFormat date,
+         internal::RecordSplitter splitter = internal::RecordSplitter::kFastWhenPlain)
+      : options_(options),
+        source_(source),
+        date_(std::move(date)),
+        fast_splitter_(splitter == internal::RecordSplitter::kFastWhenPlain) {
     log_.minor_digits = options.minor_digits;
     const auto mark = [this](char c) { special_[static_cast<unsigned char>(c)] = true; };
     mark('\n');
@@ -364,7 +496,10 @@ class Loader {
     }
     while (pos < size) {
       size_t next = 0;
-      CRM_ASSIGN_OR_RETURN(const Step step, Tokenize(data, size, pos, eof, next));
+      Step step = Step::kRecord;
+      if (!fast_splitter_ || !SplitPlainRecord(data, size, pos, next)) {
+        CRM_ASSIGN_OR_RETURN(step, Tokenize(data, size, pos, eof, next));
+      }
       if (step == Step::kNeedMore) {
         // Bounds memory: the unfinished record is already longer than allowed (+1
         // leaves room for a '\r' whose '\n' has not arrived yet).
@@ -403,6 +538,8 @@ class Loader {
 
   // Pre-sizes the columns once the density of the input is known.
   void Reserve(size_t expected_rows) {
+    // No huge pages here: measured, they add more fault time (whole 2 MiB pages
+    // cleared at once) than they save on a column written front to back.
     log_.customer.reserve(expected_rows);
     log_.day.reserve(expected_rows);
     log_.amount.reserve(expected_rows);
@@ -426,6 +563,68 @@ class Loader {
 
   absl::Status StructureError(size_t column, absl::string_view what) const {
     return absl::InvalidArgumentError(absl::StrCat(source_, ":", line_, ":", column, ": ", what));
+  }
+
+  // The fast path of Tokenize, for the common record: its '\n' within 64 bytes, at
+  // least one field, and no quote, '\r' (but a CRLF ending) or NUL. Such a record is
+  // split from bit masks of one classifying pass, with no branch per byte. Returns
+  // false, having changed nothing the caller reads, for any other record, which
+  // Tokenize then handles; where both apply they give the same fields, `next`,
+  // record_newlines_ and record_content_bytes_ (the differential test checks that).
+  bool SplitPlainRecord(const char* data, size_t size, size_t pos, size_t& next) {
+    constexpr size_t kSpan = 64;
+    const size_t available = size - pos;
+    ByteMasks masks;
+    if (available >= kSpan) {
+      masks = ClassifyBytes(data + pos, options_.delimiter, options_.whitespace_delimited);
+    } else {
+      // The end of the input: classify a padded copy, keeping the bits of real bytes.
+      std::array<char, kSpan> tail{};
+      std::memcpy(tail.data(), data + pos, available);
+      masks = ClassifyBytes(tail.data(), options_.delimiter, options_.whitespace_delimited);
+      const uint64_t real = (uint64_t{1} << available) - 1;
+      masks.newline &= real;
+    }
+    if (masks.newline == 0) return false;
+    const auto newline = static_cast<size_t>(__builtin_ctzll(masks.newline));
+    // A CRLF ends the record at its '\r'.
+    const size_t content_end =
+        newline > 0 && data[pos + newline - 1] == '\r' ? newline - 1 : newline;
+    const uint64_t content = (uint64_t{1} << content_end) - 1;
+    if ((masks.unusual & content) != 0) return false;
+    const uint64_t separator = masks.separator & content;
+
+    fields_.clear();
+    if (options_.whitespace_delimited) {
+      // Fields are the runs of non-blank bytes; leading and trailing blanks are no field.
+      const uint64_t word = ~separator & content;
+      if (word == 0) return false;  // A blank line.
+      uint64_t starts = word & ~(word << 1);
+      uint64_t lasts = word & ~(word >> 1);
+      while (starts != 0) {
+        const auto begin = static_cast<size_t>(__builtin_ctzll(starts));
+        const auto end = static_cast<size_t>(__builtin_ctzll(lasts)) + 1;
+        fields_.push_back({pos + begin, end - begin, begin + 1, false});
+        starts &= starts - 1;
+        lasts &= lasts - 1;
+      }
+    } else {
+      if (content_end == 0) return false;  // An empty line.
+      uint64_t delimiters = separator;
+      size_t begin = 0;
+      while (delimiters != 0) {
+        const auto end = static_cast<size_t>(__builtin_ctzll(delimiters));
+        fields_.push_back({pos + begin, end - begin, begin + 1, false});
+        begin = end + 1;
+        delimiters &= delimiters - 1;
+      }
+      fields_.push_back({pos + begin, content_end - begin, begin + 1, false});
+    }
+    scratch_.clear();
+    record_newlines_ = 1;
+    record_content_bytes_ = content_end;
+    next = pos + newline + 1;
+    return true;
   }
 
   // Splits the record starting at data[pos] into fields_. Sets `next` to the first
@@ -783,6 +982,7 @@ class Loader {
   const absl::string_view source_;
   DateFormat date_;
   absl::Status setup_error_;
+  const bool fast_splitter_;
   std::array<bool, 256> special_{};
 
   TransactionLog log_;
@@ -858,12 +1058,12 @@ absl::Status TransactionLogOptions::Validate() const {
   return absl::OkStatus();
 }
 
-absl::StatusOr<TransactionLog> LoadTransactionLogFromBuffer(
+absl::StatusOr<TransactionLog> internal::LoadTransactionLogFromBufferWith(
     absl::string_view bytes, absl::string_view source_name,
-    const TransactionLogOptions& options) {
+    const TransactionLogOptions& options, RecordSplitter splitter) {
   CRM_RETURN_IF_ERROR(options.Validate());
   CRM_ASSIGN_OR_RETURN(DateFormat date, DateFormat::Compile(options.date_format));
-  Loader loader(options, source_name, std::move(date));
+  Loader loader(options, source_name, std::move(date), splitter);
   // A first estimate of the row count from the first 64 KiB spares regrowing columns.
   const size_t probe = std::min(bytes.size(), size_t{1} << 16);
   const size_t probe_rows = static_cast<size_t>(std::count(bytes.begin(), bytes.begin() +
@@ -871,6 +1071,13 @@ absl::StatusOr<TransactionLog> LoadTransactionLogFromBuffer(
   if (probe_rows > 0) loader.Reserve(bytes.size() / probe * probe_rows + probe_rows);
   CRM_RETURN_IF_ERROR(loader.ParseWindow(bytes.data(), bytes.size(), /*eof=*/true).status());
   return std::move(loader).Finish(static_cast<int64_t>(bytes.size()));
+}
+
+absl::StatusOr<TransactionLog> LoadTransactionLogFromBuffer(
+    absl::string_view bytes, absl::string_view source_name,
+    const TransactionLogOptions& options) {
+  return internal::LoadTransactionLogFromBufferWith(bytes, source_name, options,
+                                                    internal::RecordSplitter::kFastWhenPlain);
 }
 
 absl::StatusOr<TransactionLog> LoadTransactionLog(const std::string& path,

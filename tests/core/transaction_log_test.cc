@@ -7,15 +7,19 @@
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/civil_time.h"
 #include "crmcore/money.h"
 #include "gmock/gmock.h"
+#include "io/transaction_log_internal.h"
 #include "gtest/gtest.h"
 
 namespace crmcore {
@@ -604,6 +608,168 @@ TEST(TransactionLogTest, FileAndBufferAgreeOnErrors) {
             absl::StrCat(path, ":3:14: field 'amount': cannot parse \"zz\" as an amount with 2 "
                                "minor digits (money: \"zz\" has an unexpected character \"z\" "
                                "at offset 0; expected [+-]digits[.digits])"));
+}
+
+// ---------------------------------------------------------------------------
+// The record splitter's fast path (plain records split from byte masks) against the
+// general state machine: on every input both must give the same log or the same
+// error, message included. Documents are drawn from lines that the fast path takes
+// (plain rows, CRLF, leading/trailing blanks, empty fields, missing columns, bad
+// values, long and over-long lines) and lines it must hand over (quotes, lone '\r',
+// NUL, blank lines, no final newline), in every ingest layout.
+
+void ExpectSameLog(const absl::StatusOr<TransactionLog>& fast,
+                   const absl::StatusOr<TransactionLog>& general, const std::string& input) {
+  const std::string where = absl::StrCat("input: \"", absl::CHexEscape(input), "\"");
+  ASSERT_EQ(fast.ok(), general.ok()) << where << "\nfast: " << fast.status()
+                                     << "\ngeneral: " << general.status();
+  if (!fast.ok()) {
+    EXPECT_EQ(fast.status(), general.status()) << where;
+    return;
+  }
+  EXPECT_EQ(fast->customer, general->customer) << where;
+  EXPECT_EQ(fast->customer_ids, general->customer_ids) << where;
+  EXPECT_EQ(fast->day, general->day) << where;
+  EXPECT_EQ(fast->amount, general->amount) << where;
+  EXPECT_EQ(fast->quantity, general->quantity) << where;
+  EXPECT_EQ(fast->margin, general->margin) << where;
+  EXPECT_EQ(fast->rows_read, general->rows_read) << where;
+  EXPECT_EQ(fast->rows_skipped, general->rows_skipped) << where;
+  ASSERT_EQ(fast->skipped.size(), general->skipped.size()) << where;
+  for (size_t i = 0; i < fast->skipped.size(); ++i) {
+    EXPECT_EQ(fast->skipped[i].line, general->skipped[i].line) << where;
+    EXPECT_EQ(fast->skipped[i].column, general->skipped[i].column) << where;
+    EXPECT_EQ(fast->skipped[i].field, general->skipped[i].field) << where;
+    EXPECT_EQ(fast->skipped[i].reason, general->skipped[i].reason) << where;
+    EXPECT_EQ(fast->skipped[i].text, general->skipped[i].text) << where;
+  }
+}
+
+TEST(TransactionLogTest, FastRecordSplitterAgreesWithTheGeneralOne) {
+  // "|" stands for the layout's delimiter.
+  const std::vector<std::string> lines = {
+      "a|2020-01-02|12.34|3|1.00\n",
+      "b|2020-01-03|-5|1|0\n",
+      "a|2020-01-04|0.5|2|0.10\r\n",
+      "  c|2020-02-29|7|1|1  \n",
+      "\td|2020-03-01|+0.50|4|0\t\n",
+      "e||1|1|1\n",
+      "f|2020-01-02|1|1|1|\n",
+      "g|2020-01-02\n",
+      "|2020-01-02|1|1|1\n",
+      "h|2020-13-02|1|1|1\n",
+      "i|2020-01-02|1.234|1|1\n",
+      "j|2020-01-02|x|1|1\n",
+      "k|2020-01-02|1|y|1\n",
+      "m|2020-01-02|1|1|bad\n",
+      "n|2020-01-02|zz\n",
+      "o|2020-01-02|1|q\n",
+      "p|2020-01-02|1|1|1|extra|columns\n",
+      "s-thirty-character-customer-id|2020-01-02|123.45|12|1.50\n",
+      "s-thirty-character-customer-id|2020-01-02|123.45|12|x.50\n",
+      // 63 bytes before the '\n' (the most the fast path takes), then 64.
+      std::string(46, 't') + "|2020-01-02|1|1|1\n",
+      std::string(47, 'u') + "|2020-01-02|1|1|1\n",
+      "\xc3\xa9l\xc3\xa8ve|2020-01-02|1|1|1\n",
+      "bad\xff|2020-01-02|1|1|1\n",
+      "a-customer-with-a-rather-long-identifier-0123456789|2020-01-02|1.00|1|0.00\n",
+      "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm|2020-01-02|1|1|1\n",
+      std::string(200, 'z') + "|2020-01-02|1|1|1\n",
+      "\"q,1\"|2020-01-05|2|1|1\n",
+      "\"q\"\"2\"|2020-01-05|2|1|1\n",
+      "\"multi\nline\"|2020-01-05|2|1|1\n",
+      "r\"s|2020-01-05|2|1|1\n",
+      "lone\rcr|2020-01-05|2|1|1\n",
+      std::string("nul\0x|2020-01-05|2|1|1\n", 23),
+      "\n",
+      "\r\n",
+      "   \n",
+      "|||\n",
+      "a|2020-01-02|1|1|1\r\r\n",
+  };
+  struct Layout {
+    const char* name;
+    TransactionLogOptions options;
+    std::vector<std::string> delimiters;  // Each draw picks one.
+    std::string header;
+  };
+  std::vector<Layout> layouts;
+  {
+    Layout csv{"csv", {}, {","}, "customer_id,date,amount,n,profit\n"};
+    csv.options.quantity = ColumnRef::Named("n");
+    csv.options.margin = ColumnRef::Named("profit");
+    layouts.push_back(csv);
+    Layout semicolon{"semicolon", {}, {";"}, "customer_id;date;amount\n"};
+    semicolon.options.delimiter = ';';
+    layouts.push_back(semicolon);
+    Layout tab{"tab", {}, {"\t"}, ""};
+    tab.options.delimiter = '\t';
+    tab.options.has_header = false;
+    tab.options.customer = ColumnRef::At(1);
+    tab.options.date = ColumnRef::At(2);
+    tab.options.amount = ColumnRef::At(3);
+    tab.options.quantity = ColumnRef::At(4);
+    layouts.push_back(tab);
+    Layout blanks{"whitespace", {}, {" ", "\t", "   ", " \t "}, "customer_id date amount\n"};
+    blanks.options.whitespace_delimited = true;
+    blanks.options.margin = ColumnRef::At(5);
+    layouts.push_back(blanks);
+  }
+
+  uint64_t state = 20240601;
+  const auto next = [&state](size_t bound) {
+    state = state * 6364136223846793005u + 1442695040888963407u;
+    return static_cast<size_t>((state >> 33) % bound);
+  };
+  for (const Layout& layout : layouts) {
+    for (const bool lenient : {false, true}) {
+      for (const size_t max_line_bytes : {size_t{1} << 20, size_t{40}}) {
+        TransactionLogOptions options = layout.options;
+        options.lenient = lenient;
+        options.max_reported_errors = 3;
+        options.max_line_bytes = max_line_bytes;
+        for (int document = 0; document < 300; ++document) {
+          std::string input = document % 7 == 0 ? "\xEF\xBB\xBF" : "";
+          input += layout.header;
+          const size_t rows = 1 + next(12);
+          for (size_t row = 0; row < rows; ++row) {
+            // Mostly the plain rows, so that strict mode gets past the first line.
+            const std::string& line = lines[next(4) != 0 ? next(5) : next(lines.size())];
+            input += absl::StrReplaceAll(
+                line, {{"|", layout.delimiters[next(layout.delimiters.size())]}});
+          }
+          if (document % 5 == 0) input.pop_back();  // No final newline.
+          const auto fast = internal::LoadTransactionLogFromBufferWith(
+              input, "log", options, internal::RecordSplitter::kFastWhenPlain);
+          const auto general = internal::LoadTransactionLogFromBufferWith(
+              input, "log", options, internal::RecordSplitter::kGeneralOnly);
+          SCOPED_TRACE(absl::StrCat(layout.name, lenient ? " lenient" : " strict",
+                                    " max_line_bytes ", max_line_bytes));
+          ExpectSameLog(fast, general, input);
+          if (HasFailure()) return;
+        }
+      }
+    }
+  }
+}
+
+// The fast path on the bundled CDNOW master log, which it splits nearly all of.
+TEST(TransactionLogTest, FastRecordSplitterAgreesOnCdnowMaster) {
+  std::ifstream in(std::string(CRMCORE_TEST_DATA_DIR) + "/CDNOW_master.txt", std::ios::binary);
+  const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(content.size(), 1000u);
+  TransactionLogOptions options;
+  options.whitespace_delimited = true;
+  options.date_format = "%Y%m%d";
+  options.amount = ColumnRef::Named("dollar_value");
+  options.quantity = ColumnRef::Named("number_of_cds");
+  const auto fast = internal::LoadTransactionLogFromBufferWith(
+      content, "cdnow", options, internal::RecordSplitter::kFastWhenPlain);
+  const auto general = internal::LoadTransactionLogFromBufferWith(
+      content, "cdnow", options, internal::RecordSplitter::kGeneralOnly);
+  ASSERT_TRUE(fast.ok()) << fast.status();
+  ExpectSameLog(fast, general, "CDNOW_master.txt");
+  EXPECT_EQ(fast->size(), 69659u);
 }
 
 // ---------------------------------------------------------------------------
