@@ -80,53 +80,76 @@ class ScorecardPlan {
   /// for weights that are all zero, or for invalid cut-offs. Only the weights' ratios
   /// matter, so a sum too large for a double is fine (NormalizeWeights).
   static absl::StatusOr<ScorecardPlan> Create(Weights weights, GradeCutoffs cutoffs = {}) {
+    CRM_ASSIGN_OR_RETURN(const Weights scaled,
+                         ScaledWeights<ScorecardCriterion>(weights, "scorecard"));
     CRM_ASSIGN_OR_RETURN(const Weights normalized,
                          NormalizeWeights<ScorecardCriterion>(weights, "scorecard"));
     CRM_RETURN_IF_ERROR(cutoffs.Validate());
-    return ScorecardPlan(normalized, cutoffs);
+    return ScorecardPlan(normalized, scaled, cutoffs);
   }
 
   /// Every criterion weighted equally (the material gives no weights) with default cut-offs.
   static ScorecardPlan EqualWeights() {
-    Weights weights;
-    weights.fill(1.0 / static_cast<double>(kScorecardCriterionCount));
-    return ScorecardPlan(weights, GradeCutoffs{});
+    Weights normalized, scaled;
+    normalized.fill(1.0 / static_cast<double>(kScorecardCriterionCount));
+    scaled.fill(0.5);  // 1 scaled by a power of two, as ScaledWeights() does
+    return ScorecardPlan(normalized, scaled, GradeCutoffs{});
   }
 
   /// Normalized weight of `criterion`. Precondition: a declared ScorecardCriterion.
   double weight(ScorecardCriterion criterion) const {
     return weights_[scorecard_internal::Index(criterion)];
   }
+  /// The raw weight of `criterion` times one power of two (ScaledWeights()): the exact
+  /// ratios of the weights given, which the weighted mean is computed with.
+  double scaled_weight(ScorecardCriterion criterion) const {
+    return scaled_weights_[scorecard_internal::Index(criterion)];
+  }
   const GradeCutoffs& cutoffs() const { return cutoffs_; }
 
  private:
-  ScorecardPlan(const Weights& weights, const GradeCutoffs& cutoffs)
-      : weights_(weights), cutoffs_(cutoffs) {}
+  ScorecardPlan(const Weights& weights, const Weights& scaled_weights, const GradeCutoffs& cutoffs)
+      : weights_(weights), scaled_weights_(scaled_weights), cutoffs_(cutoffs) {}
 
   Weights weights_;
+  Weights scaled_weights_;
   GradeCutoffs cutoffs_;
 };
 
-/// The weighted score Σ weight(c) · score(c) over the used criteria, in criterion order.
-/// Because the weights sum to 1 the result is a weighted mean of 1–5 scores; it is clamped
-/// to [1, 5] only to absorb the rounding of the weights (e.g. all 5s summing to 5.0000000001).
+/// The weighted mean Σ weight(c) · score(c) / Σ weight(c) over the used criteria, in
+/// criterion order; equal scores give exactly that score. The result is clamped to [1, 5]
+/// only to absorb rounding.
 ///
 /// Errors: InvalidArgument naming the criterion (crmcore::Id) and the score for a used
 /// criterion whose score is NaN or outside [1, 5].
 inline absl::StatusOr<double> WeightedScorecardScore(const ScorecardPlan& plan,
                                                      const ScorecardScores& scores) {
+  // Computed as base + Σ w·(s − base) / Σ w with the exactly scaled raw weights and base =
+  // the first used score, not as Σ w·s with weights that sum to 1 only up to rounding
+  // (ten 4s under equal weights of 0.1 would be 3.9999999999999996, a B instead of an A):
+  // equal scores give exactly that score, and integer weights with integer or half scores
+  // give the correctly rounded mean.
+  double base = 0.0;
+  bool have_base = false;
   double total = 0.0;
+  double weight_sum = 0.0;
   for (const ScorecardCriterion c : AllValues<ScorecardCriterion>()) {
-    if (!(plan.weight(c) > 0.0)) continue;
+    const double w = plan.scaled_weight(c);
+    if (!(w > 0.0)) continue;
     const double score = scores[scorecard_internal::Index(c)];
     if (!scorecard_internal::IsOnScale(score)) {
       return absl::InvalidArgumentError(absl::StrCat("scorecard: score of ", Id(c),
                                                      " must be within [1, 5], got ",
                                                      FormatDouble(score)));
     }
-    total += plan.weight(c) * score;
+    if (!have_base) {
+      base = score;
+      have_base = true;
+    }
+    total += w * (score - base);
+    weight_sum += w;
   }
-  return std::clamp(total, kScorecardMinScore, kScorecardMaxScore);
+  return std::clamp(base + total / weight_sum, kScorecardMinScore, kScorecardMaxScore);
 }
 
 /// Grades a weighted score: A when score >= a_min, B when score >= b_min, else C.

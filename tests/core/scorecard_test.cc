@@ -219,5 +219,19 @@ TEST(WeightedScorecardScoreTest, AcceptsRealScoresAtTheEnds) {
   EXPECT_DOUBLE_EQ(*WeightedScorecardScore(ScorecardPlan::EqualWeights(), scores), 1.55);
 }
 
+TEST(ScorecardTest, EqualScoresUnderEqualWeightsGiveThatScoreExactly) {
+  const ScorecardPlan plan = ScorecardPlan::EqualWeights();
+  for (const double value : {1.0, 2.0, 3.0, 4.0, 4.5, 5.0}) {
+    ScorecardScores scores;
+    scores.fill(value);
+    auto score = WeightedScorecardScore(plan, scores);
+    ASSERT_TRUE(score.ok());
+    EXPECT_EQ(*score, value);
+  }
+  ScorecardScores fours;
+  fours.fill(4.0);
+  EXPECT_EQ(*GradeScorecard(plan, fours), ScorecardGrade::kA);  // a_min = 4
+}
+
 }  // namespace
 }  // namespace crmcore
