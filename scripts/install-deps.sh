@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  g++ cmake ninja-build pkgconf
+  gcc g++ binutils cmake ninja-build pkgconf
   # libraries (ARCHITECTURE.md: Abseil, Boost.Multiprecision, Highway, GoogleTest, Benchmark)
   libabsl-dev libboost-dev libhwy-dev libgtest-dev libgmock-dev libbenchmark-dev
   # L-BFGS for the lifetime-model fits (header-only, private to src/models/)
