@@ -20,12 +20,7 @@ using Real = boost::multiprecision::cpp_bin_float_50;
 
 const BgNbdParams kCdnow{0.242594, 4.413603, 0.792923, 2.425897};
 
-PurchaseHistories CdnowHistories() {
-  const testing::CdnowSummary data = testing::LoadCdnowSummary();
-  auto histories = PurchaseHistories::Create(data.x, data.t_x, data.T);
-  EXPECT_TRUE(histories.ok()) << histories.status();
-  return *std::move(histories);
-}
+using testing::CdnowHistories;
 
 // ---- High-precision reference of the closed forms (FHL 2005), written independently:
 // the original (untransformed) formulas, summed in 50 significant digits.

@@ -3,9 +3,13 @@
 #define CRMCORE_TESTS_CORE_MODEL_TEST_DATA_H_
 
 #include <fstream>
+#include <utility>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "crmcore/model_fit.h"
+#include "gtest/gtest.h"
 
 namespace crmcore::testing {
 
@@ -35,6 +39,14 @@ inline CdnowSummary LoadCdnowSummary() {
     data.zbar.push_back(std::stod(zbar));
   }
   return data;
+}
+
+// The published calibration summary as compressed histories for the purchase models.
+inline PurchaseHistories CdnowHistories() {
+  const CdnowSummary data = LoadCdnowSummary();
+  auto histories = PurchaseHistories::Create(data.x, data.t_x, data.T);
+  EXPECT_TRUE(histories.ok()) << histories.status();
+  return *std::move(histories);
 }
 
 }  // namespace crmcore::testing

@@ -22,12 +22,7 @@ using Real = boost::multiprecision::cpp_bin_float_50;
 
 const ParetoNbdParams kCdnow{0.5534, 10.5802, 0.6061, 11.6690};
 
-PurchaseHistories CdnowHistories() {
-  const testing::CdnowSummary data = testing::LoadCdnowSummary();
-  auto histories = PurchaseHistories::Create(data.x, data.t_x, data.T);
-  EXPECT_TRUE(histories.ok()) << histories.status();
-  return *std::move(histories);
-}
+using testing::CdnowHistories;
 
 // ---- 50-digit reference: F&H (2005) eq. 22 with the untransformed 2F1 series.
 Real Hyp2F1(const Real& a, const Real& b, const Real& c, const Real& z) {
