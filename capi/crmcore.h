@@ -393,6 +393,30 @@ CRM_API crm_status crm_scorecard_grade(const double scores[CRM_SCORECARD_CRITERI
                                        const double weights[CRM_SCORECARD_CRITERION_COUNT],
                                        const crm_grade_cutoffs* cutoffs, int* out);
 
+/* =========================================================================
+ * Batch scoring over caller-owned columns (the engine, include/crmcore/engine.h)
+ * ========================================================================= */
+
+/* (end of batch scoring) */
+
+/* =========================================================================
+ * Mergeable partial states (include/crmcore/engine_state.h)
+ * ========================================================================= */
+
+/* (end of partial states) */
+
+/* =========================================================================
+ * Transaction-log ingest and the RFM summary table
+ * ========================================================================= */
+
+/* (end of ingest) */
+
+/* =========================================================================
+ * Lifetime-value models: BG/NBD, Pareto/NBD, Gamma-Gamma, CLV
+ * ========================================================================= */
+
+/* (end of models) */
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
