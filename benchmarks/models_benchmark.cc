@@ -168,6 +168,18 @@ void BM_PredictParetoNbdProbabilityAlive(benchmark::State& state) {
 }
 BENCHMARK(BM_PredictParetoNbdProbabilityAlive)->Unit(benchmark::kMillisecond);
 
+void BM_PredictParetoNbdExpectedPurchases(benchmark::State& state) {
+  const Columns c = Simulate(1'000'000);
+  std::vector<double> out(c.x.size());
+  for (auto _ : state) {
+    auto s = ParetoNbdExpectedPurchases({0.553, 10.578, 0.606, 11.669}, 39.0, c.x, c.t_x, c.T,
+                                        absl::MakeSpan(out));
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(c.x.size()));
+}
+BENCHMARK(BM_PredictParetoNbdExpectedPurchases)->Unit(benchmark::kMillisecond);
+
 }  // namespace
 }  // namespace crmcore
 

@@ -239,8 +239,10 @@ struct TierCutoffs {
 absl::StatusOr<TierCutoffs> TierCutoffsFrom(const QuantileState& population,
                                             const PyramidFractions& fractions = {});
 
-/// Cut-offs of `values` by exact selection (std::nth_element on one copy, O(N)), without
-/// sorting. Errors: invalid fractions; a non-finite value (index named).
+/// Cut-offs of `values` by exact selection without sorting or copying the column: a pass
+/// for the key range, a histogram pass over the keys' leading bits that locates each
+/// cut-off's bucket, and a pass gathering only those buckets' values, selected exactly.
+/// Errors: invalid fractions; a non-finite value (index named).
 absl::StatusOr<TierCutoffs> ComputeTierCutoffs(absl::Span<const double> values,
                                                const PyramidFractions& fractions = {},
                                                const EngineOptions& options = {});
@@ -280,8 +282,9 @@ absl::Status ScoreRfm(absl::Span<const double> values, const RfmThresholds& thre
                       absl::Span<std::int8_t> out_scores, const EngineOptions& options = {});
 
 /// One batch, identical to crmcore::RfmQuintileScores() of rfm_score.h (scores and errors; on error
-/// `out_scores` is untouched): four exact selections (std::nth_element) on one copy of the
-/// column instead of a sort, then one scoring pass.
+/// `out_scores` is untouched): the four quintile keys and their tie counts by the exact
+/// selection of ComputeTierCutoffs() (range, histogram and gathering passes; no sort, no
+/// copy of the column), then one scoring pass.
 absl::Status ScoreRfmQuintiles(absl::Span<const double> values, RfmDirection direction,
                                absl::Span<std::int8_t> out_scores,
                                const EngineOptions& options = {});

@@ -672,54 +672,198 @@ std::vector<double> SelectRanks(absl::Span<const double> values,
   return selected;
 }
 
-// For each candidate v: count of values < v, == v, the least value > v and the greatest
-// value < v (one parallel pass; exact, so independent of the split).
-struct ValueNeighbourhood {
+// What tiers and RFM thresholds need about the value at one ascending rank: the value,
+// how many values are below it and equal to it, and its nearest distinct neighbours.
+struct RankProbe {
+  double value = 0.0;
   std::int64_t less = 0;
   std::int64_t equal = 0;
   double least_greater = kInf;
   double greatest_less = -kInf;
 };
 
-template <std::size_t kCount>
-std::array<ValueNeighbourhood, kCount> NeighbourhoodsOf(absl::Span<const double> values,
-                                                        const std::array<double, kCount>& v,
-                                                        int threads) {
+// Adds the counts and extremes of `candidates` around probe.value to `probe`.
+void AccumulateAround(absl::Span<const double> candidates, RankProbe& probe) {
+  const double v = probe.value;
+  std::int64_t less = 0;
+  std::int64_t equal = 0;
+  double least_greater = kInf;
+  double greatest_less = -kInf;
+  for (const double c : candidates) {
+    less += c < v ? 1 : 0;
+    equal += c == v ? 1 : 0;
+    least_greater = c > v && c < least_greater ? c : least_greater;
+    greatest_less = c < v && c > greatest_less ? c : greatest_less;
+  }
+  probe.less += less;
+  probe.equal += equal;
+  probe.least_greater = std::min(probe.least_greater, least_greater);
+  probe.greatest_less = std::max(probe.greatest_less, greatest_less);
+}
+
+// Per-bucket counts of a histogram pass (integer counts: the sum is exact in any order, so
+// the result does not depend on the thread count). Counter is uint32_t when no worker can
+// see 2^32 values, which halves the table a worker keeps in cache.
+template <class Counter, class BucketOf>
+std::vector<std::uint64_t> BucketCounts(absl::Span<const double> values, std::size_t buckets,
+                                        const BucketOf& bucket_of, int threads) {
   const std::size_t blocks = BlockCount(values.size());
-  std::vector<std::array<ValueNeighbourhood, kCount>> parts(blocks);
-  ForEachBlock(blocks, threads, [&](std::size_t, std::size_t block) {
+  const std::size_t workers = WorkerCount(threads, blocks);
+  std::vector<std::vector<Counter>> histograms(workers, std::vector<Counter>(buckets, 0));
+  ForEachBlock(blocks, threads, [&](std::size_t worker, std::size_t block) {
     const BlockRange rows = RangeOf(block, values.size());
-    std::array<ValueNeighbourhood, kCount> part{};
+    Counter* histogram = histograms[worker].data();
     const double* x = values.data() + rows.begin;
-    // One simple loop per candidate over the cached block, so the compiler vectorizes it.
-    for (std::size_t k = 0; k < kCount; ++k) {
-      const double c = v[k];
-      std::int64_t less = 0;
-      std::int64_t equal = 0;
-      double least_greater = kInf;
-      double greatest_less = -kInf;
-      for (std::size_t i = 0; i < rows.size; ++i) {
-        less += x[i] < c;
-        equal += x[i] == c;
-        const double above = x[i] > c ? x[i] : kInf;
-        const double below = x[i] < c ? x[i] : -kInf;
-        least_greater = above < least_greater ? above : least_greater;
-        greatest_less = below > greatest_less ? below : greatest_less;
-      }
-      part[k] = {less, equal, least_greater, greatest_less};
-    }
-    parts[block] = part;
+    for (std::size_t i = 0; i < rows.size; ++i) ++histogram[bucket_of(x[i])];
   });
-  std::array<ValueNeighbourhood, kCount> total{};
-  for (const auto& part : parts) {
-    for (std::size_t k = 0; k < kCount; ++k) {
-      total[k].less += part[k].less;
-      total[k].equal += part[k].equal;
-      total[k].least_greater = std::min(total[k].least_greater, part[k].least_greater);
-      total[k].greatest_less = std::max(total[k].greatest_less, part[k].greatest_less);
-    }
+  std::vector<std::uint64_t> total(buckets, 0);
+  for (const auto& histogram : histograms) {
+    for (std::size_t b = 0; b < buckets; ++b) total[b] += histogram[b];
   }
   return total;
+}
+
+// The probes of ascending ranks `ranks` (each < values.size()) of finite `values` whose keys
+// lie in [least, greatest], in two passes and without copying the column: a histogram of
+// the keys' leading bits locates each rank's bucket; one more pass gathers the values of
+// those buckets (selected exactly, recursively when still large) and the extremes of the
+// nearest non-empty buckets on either side, which hold the rank's distinct neighbours when
+// its own bucket does not.
+std::vector<RankProbe> ProbeRanks(absl::Span<const double> values,
+                                  const std::vector<std::size_t>& ranks, std::uint64_t least,
+                                  std::uint64_t greatest, int threads) {
+  std::vector<RankProbe> probes(ranks.size());
+  if (ranks.empty()) return probes;
+  if (least == greatest) {  // every value is equal
+    for (RankProbe& probe : probes) {
+      probe.value = values[0];
+      probe.equal = static_cast<std::int64_t>(values.size());
+    }
+    return probes;
+  }
+  if (values.size() <= kSmallSelection) {
+    const std::vector<double> selected = SelectRanks(values, ranks, least, greatest, 1);
+    for (std::size_t r = 0; r < ranks.size(); ++r) {
+      probes[r].value = selected[r];
+      AccumulateAround(values, probes[r]);
+    }
+    return probes;
+  }
+  const std::uint64_t span = greatest - least;
+  int width = 0;
+  while (width < 64 && (span >> width) != 0) ++width;
+  const int shift = std::max(0, width - kHistogramBits);
+  const std::size_t buckets = static_cast<std::size_t>(span >> shift) + 1;
+  const auto bucket_of = [least, shift](double x) {
+    return static_cast<std::size_t>((OrderedKey(x) - least) >> shift);
+  };
+  const std::vector<std::uint64_t> counts =
+      values.size() < (std::uint64_t{1} << 32)
+          ? BucketCounts<std::uint32_t>(values, buckets, bucket_of, threads)
+          : BucketCounts<std::uint64_t>(values, buckets, bucket_of, threads);
+
+  // Each rank's bucket, the values below it, and its non-empty neighbour buckets.
+  constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
+  struct RankBucket {
+    std::size_t bucket = 0, below = 0, previous = kNone, next = kNone;
+  };
+  std::vector<RankBucket> where(ranks.size());
+  {
+    std::vector<std::uint64_t> cumulative(buckets + 1, 0);
+    for (std::size_t b = 0; b < buckets; ++b) cumulative[b + 1] = cumulative[b] + counts[b];
+    for (std::size_t r = 0; r < ranks.size(); ++r) {
+      // The first bucket whose cumulative count passes the rank.
+      const auto it = std::upper_bound(cumulative.begin() + 1, cumulative.end(),
+                                       static_cast<std::uint64_t>(ranks[r]));
+      RankBucket& w = where[r];
+      w.bucket = static_cast<std::size_t>(it - cumulative.begin()) - 1;
+      w.below = static_cast<std::size_t>(cumulative[w.bucket]);
+      for (std::size_t b = w.bucket; b-- > 0;) {
+        if (counts[b] != 0) {
+          w.previous = b;
+          break;
+        }
+      }
+      for (std::size_t b = w.bucket + 1; b < buckets; ++b) {
+        if (counts[b] != 0) {
+          w.next = b;
+          break;
+        }
+      }
+    }
+  }
+  // Slots: the rank buckets (gathered) first, then the neighbour buckets (extremes only).
+  std::vector<std::int16_t> slot_of(buckets, -1);
+  std::vector<std::size_t> slot_bucket;
+  const auto add_slot = [&](std::size_t b) {
+    if (b != kNone && slot_of[b] < 0) {
+      slot_of[b] = static_cast<std::int16_t>(slot_bucket.size());
+      slot_bucket.push_back(b);
+    }
+  };
+  for (const RankBucket& w : where) add_slot(w.bucket);
+  const std::size_t gathered_slots = slot_bucket.size();
+  for (const RankBucket& w : where) {
+    add_slot(w.previous);
+    add_slot(w.next);
+  }
+  const std::size_t slots = slot_bucket.size();
+
+  // The gathering pass: per block, so the gathered order (block order) and hence every
+  // result is independent of the thread count.
+  const std::size_t blocks = BlockCount(values.size());
+  struct BlockGather {
+    std::vector<std::vector<double>> values;
+    std::vector<double> min, max;
+  };
+  std::vector<BlockGather> gathered(blocks);
+  ForEachBlock(blocks, threads, [&](std::size_t, std::size_t block) {
+    const BlockRange rows = RangeOf(block, values.size());
+    BlockGather& out = gathered[block];
+    out.values.resize(gathered_slots);
+    out.min.assign(slots, kInf);
+    out.max.assign(slots, -kInf);
+    const double* x = values.data() + rows.begin;
+    for (std::size_t i = 0; i < rows.size; ++i) {
+      const int slot = slot_of[bucket_of(x[i])];
+      if (slot < 0) continue;
+      const auto s = static_cast<std::size_t>(slot);
+      out.min[s] = std::min(out.min[s], x[i]);
+      out.max[s] = std::max(out.max[s], x[i]);
+      if (s < gathered_slots) out.values[s].push_back(x[i]);
+    }
+  });
+  std::vector<double> slot_min(slots, kInf), slot_max(slots, -kInf);
+  std::vector<std::vector<double>> candidates(gathered_slots);
+  for (std::size_t s = 0; s < slots; ++s) {
+    for (const BlockGather& block : gathered) {
+      slot_min[s] = std::min(slot_min[s], block.min[s]);
+      slot_max[s] = std::max(slot_max[s], block.max[s]);
+      if (s < gathered_slots) {
+        candidates[s].insert(candidates[s].end(), block.values[s].begin(), block.values[s].end());
+      }
+    }
+  }
+  gathered.clear();
+  for (std::size_t r = 0; r < ranks.size(); ++r) {
+    const RankBucket& w = where[r];
+    const auto slot = static_cast<std::size_t>(slot_of[w.bucket]);
+    const std::vector<double>& in_bucket = candidates[slot];
+    const std::uint64_t sub_least = least + (static_cast<std::uint64_t>(w.bucket) << shift);
+    const std::uint64_t sub_greatest =
+        std::min(greatest, sub_least + ((std::uint64_t{1} << shift) - 1));
+    RankProbe& probe = probes[r];
+    probe.value = SelectRanks(in_bucket, {ranks[r] - w.below}, sub_least, sub_greatest, 1)[0];
+    probe.less = static_cast<std::int64_t>(w.below);
+    AccumulateAround(in_bucket, probe);
+    if (probe.least_greater == kInf && w.next != kNone) {
+      probe.least_greater = slot_min[static_cast<std::size_t>(slot_of[w.next])];
+    }
+    if (probe.greatest_less == -kInf && w.previous != kNone) {
+      probe.greatest_less = slot_max[static_cast<std::size_t>(slot_of[w.previous])];
+    }
+  }
+  return probes;
 }
 
 // The least key whose RFM score is >= k + 1, given the candidate (the key at ascending
@@ -813,11 +957,11 @@ absl::StatusOr<TierCutoffs> ComputeTierCutoffs(absl::Span<const double> values,
   for (const std::int64_t seats : cutoffs.seats) {
     if (seats > 0) ranks.push_back(static_cast<std::size_t>(cutoffs.population - seats));
   }
-  const std::vector<double> selected =
-      SelectRanks(values, ranks, range.first, range.second, threads);
+  const std::vector<RankProbe> selected =
+      ProbeRanks(values, ranks, range.first, range.second, threads);
   std::size_t next = 0;
   for (std::size_t t = 0; t < cutoffs.seats.size(); ++t) {
-    cutoffs.value[t] = cutoffs.seats[t] > 0 ? selected[next++] : kInf;
+    cutoffs.value[t] = cutoffs.seats[t] > 0 ? selected[next++].value : kInf;
   }
   return cutoffs;
 }
@@ -918,14 +1062,11 @@ absl::Status ScoreRfmQuintiles(absl::Span<const double> values, RfmDirection dir
     const auto key_rank = static_cast<std::size_t>(k * n / kRfmScoreClasses);
     ranks.push_back(lower_is_better ? values.size() - 1 - key_rank : key_rank);
   }
-  const std::vector<double> selected =
-      SelectRanks(values, ranks, range.first, range.second, threads);
-  std::array<double, kRfmScoreClasses - 1> candidates{};
-  std::copy(selected.begin(), selected.end(), candidates.begin());
-  const auto around = NeighbourhoodsOf(values, candidates, threads);
+  const std::vector<RankProbe> around =
+      ProbeRanks(values, ranks, range.first, range.second, threads);
   RfmThresholds thresholds;
   thresholds.direction = direction;
-  for (std::size_t k = 0; k < candidates.size(); ++k) {
+  for (std::size_t k = 0; k < around.size(); ++k) {
     Neighbourhood key_around;
     key_around.equal = around[k].equal;
     if (lower_is_better) {
@@ -936,7 +1077,7 @@ absl::Status ScoreRfmQuintiles(absl::Span<const double> values, RfmDirection dir
       key_around.next_above = around[k].least_greater;
     }
     thresholds.threshold[k] = RfmThreshold(static_cast<int>(k) + 1, n,
-                                           lower_is_better ? -candidates[k] : candidates[k],
+                                           lower_is_better ? -around[k].value : around[k].value,
                                            key_around);
   }
   return ScoreRfm(values, thresholds, out_scores, options);

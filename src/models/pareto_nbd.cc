@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "crmcore/status.h"
 #include "models/dual.h"
@@ -73,6 +74,13 @@ bool LogF(const S& r, const S& alpha, const S& s, const S& beta, double x, doubl
   return true;
 }
 
+absl::Status NonConvergenceError(double alpha, double beta, double t_x, size_t row) {
+  return absl::OutOfRangeError(absl::StrCat(
+      "Pareto/NBD row ", row, ": the hypergeometric series did not converge in ",
+      kMaxSeriesTerms, " terms (alpha = ", FormatDouble(alpha), ", beta = ",
+      FormatDouble(beta), " are too far apart for t_x = ", FormatDouble(t_x), ")"));
+}
+
 template <typename S>
 absl::StatusOr<BracketTerms<S>> ComputeBracket(const S& r, const S& alpha, const S& s,
                                                const S& beta, double x, double t_x, double T,
@@ -83,11 +91,7 @@ absl::StatusOr<BracketTerms<S>> ComputeBracket(const S& r, const S& alpha, const
   if (t_x < T) {
     S l1, l2;
     if (!LogF(r, alpha, s, beta, x, t_x, &l1) || !LogF(r, alpha, s, beta, x, T, &l2)) {
-      return absl::OutOfRangeError(absl::StrCat(
-          "Pareto/NBD row ", row, ": the hypergeometric series did not converge in ",
-          kMaxSeriesTerms, " terms (alpha = ", FormatDouble(Value(alpha)),
-          ", beta = ", FormatDouble(Value(beta)), " are too far apart for t_x = ",
-          FormatDouble(t_x), ")"));
+      return NonConvergenceError(Value(alpha), Value(beta), t_x, row);
     }
     out.log_dead = Log(s / (r + s + x)) + l1 + Log(-Expm1(l2 - l1));
     out.dead_possible = true;
@@ -212,17 +216,41 @@ absl::Status ParetoNbdProbabilityAlive(const ParetoNbdParams& params, absl::Span
                                        absl::Span<const double> t_x, absl::Span<const double> T,
                                        absl::Span<double> out) {
   CRM_RETURN_IF_ERROR(ValidateColumns(params, x, t_x, T, out));
+  const double r = params.r, alpha = params.alpha, s = params.s, beta = params.beta;
+  // P(alive) = 1 / (1 + e^(log_dead − log_alive)): the customer-level constant log_common of
+  // the likelihood cancels, so no log-gamma is needed. log F depends on (x, y) only, with y
+  // = t_x or T, and real populations hold few distinct pairs (purchase days and cohort
+  // ends): each pair's series is summed once and remembered; consecutive equal rows skip
+  // even the lookup.
+  absl::flat_hash_map<std::pair<double, double>, double> log_f_of;
+  const auto log_f = [&](double xi, double y, size_t row) -> absl::StatusOr<double> {
+    auto [it, inserted] = log_f_of.try_emplace(std::make_pair(xi, y), 0.0);
+    if (inserted && !LogF(r, alpha, s, beta, xi, y, &it->second)) {
+      return NonConvergenceError(alpha, beta, t_x[row], row);
+    }
+    return it->second;
+  };
+  double last_x = -1.0, last_t_x = -1.0, last_T = -1.0, last_p = 1.0;
   for (size_t i = 0; i < x.size(); ++i) {
-    CRM_ASSIGN_OR_RETURN(const BracketTerms<double> b,
-                         ComputeBracket(params.r, params.alpha, params.s, params.beta, x[i],
-                                        t_x[i], T[i], i));
-    // 1 / (1 + e^(log_dead − log_alive)), as a logistic that cannot overflow.
-    if (!b.dead_possible) {
-      out[i] = 1.0;
+    if (x[i] == last_x && t_x[i] == last_t_x && T[i] == last_T) {
+      out[i] = last_p;
       continue;
     }
-    const double u = b.log_dead - b.log_alive;
-    out[i] = u <= 0.0 ? 1.0 / (1.0 + std::exp(u)) : std::exp(-u) / (1.0 + std::exp(-u));
+    double p_alive = 1.0;
+    if (t_x[i] < T[i]) {
+      CRM_ASSIGN_OR_RETURN(const double l1, log_f(x[i], t_x[i], i));
+      CRM_ASSIGN_OR_RETURN(const double l2, log_f(x[i], T[i], i));
+      const double log_alive = -(r + x[i]) * std::log(alpha + T[i]) - s * std::log(beta + T[i]);
+      const double log_dead = std::log(s / (r + s + x[i])) + l1 + std::log(-std::expm1(l2 - l1));
+      // A logistic that cannot overflow.
+      const double u = log_dead - log_alive;
+      p_alive = u <= 0.0 ? 1.0 / (1.0 + std::exp(u)) : std::exp(-u) / (1.0 + std::exp(-u));
+    }
+    out[i] = p_alive;
+    last_x = x[i];
+    last_t_x = t_x[i];
+    last_T = T[i];
+    last_p = p_alive;
   }
   return absl::OkStatus();
 }

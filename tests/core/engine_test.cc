@@ -606,6 +606,39 @@ TEST(EngineRfmTest, WideRangesAndSignedZerosMatchTheReference) {
   }
 }
 
+// Few distinct values far apart: a quintile's threshold is then often the next distinct
+// value, which lies in another histogram bucket (found through the neighbour buckets).
+TEST(EngineRfmTest, ThresholdsInNeighbourBucketsMatchTheReference) {
+  std::mt19937_64 rng(41);
+  for (const std::vector<double>& levels :
+       {std::vector<double>{0.0, 1e6}, std::vector<double>{-5.0, 3.0, 1e9},
+        std::vector<double>{1.0, 1.0 + 1e-15, 2.0, 1e300}}) {
+    for (const double share_of_first : {0.2, 0.5, 0.61, 0.95}) {
+      std::uniform_real_distribution<double> u(0.0, 1.0);
+      std::uniform_int_distribution<std::size_t> other(1, levels.size() - 1);
+      std::vector<double> values(60001);
+      for (double& x : values) x = u(rng) < share_of_first ? levels[0] : levels[other(rng)];
+      for (const RfmDirection direction :
+           {RfmDirection::kHigherIsBetter, RfmDirection::kLowerIsBetter}) {
+        std::vector<std::int8_t> reference(values.size());
+        ASSERT_TRUE(crmcore::RfmQuintileScores(values, direction, absl::MakeSpan(reference)).ok());
+        for (const int threads : {1, 2, 3}) {
+          std::vector<std::int8_t> engine(values.size());
+          ASSERT_TRUE(ScoreRfmQuintiles(values, direction, absl::MakeSpan(engine),
+                                        EngineOptions{.threads = threads})
+                          .ok());
+          ASSERT_EQ(engine, reference) << "share " << share_of_first << " threads " << threads;
+        }
+      }
+      std::vector<ValueTier> reference(values.size());
+      std::vector<ValueTier> engine(values.size());
+      ASSERT_TRUE(crmcore::AssignValueTiers(values, absl::MakeSpan(reference)).ok());
+      ASSERT_TRUE(AssignPyramidTiers(values, absl::MakeSpan(engine)).ok());
+      ASSERT_EQ(engine, reference) << "share " << share_of_first;
+    }
+  }
+}
+
 TEST(EngineRfmTest, MergedPartitionsScoreLikeOneBatch) {
   const std::vector<double> values = TiedColumn(50000, 3, 37);
   QuantileState merged;

@@ -194,6 +194,31 @@ TEST(ParetoNbdPredictionTest, ProbabilityAliveAndExpectedPurchasesMatchReference
   }
 }
 
+// The column path remembers log F per (x, y) pair and reuses the previous row's result;
+// a population full of repeated pairs, in runs and scattered, must give exactly what each
+// row gives on its own.
+TEST(ParetoNbdPredictionTest, RepeatedHistoriesGiveTheSameProbabilityAsSingleRows) {
+  std::vector<double> x, tx, T;
+  for (int i = 0; i < 600; ++i) {
+    const int cohort = i % 7;
+    const int purchases = (i / 3) % 5;
+    x.push_back(purchases);
+    T.push_back(30.0 + cohort);
+    tx.push_back(purchases == 0 ? 0.0 : static_cast<double>((i / 2) % 29) + 0.5);
+  }
+  for (const ParetoNbdParams& p : {kCdnow, ParetoNbdParams{0.8, 20.0, 1.3, 4.0}}) {
+    std::vector<double> column(x.size());
+    ASSERT_TRUE(ParetoNbdProbabilityAlive(p, x, tx, T, absl::MakeSpan(column)).ok());
+    for (size_t i = 0; i < x.size(); ++i) {
+      double single = 0.0;
+      ASSERT_TRUE(ParetoNbdProbabilityAlive(p, {x[i]}, {tx[i]}, {T[i]},
+                                            absl::MakeSpan(&single, 1)).ok());
+      EXPECT_EQ(column[i], single) << i;
+      EXPECT_LT(RelativeError(column[i], ReferencePAlive(p, x[i], tx[i], T[i])), 1e-10) << i;
+    }
+  }
+}
+
 TEST(ParetoNbdPredictionTest, ExpectedPurchasesContinuousThroughSEqualOne) {
   std::vector<double> x = {2}, tx = {30}, T = {38}, at_one(1), near_one(1);
   ASSERT_TRUE(ParetoNbdExpectedPurchases({0.5, 10, 1.0, 12}, 39, x, tx, T,
