@@ -589,7 +589,11 @@ std::vector<double> SelectRanks(absl::Span<const double> values,
                                 std::uint64_t greatest, int threads) {
   std::vector<double> selected(ranks.size());
   if (ranks.empty()) return selected;
-  if (least == greatest || values.size() <= kSmallSelection) {
+  if (least == greatest) {  // every value is equal
+    std::fill(selected.begin(), selected.end(), values[0]);
+    return selected;
+  }
+  if (values.size() <= kSmallSelection) {
     std::vector<double> copy(values.begin(), values.end());
     for (std::size_t r = 0; r < ranks.size(); ++r) {
       std::nth_element(copy.begin(), copy.begin() + static_cast<std::ptrdiff_t>(ranks[r]),
@@ -849,9 +853,10 @@ std::vector<RankProbe> ProbeRanks(absl::Span<const double> values,
     const RankBucket& w = where[r];
     const auto slot = static_cast<std::size_t>(slot_of[w.bucket]);
     const std::vector<double>& in_bucket = candidates[slot];
-    const std::uint64_t sub_least = least + (static_cast<std::uint64_t>(w.bucket) << shift);
-    const std::uint64_t sub_greatest =
-        std::min(greatest, sub_least + ((std::uint64_t{1} << shift) - 1));
+    // The bucket's actual key range: a bucket holding one distinct value (the common case
+    // for integer columns such as frequency) needs no further selection.
+    const std::uint64_t sub_least = OrderedKey(slot_min[slot]);
+    const std::uint64_t sub_greatest = OrderedKey(slot_max[slot]);
     RankProbe& probe = probes[r];
     probe.value = SelectRanks(in_bucket, {ranks[r] - w.below}, sub_least, sub_greatest, 1)[0];
     probe.less = static_cast<std::int64_t>(w.below);
