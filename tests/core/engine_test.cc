@@ -367,6 +367,49 @@ TEST(EngineThreadsTest, ResultsAreBitIdenticalForAnyThreadCount) {
   }
 }
 
+// engine.h promises that calls on different data may run from several host threads at
+// once (each call owns its threads and scratch); the tsan preset runs this under
+// ThreadSanitizer.
+TEST(EngineThreadsTest, ConcurrentCallsFromHostThreadsAgreeWithSerialOnes) {
+  const std::size_t n = 2 * kEngineBlockRows + 77;
+  const CompositePlan plan = MixedPlan(MissingPolicy::kRenormalize);
+  constexpr int kHosts = 4;
+  std::vector<Columns> populations;
+  std::vector<std::vector<double>> serial_values;
+  std::vector<std::vector<std::int8_t>> serial_rfm;
+  for (int h = 0; h < kHosts; ++h) {
+    populations.push_back(MakePopulation(n, 500 + static_cast<std::uint64_t>(h), 0.05));
+    serial_values.push_back(Engine(plan, populations.back(), 1));
+    std::vector<std::int8_t> rfm(n);
+    ASSERT_TRUE(ScoreRfmQuintiles(serial_values.back(), RfmDirection::kHigherIsBetter,
+                                  absl::MakeSpan(rfm), EngineOptions{.threads = 1})
+                    .ok());
+    serial_rfm.push_back(std::move(rfm));
+  }
+  std::vector<std::vector<double>> values(kHosts, std::vector<double>(n));
+  std::vector<std::vector<std::int8_t>> rfm(kHosts, std::vector<std::int8_t>(n));
+  std::vector<absl::Status> status(kHosts);
+  std::vector<std::thread> hosts;
+  for (int h = 0; h < kHosts; ++h) {
+    hosts.emplace_back([&, h] {
+      const auto i = static_cast<std::size_t>(h);
+      const EngineOptions options{.threads = 2};
+      status[i] = ScoreComposite(plan, EngineColumns(populations[i]), absl::MakeSpan(values[i]),
+                                 options);
+      if (status[i].ok()) {
+        status[i] = ScoreRfmQuintiles(values[i], RfmDirection::kHigherIsBetter,
+                                      absl::MakeSpan(rfm[i]), options);
+      }
+    });
+  }
+  for (std::thread& host : hosts) host.join();
+  for (std::size_t h = 0; h < kHosts; ++h) {
+    ASSERT_TRUE(status[h].ok()) << status[h];
+    EXPECT_EQ(std::memcmp(values[h].data(), serial_values[h].data(), n * sizeof(double)), 0) << h;
+    EXPECT_EQ(rfm[h], serial_rfm[h]) << h;
+  }
+}
+
 TEST(EngineThreadsTest, DefaultIsTheHardwareConcurrency) {
   EngineOptions options;
   EXPECT_EQ(options.threads, 0);
