@@ -409,11 +409,413 @@ CRM_API crm_status crm_scorecard_grade(const double scores[CRM_SCORECARD_CRITERI
  * Transaction-log ingest and the RFM summary table
  * ========================================================================= */
 
+/* Loads a transaction log of (customer, date, amount) rows, from a file or from memory,
+ * and summarizes it per customer into an immutable crm_summary handle: the columns the
+ * lifetime models read (include/crmcore/transaction_log.h, rfm_summary.h).
+ *
+ * Conventions of the summary (Fader, Hardie & Lee 2005; the `lifetimes` library): the
+ * purchases of one customer on one day are one purchase occasion; calibration is every
+ * occasion on or before the observation end (inclusive), the holdout every one after it;
+ * frequency x = calibration occasions - 1; recency t_x = time from the first to the last
+ * calibration occasion; T = time from the first occasion to the observation end, both in
+ * the chosen time unit; monetary value = mean value of the repeat calibration occasions
+ * (0 when x = 0). One row per customer whose first purchase is on or before the
+ * observation end, in order of first appearance in the log.
+ *
+ * Thread-safety of handles: a crm_summary is never modified after it is made, so any
+ * number of threads may read one at once; crm_summary_destroy must not run concurrently
+ * with any other use of the same handle. */
+
+/* The unit of recency and T. */
+#define CRM_TIME_UNIT_DAYS 0
+#define CRM_TIME_UNIT_WEEKS 1  /* days / 7, fractional (the CDNOW papers' unit) */
+#define CRM_TIME_UNIT_MONTHS 2 /* days / (365.25 / 12), fractional: a fixed mean month */
+
+/* How to read and summarize a log. Strings are NUL-terminated UTF-8, borrowed for the call.
+ *
+ * Each of the three columns is chosen either by its 1-based position (`*_index` > 0, with
+ * `*_column` NULL; works with or without a header row) or by the exact text of its header
+ * cell (`*_index` 0; `*_column` NULL means the default name "customer_id", "date",
+ * "amount"). Setting both a name and a position is rejected as ambiguous. */
+typedef struct crm_ingest_options {
+  size_t struct_size;           /* sizeof(crm_ingest_options) */
+  int32_t delimiter;            /* field separator byte, 1..255 (',' CSV, '\t' TSV, ';'),
+                                   not '"', '\r' or '\n'; unused when whitespace_delimited */
+  int32_t whitespace_delimited; /* 1: runs of spaces and tabs separate fields and leading
+                                   blanks are ignored (the CDNOW files' layout) */
+  int32_t has_header;           /* 1: the first non-blank line names the columns */
+  int32_t lenient;              /* 1: skip rows with a bad value (counted and reported,
+                                   see crm_summary_skipped_row); 0: the first bad row fails */
+  const char* customer_column;  /* customer id column by header name (ids: UTF-8 text) */
+  const char* date_column;      /* transaction date column by header name */
+  const char* amount_column;    /* amount column by header name: an exact decimal */
+  int32_t customer_index;       /* ...or by 1-based position */
+  int32_t date_index;
+  int32_t amount_index;
+  int32_t minor_digits;         /* fraction digits of the currency: 2 (USD, EUR), 0 (JPY);
+                                   0..18. Amounts with more non-zero digits are rejected. */
+  const char* date_format;      /* NULL = "%Y-%m-%d" (ISO 8601). %Y (4 digits), %m, %d
+                                   (2 digits) once each, %% a '%'; other text literal.
+                                   CDNOW: "%Y%m%d" */
+  const char* observation_end;  /* last day of calibration, "YYYY-MM-DD", inclusive;
+                                   NULL = the last date in the log (no holdout) */
+  int32_t time_unit;            /* CRM_TIME_UNIT_* of recency and T */
+} crm_ingest_options;
+
+#define CRM_INGEST_OPTIONS_INIT \
+  {sizeof(crm_ingest_options), ',', 0, 1, 0, NULL, NULL, NULL, 0, 0, 0, 2, NULL, NULL, \
+   CRM_TIME_UNIT_DAYS}
+
+/* Fills *options with the INIT values; see crm_satisfaction_thresholds_init for
+ * `struct_size`. Errors: CRM_ERR_INVALID_ARGUMENT for NULL or an unknown struct_size. */
+CRM_API crm_status crm_ingest_options_init(crm_ingest_options* options, size_t struct_size);
+
+/* An immutable per-customer summary of a transaction log, with its ingest report. */
+typedef struct crm_summary crm_summary;
+
+/* Loads the transaction log at `path` (a NUL-terminated UTF-8 path, borrowed), summarizes
+ * it and writes a new handle to *out; the caller owns it and frees it with
+ * crm_summary_destroy. `options` is borrowed; NULL means the INIT values.
+ * Errors (*out unchanged):
+ *   CRM_ERR_INVALID_ARGUMENT — NULL `path` or `out`; a path or option string that is not
+ *     valid UTF-8; a wrong struct_size; a flag other than 0/1; an unknown time_unit; a bad
+ *     delimiter, date format, minor_digits or column choice; an observation_end that is
+ *     not a valid "YYYY-MM-DD" date or lies before the log's first date; an empty log, one
+ *     with no transactions (every row skipped, or header only), a missing header column,
+ *     and in strict mode the first bad row — messages name "PATH:LINE:COLUMN: field
+ *     'date': cannot parse ..." as the C++ loader does;
+ *   CRM_ERR_NOT_FOUND — no file at `path`; CRM_ERR_PERMISSION_DENIED — it cannot be
+ *     opened; CRM_ERR_IO and others for read failures (the message gives the system's
+ *     reason); CRM_ERR_OUT_OF_RANGE — a customer's total value overflows, or more than
+ *     2^32 - 1 customers; CRM_ERR_NO_MEMORY.
+ * Thread-safe (reads only its arguments and the file). */
+CRM_API crm_status crm_summary_load_path(const char* path, const crm_ingest_options* options,
+                                         crm_summary** out);
+
+/* The same for a log held in memory: `length` bytes at `data` (borrowed for the call; may
+ * be NULL only when `length` is 0). Messages name the source "buffer" in place of a path,
+ * as "buffer:LINE:COLUMN: ...". Errors as crm_summary_load_path (no file errors).
+ * Thread-safe. */
+CRM_API crm_status crm_summary_load_buffer(const void* data, size_t length,
+                                           const crm_ingest_options* options, crm_summary** out);
+
+/* Frees the handle and everything borrowed from it (columns, ids, messages). NULL is a
+ * no-op. Using the handle afterwards is undefined behaviour (debug builds detect it and
+ * return CRM_ERR_INVALID_ARGUMENT; a second destroy is reported on stderr and ignored). */
+CRM_API void crm_summary_destroy(crm_summary* summary);
+
+/* Writes the number of customers (rows) to *out.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out`. Thread-safe. */
+CRM_API crm_status crm_summary_customer_count(const crm_summary* summary, size_t* out);
+
+/* The summary's numeric columns, one double per customer, in row order. */
+#define CRM_SUMMARY_FREQUENCY 0              /* x: repeat purchase occasions (whole numbers) */
+#define CRM_SUMMARY_RECENCY 1                /* t_x, in the time unit */
+#define CRM_SUMMARY_T 2                      /* T, in the time unit */
+#define CRM_SUMMARY_MONETARY_VALUE 3         /* mean repeat occasion value, major units */
+#define CRM_SUMMARY_HOLDOUT_FREQUENCY 4      /* occasions after the observation end */
+#define CRM_SUMMARY_HOLDOUT_MONETARY_VALUE 5 /* their mean value (0 when none) */
+
+/* Writes a read-only pointer to column `column` (CRM_SUMMARY_*) to *out and its length
+ * (the customer count) to *length: zero copy, owned by the handle and valid, unchanged,
+ * until crm_summary_destroy. Pass it straight to crm_model_* functions.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle, `out` or `length`, or an unknown
+ * column; CRM_ERR_FAILED_PRECONDITION for a holdout column when the log has no
+ * transaction after the observation end (CRM_SUMMARY_INFO_HAS_HOLDOUT is 0).
+ * Thread-safe. */
+CRM_API crm_status crm_summary_column(const crm_summary* summary, int column,
+                                      const double** out, size_t* length);
+
+/* Writes a pointer to the id of customer `index` (0-based row) to *out and its length in
+ * bytes to *length: UTF-8 exactly as in the log, also NUL-terminated, owned by the handle
+ * and valid until crm_summary_destroy.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle, `out` or `length`, or an index >=
+ * the customer count. Thread-safe. */
+CRM_API crm_status crm_summary_customer_id(const crm_summary* summary, size_t index,
+                                           const char** out, size_t* length);
+
+/* Figures about the load and the summary, read with crm_summary_info. */
+#define CRM_SUMMARY_INFO_ROWS_READ 0        /* data rows read, loaded or skipped */
+#define CRM_SUMMARY_INFO_ROWS_SKIPPED 1     /* rows lenient mode skipped (all of them) */
+#define CRM_SUMMARY_INFO_SKIPPED_REPORTED 2 /* skipped rows described, at most 10 */
+#define CRM_SUMMARY_INFO_TRANSACTIONS 3     /* rows loaded = read - skipped */
+#define CRM_SUMMARY_INFO_CUSTOMERS_IN_LOG 4 /* distinct customer ids in the log */
+#define CRM_SUMMARY_INFO_CUSTOMERS 5        /* rows of the summary */
+/* customers whose first purchase is after the observation end: they have no row */
+#define CRM_SUMMARY_INFO_CUSTOMERS_FIRST_SEEN_IN_HOLDOUT 6
+#define CRM_SUMMARY_INFO_CALIBRATION_TRANSACTIONS 7 /* rows on or before the end */
+#define CRM_SUMMARY_INFO_HOLDOUT_TRANSACTIONS 8     /* rows after it */
+#define CRM_SUMMARY_INFO_HAS_HOLDOUT 9              /* 1 when the holdout columns exist */
+#define CRM_SUMMARY_INFO_TIME_UNIT 10               /* CRM_TIME_UNIT_* */
+#define CRM_SUMMARY_INFO_MINOR_DIGITS 11
+/* days since 1970-01-01 of the log's first date, its last date, the observation end */
+#define CRM_SUMMARY_INFO_FIRST_DAY 12
+#define CRM_SUMMARY_INFO_LAST_DAY 13
+#define CRM_SUMMARY_INFO_OBSERVATION_END 14
+
+/* Writes figure `key` (CRM_SUMMARY_INFO_*) to *out.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out`, or an unknown key.
+ * Thread-safe. */
+CRM_API crm_status crm_summary_info(const crm_summary* summary, int key, int64_t* out);
+
+/* Describes skipped row `index` (0 .. CRM_SUMMARY_INFO_SKIPPED_REPORTED - 1, in file
+ * order): its 1-based line, the 1-based byte column of the bad field within the row, and
+ * a message such as "field 'date': cannot parse ... : \"1997x\"" (UTF-8, non-UTF-8 bytes
+ * of the offending text escaped as \xNN; NUL-terminated, owned by the handle, valid until
+ * crm_summary_destroy). Any of `line`, `column`, `message` may be NULL to skip it.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or an index out of range.
+ * Thread-safe. */
+CRM_API crm_status crm_summary_skipped_row(const crm_summary* summary, size_t index,
+                                           int64_t* line, int64_t* column,
+                                           const char** message);
+
 /* (end of ingest) */
 
 /* =========================================================================
  * Lifetime-value models: BG/NBD, Pareto/NBD, Gamma-Gamma, CLV
  * ========================================================================= */
+
+/* Buy-till-you-die models of repeat purchasing and spend (DOMAIN.md §6.3) and customer
+ * lifetime value (§6.2), over caller-owned columns (include/crmcore/bgnbd.h,
+ * pareto_nbd.h, gamma_gamma.h, clv.h, model_fit.h):
+ *
+ *   CRM_MODEL_BGNBD       BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the
+ *                         easy way"). Parameters, in this order: r, alpha, a, b.
+ *   CRM_MODEL_PARETO_NBD  Pareto/NBD (Schmittlein, Morrison & Colombo 1987; Fader & Hardie
+ *                         2005 note). Parameters: r, alpha, s, beta.
+ *   CRM_MODEL_GAMMA_GAMMA Gamma-Gamma spend model (Fader, Hardie & Lee 2005, "RFM and
+ *                         CLV"). Parameters: p, q, gamma.
+ *
+ * A customer's history is (x, t_x, T): x repeat purchases (a whole number >= 0), the last
+ * at t_x, observed for T since the first purchase (t_x <= T, t_x > 0 when x > 0, all
+ * finite and >= 0), as in a crm_summary's columns. Alpha and beta are in the time unit of
+ * t_x and T. Every column is a borrowed array of `n` doubles read during the call only
+ * (zero copy); outputs are caller arrays of `n` doubles, written only on success.
+ *
+ * Fitting is maximum likelihood by L-BFGS on log-parameters. A fit that does not converge
+ * is NOT an error, as in the C++ API: crm_model_fit returns CRM_OK and a model whose
+ * crm_model_converged is 0, whose parameters are the last iterate (readable, for
+ * diagnosis) and whose crm_model_fit_message says why (iteration cap, line-search
+ * failure). Every prediction from such a model fails with CRM_ERR_FAILED_PRECONDITION.
+ *
+ * Thread-safety: a crm_model is never modified after it is made; any number of threads
+ * may use one at once. crm_model_destroy must not run concurrently with another use of
+ * the same handle. The functions without a handle are pure and thread-safe. */
+
+#define CRM_MODEL_BGNBD 0
+#define CRM_MODEL_PARETO_NBD 1
+#define CRM_MODEL_GAMMA_GAMMA 2
+
+/* How a fit runs. Defaults are the C++ FitOptions'. */
+typedef struct crm_fit_options {
+  size_t struct_size;        /* sizeof(crm_fit_options) */
+  double gradient_tolerance; /* converged when the gradient norm of the mean negative
+                                log-likelihood w.r.t. the log-parameters is <= this; > 0 */
+  int32_t max_iterations;    /* iteration cap, >= 1; reaching it means not converged */
+  double min_repeat_buyers;  /* fewest customers with x > 0 a fit accepts, >= 1: with
+                                fewer the estimates mean nothing */
+  const double* initial_params;   /* starting point in the kind's parameter order, each
+                                     finite and > 0 (borrowed); NULL = all 1 */
+  size_t initial_param_count;     /* entries of initial_params (0 when it is NULL) */
+} crm_fit_options;
+
+#define CRM_FIT_OPTIONS_INIT {sizeof(crm_fit_options), 1e-7, 500, 10.0, NULL, 0}
+
+/* Fills *options with the defaults; see crm_satisfaction_thresholds_init for
+ * `struct_size`. Errors: CRM_ERR_INVALID_ARGUMENT for NULL or an unknown struct_size. */
+CRM_API crm_status crm_fit_options_init(crm_fit_options* options, size_t struct_size);
+
+/* A fitted (or host-given) model of one kind. */
+typedef struct crm_model crm_model;
+
+/* Fits a model of `kind` (CRM_MODEL_*) on `n` customers and writes a new handle to *out;
+ * the caller owns it (crm_model_destroy). `options` is borrowed; NULL = defaults.
+ * BG/NBD and Pareto/NBD read `frequency`, `recency` and `T` (`monetary` is not read and
+ * may be NULL). Gamma-Gamma reads `frequency` and `monetary` (mean repeat spend) only
+ * (`recency` and `T` may be NULL); it is fitted on the repeat buyers (x > 0) whose mean
+ * spend is > 0: repeat buyers with a finite mean spend <= 0 (refunds, free items) are
+ * left out and counted (CRM_FIT_INFO_EXCLUDED), as the C++ scoring and CLI do.
+ * Errors (*out unchanged): CRM_ERR_INVALID_ARGUMENT for an unknown kind; a NULL column the
+ * kind reads, or NULL `out`; n = 0; an invalid history (naming the row, the column and
+ * the value: t_x > T, a negative or fractional x, NaN, ...); a non-finite spend; invalid
+ * options or starting point (naming the field; a wrong initial_param_count); fewer repeat
+ * buyers than min_repeat_buyers. CRM_ERR_OUT_OF_RANGE when a Pareto/NBD likelihood
+ * series cannot be evaluated; CRM_ERR_NO_MEMORY. Not converging is not an error (see the
+ * section comment). Thread-safe. */
+CRM_API crm_status crm_model_fit(int kind, const double* frequency, const double* recency,
+                                 const double* T, const double* monetary, size_t n,
+                                 const crm_fit_options* options, crm_model** out);
+
+/* The same on a summary's frequency, recency, T and monetary-value columns.
+ * Errors as crm_model_fit, and CRM_ERR_INVALID_ARGUMENT for a NULL summary. Thread-safe. */
+CRM_API crm_status crm_model_fit_summary(int kind, const crm_summary* summary,
+                                         const crm_fit_options* options, crm_model** out);
+
+/* Makes a model of `kind` from known parameters (`n_params` doubles in the kind's order,
+ * borrowed) and writes a new handle to *out. Such a model counts as converged; it has no
+ * fit report (crm_model_fit_info fails for it).
+ * Errors: CRM_ERR_INVALID_ARGUMENT for an unknown kind, NULL `params` or `out`, n_params
+ * other than the kind's count (4, 4, 3), or a parameter that is not finite and > 0
+ * (naming it). Thread-safe. */
+CRM_API crm_status crm_model_from_params(int kind, const double* params, size_t n_params,
+                                         crm_model** out);
+
+/* Frees the handle; NULL is a no-op. Using it afterwards is undefined behaviour (debug
+ * builds detect it, as for crm_summary_destroy). */
+CRM_API void crm_model_destroy(crm_model* model);
+
+/* Writes the model's kind (CRM_MODEL_*) to *out.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out`. Thread-safe. */
+CRM_API crm_status crm_model_kind(const crm_model* model, int* out);
+
+/* Writes the number of parameters (4 for BG/NBD and Pareto/NBD, 3 for Gamma-Gamma) to
+ * *out. Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out`. Thread-safe. */
+CRM_API crm_status crm_model_param_count(const crm_model* model, size_t* out);
+
+/* Copies the parameters, in the kind's order (see the section comment), into out[0..n).
+ * For a fit that did not converge these are the last iterate, not estimates.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out`, or `n` other than the
+ * parameter count. Thread-safe. */
+CRM_API crm_status crm_model_params(const crm_model* model, double* out, size_t n);
+
+/* Writes 1 to *out when the model may be used for predictions (a converged fit, or a
+ * model made from parameters), 0 for a fit that did not converge.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out`. Thread-safe. */
+CRM_API crm_status crm_model_converged(const crm_model* model, int32_t* out);
+
+/* Figures of the fit report, read with crm_model_fit_info. */
+#define CRM_FIT_INFO_CONVERGED 0      /* 1 or 0 */
+#define CRM_FIT_INFO_ITERATIONS 1     /* quasi-Newton iterations (0 after a failed line
+                                         search, which the optimizer does not count) */
+#define CRM_FIT_INFO_EVALUATIONS 2    /* log-likelihood and gradient evaluations */
+#define CRM_FIT_INFO_LOG_LIKELIHOOD 3 /* total log-likelihood at the returned parameters */
+#define CRM_FIT_INFO_GRADIENT_NORM 4  /* of the mean negative log-likelihood there */
+#define CRM_FIT_INFO_CUSTOMERS 5      /* customers the fit used (Gamma-Gamma: repeat buyers
+                                         with positive spend) */
+#define CRM_FIT_INFO_EXCLUDED 6       /* Gamma-Gamma: repeat buyers left out for a mean
+                                         spend <= 0; 0 for the other kinds */
+
+/* Writes figure `key` (CRM_FIT_INFO_*) of the fit report to *out.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out`, or an unknown key;
+ * CRM_ERR_FAILED_PRECONDITION for a model made by crm_model_from_params. Thread-safe. */
+CRM_API crm_status crm_model_fit_info(const crm_model* model, int key, double* out);
+
+/* Writes the fit's outcome, "converged" or why not, to *out: NUL-terminated UTF-8 owned
+ * by the handle, valid until crm_model_destroy ("given parameters" for a model made by
+ * crm_model_from_params). Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out`.
+ * Thread-safe. */
+CRM_API crm_status crm_model_fit_message(const crm_model* model, const char** out);
+
+/* --- Predictions (BG/NBD, Pareto/NBD) ---------------------------------- */
+
+/* Expected purchases of each customer in (T, T + t] given the history, written to
+ * out[0..n): FHL 2005 eq. 10 (BG/NBD), Schmittlein et al. 1987 / F&H 2005 eq. 27
+ * (Pareto/NBD). `t` finite and >= 0, in the time unit of T.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or array (arrays may be NULL when
+ * n = 0), a Gamma-Gamma model, an invalid `t` or history (naming the row);
+ * CRM_ERR_FAILED_PRECONDITION for a fit that did not converge; CRM_ERR_OUT_OF_RANGE when a
+ * series does not converge (t beyond ~10^5 (alpha + T)), naming the row. Thread-safe. */
+CRM_API crm_status crm_model_expected_purchases(const crm_model* model, double t,
+                                                const double* x, const double* t_x,
+                                                const double* T, size_t n, double* out);
+
+/* P(alive | x, t_x, T) of each customer, written to out[0..n) (FHL 2005 eq. 11 for
+ * BG/NBD, F&H 2005 eq. 18 for Pareto/NBD). Errors as crm_model_expected_purchases.
+ * Thread-safe. */
+CRM_API crm_status crm_model_p_alive(const crm_model* model, const double* x,
+                                     const double* t_x, const double* T, size_t n,
+                                     double* out);
+
+/* Expected purchases of a new customer in (0, t] (BG/NBD only, FHL 2005 eq. 9), to *out.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out`, a Gamma-Gamma model or an
+ * invalid `t`; CRM_ERR_UNSUPPORTED for a Pareto/NBD model; CRM_ERR_FAILED_PRECONDITION
+ * for a fit that did not converge. Thread-safe. */
+CRM_API crm_status crm_model_expected_purchases_new(const crm_model* model, double t,
+                                                    double* out);
+
+/* P(X(t) = n_purchases) for a new customer over (0, t] (BG/NBD only, FHL 2005 eq. 8), to
+ * *out. `n_purchases` >= 0, `t` finite and > 0.
+ * Errors as crm_model_expected_purchases_new. Thread-safe. */
+CRM_API crm_status crm_model_purchase_count_probability(const crm_model* model,
+                                                        int64_t n_purchases, double t,
+                                                        double* out);
+
+/* --- Spend and lifetime value ------------------------------------------ */
+
+/* Expected mean spend per transaction of each customer, written to out[0..n) (Gamma-Gamma
+ * only; FHL 2005 "RFM and CLV" eq. 5): p (gamma + m x) / (p x + q - 1), the population
+ * mean p gamma / (q - 1) for x = 0. `frequency` x and `monetary` m as for the fit; a
+ * repeat buyer with a finite mean spend <= 0 gets the population mean, as in the fit.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or array, another kind, an invalid
+ * row (naming it), or q <= 1 with a row that needs the population mean;
+ * CRM_ERR_FAILED_PRECONDITION for a fit that did not converge. Thread-safe. */
+CRM_API crm_status crm_model_expected_mean_spend(const crm_model* spend_model,
+                                                 const double* frequency,
+                                                 const double* monetary, size_t n,
+                                                 double* out);
+
+/* How a model-based CLV is discounted: `periods` periods of `period_length` each (in the
+ * time unit of t_x and T, e.g. 4.345 weeks to a month), the purchases expected in period
+ * k valued at its end and discounted by (1 + discount_rate)^k. Defaults: 12 periods of 1
+ * unit at 1 % a period. Valid: 1 <= periods <= 100000, period_length finite and > 0,
+ * discount_rate finite and > -1. */
+typedef struct crm_clv_options {
+  size_t struct_size; /* sizeof(crm_clv_options) */
+  int32_t periods;
+  double period_length;
+  double discount_rate;
+} crm_clv_options;
+
+#define CRM_CLV_OPTIONS_INIT {sizeof(crm_clv_options), 12, 1.0, 0.01}
+
+/* Fills *options with the defaults; see crm_satisfaction_thresholds_init for
+ * `struct_size`. Errors: CRM_ERR_INVALID_ARGUMENT for NULL or an unknown struct_size. */
+CRM_API crm_status crm_clv_options_init(crm_clv_options* options, size_t struct_size);
+
+/* Discounted CLV of each customer, written to out[0..n) (FHL 2005 "RFM and CLV"; the
+ * `lifetimes` library's customer_lifetime_value):
+ *   CLV_i = spend_i * sum_{k=1..K} (E_i[Y(k L)] - E_i[Y((k-1) L)]) / (1 + d)^k,
+ * E from `transaction_model` (BG/NBD or Pareto/NBD) and spend_i the expected mean spend
+ * of `spend_model` (Gamma-Gamma, see crm_model_expected_mean_spend) from x and `monetary`;
+ * with a NULL `spend_model`, `monetary` itself is the spend per purchase (finite, >= 0).
+ * `options` is borrowed; NULL = defaults. Units: those of `monetary`.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL transaction model or array, models of the
+ * wrong kinds, invalid options, rows or spends (naming the row);
+ * CRM_ERR_FAILED_PRECONDITION for a fit that did not converge; CRM_ERR_OUT_OF_RANGE when a
+ * value overflows or a series does not converge. Thread-safe. */
+CRM_API crm_status crm_clv(const crm_model* transaction_model, const crm_model* spend_model,
+                           const double* x, const double* t_x, const double* T,
+                           const double* monetary, size_t n, const crm_clv_options* options,
+                           double* out);
+
+/* Net present value of one relationship (DOMAIN.md §6.2; Gupta & Lehmann 2003), to *out:
+ *   NPV = -acquisition_cost + sum_{k=1..n} (margins[k-1] - service_costs[k-1]) / (1 + d)^k,
+ * the acquisition cost paid now, period k's flows at its end. `service_costs` may be NULL
+ * for none; both arrays are borrowed (may be NULL when n = 0).
+ * Errors: CRM_ERR_INVALID_ARGUMENT for NULL `margins` (n > 0) or `out`, a non-finite
+ * amount (naming its period), a negative acquisition cost, a discount rate that is not
+ * finite and > -1; CRM_ERR_OUT_OF_RANGE when the sum overflows. Pure, thread-safe. */
+CRM_API crm_status crm_npv(double acquisition_cost, const double* margins,
+                           const double* service_costs, size_t n, double discount_rate,
+                           double* out);
+
+/* --- The log-likelihood, for hosts that hold the data in partitions ----- */
+
+/* The log-likelihood of `kind` at `params` (`n_params` doubles in the kind's order) summed
+ * over `n` customers, to *out_ll, and its gradient with respect to the log-parameters
+ * (d LL / d log theta_k) to out_gradient[0..n_params) unless `out_gradient` is NULL.
+ * Columns as for crm_model_fit (Gamma-Gamma sums over its repeat buyers with positive
+ * spend). Sums over disjoint partitions of the customers add up to the sum over their
+ * union, so a host can evaluate partitions where the data live and add them; n = 0 gives
+ * 0 and a zero gradient. The fitted model's CRM_FIT_INFO_LOG_LIKELIHOOD is this sum over
+ * all its customers at its parameters.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for an unknown kind, NULL `params`, `out_ll` or a column
+ * the kind reads (n > 0), a wrong n_params, invalid parameters or rows (naming them);
+ * CRM_ERR_OUT_OF_RANGE when a Pareto/NBD series cannot be evaluated. Pure, thread-safe. */
+CRM_API crm_status crm_model_log_likelihood(int kind, const double* params, size_t n_params,
+                                            const double* frequency, const double* recency,
+                                            const double* T, const double* monetary, size_t n,
+                                            double* out_ll, double* out_gradient);
 
 /* (end of models) */
 
