@@ -19,9 +19,11 @@
  *               with CRM_ERR_INVALID_ARGUMENT. Fields are only ever appended.
  *   Enums.      Numeric values are stable forever; values the library does not know (and
  *               boolean fields other than 0 or 1) are rejected, never ignored.
- *   Threads.    Every function in this header is pure (no hidden state other than the
- *               per-thread error message) and may be called from any number of threads
- *               at once.
+ *   Threads.    Every function in this header has no hidden state other than the
+ *               per-thread error message and may be called from any number of threads
+ *               at once. A handle passed as const may be shared by concurrent calls; a
+ *               call given a non-const handle (one it changes, or destroys) needs
+ *               exclusive access to that handle. Each function's comment says which.
  *   Exceptions. None crosses this boundary; out of memory is CRM_ERR_NO_MEMORY.
  *   Handles.    (Later sections.) Opaque pointers made by crm_<noun>_create and freed by
  *               crm_<noun>_destroy (NULL is a no-op); their results are read through
@@ -565,10 +567,10 @@ CRM_API crm_status crm_score_composite(const crm_composite_plan* plan, const crm
  * small. */
 typedef struct crm_pyramid_fractions {
   size_t struct_size; /* sizeof(crm_pyramid_fractions) */
-  double vip;
-  double major;
-  double ordinary;
-  double small;
+  double vip_share;
+  double major_share;
+  double ordinary_share;
+  double small_share; /* not `small`, a macro in Windows' rpcndr.h */
 } crm_pyramid_fractions;
 
 #define CRM_PYRAMID_FRACTIONS_INIT {sizeof(crm_pyramid_fractions), 0.01, 0.04, 0.15, 0.80}

@@ -98,10 +98,10 @@ constexpr crm_engine_options kEngineOptionsInit = CRM_ENGINE_OPTIONS_INIT;
 static_assert(kEngineOptionsInit.threads == EngineOptions{}.threads);
 static_assert(kEngineOptionsInit.missing_encoding == V(EngineOptions{}.missing_encoding));
 constexpr crm_pyramid_fractions kPyramidInit = CRM_PYRAMID_FRACTIONS_INIT;
-static_assert(kPyramidInit.vip == crmcore::PyramidFractions{}.vip);
-static_assert(kPyramidInit.major == crmcore::PyramidFractions{}.major);
-static_assert(kPyramidInit.ordinary == crmcore::PyramidFractions{}.ordinary);
-static_assert(kPyramidInit.small == crmcore::PyramidFractions{}.small);
+static_assert(kPyramidInit.vip_share == crmcore::PyramidFractions{}.vip);
+static_assert(kPyramidInit.major_share == crmcore::PyramidFractions{}.major);
+static_assert(kPyramidInit.ordinary_share == crmcore::PyramidFractions{}.ordinary);
+static_assert(kPyramidInit.small_share == crmcore::PyramidFractions{}.small);
 constexpr crm_column kColumnInit = CRM_COLUMN_INIT;
 
 // ---------------------------------------------------------------------------
@@ -131,10 +131,10 @@ absl::StatusOr<crmcore::PyramidFractions> ToCore(const crm_pyramid_fractions* f)
   if (f == nullptr) return fractions;
   CRM_RETURN_IF_ERROR(
       CheckStructSize<crm_pyramid_fractions>(f->struct_size, "crm_pyramid_fractions"));
-  fractions.vip = f->vip;
-  fractions.major = f->major;
-  fractions.ordinary = f->ordinary;
-  fractions.small = f->small;
+  fractions.vip = f->vip_share;
+  fractions.major = f->major_share;
+  fractions.ordinary = f->ordinary_share;
+  fractions.small = f->small_share;
   return fractions;
 }
 

@@ -197,10 +197,10 @@ static void test_tiers_rfm_satisfaction_by_hand(void) {
     CHECK(tiers[i] == expected);
   }
   /* Fractions 0.5 / 0 / 0 / 0.5: the top half is VIP, no major or ordinary. */
-  halves.vip = 0.5;
-  halves.major = 0.0;
-  halves.ordinary = 0.0;
-  halves.small = 0.5;
+  halves.vip_share = 0.5;
+  halves.major_share = 0.0;
+  halves.ordinary_share = 0.0;
+  halves.small_share = 0.5;
   CHECK_OK(crm_assign_value_tiers(values, 100, &halves, NULL, tiers));
   CHECK(tiers[49] == CRM_TIER_SMALL && tiers[50] == CRM_TIER_VIP);
 
@@ -475,8 +475,8 @@ static void test_bad_structs_and_enums(void) {
   CHECK_OK(crm_engine_options_init(&options, sizeof options));
   CHECK(options.threads == 0 && options.missing_encoding == CRM_MISSING_NAN);
   CHECK_OK(crm_pyramid_fractions_init(&fractions, sizeof fractions));
-  CHECK(fractions.vip == 0.01 && fractions.major == 0.04 && fractions.ordinary == 0.15 &&
-        fractions.small == 0.80);
+  CHECK(fractions.vip_share == 0.01 && fractions.major_share == 0.04 &&
+        fractions.ordinary_share == 0.15 && fractions.small_share == 0.80);
   CHECK_ERROR(crm_column_init(NULL, sizeof column), CRM_ERR_INVALID_ARGUMENT, "crm_column");
   CHECK_ERROR(crm_column_init(&column, sizeof column + 8), CRM_ERR_INVALID_ARGUMENT,
               "crm_column.struct_size must be sizeof(crm_column)");
@@ -604,7 +604,7 @@ static void test_bad_scoring_calls(void) {
               "out_tiers is NULL but n is 3");
   CHECK_ERROR(crm_assign_value_tiers(x, 3, NULL, NULL, small_out), CRM_ERR_INVALID_ARGUMENT,
               "value at index 2 must be finite, got nan");
-  fractions.vip = 0.5;
+  fractions.vip_share = 0.5;
   CHECK_ERROR(crm_assign_value_tiers(good, 3, &fractions, NULL, small_out),
               CRM_ERR_INVALID_ARGUMENT, "fractions must sum to 1");
   fractions.struct_size = 0;
