@@ -19,9 +19,11 @@
  *               with CRM_ERR_INVALID_ARGUMENT. Fields are only ever appended.
  *   Enums.      Numeric values are stable forever; values the library does not know (and
  *               boolean fields other than 0 or 1) are rejected, never ignored.
- *   Threads.    Every function in this header is pure (no hidden state other than the
- *               per-thread error message) and may be called from any number of threads
- *               at once.
+ *   Threads.    Every function in this header has no hidden state other than the
+ *               per-thread error message and may be called from any number of threads
+ *               at once. A handle passed as const may be shared by concurrent calls; a
+ *               call given a non-const handle (one it changes, or destroys) needs
+ *               exclusive access to that handle. Each function's comment says which.
  *   Exceptions. None crosses this boundary; out of memory is CRM_ERR_NO_MEMORY.
  *   Handles.    (Later sections.) Opaque pointers made by crm_<noun>_create and freed by
  *               crm_<noun>_destroy (NULL is a no-op); their results are read through
@@ -397,11 +399,392 @@ CRM_API crm_status crm_scorecard_grade(const double scores[CRM_SCORECARD_CRITERI
  * Batch scoring over caller-owned columns (the engine, include/crmcore/engine.h)
  * ========================================================================= */
 
+/* The vectorized engine over columns of one value per customer. Arrays are borrowed for
+ * the call and read in place (zero copy: a float64 column under CRM_MISSING_NAN is never
+ * copied; other types are converted one block of 16384 rows at a time). Results are
+ * bit-identical for any thread count, and equal the C++ engine's (crmcore::engine).
+ *
+ * Output arrays: `out` arrays are caller-owned, of the stated length. On error their
+ * contents are unspecified (they may be partly written); every other out-pointer is left
+ * unchanged on error.
+ *
+ * Threads: every function of this section may be called from any number of threads at
+ * once. A handle argument passed as `const` may be shared by concurrent calls; one that is
+ * not const (a state being updated or merged into) must not be used by any other call
+ * while the call runs. Each call runs its own worker threads (crm_engine_options.threads)
+ * and joins them before it returns. */
+
+/* Element types of a column. */
+#define CRM_COLUMN_FLOAT64 0 /* double */
+#define CRM_COLUMN_FLOAT32 1 /* float, converted to double exactly */
+#define CRM_COLUMN_INT64 2   /* int64_t, converted to double (exact up to 2^53) */
+
+/* A borrowed column: `length` values of `type` at `data` (NULL only when length is 0),
+ * and an optional validity bitmap in Apache Arrow's layout (bit i % 8 of byte i / 8, least
+ * significant bit first; 1 = present) of at least (length + 7) / 8 bytes, read only under
+ * CRM_MISSING_VALIDITY_BITMAP. The memory stays the caller's and is not retained. */
+typedef struct crm_column {
+  size_t struct_size; /* sizeof(crm_column) */
+  int32_t type;       /* CRM_COLUMN_* */
+  const void* data;
+  size_t length;
+  const uint8_t* validity; /* NULL: every value present */
+} crm_column;
+
+#define CRM_COLUMN_INIT {sizeof(crm_column), CRM_COLUMN_FLOAT64, NULL, 0, NULL}
+
+/* Fills *column with CRM_COLUMN_INIT (an empty float64 column); see
+ * crm_satisfaction_thresholds_init for `struct_size`.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for NULL or an unknown struct_size. */
+CRM_API crm_status crm_column_init(crm_column* column, size_t struct_size);
+
+/* How a missing value is marked in the columns (what a missing value MEANS is the plan's
+ * missing policy). */
+#define CRM_MISSING_NAN 0 /* NaN is missing; validity bitmaps are not allowed */
+/* A column's validity bitmap marks missing values (none without a bitmap); a NaN in a
+ * valid slot is then an invalid value, like an infinity. */
+#define CRM_MISSING_VALIDITY_BITMAP 1
+
+/* Options of every call of this section; NULL means CRM_ENGINE_OPTIONS_INIT.
+ * `threads`: worker threads per call, 0 = the hardware concurrency, 1 = the calling thread
+ * only, at most 1024. Results do not depend on it. `missing_encoding`: CRM_MISSING_*; only
+ * the composite calls read columns with validity bitmaps, the others take plain double
+ * arrays in which NaN is always an invalid value. */
+typedef struct crm_engine_options {
+  size_t struct_size; /* sizeof(crm_engine_options) */
+  int32_t threads;
+  int32_t missing_encoding;
+} crm_engine_options;
+
+#define CRM_ENGINE_OPTIONS_INIT {sizeof(crm_engine_options), 0, CRM_MISSING_NAN}
+
+/* Fills *options with CRM_ENGINE_OPTIONS_INIT; see crm_satisfaction_thresholds_init.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for NULL or an unknown struct_size. */
+CRM_API crm_status crm_engine_options_init(crm_engine_options* options, size_t struct_size);
+
+/* --- Composite value (DOMAIN.md §5) ------------------------------------ */
+
+/* The five components (values of CRM_TAXONOMY_COMPOSITE_COMPONENT); column arrays passed
+ * to the composite calls hold CRM_COMPOSITE_COMPONENT_COUNT entries indexed by these. */
+#define CRM_COMPONENT_CURRENT_CONTRIBUTION 0
+#define CRM_COMPONENT_FUTURE_CONTRIBUTION 1
+#define CRM_COMPONENT_CREDIT 2
+#define CRM_COMPONENT_LOYALTY 3
+#define CRM_COMPONENT_GROWTH_POTENTIAL 4
+#define CRM_COMPOSITE_COMPONENT_COUNT 5
+
+/* Normalizers (values of CRM_TAXONOMY_NORMALIZER_KIND). */
+#define CRM_NORMALIZER_MIN_MAX 0         /* (x - min) / (max - min); constant column: 0.5 */
+#define CRM_NORMALIZER_Z_SCORE 1         /* (x - mean) / population sd; constant: 0 */
+#define CRM_NORMALIZER_PERCENTILE_RANK 2 /* mid-rank (below + equal / 2) / N */
+#define CRM_NORMALIZER_FIXED_BOUNDS 3    /* clamp((x - lower) / (upper - lower), 0, 1) */
+
+/* What a missing component value does. */
+#define CRM_MISSING_POLICY_REJECT 0 /* an error naming the component and the row */
+/* The customer's value is the weighted mean of the components it has. */
+#define CRM_MISSING_POLICY_RENORMALIZE 1
+
+/* A composite value plan: a weight and a normalizer per component, and a missing policy.
+ * Made by crm_composite_plan_create, freed by crm_composite_plan_destroy. */
+typedef struct crm_composite_plan crm_composite_plan;
+
+/* Creates a plan with every weight 0, every normalizer min-max and CRM_MISSING_POLICY_REJECT,
+ * and writes it to *out (owned by the caller: free it with crm_composite_plan_destroy).
+ * Set at least one weight before scoring. Errors: CRM_ERR_INVALID_ARGUMENT for a NULL
+ * `out`; CRM_ERR_NO_MEMORY. Thread-safe. */
+CRM_API crm_status crm_composite_plan_create(crm_composite_plan** out);
+
+/* Frees a plan; NULL is a no-op. States computed with it stay valid. Not while any other
+ * call uses the plan. */
+CRM_API void crm_composite_plan_destroy(crm_composite_plan* plan);
+
+/* Sets the raw weight of `component` (CRM_COMPONENT_*): finite and >= 0. Only ratios matter:
+ * scoring divides the weights by their sum. A component of weight 0 is unused and its
+ * column never read.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL or dead plan, an unknown component, or a
+ * NaN, infinite or negative weight (the plan is then unchanged). Needs exclusive access to
+ * the plan. */
+CRM_API crm_status crm_composite_plan_set_weight(crm_composite_plan* plan, int32_t component,
+                                                 double weight);
+
+/* Sets the normalizer (CRM_NORMALIZER_*) of `component`; `fixed_lower` and `fixed_upper`
+ * are read only for CRM_NORMALIZER_FIXED_BOUNDS (finite, lower < upper).
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL or dead plan, an unknown component or
+ * normalizer, or invalid bounds; CRM_ERR_OUT_OF_RANGE when upper - lower overflows. The
+ * plan is unchanged on error. Needs exclusive access to the plan. */
+CRM_API crm_status crm_composite_plan_set_normalizer(crm_composite_plan* plan,
+                                                     int32_t component, int32_t normalizer,
+                                                     double fixed_lower, double fixed_upper);
+
+/* Sets the missing policy (CRM_MISSING_POLICY_*).
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL or dead plan or an unknown policy. Needs
+ * exclusive access to the plan. */
+CRM_API crm_status crm_composite_plan_set_missing_policy(crm_composite_plan* plan,
+                                                         int32_t policy);
+
+/* Checks that the plan can score: CRM_OK, or CRM_ERR_INVALID_ARGUMENT when every weight is
+ * 0 (the scoring calls check the same). Errors: also CRM_ERR_INVALID_ARGUMENT for a NULL or
+ * dead plan. A const use: concurrent calls may share the plan. */
+CRM_API crm_status crm_composite_plan_validate(const crm_composite_plan* plan);
+
+/* Writes the normalized weight of `component` (raw weight / sum of raw weights; the
+ * normalized weights sum to 1) to *out.
+ * Errors: those of crm_composite_plan_validate; CRM_ERR_INVALID_ARGUMENT for an unknown
+ * component or a NULL `out`. A const use. */
+CRM_API crm_status crm_composite_plan_weight(const crm_composite_plan* plan, int32_t component,
+                                             double* out);
+
+/* Scores the composite value of each of N customers into out[0 .. N-1], in one batch:
+ * each used column is normalized over these N customers, then weighted and summed in
+ * component order (as crmcore::engine::ScoreComposite). `columns` holds
+ * CRM_COMPOSITE_COMPONENT_COUNT entries, indexed by CRM_COMPONENT_*; every entry must have
+ * a valid struct_size, and the entries of unused components are otherwise not read. The
+ * used columns must all have N = out_length values. `plan`, `columns`, the columns' memory
+ * and `options` (NULL = defaults) are borrowed for the call.
+ * Errors (CRM_ERR_INVALID_ARGUMENT unless stated; the message names the component and row):
+ * a NULL or dead plan, NULL columns (when n_columns > 0) or out (when out_length > 0),
+ * n_columns != CRM_COMPOSITE_COMPONENT_COUNT, a wrong struct_size, an unknown column type
+ * or encoding, NULL data with a non-zero length, used columns of different lengths or other
+ * than out_length, an invalid plan, an infinite value, a NaN under
+ * CRM_MISSING_POLICY_REJECT, a customer with every used component missing under
+ * CRM_MISSING_POLICY_RENORMALIZE, a validity bitmap under CRM_MISSING_NAN, a NaN in a
+ * valid slot under CRM_MISSING_VALIDITY_BITMAP; CRM_ERR_OUT_OF_RANGE when a column's
+ * statistics overflow (max - min, or a z-score variance). Thread-safe. */
+CRM_API crm_status crm_score_composite(const crm_composite_plan* plan, const crm_column* columns,
+                                       size_t n_columns, const crm_engine_options* options,
+                                       double* out, size_t out_length);
+
+/* --- Value tiers (DOMAIN.md §2.2) and RFM quintiles --------------------- */
+
+/* Values of CRM_TAXONOMY_VALUE_TIER, most valuable first. */
+#define CRM_TIER_VIP 0
+#define CRM_TIER_MAJOR 1
+#define CRM_TIER_ORDINARY 2
+#define CRM_TIER_SMALL 3
+
+/* The share of the population each tier is meant to hold: finite, >= 0, summing to 1
+ * (within 1e-9). Defaults: the customer pyramid, 1 % VIP, 4 % major, 15 % ordinary, 80 %
+ * small. */
+typedef struct crm_pyramid_fractions {
+  size_t struct_size; /* sizeof(crm_pyramid_fractions) */
+  double vip_share;
+  double major_share;
+  double ordinary_share;
+  double small_share; /* not `small`, a macro in Windows' rpcndr.h */
+} crm_pyramid_fractions;
+
+#define CRM_PYRAMID_FRACTIONS_INIT {sizeof(crm_pyramid_fractions), 0.01, 0.04, 0.15, 0.80}
+
+/* Fills *fractions with the defaults; see crm_satisfaction_thresholds_init.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for NULL or an unknown struct_size. */
+CRM_API crm_status crm_pyramid_fractions_init(crm_pyramid_fractions* fractions,
+                                              size_t struct_size);
+
+/* Writes the value tier (CRM_TIER_*) of each of the n values to out_tiers[0 .. n-1]: with
+ * the top floor(n x cumulative fraction) seats of each tier, a customer goes to the most
+ * valuable tier whose last seat's value it reaches (ties at a cut-off go to the higher
+ * tier), else small. Identical to the core's AssignValueTiers (value_tier.h).
+ * `values`, `fractions` (NULL = defaults) and `options` (NULL = defaults) are borrowed;
+ * `values` and `out_tiers` may be NULL when n is 0.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for NULL arrays with n > 0, invalid fractions or options,
+ * a wrong struct_size, or a non-finite value (index named). Thread-safe. */
+CRM_API crm_status crm_assign_value_tiers(const double* values, size_t n,
+                                          const crm_pyramid_fractions* fractions,
+                                          const crm_engine_options* options, int8_t* out_tiers);
+
+/* Which end of an RFM column is the better customer. */
+#define CRM_RFM_HIGHER_IS_BETTER 0 /* frequency, monetary value */
+#define CRM_RFM_LOWER_IS_BETTER 1  /* time since the last purchase */
+
+/* Writes the RFM quintile score (1 = worst fifth .. 5 = best fifth) of each of the n values
+ * to out_scores[0 .. n-1]: 1 + floor(5 p) with p the mid-rank percentile of the value in
+ * the column (ties share a score). Identical to the core's RfmQuintileScores (rfm_score.h).
+ * Borrowing and NULL rules as crm_assign_value_tiers.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for NULL arrays with n > 0, an unknown direction,
+ * invalid options, or a non-finite value (index named). Thread-safe. */
+CRM_API crm_status crm_rfm_quintiles(const double* values, size_t n, int32_t direction,
+                                     const crm_engine_options* options, int8_t* out_scores);
+
+/* --- Satisfaction degree column-wise (DOMAIN.md §3.1) ------------------- */
+
+/* out_c[i] = perceived_value_b[i] / expectation_a[i] for i < n, each as
+ * crm_satisfaction_ratio. The three arrays are borrowed (NULL allowed when n is 0).
+ * Errors: CRM_ERR_INVALID_ARGUMENT for NULL arrays with n > 0, invalid options, or the
+ * first bad customer (non-finite B, non-finite or non-positive A; index named);
+ * CRM_ERR_OUT_OF_RANGE when a quotient overflows. Thread-safe. */
+CRM_API crm_status crm_satisfaction_ratios(const double* perceived_value_b,
+                                           const double* expectation_a, size_t n,
+                                           const crm_engine_options* options, double* out_c);
+
 /* (end of batch scoring) */
 
 /* =========================================================================
  * Mergeable partial states (include/crmcore/engine_state.h)
  * ========================================================================= */
+
+/* The population statistics that scoring needs, computed per partition, merged, and
+ * used to score every partition — how a host that splits customers across threads,
+ * processes or machines gets the answer of one batch:
+ *   1. per partition: crm_composite_state_create / crm_quantile_state_create (and _update
+ *      to absorb more rows of the same partition);
+ *   2. ship the states as bytes (_serialize, _deserialize) and merge them in a fixed order
+ *      (partition 0, 1, 2, ...) with _merge;
+ *   3. per partition: score against the merged state (crm_score_composite_with_state,
+ *      crm_assign_value_tiers_with_state, crm_rfm_quintiles_with_state).
+ * Counts, min, max and sorted values merge exactly, so tiers, RFM scores and the min-max,
+ * fixed-bounds and percentile-rank composite values equal one batch's; z-score means and
+ * variances merge by Chan et al. (1979) and differ from one batch's by rounding only.
+ * Quantiles are exact: a quantile state (or a percentile-rank column of a composite state)
+ * keeps its values sorted, 8 bytes per customer.
+ *
+ * Bytes: a versioned little-endian format with a CRC-32C checksum (engine_state_io.h
+ * documents the layout), the same on every platform. Deserializing bytes that are
+ * truncated, corrupt, of another kind or of an unknown format version fails with
+ * CRM_ERR_IO and a message naming the field and its byte offset.
+ *
+ * Serialization uses the two-call pattern: call _serialize with buffer NULL to learn the
+ * size, allocate, call again with the buffer.
+ *
+ * Threads: a state passed as const may be read by any number of concurrent calls; a call
+ * that changes a state (_update, _merge into it, _destroy) needs exclusive access to it. */
+
+/* --- Composite states ---------------------------------------------------- */
+
+/* The statistics of every used column of a composite plan over one partition. */
+typedef struct crm_composite_state crm_composite_state;
+
+/* Computes the state of one partition: `columns` as in crm_score_composite (N rows; no
+ * output array). Writes a new state to *out, owned by the caller (crm_composite_state_destroy).
+ * A partition of 0 rows gives an empty state, which merges as a no-op.
+ * Errors: those of crm_score_composite for the plan, columns and options (row indices are
+ * relative to this partition); CRM_ERR_INVALID_ARGUMENT for a NULL `out`;
+ * CRM_ERR_NO_MEMORY. Thread-safe (the plan is only read). */
+CRM_API crm_status crm_composite_state_create(const crm_composite_plan* plan,
+                                              const crm_column* columns, size_t n_columns,
+                                              const crm_engine_options* options,
+                                              crm_composite_state** out);
+
+/* Frees a state; NULL is a no-op. Needs exclusive access. */
+CRM_API void crm_composite_state_destroy(crm_composite_state* state);
+
+/* Absorbs another batch of rows into `state`: the same as computing the batch's state and
+ * merging it in (crm_composite_state_merge), the batch following the rows already in the
+ * state. Use the plan the state was computed with.
+ * Errors: those of crm_composite_state_create and crm_composite_state_merge; on error
+ * `state` is unchanged. Needs exclusive access to `state`. */
+CRM_API crm_status crm_composite_state_update(crm_composite_state* state,
+                                              const crm_composite_plan* plan,
+                                              const crm_column* columns, size_t n_columns,
+                                              const crm_engine_options* options);
+
+/* Merges `from` into `into`: `into` then describes the rows of both, `from`'s following.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL or dead handle, `from` == `into`, states
+ * computed with plans that normalize a column differently (percentile rank in one, not in
+ * the other; the column is named), or a row count that would overflow; CRM_ERR_NO_MEMORY.
+ * On error `into` is unchanged. Needs exclusive access to `into`; `from` is only read. */
+CRM_API crm_status crm_composite_state_merge(crm_composite_state* into,
+                                             const crm_composite_state* from);
+
+/* Serializes the state. With `buffer` NULL (and any `capacity`), writes the size in bytes
+ * to *out_size. Otherwise writes the bytes to buffer[0 .. size-1] and the size to
+ * *out_size. `buffer` is the caller's; the bytes are the same on every platform.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL or dead state or a NULL out_size;
+ * CRM_ERR_OUT_OF_RANGE when capacity is less than the size (the message names the size;
+ * nothing is written). A const use of the state. */
+CRM_API crm_status crm_composite_state_serialize(const crm_composite_state* state,
+                                                 uint8_t* buffer, size_t capacity,
+                                                 size_t* out_size);
+
+/* Decodes the `length` bytes at `bytes` (exactly one serialized composite state) into a
+ * new state written to *out (owned by the caller). `bytes` is borrowed for the call.
+ * Errors: CRM_ERR_IO for bytes that are truncated, corrupt (checksum), of another kind or
+ * format version, or that decode to an impossible state (the message names the field and
+ * its offset); CRM_ERR_INVALID_ARGUMENT for a NULL `out` or NULL `bytes` with a non-zero
+ * length; CRM_ERR_NO_MEMORY. Thread-safe. */
+CRM_API crm_status crm_composite_state_deserialize(const uint8_t* bytes, size_t length,
+                                                   crm_composite_state** out);
+
+/* Writes the number of rows (customers) the state describes to *out.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL or dead state or a NULL `out`. A const use. */
+CRM_API crm_status crm_composite_state_rows(const crm_composite_state* state, int64_t* out);
+
+/* Scores the composite value of the rows of `columns` into out[0 .. out_length-1] against
+ * the population statistics `state` (typically merged from every partition's state)
+ * instead of the columns' own: the same values as crm_score_composite over the whole
+ * population. Rows need not belong to the state's population (a newcomer is scored against
+ * the existing one; min-max values then may leave [0, 1]).
+ * Errors: those of crm_score_composite; CRM_ERR_INVALID_ARGUMENT for a NULL or dead state,
+ * or a state that lacks what the plan needs (no values in a used column, no sorted values
+ * for a percentile-rank column: compute the state with this plan). Const use of plan and
+ * state: thread-safe. */
+CRM_API crm_status crm_score_composite_with_state(const crm_composite_plan* plan,
+                                                  const crm_column* columns, size_t n_columns,
+                                                  const crm_composite_state* state,
+                                                  const crm_engine_options* options,
+                                                  double* out, size_t out_length);
+
+/* --- Quantile states ------------------------------------------------------ */
+
+/* The exact order statistics (every value, sorted) of a value column over one partition:
+ * what value tiers and RFM scores need from the whole population. */
+typedef struct crm_quantile_state crm_quantile_state;
+
+/* Computes the state of `values[0 .. n-1]` (borrowed; NULL when n is 0) and writes it to
+ * *out, owned by the caller (crm_quantile_state_destroy).
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL `out`, NULL values with n > 0, invalid
+ * options, or a non-finite value (index named); CRM_ERR_NO_MEMORY. Thread-safe. */
+CRM_API crm_status crm_quantile_state_create(const double* values, size_t n,
+                                             const crm_engine_options* options,
+                                             crm_quantile_state** out);
+
+/* Frees a state; NULL is a no-op. Needs exclusive access. */
+CRM_API void crm_quantile_state_destroy(crm_quantile_state* state);
+
+/* Absorbs values[0 .. n-1] into `state` (exact). Errors: those of crm_quantile_state_create
+ * and CRM_ERR_INVALID_ARGUMENT for a NULL or dead state; on error `state` is unchanged.
+ * Needs exclusive access to `state`. */
+CRM_API crm_status crm_quantile_state_update(crm_quantile_state* state, const double* values,
+                                             size_t n, const crm_engine_options* options);
+
+/* Merges `from` into `into` (exact, order-independent).
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL or dead handle or `from` == `into`;
+ * CRM_ERR_NO_MEMORY. On error `into` is unchanged. Needs exclusive access to `into`. */
+CRM_API crm_status crm_quantile_state_merge(crm_quantile_state* into,
+                                            const crm_quantile_state* from);
+
+/* Serializes the state; same contract as crm_composite_state_serialize. */
+CRM_API crm_status crm_quantile_state_serialize(const crm_quantile_state* state,
+                                                uint8_t* buffer, size_t capacity,
+                                                size_t* out_size);
+
+/* Decodes one serialized quantile state; same contract as crm_composite_state_deserialize. */
+CRM_API crm_status crm_quantile_state_deserialize(const uint8_t* bytes, size_t length,
+                                                  crm_quantile_state** out);
+
+/* Writes the number of values in the state to *out.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL or dead state or a NULL `out`. A const use. */
+CRM_API crm_status crm_quantile_state_count(const crm_quantile_state* state, int64_t* out);
+
+/* Writes the value tier (CRM_TIER_*) of each of values[0 .. n-1] to out_tiers, with the
+ * cut-offs of the population `state` (as crm_assign_value_tiers over that population).
+ * Borrowing and NULL rules as crm_assign_value_tiers.
+ * Errors: those of crm_assign_value_tiers, and CRM_ERR_INVALID_ARGUMENT for a NULL or dead
+ * state. An empty state has no seats above small: every value is then small. Thread-safe. */
+CRM_API crm_status crm_assign_value_tiers_with_state(const double* values, size_t n,
+                                                     const crm_quantile_state* state,
+                                                     const crm_pyramid_fractions* fractions,
+                                                     const crm_engine_options* options,
+                                                     int8_t* out_tiers);
+
+/* Writes the RFM quintile score of each of values[0 .. n-1] to out_scores, ranked within
+ * the population `state` (as crm_rfm_quintiles over that population).
+ * Errors: those of crm_rfm_quintiles, and CRM_ERR_INVALID_ARGUMENT for a NULL or dead state
+ * or an empty state (no population to rank against). Thread-safe. */
+CRM_API crm_status crm_rfm_quintiles_with_state(const double* values, size_t n,
+                                                const crm_quantile_state* state,
+                                                int32_t direction,
+                                                const crm_engine_options* options,
+                                                int8_t* out_scores);
 
 /* (end of partial states) */
 

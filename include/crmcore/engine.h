@@ -182,6 +182,18 @@ absl::StatusOr<CompositeState> ComputeCompositeState(const CompositePlan& plan,
                                                      const CompositeColumns& columns,
                                                      const EngineOptions& options = {});
 
+/// Absorbs another batch of rows into `state`: ComputeCompositeState(plan, columns) merged
+/// into `state` (MergeCompositeStates() of engine_state_io.h, so the batch FOLLOWS the rows
+/// already in the state). The same as computing the batch as its own partition and merging
+/// it in partition order; use it to feed a state batch by batch (a stream, a database
+/// aggregate's step function).
+///
+/// Errors: those of ComputeCompositeState() and MergeCompositeStates(); on error `state` is
+/// unchanged.
+absl::Status UpdateCompositeState(CompositeState& state, const CompositePlan& plan,
+                                  const CompositeColumns& columns,
+                                  const EngineOptions& options = {});
+
 /// Scores the composite value of every customer of `columns` into `out` against the
 /// population statistics `population` (typically merged from every partition's
 /// ComputeCompositeState()). Per customer, in component order, the reference's operations:
@@ -223,6 +235,12 @@ absl::Status ScoreComposite(const CompositePlan& plan, const CompositeColumns& c
 /// Errors: InvalidArgument naming the index of the first non-finite value (in block order).
 absl::StatusOr<QuantileState> ComputeQuantileState(absl::Span<const double> values,
                                                    const EngineOptions& options = {});
+
+/// Absorbs `values` into `state`: ComputeQuantileState(values) merged into it (exact).
+/// Errors: those of ComputeQuantileState(), and InvalidArgument when the count would
+/// overflow; on error `state` is unchanged.
+absl::Status UpdateQuantileState(QuantileState& state, absl::Span<const double> values,
+                                 const EngineOptions& options = {});
 
 /// The value-tier cut-offs of a population (crmcore::AssignValueTiers() in value_tier.h): the seat
 /// counts of PyramidCutoffCounts() and the value in each tier's last seat, +Inf for a tier
