@@ -56,7 +56,7 @@ enum arg_result { ARG_OK = 0, ARG_NULL = 1, ARG_ERROR = 2 };
  * set; ARG_NULL sets nothing (the caller decides). */
 static enum arg_result read_double(sqlite3_context* ctx, sqlite3_value* value,
                                    const char* sql_name, int position, const char* arg_name,
-                                   double* out) {
+                                   const char* where, double* out) {
   switch (sqlite3_value_numeric_type(value)) {
     case SQLITE_NULL:
       return ARG_NULL;
@@ -65,12 +65,12 @@ static enum arg_result read_double(sqlite3_context* ctx, sqlite3_value* value,
       *out = sqlite3_value_double(value);
       return ARG_OK;
     case SQLITE_TEXT:
-      result_errorf(ctx, "%s(): argument %d (%s) is not a number: '%.200s'", sql_name,
-                    position, arg_name, (const char*)sqlite3_value_text(value));
+      result_errorf(ctx, "%s(): argument %d (%s)%s is not a number: '%.200s'", sql_name,
+                    position, arg_name, where, (const char*)sqlite3_value_text(value));
       return ARG_ERROR;
     default:
-      result_errorf(ctx, "%s(): argument %d (%s) is a blob, not a number", sql_name,
-                    position, arg_name);
+      result_errorf(ctx, "%s(): argument %d (%s)%s is a blob, not a number", sql_name,
+                    position, arg_name, where);
       return ARG_ERROR;
   }
 }
@@ -79,7 +79,8 @@ static enum arg_result read_double(sqlite3_context* ctx, sqlite3_value* value,
  * fractional part (3.0), or text that is one of those. */
 static enum arg_result read_int64(sqlite3_context* ctx, sqlite3_value* value,
                                   const char* sql_name, int position, const char* arg_name,
-                                  sqlite3_int64 min, sqlite3_int64 max, sqlite3_int64* out) {
+                                  const char* where, sqlite3_int64 min, sqlite3_int64 max,
+                                  sqlite3_int64* out) {
   sqlite3_int64 v;
   switch (sqlite3_value_numeric_type(value)) {
     case SQLITE_NULL:
@@ -91,25 +92,26 @@ static enum arg_result read_int64(sqlite3_context* ctx, sqlite3_value* value,
       const double d = sqlite3_value_double(value);
       /* -2^63 <= d < 2^63 and integral: exactly representable as an int64. */
       if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) || d != floor(d)) {
-        result_errorf(ctx, "%s(): argument %d (%s) must be a whole number, got %.17g",
-                      sql_name, position, arg_name, d);
+        result_errorf(ctx, "%s(): argument %d (%s)%s must be a whole number, got %.17g",
+                      sql_name, position, arg_name, where, d);
         return ARG_ERROR;
       }
       v = (sqlite3_int64)d;
       break;
     }
     case SQLITE_TEXT:
-      result_errorf(ctx, "%s(): argument %d (%s) is not a number: '%.200s'", sql_name,
-                    position, arg_name, (const char*)sqlite3_value_text(value));
+      result_errorf(ctx, "%s(): argument %d (%s)%s is not a number: '%.200s'", sql_name,
+                    position, arg_name, where, (const char*)sqlite3_value_text(value));
       return ARG_ERROR;
     default:
-      result_errorf(ctx, "%s(): argument %d (%s) is a blob, not a number", sql_name,
-                    position, arg_name);
+      result_errorf(ctx, "%s(): argument %d (%s)%s is a blob, not a number", sql_name,
+                    position, arg_name, where);
       return ARG_ERROR;
   }
   if (v < min || v > max) {
-    result_errorf(ctx, "%s(): argument %d (%s) must lie in [%lld, %lld], got %lld", sql_name,
-                  position, arg_name, (long long)min, (long long)max, (long long)v);
+    result_errorf(ctx, "%s(): argument %d (%s)%s must lie in [%lld, %lld], got %lld",
+                  sql_name, position, arg_name, where, (long long)min, (long long)max,
+                  (long long)v);
     return ARG_ERROR;
   }
   *out = v;
@@ -172,7 +174,7 @@ static enum arg_result read_taxonomy_value(sqlite3_context* ctx, sqlite3_value* 
       result_crm_error(ctx, sql_name, CRM_ERR_INVALID_ARGUMENT);
       return ARG_ERROR;
     }
-    r = read_int64(ctx, value, sql_name, position, arg_name, 0, (sqlite3_int64)count - 1, &v);
+    r = read_int64(ctx, value, sql_name, position, arg_name, "", 0, (sqlite3_int64)count - 1, &v);
     if (r == ARG_OK) *out = (int)v;
     return r;
   }
@@ -195,8 +197,8 @@ static void fn_satisfaction(sqlite3_context* ctx, int argc, sqlite3_value** argv
   enum arg_result r;
   crm_status status;
   (void)argc;
-  r = read_double(ctx, argv[0], name, 1, "perceived_value_b", &b);
-  if (r == ARG_OK) r = read_double(ctx, argv[1], name, 2, "expectation_a", &a);
+  r = read_double(ctx, argv[0], name, 1, "perceived_value_b", "", &b);
+  if (r == ARG_OK) r = read_double(ctx, argv[1], name, 2, "expectation_a", "", &a);
   if (r == ARG_ERROR) return;
   if (r == ARG_NULL) {
     sqlite3_result_null(ctx);
@@ -219,7 +221,7 @@ static void fn_satisfaction_level(sqlite3_context* ctx, int argc, sqlite3_value*
   enum label_style style = STYLE_ID;
   enum arg_result r;
   crm_status status;
-  r = read_double(ctx, argv[0], name, 1, "c", &c);
+  r = read_double(ctx, argv[0], name, 1, "c", "", &c);
   if (r == ARG_OK && argc > 1) r = read_style(ctx, argv[1], name, 2, &style);
   if (r == ARG_ERROR) return;
   if (r == ARG_NULL) {
@@ -259,7 +261,8 @@ static void fn_ladder_rung(sqlite3_context* ctx, int argc, sqlite3_value** argv)
   crm_status status;
   for (i = 0; i < argc; ++i) {
     const enum arg_result r =
-        read_int64(ctx, argv[i], name, i + 1, arg_names[i], min_of[i], max_of[i], &v[i]);
+        read_int64(ctx, argv[i], name, i + 1, arg_names[i], "", min_of[i], max_of[i],
+                   &v[i]);
     if (r == ARG_ERROR) return;
     if (r == ARG_NULL) {
       if (i == 3) continue; /* no survey answer */
@@ -322,7 +325,7 @@ static enum arg_result read_taxonomy(sqlite3_context* ctx, sqlite3_value* value,
   } else {
     sqlite3_int64 v = 0;
     const enum arg_result r =
-        read_int64(ctx, value, sql_name, 1, "taxonomy", 0, CRM_TAXONOMY_COUNT - 1, &v);
+        read_int64(ctx, value, sql_name, 1, "taxonomy", "", 0, CRM_TAXONOMY_COUNT - 1, &v);
     if (r == ARG_OK) *out = (crm_taxonomy)v;
     return r;
   }
@@ -393,11 +396,11 @@ static void fn_prediction(sqlite3_context* ctx, int argc, sqlite3_value** argv) 
   const int first_history = fn->takes_horizon ? 0 : 1;
   enum arg_result r = ARG_OK;
   for (i = 0; i < 4 && r == ARG_OK; ++i) {
-    r = read_double(ctx, argv[i], fn->name, i + 1, fn->params[i], &params[i]);
+    r = read_double(ctx, argv[i], fn->name, i + 1, fn->params[i], "", &params[i]);
   }
   for (i = 4; i < argc && r == ARG_OK; ++i) {
     r = read_double(ctx, argv[i], fn->name, i + 1, history_names[first_history + i - 4],
-                    &history[first_history + i - 4]);
+                    "", &history[first_history + i - 4]);
   }
   if (r == ARG_ERROR) return;
   if (r == ARG_NULL) {
@@ -500,18 +503,23 @@ static void fit_step(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   static const char* const names[4] = {"frequency", "recency", "T", "max_iterations"};
   fit_state* s = (fit_state*)sqlite3_aggregate_context(ctx, (int)sizeof(fit_state));
   double row[3] = {0, 0, 0};
+  char where[64];
   int i;
   if (s == NULL) {
     sqlite3_result_error_nomem(ctx);
     return;
   }
   if (s->failed) return;
+  /* Rows are counted from 0 in the order they reach the aggregate, as crm_model_fit's
+   * messages count them. */
+  snprintf(where, sizeof where, " in row %lld of the group", (long long)s->n);
   for (i = 0; i < 3; ++i) {
-    const enum arg_result r = read_double(ctx, argv[i], fn->name, i + 1, names[i], &row[i]);
+    const enum arg_result r =
+        read_double(ctx, argv[i], fn->name, i + 1, names[i], where, &row[i]);
     if (r == ARG_NULL) {
       /* Never dropped silently: the caller filters NULLs out if that is what it means. */
-      result_errorf(ctx, "%s(): row %lld of the group: argument %d (%s) is NULL", fn->name,
-                    (long long)(s->n + 1), i + 1, names[i]);
+      result_errorf(ctx, "%s(): argument %d (%s)%s is NULL", fn->name, i + 1, names[i],
+                    where);
     }
     if (r != ARG_OK) {
       s->failed = 1;
@@ -520,14 +528,14 @@ static void fit_step(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   }
   if (argc > 3) {
     sqlite3_int64 max_iterations = 0;
-    const enum arg_result r = read_int64(ctx, argv[3], fn->name, 4, names[3], 1, 2147483647,
-                                         &max_iterations);
+    const enum arg_result r = read_int64(ctx, argv[3], fn->name, 4, names[3], where, 1,
+                                         2147483647, &max_iterations);
     if (r == ARG_NULL) {
-      result_errorf(ctx, "%s(): argument 4 (max_iterations) is NULL", fn->name);
+      result_errorf(ctx, "%s(): argument 4 (max_iterations)%s is NULL", fn->name, where);
     } else if (r == ARG_OK && s->n > 0 && max_iterations != s->max_iterations) {
-      result_errorf(ctx, "%s(): argument 4 (max_iterations) must be the same in every row "
-                    "of a group, got %lld then %lld", fn->name, (long long)s->max_iterations,
-                    (long long)max_iterations);
+      result_errorf(ctx, "%s(): argument 4 (max_iterations)%s is %lld, but %lld before: it "
+                    "must be the same in every row of a group", fn->name, where,
+                    (long long)max_iterations, (long long)s->max_iterations);
       s->failed = 1;
       return;
     }
@@ -633,6 +641,7 @@ static void fit_final(sqlite3_context* ctx) {
   sqlite3_free(s->columns);
   s->columns = NULL;
   if (status != CRM_OK) {
+    /* Its rows are the group's, counted from 0 in the order they reached the aggregate. */
     result_crm_error(ctx, fn->name, status);
     return;
   }
