@@ -556,16 +556,41 @@ static void fit_step(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   ++s->n;
 }
 
-/* Appends `value` to `out` as the shortest decimal that reads back as the same double (a
- * JSON number; the values here are always finite). */
+/* Appends `value` to `out` as std::to_chars writes a double (what the CLI's JSON holds):
+ * the fewest significant digits that read back as the same double, in plain notation or
+ * in scientific notation ("5.07e-08") when that is shorter, plain on a tie. The values
+ * here are always finite. */
 static void append_double(sqlite3_str* out, double value) {
-  char digits[40];
-  int precision;
+  char sci[40], plain[400], digits[20];
+  int precision, exponent, n_digits = 0, i, length = 0;
+  const char* p;
   for (precision = 1; precision <= 17; ++precision) {
-    snprintf(digits, sizeof digits, "%.*g", precision, value);
-    if (strtod(digits, NULL) == value) break;
+    snprintf(sci, sizeof sci, "%.*e", precision - 1, value);
+    if (strtod(sci, NULL) == value) break;
   }
-  sqlite3_str_appendall(out, digits);
+  /* The digits and the decimal exponent of the scientific form "-d.ddde+XX". */
+  for (p = sci; *p != 'e'; ++p) {
+    if (*p >= '0' && *p <= '9') digits[n_digits++] = *p;
+  }
+  exponent = atoi(p + 1);
+  if (value < 0) plain[length++] = '-';
+  if (exponent >= n_digits - 1) {
+    /* A whole number: written exactly, as std::to_chars does (1e23 is
+     * "99999999999999991611392" there; its scientific form is shorter and wins). */
+    length = snprintf(plain, sizeof plain, "%.0f", value);
+  } else if (exponent >= 0) { /* 12.5 */
+    for (i = 0; i < n_digits; ++i) {
+      if (i == exponent + 1) plain[length++] = '.';
+      plain[length++] = digits[i];
+    }
+  } else { /* 0.0125 */
+    plain[length++] = '0';
+    plain[length++] = '.';
+    for (i = 0; i < -exponent - 1; ++i) plain[length++] = '0';
+    for (i = 0; i < n_digits; ++i) plain[length++] = digits[i];
+  }
+  plain[length] = '\0';
+  sqlite3_str_appendall(out, (size_t)length <= strlen(sci) ? plain : sci);
 }
 
 /* Appends `text` as a JSON string. */
