@@ -593,7 +593,7 @@ static void append_double(sqlite3_str* out, double value) {
   sqlite3_str_appendall(out, (size_t)length <= strlen(sci) ? plain : sci);
 }
 
-/* Appends `text` as a JSON string. */
+/* Appends `text` as a JSON string, escaped as the CLI's JsonString escapes it. */
 static void append_json_string(sqlite3_str* out, const char* text) {
   const unsigned char* p;
   sqlite3_str_appendchar(out, 1, '"');
@@ -601,6 +601,12 @@ static void append_json_string(sqlite3_str* out, const char* text) {
     if (*p == '"' || *p == '\\') {
       sqlite3_str_appendchar(out, 1, '\\');
       sqlite3_str_appendchar(out, 1, (char)*p);
+    } else if (*p == '\n') {
+      sqlite3_str_appendall(out, "\\n");
+    } else if (*p == '\r') {
+      sqlite3_str_appendall(out, "\\r");
+    } else if (*p == '\t') {
+      sqlite3_str_appendall(out, "\\t");
     } else if (*p < 0x20) {
       sqlite3_str_appendf(out, "\\u%04x", (unsigned)*p);
     } else {
