@@ -13,6 +13,8 @@ packages=(
   liblbfgspp-dev libeigen3-dev
   # the C API's ABI check against abi/libcrmcore_c.abi (abidw, abidiff)
   abigail-tools
+  # the SQLite extension (examples/sqlite): its headers, and the shell its test runs
+  libsqlite3-dev sqlite3
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(python3 python3-numpy python3-pandas time)

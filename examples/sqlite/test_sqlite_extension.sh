@@ -1,0 +1,356 @@
+#!/usr/bin/env bash
+# The SQLite extension in the sqlite3 shell (ctest examples.sqlite_extension).
+#
+#   test_sqlite_extension.sh SQLITE3 EXTENSION DATA_DIR WORK_DIR [CRMCORE_CLI]
+#
+# Builds a real database file from DATA_DIR/cdnow_customers_summary.csv (the 39-week
+# calibration summary of the CDNOW sample: ID,frequency,recency,T) with `.import --csv`,
+# loads EXTENSION (a path without its suffix, as `.load` takes it) and checks every SQL
+# function: the fits against the published estimates and, byte for byte, against the
+# CLI's `crmcore fit --out` JSON; the scalars on known values; every error path with its
+# message. Each check runs its own `sqlite3 -bail` process and checks its exit code.
+set -uo pipefail
+
+if [ $# -lt 4 ]; then
+  echo "usage: $0 SQLITE3 EXTENSION DATA_DIR WORK_DIR [CRMCORE_CLI]" >&2
+  exit 2
+fi
+SQLITE3=$1
+EXT=$2
+DATA=$3
+WORK=$4
+CLI=${5:-}
+
+failures=0
+checks=0
+fail() {
+  failures=$((failures + 1))
+  printf 'FAIL: %s\n' "$1" >&2
+  shift
+  for line in "$@"; do printf '  %s\n' "$line" >&2; done
+}
+
+# sql SQL...: runs the statements on the database with the extension loaded; sets OUT,
+# ERR and RC.
+sql() {
+  local errfile="$WORK/stderr"
+  OUT=$("$SQLITE3" -bail "$DB" ".load $EXT" "$@" 2>"$errfile")
+  RC=$?
+  ERR=$(cat "$errfile")
+}
+
+# expect NAME SQL EXPECTED: exit code 0, no stderr, stdout exactly EXPECTED.
+expect() {
+  checks=$((checks + 1))
+  sql "$2"
+  if [ "$RC" -ne 0 ] || [ -n "$ERR" ] || [ "$OUT" != "$3" ]; then
+    fail "$1" "sql:      $2" "expected: $3" "got:      $OUT" "rc=$RC stderr: $ERR"
+  fi
+}
+
+# expect_error NAME SQL NEEDLE: a non-zero exit code, nothing on stdout, and NEEDLE (a
+# fixed string) in the error message.
+expect_error() {
+  checks=$((checks + 1))
+  sql "$2"
+  if [ "$RC" -eq 0 ] || [ -n "$OUT" ] || [[ "$ERR" != *"$3"* ]]; then
+    fail "$1" "sql:      $2" "expected an error containing: $3" "rc=$RC stdout: $OUT" \
+      "stderr: $ERR"
+  fi
+}
+
+mkdir -p "$WORK" || exit 2
+DB="$WORK/cdnow.db"
+rm -f "$DB"
+
+# --- The database file -----------------------------------------------------------------
+# customers: typed columns (REAL affinity). cdnow_text: what `.import` makes of the file
+# into a new table: every column TEXT, which the functions read with numeric affinity.
+# The cohort is the month of the first purchase (T counts weeks from it to week 38.86).
+head -n 1 "$DATA/cdnow_customers_summary.csv" | grep -qx 'ID,frequency,recency,T' ||
+  { echo "unexpected header in $DATA/cdnow_customers_summary.csv" >&2; exit 1; }
+"$SQLITE3" -bail "$DB" \
+  "CREATE TABLE customers (id INTEGER PRIMARY KEY, frequency REAL NOT NULL,
+                           recency REAL NOT NULL, T REAL NOT NULL)" \
+  ".import --csv --skip 1 $DATA/cdnow_customers_summary.csv customers" \
+  ".import --csv $DATA/cdnow_customers_summary.csv cdnow_text" \
+  "ALTER TABLE customers ADD COLUMN cohort INTEGER" \
+  "UPDATE customers SET cohort = CAST((38.86 - T) / (52.0 / 12) AS INTEGER)" ||
+  { echo "could not build $DB" >&2; exit 1; }
+
+# 2357 customers making 2457 repeat purchases in the 39 weeks (FHL 2005, §4).
+expect "database: customers imported" \
+  "SELECT count(*), sum(frequency), typeof(frequency) FROM customers" "2357|2457.0|real"
+expect "database: cdnow_text imported as text" \
+  "SELECT count(*), typeof(frequency) FROM cdnow_text" "2357|text"
+expect "database: three monthly cohorts" \
+  "SELECT group_concat(n, ',') FROM (SELECT count(*) n FROM customers GROUP BY cohort ORDER BY cohort)" \
+  "781,914,662"
+
+# --- Loading ------------------------------------------------------------------------------
+expect "version" "SELECT crm_version()" "0.1.0"
+
+# --- Satisfaction (DOMAIN.md §3) ------------------------------------------------------------
+expect "satisfaction: C = B / A" "SELECT crm_satisfaction(1.2, 1.0), crm_satisfaction(3, 4)" \
+  "1.2|0.75"
+expect "satisfaction: B may be negative" "SELECT crm_satisfaction(-2, 4)" "-0.5"
+expect "satisfaction: 1.2 / 1.0 is very satisfied" \
+  "SELECT crm_satisfaction_level(crm_satisfaction(1.2, 1.0))" "very_satisfied"
+expect "satisfaction level: thresholds belong to the higher level" \
+  "SELECT crm_satisfaction_level(0.999), crm_satisfaction_level(1.0),
+          crm_satisfaction_level(1.199), crm_satisfaction_level(1.2)" \
+  "dissatisfied|satisfied|satisfied|very_satisfied"
+expect "satisfaction level: Chinese labels" \
+  "SELECT crm_satisfaction_level(0.5, 'zh'), crm_satisfaction_level(1.0, 'zh'),
+          crm_satisfaction_level(1.5, 'zh')" "不满意|满意|非常满意"
+expect "satisfaction level: English labels and ids" \
+  "SELECT crm_satisfaction_level(1.5, 'en'), crm_satisfaction_level(1.5, 'id')" \
+  "very satisfied|very_satisfied"
+expect "satisfaction: integer and text arguments" \
+  "SELECT crm_satisfaction(6, 5), crm_satisfaction('6', '5.0')" "1.2|1.2"
+expect "satisfaction: NULL in, NULL out" \
+  "SELECT crm_satisfaction(NULL, 1) IS NULL, crm_satisfaction(1, NULL) IS NULL,
+          crm_satisfaction_level(NULL) IS NULL, crm_satisfaction_level(1.0, NULL) IS NULL" \
+  "1|1|1|1"
+expect_error "satisfaction: A = 0" "SELECT crm_satisfaction(1, 0)" \
+  "crm_satisfaction(): CRM_ERR_INVALID_ARGUMENT: crm_satisfaction_ratio: satisfaction: expectation A must be finite and > 0, got 0"
+expect_error "satisfaction: negative A" "SELECT crm_satisfaction(1, -2)" \
+  "expectation A must be finite and > 0, got -2"
+expect_error "satisfaction: infinite B" "SELECT crm_satisfaction(1e999, 1)" \
+  "perceived value B must be finite, got inf"
+expect_error "satisfaction: overflow" "SELECT crm_satisfaction(1e308, 1e-10)" \
+  "crm_satisfaction(): CRM_ERR_OUT_OF_RANGE: crm_satisfaction_ratio: satisfaction: C = B / A overflows"
+expect_error "satisfaction: text that is no number" "SELECT crm_satisfaction('abc', 1)" \
+  "crm_satisfaction(): argument 1 (perceived_value_b) is not a number: 'abc'"
+expect_error "satisfaction: blob" "SELECT crm_satisfaction(1, x'00')" \
+  "crm_satisfaction(): argument 2 (expectation_a) is a blob, not a number"
+expect_error "satisfaction level: infinite C" "SELECT crm_satisfaction_level(-1e999)" \
+  "crm_satisfaction_level(): CRM_ERR_INVALID_ARGUMENT: crm_satisfaction_level: satisfaction: C must be finite, got -inf"
+expect_error "satisfaction level: unknown language" "SELECT crm_satisfaction_level(1, 'fr')" \
+  "crm_satisfaction_level(): argument 2 (language) must be 'id', 'en' or 'zh', got 'fr'"
+expect_error "satisfaction level: C as text" "SELECT crm_satisfaction_level('high')" \
+  "crm_satisfaction_level(): argument 1 (c) is not a number: 'high'"
+expect_error "satisfaction: wrong argument count" "SELECT crm_satisfaction(1)" \
+  "wrong number of arguments to function crm_satisfaction()"
+
+# --- Loyalty ladder (DOMAIN.md §4.1, default rule; tests/core/loyalty_test.cc) -------------
+expect "ladder: non-purchasers by qualification" \
+  "SELECT crm_ladder_rung(0, 0, 0), crm_ladder_rung(0, 0, 0, NULL, 0, 1, 0),
+          crm_ladder_rung(0, 0, 0, NULL, 1, 0, 0), crm_ladder_rung(0, 0, 0, NULL, 1, 1, 0),
+          crm_ladder_rung(0, 0, 0, NULL, 1, 1, 1)" \
+  "suspect|suspect|disqualified_prospect|prospect|disqualified_prospect"
+expect "ladder: buyers" \
+  "SELECT crm_ladder_rung(1, 1, 0), crm_ladder_rung(2, 1, 0), crm_ladder_rung(5, 2, 0),
+          crm_ladder_rung(5, 3, 0), crm_ladder_rung(9, 4, 0)" \
+  "first_time_customer|repeat_customer|repeat_customer|client|client"
+expect "ladder: advocates by referral or promoter score" \
+  "SELECT crm_ladder_rung(5, 3, 1), crm_ladder_rung(5, 3, 0, 9), crm_ladder_rung(5, 3, 0, 8),
+          crm_ladder_rung(5, 3, 0, NULL), crm_ladder_rung(2, 2, 3)" \
+  "advocate|advocate|client|client|repeat_customer"
+expect "ladder: whole reals and numeric text are counts" \
+  "SELECT crm_ladder_rung(5.0, '3', 1e0)" "advocate"
+expect "ladder: labels through crm_taxonomy_label" \
+  "SELECT crm_taxonomy_label('ladder_rung', crm_ladder_rung(1, 1, 0)),
+          crm_taxonomy_label('ladder_rung', crm_ladder_rung(5, 3, 1), 'zh')" \
+  "first-time customer|企业拥护者"
+expect "ladder: NULL in, NULL out (but a NULL survey score is no answer)" \
+  "SELECT crm_ladder_rung(NULL, 0, 0) IS NULL, crm_ladder_rung(5, NULL, 0) IS NULL,
+          crm_ladder_rung(5, 3, NULL) IS NULL, crm_ladder_rung(0, 0, 0, NULL, NULL, 1, 0) IS NULL" \
+  "1|1|1|1"
+expect_error "ladder: more active periods than purchases" "SELECT crm_ladder_rung(1, 2, 0)" \
+  "crm_ladder_rung(): CRM_ERR_INVALID_ARGUMENT: crm_ladder_rung: loyalty ladder: active_periods_in_window must be <= purchase_count (1), got 2"
+expect_error "ladder: more active periods than the window" "SELECT crm_ladder_rung(9, 5, 0)" \
+  "active_periods_in_window"
+expect_error "ladder: negative purchases" "SELECT crm_ladder_rung(-1, 0, 0)" \
+  "crm_ladder_rung(): CRM_ERR_INVALID_ARGUMENT: crm_ladder_rung: loyalty ladder: purchase_count"
+expect_error "ladder: survey score above 10" "SELECT crm_ladder_rung(5, 3, 0, 11)" \
+  "survey_score must be in [0, 10], got 11"
+expect_error "ladder: a flag other than 0/1" "SELECT crm_ladder_rung(0, 0, 0, NULL, 2, 0, 0)" \
+  "crm_ladder_facts.qualified_need must be 0 or 1, got 2"
+expect_error "ladder: fractional count" "SELECT crm_ladder_rung(2.5, 0, 0)" \
+  "crm_ladder_rung(): argument 1 (purchase_count) must be a whole number, got 2.5"
+expect_error "ladder: count beyond the C field" "SELECT crm_ladder_rung(3, 3000000000, 0)" \
+  "crm_ladder_rung(): argument 2 (active_periods_in_window) must lie in [-2147483648, 2147483647], got 3000000000"
+expect_error "ladder: text that is no number" "SELECT crm_ladder_rung(3, 3, 'none')" \
+  "crm_ladder_rung(): argument 3 (referrals) is not a number: 'none'"
+expect_error "ladder: five arguments" "SELECT crm_ladder_rung(1, 1, 0, 9, 1)" \
+  "wrong number of arguments to function crm_ladder_rung()"
+
+# --- Labels -----------------------------------------------------------------------------
+expect "tier labels: English by default, Chinese, ids" \
+  "SELECT group_concat(crm_tier_label(t) || '/' || crm_tier_label(t, 'zh') || '/' ||
+                       crm_tier_label(t, 'id'), ';')
+     FROM (SELECT 0 t UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3)" \
+  "VIP customer/VIP客户/vip;major customer/主要客户/major;ordinary customer/普通客户/ordinary;small customer/小客户/small"
+expect "tier labels: by identifier" "SELECT crm_tier_label('vip', 'zh'), crm_tier_label('small')" \
+  "VIP客户|small customer"
+expect "tier labels: NULL in, NULL out" \
+  "SELECT crm_tier_label(NULL) IS NULL, crm_tier_label(0, NULL) IS NULL" "1|1"
+expect_error "tier labels: value out of range" "SELECT crm_tier_label(4)" \
+  "crm_tier_label(): argument 1 (tier) must lie in [0, 3], got 4"
+expect_error "tier labels: unknown identifier" "SELECT crm_tier_label('gold')" \
+  "crm_tier_label(): CRM_ERR_INVALID_ARGUMENT: crm_taxonomy_parse: value_tier: unknown value \"gold\" (expected one of: vip, major, ordinary, small)"
+expect_error "tier labels: fractional value" "SELECT crm_tier_label(1.5)" \
+  "crm_tier_label(): argument 1 (tier) must be a whole number, got 1.5"
+expect "taxonomy labels: by name or number, value by number or id" \
+  "SELECT crm_taxonomy_label('ladder_rung', 3), crm_taxonomy_label(22, 'first_time_customer', 'zh'),
+          crm_taxonomy_label('satisfaction_level', '2', 'id'),
+          crm_taxonomy_label('customer_kind', 0, 'id')" \
+  "first-time customer|第一次购买者|very_satisfied|$("$SQLITE3" -bail :memory: ".load $EXT" \
+    "SELECT crm_taxonomy_label(0, 0, 'id')")"
+expect_error "taxonomy labels: unknown taxonomy name" "SELECT crm_taxonomy_label('nope', 1)" \
+  "crm_taxonomy_label(): argument 1 (taxonomy) names no taxonomy: 'nope'"
+expect_error "taxonomy labels: unknown taxonomy number" "SELECT crm_taxonomy_label(99, 1)" \
+  "crm_taxonomy_label(): argument 1 (taxonomy) must lie in [0, 35], got 99"
+expect_error "taxonomy labels: value out of range" "SELECT crm_taxonomy_label('ladder_rung', 7)" \
+  "crm_taxonomy_label(): argument 2 (value) must lie in [0, 6], got 7"
+expect_error "taxonomy labels: unknown language" "SELECT crm_taxonomy_label('ladder_rung', 1, 'EN')" \
+  "crm_taxonomy_label(): argument 3 (language) must be 'id', 'en' or 'zh', got 'EN'"
+
+# --- The BG/NBD fit aggregate -------------------------------------------------------------
+# Fader, Hardie & Lee (2005), CDNOW, 39 weeks: r = 0.243, alpha = 4.414, a = 0.793,
+# b = 2.426, LL = -9582.4.
+expect "bgnbd fit: the published estimates" \
+  "WITH f AS (SELECT crm_bgnbd_fit(frequency, recency, T) j FROM customers)
+   SELECT json_extract(j, '\$.model'), json_extract(j, '\$.converged'),
+          abs(json_extract(j, '\$.params.r') - 0.243) < 0.0005,
+          abs(json_extract(j, '\$.params.alpha') - 4.414) < 0.0005,
+          abs(json_extract(j, '\$.params.a') - 0.793) < 0.0005,
+          abs(json_extract(j, '\$.params.b') - 2.426) < 0.0005,
+          abs(json_extract(j, '\$.log_likelihood') + 9582.4) < 0.05,
+          json_extract(j, '\$.iterations') > 0, json_extract(j, '\$.message') FROM f" \
+  "bgnbd|1|1|1|1|1|1|1|converged"
+expect "bgnbd fit: the same on the TEXT table .import made" \
+  "SELECT (SELECT crm_bgnbd_fit(frequency, recency, T) FROM customers) =
+          (SELECT crm_bgnbd_fit(frequency, recency, T) FROM cdnow_text)" "1"
+if [ -n "$CLI" ]; then
+  for model in bgnbd pareto; do
+    checks=$((checks + 1))
+    if "$CLI" fit "$DATA/cdnow_customers_summary.csv" --model=$model --out="$WORK/$model.json" \
+         >/dev/null; then
+      fn=crm_bgnbd_fit
+      [ $model = pareto ] && fn=crm_pareto_nbd_fit
+      sql "SELECT $fn(frequency, recency, T) FROM customers"
+      if [ "$RC" -ne 0 ] || [ "$OUT" != "$(cat "$WORK/$model.json")" ]; then
+        fail "$model fit: the CLI's JSON, byte for byte" "cli: $(cat "$WORK/$model.json")" \
+          "sql: $OUT" "rc=$RC stderr: $ERR"
+      fi
+    else
+      fail "$model fit: crmcore fit failed"
+    fi
+  done
+fi
+# Fader & Hardie (2005 note): r = 0.553, alpha = 10.578, s = 0.606, beta = 11.669,
+# LL = -9595.0 (on the exact summary; this file's times are rounded to 2 decimals).
+expect "pareto/nbd fit: the published estimates" \
+  "WITH f AS (SELECT crm_pareto_nbd_fit(frequency, recency, T) j FROM customers)
+   SELECT json_extract(j, '\$.model'), json_extract(j, '\$.converged'),
+          abs(json_extract(j, '\$.params.r') - 0.553) < 0.002,
+          abs(json_extract(j, '\$.params.alpha') - 10.578) < 0.01,
+          abs(json_extract(j, '\$.params.s') - 0.606) < 0.002,
+          abs(json_extract(j, '\$.params.beta') - 11.669) < 0.01,
+          abs(json_extract(j, '\$.log_likelihood') + 9595.0) < 0.1 FROM f" \
+  "pareto|1|1|1|1|1|1"
+# Per cohort: each group's fit is the fit of that cohort alone, and the cohorts' separate
+# maxima add up to at least the pooled maximum (the pooled model is one point of theirs).
+expect "bgnbd fit: GROUP BY cohort" \
+  "WITH g AS (SELECT cohort, crm_bgnbd_fit(frequency, recency, T) j FROM customers GROUP BY cohort)
+   SELECT count(*), min(json_extract(j, '\$.converged')),
+          sum(j = (SELECT crm_bgnbd_fit(frequency, recency, T) FROM customers c
+                   WHERE c.cohort = g.cohort)),
+          sum(json_extract(j, '\$.log_likelihood')) >=
+            (SELECT json_extract(crm_bgnbd_fit(frequency, recency, T), '\$.log_likelihood')
+               FROM customers)
+     FROM g" \
+  "3|1|3|1"
+expect "bgnbd fit: no rows give NULL, as avg()" \
+  "SELECT crm_bgnbd_fit(frequency, recency, T) IS NULL FROM customers WHERE 0" "1"
+expect "bgnbd fit: an explicit iteration cap that suffices" \
+  "SELECT crm_bgnbd_fit(frequency, recency, T, 500) = crm_bgnbd_fit(frequency, recency, T)
+     FROM customers" "1"
+expect_error "bgnbd fit: a NULL row is an error, never dropped" \
+  "SELECT crm_bgnbd_fit(frequency, recency, CASE WHEN id = 7 THEN NULL ELSE T END)
+     FROM customers ORDER BY id" \
+  "crm_bgnbd_fit(): argument 3 (T) in row 6 of the group is NULL"
+expect_error "bgnbd fit: text that is no number" \
+  "SELECT crm_bgnbd_fit(CASE WHEN id = 3 THEN 'two' ELSE frequency END, recency, T)
+     FROM customers" \
+  "crm_bgnbd_fit(): argument 1 (frequency) in row 2 of the group is not a number: 'two'"
+expect_error "bgnbd fit: an invalid history names the row" \
+  "SELECT crm_bgnbd_fit(frequency, recency, CASE WHEN id = 1 THEN 1 ELSE T END) FROM customers" \
+  "crm_bgnbd_fit(): CRM_ERR_INVALID_ARGUMENT: crm_model_fit: purchase history row 0: recency t_x = 30.43 must be <= T = 1"
+expect_error "bgnbd fit: fractional frequency" \
+  "SELECT crm_bgnbd_fit(frequency + 0.5, recency, T) FROM customers" \
+  "crm_bgnbd_fit(): CRM_ERR_INVALID_ARGUMENT: crm_model_fit:"
+expect_error "bgnbd fit: too few repeat buyers" \
+  "SELECT crm_bgnbd_fit(frequency, recency, T) FROM customers WHERE id < 20" \
+  "crm_bgnbd_fit(): CRM_ERR_INVALID_ARGUMENT: crm_model_fit: BG/NBD fit: too few repeat buyers (customers with x > 0): got 9, need at least 10"
+expect_error "bgnbd fit: not converging is an error, with the report" \
+  "SELECT crm_bgnbd_fit(frequency, recency, T, 1) FROM customers" \
+  "crm_bgnbd_fit(): the fit did not converge on 2357 customers: {\"model\": \"bgnbd\""
+expect_error "bgnbd fit: ... whose message says why" \
+  "SELECT crm_bgnbd_fit(frequency, recency, T, 1) FROM customers" \
+  "\"converged\": false, \"iterations\": 1,"
+expect_error "bgnbd fit: an iteration cap below 1" \
+  "SELECT crm_bgnbd_fit(frequency, recency, T, 0) FROM customers" \
+  "crm_bgnbd_fit(): argument 4 (max_iterations) in row 0 of the group must lie in [1, 2147483647], got 0"
+expect_error "bgnbd fit: an iteration cap that varies" \
+  "SELECT crm_bgnbd_fit(frequency, recency, T, id) FROM customers ORDER BY id" \
+  "crm_bgnbd_fit(): argument 4 (max_iterations) in row 1 of the group is 2, but 1 before"
+expect_error "pareto/nbd fit: a NULL row" \
+  "SELECT crm_pareto_nbd_fit(NULL, recency, T) FROM customers" \
+  "crm_pareto_nbd_fit(): argument 1 (frequency) in row 0 of the group is NULL"
+
+# --- Predictions from parameters ------------------------------------------------------------
+# FHL (2005) §5: the customer with x = 2, t_x = 30.43, T = 38.86 expects 1.226 purchases in
+# the next 39 weeks.
+expect "bgnbd: expected purchases, the paper's example" \
+  "SELECT round(crm_bgnbd_expected_purchases(0.243, 4.414, 0.793, 2.426, 39, 2, 30.43, 38.86), 3)" \
+  "1.226"
+# P(alive), FHL (2005) eq. 11, written out in SQL on every customer, with the fitted
+# parameters read from the aggregate's JSON.
+expect "bgnbd: P(alive) against eq. 11 on all customers" \
+  "WITH f AS (SELECT crm_bgnbd_fit(frequency, recency, T) j FROM customers),
+        p AS (SELECT json_extract(j, '\$.params.r') r, json_extract(j, '\$.params.alpha') al,
+                     json_extract(j, '\$.params.a') a, json_extract(j, '\$.params.b') b FROM f)
+   SELECT count(*), max(abs(crm_bgnbd_p_alive(r, al, a, b, frequency, recency, T) -
+                            CASE WHEN frequency = 0 THEN 1.0
+                                 ELSE 1.0 / (1.0 + a / (b + frequency - 1) *
+                                      pow((al + T) / (al + recency), r + frequency)) END)) < 1e-12
+     FROM customers, p" \
+  "2357|1"
+expect "bgnbd: expected purchases sum over customers and is 0 at t = 0" \
+  "SELECT sum(crm_bgnbd_expected_purchases(0.243, 4.414, 0.793, 2.426, 0, frequency, recency, T)),
+          sum(crm_bgnbd_expected_purchases(0.243, 4.414, 0.793, 2.426, 39, frequency, recency, T)) > 0
+     FROM customers" \
+  "0.0|1"
+expect "pareto/nbd: P(alive) in (0, 1], 1 for a customer just seen" \
+  "SELECT min(p > 0 AND p <= 1), round(crm_pareto_nbd_p_alive(0.553, 10.578, 0.606, 11.669, 3, 20, 20), 12)
+     FROM (SELECT crm_pareto_nbd_p_alive(0.553, 10.578, 0.606, 11.669, frequency, recency, T) p
+             FROM customers)" \
+  "1|1.0"
+expect "pareto/nbd: expected purchases grow with the horizon" \
+  "SELECT crm_pareto_nbd_expected_purchases(0.553, 10.578, 0.606, 11.669, 52, 2, 30.43, 38.86) >
+          crm_pareto_nbd_expected_purchases(0.553, 10.578, 0.606, 11.669, 39, 2, 30.43, 38.86)" "1"
+expect "predictions: NULL in, NULL out" \
+  "SELECT crm_bgnbd_p_alive(NULL, 4.4, 0.8, 2.4, 2, 30, 38) IS NULL,
+          crm_bgnbd_expected_purchases(0.24, 4.4, 0.8, 2.4, NULL, 2, 30, 38) IS NULL,
+          crm_pareto_nbd_p_alive(0.55, 10.6, 0.6, 11.7, 2, 30, NULL) IS NULL" "1|1|1"
+expect_error "predictions: a parameter <= 0" "SELECT crm_bgnbd_p_alive(-1, 4.4, 0.8, 2.4, 2, 30, 38)" \
+  "crm_bgnbd_p_alive(): CRM_ERR_INVALID_ARGUMENT: crm_model_from_params: BG/NBD: parameter r must be finite and > 0, got -1"
+expect_error "predictions: t_x > T" "SELECT crm_bgnbd_p_alive(0.243, 4.414, 0.793, 2.426, 2, 40, 38)" \
+  "crm_bgnbd_p_alive(): CRM_ERR_INVALID_ARGUMENT: crm_model_p_alive: purchase history row 0: recency t_x = 40 must be <= T = 38"
+expect_error "predictions: negative horizon" \
+  "SELECT crm_pareto_nbd_expected_purchases(0.553, 10.578, 0.606, 11.669, -1, 2, 30, 38)" \
+  "crm_pareto_nbd_expected_purchases(): CRM_ERR_INVALID_ARGUMENT: crm_model_expected_purchases:"
+expect_error "predictions: a bad row in a scan stops it" \
+  "SELECT sum(crm_bgnbd_p_alive(0.243, 4.414, 0.793, 2.426, frequency, recency,
+                                CASE WHEN id = 100 THEN -1 ELSE T END)) FROM customers" \
+  "crm_bgnbd_p_alive(): CRM_ERR_INVALID_ARGUMENT: crm_model_p_alive: purchase history row 0:"
+expect_error "predictions: text parameter" "SELECT crm_bgnbd_p_alive('r', 4.4, 0.8, 2.4, 2, 30, 38)" \
+  "crm_bgnbd_p_alive(): argument 1 (r) is not a number: 'r'"
+expect_error "predictions: text history" "SELECT crm_bgnbd_expected_purchases(0.24, 4.4, 0.8, 2.4, 39, 2, 30, 'T')" \
+  "crm_bgnbd_expected_purchases(): argument 8 (T) is not a number: 'T'"
+
+echo "examples.sqlite_extension: $checks checks, $failures failed"
+[ "$failures" -eq 0 ]
