@@ -2,8 +2,9 @@
  * crmcore.h — the stable C API of crmcore (C99; also compiles as C++).
  *
  * One header, read top to bottom: version, status and errors, taxonomies, scalar
- * formulas. Later sections (batch scoring, mergeable partial states, ingest, models)
- * follow the same conventions:
+ * formulas, batch scoring over caller-owned columns, mergeable partial states,
+ * transaction-log ingest into a summary table, lifetime-value models and CLV. Every section
+ * follows the same conventions (docs/c-api.md has the overview and a worked example):
  *
  *   Status.     Every fallible function returns a crm_status: CRM_OK (0) or a
  *               CRM_ERR_* code. Results come back through out-pointers, which are left
@@ -11,8 +12,10 @@
  *               new codes may be added in a minor release.
  *   Messages.   After any call that returns a crm_status, crm_last_error() describes the
  *               outcome ("" after CRM_OK). The message is thread-local and never NULL.
- *   Ownership.  Strings returned through `const char**` are static: never free them.
- *               Pointers passed in are borrowed for the duration of the call only.
+ *   Ownership.  Strings returned through `const char**` are static, or borrowed from the
+ *               handle they were read from and valid until it is destroyed (each
+ *               function says which): never free them. Pointers passed in are borrowed
+ *               for the duration of the call only.
  *   Structs.    Options and facts structs begin with `size_t struct_size`. Fill one with
  *               its CRM_*_INIT macro or its crm_*_init() function (for FFI hosts, which
  *               cannot see macros); a struct_size the library does not know is rejected
@@ -25,10 +28,13 @@
  *               call given a non-const handle (one it changes, or destroys) needs
  *               exclusive access to that handle. Each function's comment says which.
  *   Exceptions. None crosses this boundary; out of memory is CRM_ERR_NO_MEMORY.
- *   Handles.    (Later sections.) Opaque pointers made by crm_<noun>_create and freed by
- *               crm_<noun>_destroy (NULL is a no-op); their results are read through
- *               accessor functions, never through exposed structs. Arrays passed with an
- *               explicit length are borrowed for the call (zero copy) and never retained.
+ *   Handles.    Opaque pointers made by crm_<noun>_create (or _load_*, _fit*,
+ *               _deserialize) and freed by crm_<noun>_destroy (NULL is a no-op); their
+ *               results are read through accessor functions, never through exposed
+ *               structs. Using a destroyed handle is undefined; Debug builds of the
+ *               library detect it (CRM_ERR_INVALID_ARGUMENT, "not a live handle") and
+ *               ignore a second destroy. Arrays passed with an explicit length are
+ *               borrowed for the call (zero copy) and never retained.
  *   Stability.  Everything in this header is stable ABI. New calls start in a separate
  *               experimental header outside this promise until they are settled.
  *
