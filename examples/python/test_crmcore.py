@@ -530,6 +530,8 @@ def test_wrong_dtype_is_a_type_error_before_c():
     with pytest.raises(TypeError, match="uint8"):
         with crmcore.CompositePlan({"credit": 1}) as plan:
             crmcore.score_composite(plan, {"credit": np.ones(3, dtype=np.uint8)})
+    with pytest.raises(TypeError, match="NoneType"):
+        crmcore.value_tiers(None)
     with pytest.raises(ValueError, match="1-dimensional"):
         crmcore.value_tiers(np.ones((2, 2)))
 
