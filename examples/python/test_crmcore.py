@@ -637,27 +637,37 @@ def test_concurrent_scoring_gives_the_same_results(summary, bgnbd):
 
 def test_calls_do_not_hold_the_gil():
     # While one thread is inside a long C call, this thread keeps running Python. If the
-    # call held the GIL, this thread would stall for the whole call.
+    # call held the GIL, this thread would stall for the whole call, on every attempt; a
+    # busy machine may stall it once, so the best of three attempts is judged.
     values = np.random.default_rng(1).uniform(0, 1, 3_000_000)
-    start = time.perf_counter()
-    crmcore.rfm_quintiles(values, threads=1)
-    duration = time.perf_counter() - start
-    done = threading.Event()
 
-    def work():
+    def attempt():
+        start = time.perf_counter()
         crmcore.rfm_quintiles(values, threads=1)
-        done.set()
+        duration = time.perf_counter() - start
+        done = threading.Event()
 
-    worker = threading.Thread(target=work)
-    last = time.perf_counter()
-    max_gap = 0.0
-    worker.start()
-    while not done.is_set():
-        now = time.perf_counter()
-        max_gap = max(max_gap, now - last)
-        last = now
-    worker.join()
-    assert max_gap < 0.8 * duration, (max_gap, duration)
+        def work():
+            crmcore.rfm_quintiles(values, threads=1)
+            done.set()
+
+        worker = threading.Thread(target=work)
+        last = time.perf_counter()
+        max_gap = 0.0
+        worker.start()
+        while not done.is_set():
+            now = time.perf_counter()
+            max_gap = max(max_gap, now - last)
+            last = now
+        worker.join()
+        return max_gap / duration
+
+    ratios = []
+    for _ in range(3):
+        ratios.append(attempt())
+        if ratios[-1] < 0.5:
+            break
+    assert min(ratios) < 0.5, ratios
 
 
 # --- scalars and taxonomies ----------------------------------------------------------
