@@ -15,9 +15,12 @@ packages=(
   abigail-tools
   # the SQLite extension (examples/sqlite): its headers, and the shell its test runs
   libsqlite3-dev sqlite3
+  # the Python binding (examples/python: ctypes, no compiled extension) and its pytest
+  # suite, run by ctest as examples.python with Debian's /usr/bin/python3
+  python3 python3-numpy python3-pytest
 )
 if [ "${1:-}" = "--bench" ]; then
-  packages+=(python3 python3-numpy python3-pandas time)
+  packages+=(python3-pandas time)
 fi
 
 missing=()
