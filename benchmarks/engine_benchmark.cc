@@ -1,4 +1,5 @@
-// Batch engine throughput (issue 4, "Speed"): each stage and the whole pipeline over
+// Batch engine throughput (issue 4, "Speed"): each stage (composite statistics and
+// scoring, tiers, RFM, satisfaction ratio, satisfaction index) and the whole pipeline over
 // N = 10^4 .. 10^7 customers (10^8 with CRMCORE_BENCH_1E8=1), on one thread and on all
 // threads, with items/s (customers) and bytes/s (column bytes read and written) counters;
 // and, in the same binary, a plain compiled 5-column weighted-sum loop, whose rows/s the
@@ -31,6 +32,7 @@
 #include "crmcore/composite_value.h"
 #include "crmcore/engine.h"
 #include "crmcore/rfm_score.h"
+#include "crmcore/satisfaction.h"
 #include "crmcore/value_tier.h"
 
 namespace crmcore {
@@ -187,6 +189,61 @@ void BM_SatisfactionRatioStage(benchmark::State& state) {
   SetCounters(state, n, 24.0);
 }
 
+// Stage 6: the satisfaction index (DOMAIN.md §3.4) of six indicator columns on survey,
+// rate and amount scales, two of them inverse, with uneven weights.
+const SatisfactionIndexPlan::Scales kIndicatorScales = {
+    {{1.0, 5.0}, {1.0, 5.0}, {0.0, 1.0}, {0.0, 1.0}, {0.0, 5000.0}, {1.0, 7.0}}};
+const SatisfactionIndexWeights kIndicatorWeights = {{3.0, 1.0, 2.0, 2.5, 1.5, 1.0}};
+
+const std::array<std::vector<double>, 6>& IndicatorsOf(std::size_t n) {
+  static std::map<std::size_t, std::unique_ptr<std::array<std::vector<double>, 6>>> cache;
+  auto& slot = cache[n];
+  if (slot) return *slot;
+  slot = std::make_unique<std::array<std::vector<double>, 6>>();
+  std::mt19937_64 rng(20240602);
+  for (std::size_t k = 0; k < 6; ++k) {
+    std::uniform_real_distribution<double> reading(kIndicatorScales[k].min,
+                                                   kIndicatorScales[k].max);
+    (*slot)[k].resize(n);
+    for (double& x : (*slot)[k]) x = reading(rng);
+  }
+  return *slot;
+}
+
+void BM_SatisfactionIndexStage(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const auto& indicators = IndicatorsOf(n);
+  const SatisfactionIndexPlan plan =
+      *SatisfactionIndexPlan::Create(kIndicatorScales, kIndicatorWeights);
+  SatisfactionIndicatorColumns columns;
+  for (std::size_t k = 0; k < 6; ++k) columns.column[k] = indicators[k];
+  std::vector<double> out(n);
+  for (auto _ : state) {
+    Check(ScoreSatisfactionIndex(plan, columns, absl::MakeSpan(out), Threads(state)), state);
+    benchmark::DoNotOptimize(out.data());
+  }
+  SetCounters(state, n, 8.0 * 6 + 8.0);
+}
+
+// The scalar reference, SatisfactionIndex() called per customer, for comparison.
+void BM_SatisfactionIndexReferenceLoop(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const auto& indicators = IndicatorsOf(n);
+  std::vector<double> out(n);
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < n; ++i) {
+      SatisfactionIndicatorReadings readings;
+      for (std::size_t k = 0; k < 6; ++k) {
+        readings[k] = {indicators[k][i], kIndicatorScales[k].min, kIndicatorScales[k].max};
+      }
+      const absl::StatusOr<double> index = SatisfactionIndex(readings, kIndicatorWeights);
+      out[i] = index.ok() ? *index : 0.0;
+    }
+    benchmark::DoNotOptimize(out.data());
+  }
+  SetCounters(state, n, 8.0 * 6 + 8.0);
+}
+
 // The whole pipeline: composite value (statistics + scoring), tiers, R, F and M scores.
 absl::Status RunPipeline(const CompositeColumns& columns, absl::Span<const double> recency,
                          absl::Span<const double> frequency, absl::Span<const double> monetary,
@@ -246,6 +303,8 @@ BENCHMARK(BM_StatisticsStage)->Apply(Sizes);
 BENCHMARK(BM_TierStage)->Apply(Sizes);
 BENCHMARK(BM_RfmColumnStage)->Apply(Sizes);
 BENCHMARK(BM_SatisfactionRatioStage)->Apply(Sizes);
+BENCHMARK(BM_SatisfactionIndexStage)->Apply(Sizes);
+BENCHMARK(BM_SatisfactionIndexReferenceLoop)->Apply(PlainSizes);
 BENCHMARK(BM_WholePipeline)->Apply(Sizes);
 
 // Keeps items/s per run name so the ratios can be printed after the console report.

@@ -454,8 +454,8 @@ CRM_API crm_status crm_column_init(crm_column* column, size_t struct_size);
 /* Options of every call of this section; NULL means CRM_ENGINE_OPTIONS_INIT.
  * `threads`: worker threads per call, 0 = the hardware concurrency, 1 = the calling thread
  * only, at most 1024. Results do not depend on it. `missing_encoding`: CRM_MISSING_*; only
- * the composite calls read columns with validity bitmaps, the others take plain double
- * arrays in which NaN is always an invalid value. */
+ * the composite and satisfaction index calls read columns with validity bitmaps, the others
+ * take plain double arrays in which NaN is always an invalid value. */
 typedef struct crm_engine_options {
   size_t struct_size; /* sizeof(crm_engine_options) */
   int32_t threads;
@@ -621,6 +621,52 @@ CRM_API crm_status crm_rfm_quintiles(const double* values, size_t n, int32_t dir
 CRM_API crm_status crm_satisfaction_ratios(const double* perceived_value_b,
                                            const double* expectation_a, size_t n,
                                            const crm_engine_options* options, double* out_c);
+
+/* --- Satisfaction index column-wise (DOMAIN.md §3.4) -------------------- */
+
+/* The six satisfaction indicators (values of CRM_TAXONOMY_SATISFACTION_INDICATOR); the
+ * column, scale and weight arrays of crm_score_satisfaction_index hold
+ * CRM_SATISFACTION_INDICATOR_COUNT entries indexed by these. Complaint rate and price
+ * sensitivity count inversely: more of them means a less satisfied customer. */
+#define CRM_SATISFACTION_INDICATOR_REPUTATION 0
+#define CRM_SATISFACTION_INDICATOR_NAME_RECALL 1
+#define CRM_SATISFACTION_INDICATOR_RETURN_RATE 2
+#define CRM_SATISFACTION_INDICATOR_COMPLAINT_RATE 3
+#define CRM_SATISFACTION_INDICATOR_PURCHASE_AMOUNT 4
+#define CRM_SATISFACTION_INDICATOR_PRICE_SENSITIVITY 5
+#define CRM_SATISFACTION_INDICATOR_COUNT 6
+
+/* Scores the customer satisfaction index (CSI, in [0, 1]) of each of N customers into
+ * out[0 .. N-1]: each indicator's reading is scored on its scale [scale_min[k],
+ * scale_max[k]] as (value - min) / (max - min), or (max - value) / (max - min) for an
+ * inverse indicator, and the index is the weighted mean of the six scores, sum(w * score)
+ * / sum(w) (only the weights' ratios matter). Identical to the core's SatisfactionIndex
+ * (satisfaction.h) customer by customer, for any thread count
+ * (crmcore::engine::ScoreSatisfactionIndex).
+ * `columns` holds CRM_SATISFACTION_INDICATOR_COUNT entries indexed by
+ * CRM_SATISFACTION_INDICATOR_*, all of N = out_length values (every column is read, also
+ * one of weight 0). `scale_min` and `scale_max` hold CRM_SATISFACTION_INDICATOR_COUNT
+ * finite bounds with min < max; `weights` holds CRM_SATISFACTION_INDICATOR_COUNT finite
+ * weights >= 0, not all 0, or is NULL for equal weights. `missing_policy`
+ * (CRM_MISSING_POLICY_*): a missing reading (NaN under CRM_MISSING_NAN, an unset validity
+ * bit under CRM_MISSING_VALIDITY_BITMAP) is an error under REJECT; under RENORMALIZE it is
+ * skipped and the index is the weighted mean over the customer's present indicators.
+ * Every array and `options` (NULL = defaults) is borrowed for the call.
+ * Errors (CRM_ERR_INVALID_ARGUMENT; the message names the indicator, and the row for a
+ * bad reading): NULL columns, scale_min or scale_max, NULL out when out_length > 0,
+ * n_columns != CRM_SATISFACTION_INDICATOR_COUNT, a wrong struct_size, an unknown column
+ * type, encoding or missing policy, NULL data with a non-zero length, columns of different
+ * lengths or other than out_length, an invalid weight or scale, a bitmap under
+ * CRM_MISSING_NAN; for the first bad customer in row order: a reading outside its scale or
+ * not finite (a NaN in a valid slot under CRM_MISSING_VALIDITY_BITMAP), a missing reading
+ * under REJECT, every indicator of positive weight missing under RENORMALIZE.
+ * Thread-safe. */
+CRM_API crm_status crm_score_satisfaction_index(const crm_column* columns, size_t n_columns,
+                                                const double* scale_min,
+                                                const double* scale_max, const double* weights,
+                                                int32_t missing_policy,
+                                                const crm_engine_options* options, double* out,
+                                                size_t out_length);
 
 /* (end of batch scoring) */
 

@@ -23,6 +23,7 @@
 #include "crmcore/engine_state.h"
 #include "crmcore/engine_state_io.h"
 #include "crmcore/rfm_score.h"
+#include "crmcore/satisfaction.h"
 #include "crmcore/status.h"
 #include "crmcore/taxonomy.h"
 #include "crmcore/value_tier.h"
@@ -54,6 +55,7 @@ using crmcore::CompositePlan;
 using crmcore::MissingPolicy;
 using crmcore::NormalizerKind;
 using crmcore::RfmDirection;
+using crmcore::SatisfactionIndicator;
 using crmcore::ValueTier;
 using crmcore::engine::ColumnView;
 using crmcore::engine::CompositeColumns;
@@ -92,6 +94,17 @@ static_assert(CRM_TIER_SMALL == V(ValueTier::kSmall));
 static_assert(crmcore::kValueTierCount == 4);
 static_assert(CRM_RFM_HIGHER_IS_BETTER == V(RfmDirection::kHigherIsBetter));
 static_assert(CRM_RFM_LOWER_IS_BETTER == V(RfmDirection::kLowerIsBetter));
+static_assert(CRM_SATISFACTION_INDICATOR_REPUTATION == V(SatisfactionIndicator::kReputation));
+static_assert(CRM_SATISFACTION_INDICATOR_NAME_RECALL == V(SatisfactionIndicator::kNameRecall));
+static_assert(CRM_SATISFACTION_INDICATOR_RETURN_RATE == V(SatisfactionIndicator::kReturnRate));
+static_assert(CRM_SATISFACTION_INDICATOR_COMPLAINT_RATE ==
+              V(SatisfactionIndicator::kComplaintRate));
+static_assert(CRM_SATISFACTION_INDICATOR_PURCHASE_AMOUNT ==
+              V(SatisfactionIndicator::kPurchaseAmount));
+static_assert(CRM_SATISFACTION_INDICATOR_PRICE_SENSITIVITY ==
+              V(SatisfactionIndicator::kPriceSensitivity));
+static_assert(CRM_SATISFACTION_INDICATOR_COUNT ==
+              crmcore::engine::kSatisfactionIndicatorCount);
 
 // The INIT macros carry the core's documented defaults.
 constexpr crm_engine_options kEngineOptionsInit = CRM_ENGINE_OPTIONS_INIT;
@@ -151,6 +164,28 @@ ColumnView ViewOf(const crm_column& c) {
   return ColumnView(absl::Span<const T>(static_cast<const T*>(c.data), c.length));
 }
 
+// One caller column (whose struct_size was checked) as the engine's view; `name` names it
+// in errors.
+absl::StatusOr<ColumnView> ToView(const crm_column& c, const std::string& name) {
+  if (c.data == nullptr && c.length > 0) {
+    return absl::InvalidArgumentError(absl::StrCat(name, ".data is NULL but length is ", c.length));
+  }
+  ColumnView view;
+  switch (c.type) {
+    case CRM_COLUMN_FLOAT64: view = ViewOf<double>(c); break;
+    case CRM_COLUMN_FLOAT32: view = ViewOf<float>(c); break;
+    case CRM_COLUMN_INT64: view = ViewOf<std::int64_t>(c); break;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat(
+          name, ".type: unknown value ", c.type,
+          " (valid: 0 = CRM_COLUMN_FLOAT64, 1 = CRM_COLUMN_FLOAT32, 2 = CRM_COLUMN_INT64)"));
+  }
+  if (c.validity != nullptr) {
+    view = view.WithValidity(absl::MakeConstSpan(c.validity, (c.length + 7) / 8));
+  }
+  return view;
+}
+
 // The caller's column array as the engine's, for the components `plan` uses. Entries are
 // checked in order, so entry i + 1 is only read once entry i's struct_size proved that the
 // caller's array has this library's stride.
@@ -170,24 +205,31 @@ absl::StatusOr<CompositeColumns> ToColumns(const CompositePlan& plan, const crm_
     const absl::Status size_ok = CheckStructSize<crm_column>(c.struct_size, "crm_column");
     if (!size_ok.ok()) return absl::InvalidArgumentError(absl::StrCat(name, ": ", size_ok.message()));
     if (!plan.uses(component)) continue;  // never read, as documented
-    if (c.data == nullptr && c.length > 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(name, ".data is NULL but length is ", c.length));
-    }
-    ColumnView view;
-    switch (c.type) {
-      case CRM_COLUMN_FLOAT64: view = ViewOf<double>(c); break;
-      case CRM_COLUMN_FLOAT32: view = ViewOf<float>(c); break;
-      case CRM_COLUMN_INT64: view = ViewOf<std::int64_t>(c); break;
-      default:
-        return absl::InvalidArgumentError(absl::StrCat(
-            name, ".type: unknown value ", c.type,
-            " (valid: 0 = CRM_COLUMN_FLOAT64, 1 = CRM_COLUMN_FLOAT32, 2 = CRM_COLUMN_INT64)"));
-    }
-    if (c.validity != nullptr) {
-      view = view.WithValidity(absl::MakeConstSpan(c.validity, (c.length + 7) / 8));
-    }
-    out.column[i] = view;
+    CRM_ASSIGN_OR_RETURN(out.column[i], ToView(c, name));
+  }
+  return out;
+}
+
+// The caller's six indicator columns as the engine's (all six are read). Entries are
+// checked in order, as in ToColumns().
+absl::StatusOr<crmcore::engine::SatisfactionIndicatorColumns> ToIndicatorColumns(
+    const crm_column* columns, std::size_t n_columns) {
+  if (n_columns != CRM_SATISFACTION_INDICATOR_COUNT) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "n_columns must be CRM_SATISFACTION_INDICATOR_COUNT = ",
+        CRM_SATISFACTION_INDICATOR_COUNT,
+        " (one column per indicator, indexed by CRM_SATISFACTION_INDICATOR_*), got ",
+        n_columns));
+  }
+  CRM_RETURN_IF_ERROR(RequireNonNull(columns, "columns"));
+  crmcore::engine::SatisfactionIndicatorColumns out;
+  for (std::size_t i = 0; i < n_columns; ++i) {
+    const crm_column& c = columns[i];
+    const std::string name =
+        absl::StrCat("columns[", i, "] (", crmcore::Id(static_cast<SatisfactionIndicator>(i)), ")");
+    const absl::Status size_ok = CheckStructSize<crm_column>(c.struct_size, "crm_column");
+    if (!size_ok.ok()) return absl::InvalidArgumentError(absl::StrCat(name, ": ", size_ok.message()));
+    CRM_ASSIGN_OR_RETURN(out.column[i], ToView(c, name));
   }
   return out;
 }
@@ -405,6 +447,39 @@ crm_status crm_satisfaction_ratios(const double* perceived_value_b, const double
     return crmcore::engine::SatisfactionRatios(absl::MakeConstSpan(perceived_value_b, n),
                                                absl::MakeConstSpan(expectation_a, n),
                                                absl::MakeSpan(out_c, n), core_options);
+  });
+}
+
+crm_status crm_score_satisfaction_index(const crm_column* columns, size_t n_columns,
+                                        const double* scale_min, const double* scale_max,
+                                        const double* weights, int32_t missing_policy,
+                                        const crm_engine_options* options, double* out,
+                                        size_t out_length) {
+  return Guarded("crm_score_satisfaction_index", [&]() -> absl::Status {
+    CRM_ASSIGN_OR_RETURN(const crmcore::engine::SatisfactionIndicatorColumns core_columns,
+                         ToIndicatorColumns(columns, n_columns));
+    CRM_RETURN_IF_ERROR(RequireNonNull(scale_min, "scale_min"));
+    CRM_RETURN_IF_ERROR(RequireNonNull(scale_max, "scale_max"));
+    if (missing_policy != CRM_MISSING_POLICY_REJECT &&
+        missing_policy != CRM_MISSING_POLICY_RENORMALIZE) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("missing_policy: unknown value ", missing_policy,
+                       " (valid: 0 = CRM_MISSING_POLICY_REJECT, 1 = "
+                       "CRM_MISSING_POLICY_RENORMALIZE)"));
+    }
+    crmcore::engine::SatisfactionIndexPlan::Scales scales;
+    crmcore::SatisfactionIndexWeights core_weights;  // NULL: equal weights
+    for (std::size_t k = 0; k < scales.size(); ++k) {
+      scales[k] = {scale_min[k], scale_max[k]};
+      if (weights != nullptr) core_weights.weights[k] = weights[k];
+    }
+    CRM_ASSIGN_OR_RETURN(const crmcore::engine::SatisfactionIndexPlan plan,
+                         crmcore::engine::SatisfactionIndexPlan::Create(
+                             scales, core_weights, static_cast<MissingPolicy>(missing_policy)));
+    CRM_ASSIGN_OR_RETURN(const EngineOptions core_options, ToCore(options));
+    CRM_RETURN_IF_ERROR(RequireArray(out, out_length, "out"));
+    return crmcore::engine::ScoreSatisfactionIndex(plan, core_columns,
+                                                   absl::MakeSpan(out, out_length), core_options);
   });
 }
 

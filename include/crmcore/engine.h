@@ -1,11 +1,12 @@
-// The vectorized batch engine: composite value, value tiers, RFM quintile scores and the
-// satisfaction ratio over columns of millions of customers (issue 4).
+// The vectorized batch engine: composite value, value tiers, RFM quintile scores, the
+// satisfaction ratio and the satisfaction index over columns of millions of customers
+// (issue 4).
 //
 // Every result agrees with the core's scalar references (composite_value.h, value_tier.h,
 // rfm_score.h, satisfaction.h):
-//   - tiers, RFM scores, satisfaction ratios, and composite values whose normalizers are
-//     min-max, fixed bounds or percentile rank are IDENTICAL (same double operations in the
-//     same order; counts and order statistics are exact);
+//   - tiers, RFM scores, satisfaction ratios, satisfaction indices, and composite values
+//     whose normalizers are min-max, fixed bounds or percentile rank are IDENTICAL (same
+//     double operations in the same order; counts and order statistics are exact);
 //   - z-score components use a mean and variance computed in blocks and merged (Chan et al.)
 //     instead of one sequential Welford pass: they differ from the reference by rounding only
 //     (see ScoreComposite() for the bound).
@@ -41,6 +42,7 @@
 #include "crmcore/composite_value.h"
 #include "crmcore/engine_state.h"
 #include "crmcore/rfm_score.h"
+#include "crmcore/satisfaction.h"
 #include "crmcore/taxonomy.h"
 #include "crmcore/value_tier.h"
 
@@ -319,6 +321,96 @@ absl::Status ScoreRfmQuintiles(absl::Span<const double> values, RfmDirection dir
 absl::Status SatisfactionRatios(absl::Span<const double> perceived_value_b,
                                 absl::Span<const double> expectation_a,
                                 absl::Span<double> out_c, const EngineOptions& options = {});
+
+// ---------------------------------------------------------------------------
+// Customer satisfaction index (CSI, DOMAIN.md §3.4) column-wise.
+
+/// Number of satisfaction indicators (columns of a SatisfactionIndicatorColumns).
+inline constexpr std::size_t kSatisfactionIndicatorCount = TaxonomySize<SatisfactionIndicator>();
+
+/// The scale [min, max] an indicator is read on (IndicatorReading's min and max), the same
+/// for every customer: a 1–5 survey, a rate in [0, 1], an amount between known extremes.
+struct IndicatorScale {
+  double min = 0.0;
+  double max = 1.0;
+};
+
+/// A validated satisfaction index plan: a scale and a weight per SatisfactionIndicator,
+/// and what a missing reading means. Immutable and cheap to copy; safe to share between
+/// threads.
+class SatisfactionIndexPlan {
+ public:
+  using Scales = std::array<IndicatorScale, kSatisfactionIndicatorCount>;
+
+  /// Builds a plan. `scales` and `weights` are indexed by SatisfactionIndicator.
+  ///
+  /// `missing`: kReject (default) makes a missing reading an error, as the scalar
+  /// reference has no missing readings. kRenormalize skips it: the customer's index is the
+  /// weighted mean over the indicators it has, Σ_present w·score / Σ_present w — exactly
+  /// SatisfactionIndex() with the missing indicators' weights set to 0.
+  ///
+  /// Errors: those of SatisfactionIndexWeights::Validate() (checked first); then
+  /// InvalidArgument naming the first indicator whose scale is not finite with min < max
+  /// (IndicatorScore()'s message); an unknown MissingPolicy.
+  static absl::StatusOr<SatisfactionIndexPlan> Create(
+      const Scales& scales, const SatisfactionIndexWeights& weights = {},
+      MissingPolicy missing = MissingPolicy::kReject);
+
+  const IndicatorScale& scale(SatisfactionIndicator indicator) const {
+    return scales_[static_cast<std::size_t>(indicator)];
+  }
+  /// The weight of `indicator` as the reference uses it: the raw weight times the power of
+  /// two that brings the largest into [0.5, 1) (ScaledWeights(), weights.h).
+  double scaled_weight(SatisfactionIndicator indicator) const {
+    return scaled_weights_[static_cast<std::size_t>(indicator)];
+  }
+  /// The sum of the scaled weights, added in indicator order as the reference does.
+  double weight_sum() const { return weight_sum_; }
+  MissingPolicy missing_policy() const { return missing_; }
+
+ private:
+  SatisfactionIndexPlan(const Scales& scales,
+                        const std::array<double, kSatisfactionIndicatorCount>& scaled_weights,
+                        double weight_sum, MissingPolicy missing)
+      : scales_(scales), scaled_weights_(scaled_weights), weight_sum_(weight_sum),
+        missing_(missing) {}
+
+  Scales scales_;
+  std::array<double, kSatisfactionIndicatorCount> scaled_weights_;
+  double weight_sum_;
+  MissingPolicy missing_;
+};
+
+/// The six indicator columns of a population, indexed by SatisfactionIndicator; row i of
+/// every column is customer i. All six are read (even those of weight 0, whose readings the
+/// reference validates too) and must have the same length.
+struct SatisfactionIndicatorColumns {
+  std::array<ColumnView, kSatisfactionIndicatorCount> column;
+};
+
+/// out[i] = SatisfactionIndex() of customer i (satisfaction.h) for the plan's scales and
+/// weights: IDENTICAL to the scalar reference, value for value, on every SIMD target and
+/// for any thread count. The kernel is ScoreComposite()'s weighted-sum kernel, each
+/// indicator an affine normalizer (x − offset) / scale that performs the reference's
+/// subtraction and division, summed in indicator order, then divided by the weight sum.
+/// Scales whose width max − min overflows are scored on halved values, as the reference
+/// does. A block holding a missing or invalid reading is scored by the scalar path.
+///
+/// Missing readings: a NaN under MissingEncoding::kNaN, an unset validity bit under
+/// kValidityBitmap (where a NaN in a valid slot is an invalid reading); the plan's
+/// MissingPolicy says what they mean.
+///
+/// Errors: InvalidArgument for invalid options, columns of different lengths (named), an
+/// `out` of another length, a validity bitmap under kNaN or one too short; then, for the
+/// first bad customer in row order, the reference's error for its first bad reading in
+/// indicator order (non-finite, or outside its scale), prefixed with the row
+/// ("satisfaction index at index 7: satisfaction index: complaint_rate value must lie in
+/// [0, 1], got 2"); a missing reading under kReject ("... index 7: complaint_rate is
+/// missing"); under kRenormalize a customer without a present indicator of positive weight.
+/// On error `out` may be partly written.
+absl::Status ScoreSatisfactionIndex(const SatisfactionIndexPlan& plan,
+                                    const SatisfactionIndicatorColumns& columns,
+                                    absl::Span<double> out, const EngineOptions& options = {});
 
 }  // namespace engine
 }  // namespace crmcore

@@ -212,7 +212,7 @@ bool ScoreRowsImpl(const KernelPlan& plan, size_t n, double* HWY_RESTRICT out) {
   const hn::ScalableTag<double> d;
   const size_t lanes = hn::Lanes(d);
   auto bad = hn::Zero(d);
-  const double* x[kCompositeComponentCount];
+  const double* x[kMaxKernelComponents];
   const size_t full = n - n % lanes;
   for (size_t start = 0; start < full; start += kChunkRows) {
     const size_t len = std::min(kChunkRows, full - start);
@@ -222,7 +222,7 @@ bool ScoreRowsImpl(const KernelPlan& plan, size_t n, double* HWY_RESTRICT out) {
   const size_t rest = n - full;
   if (rest != 0) {
     // The last rows, padded with present zeros (finite, so never "bad") to one vector.
-    HWY_ALIGN double padded[kCompositeComponentCount][kMaxDoubleLanes];
+    HWY_ALIGN double padded[kMaxKernelComponents][kMaxDoubleLanes];
     HWY_ALIGN double padded_out[kMaxDoubleLanes];
     for (size_t c = 0; c < plan.count; ++c) {
       for (size_t i = 0; i < lanes; ++i) {

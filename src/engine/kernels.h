@@ -19,6 +19,11 @@ namespace internal {
 /// component column is added to them in component order.
 inline constexpr std::size_t kChunkRows = 1024;
 
+/// Most weighted columns one kernel call sums: the composite's five components or the
+/// satisfaction index's six indicators.
+inline constexpr std::size_t kMaxKernelComponents = 6;
+static_assert(kCompositeComponentCount <= kMaxKernelComponents);
+
 /// How a component value becomes its normalized value (the reference kernels of
 /// composite_value.h, as one of four shapes).
 enum class TransformMode : std::int32_t {
@@ -39,7 +44,7 @@ struct KernelComponent {
 };
 
 struct KernelPlan {
-  std::array<KernelComponent, kCompositeComponentCount> component{};
+  std::array<KernelComponent, kMaxKernelComponents> component{};
   std::size_t count = 0;
   bool renormalize = false;
 };

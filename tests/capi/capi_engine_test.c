@@ -219,6 +219,129 @@ static void test_tiers_rfm_satisfaction_by_hand(void) {
   CHECK_OK(crm_satisfaction_ratios(NULL, NULL, 0, NULL, NULL));
 }
 
+/* --- Satisfaction index (DOMAIN.md §3.4) --------------------------------------- */
+
+static void satisfaction_columns(crm_column columns[CRM_SATISFACTION_INDICATOR_COUNT],
+                                 double data[CRM_SATISFACTION_INDICATOR_COUNT][2], size_t n) {
+  int k;
+  for (k = 0; k < CRM_SATISFACTION_INDICATOR_COUNT; ++k) {
+    columns[k] = column_of(CRM_COLUMN_FLOAT64, data[k], n);
+  }
+}
+
+static void test_satisfaction_index(void) {
+  /* Two customers on 1..5 scales; column k holds indicator k's readings. */
+  double data[CRM_SATISFACTION_INDICATOR_COUNT][2] = {
+      {4.0, 3.0}, {5.0, 1.0}, {1.0, 1.0}, {2.0, 1.0}, {2.0, 1.0}, {5.0, 2.0}};
+  const double lo[CRM_SATISFACTION_INDICATOR_COUNT] = {1.0, 1.0, 1.0, 1.0, 1.0, 1.0};
+  const double hi[CRM_SATISFACTION_INDICATOR_COUNT] = {5.0, 5.0, 5.0, 5.0, 5.0, 5.0};
+  const double bad_hi[CRM_SATISFACTION_INDICATOR_COUNT] = {5.0, 5.0, 1.0, 5.0, 5.0, 5.0};
+  const double reputation_and_price[CRM_SATISFACTION_INDICATOR_COUNT] = {2.0, 0.0, 0.0,
+                                                                         0.0, 0.0, 1.0};
+  const double negative[CRM_SATISFACTION_INDICATOR_COUNT] = {1.0, 1.0, 1.0, -1.0, 1.0, 1.0};
+  crm_column columns[CRM_SATISFACTION_INDICATOR_COUNT];
+  crm_engine_options bitmap = CRM_ENGINE_OPTIONS_INIT;
+  const uint8_t first_missing = 0x2; /* row 0 missing, row 1 present */
+  double out[2] = {0.0, 0.0};
+
+  bitmap.missing_encoding = CRM_MISSING_VALIDITY_BITMAP;
+  satisfaction_columns(columns, data, 2);
+  /* Equal weights. Customer 0: direct scores (4-1)/4, (5-1)/4, (1-1)/4, purchase (2-1)/4;
+   * inverse complaint rate (5-2)/4 and price sensitivity (5-5)/4: mean 2.75 / 6 = 11/24. */
+  CHECK_OK(crm_score_satisfaction_index(columns, CRM_SATISFACTION_INDICATOR_COUNT, lo, hi, NULL,
+                                        CRM_MISSING_POLICY_REJECT, NULL, out, 2));
+  CHECK(out[0] == 11.0 / 24.0);
+  /* Customer 1: 0.5, 0, 0, inverse 1, 0, inverse 0.75: 2.25 / 6. */
+  CHECK(out[1] == 2.25 / 6.0);
+  /* Weights 2 : 1 on reputation and price sensitivity: customer 1 (2 * 0.5 + 0.75) / 3. */
+  CHECK_OK(crm_score_satisfaction_index(columns, CRM_SATISFACTION_INDICATOR_COUNT, lo, hi,
+                                        reputation_and_price, CRM_MISSING_POLICY_REJECT, NULL,
+                                        out, 2));
+  CHECK(out[1] == 7.0 / 12.0);
+
+  /* A missing reading: rejected, or skipped under renormalize (customer 0 without its
+   * price sensitivity: 2.75 / 5), as a NaN or through a validity bitmap. */
+  data[5][0] = NAN;
+  CHECK_ERROR(crm_score_satisfaction_index(columns, CRM_SATISFACTION_INDICATOR_COUNT, lo, hi,
+                                           NULL, CRM_MISSING_POLICY_REJECT, NULL, out, 2),
+              CRM_ERR_INVALID_ARGUMENT, "at index 0: satisfaction index: reading of "
+                                        "price_sensitivity is missing");
+  CHECK_OK(crm_score_satisfaction_index(columns, CRM_SATISFACTION_INDICATOR_COUNT, lo, hi, NULL,
+                                        CRM_MISSING_POLICY_RENORMALIZE, NULL, out, 2));
+  CHECK(out[0] == 2.75 / 5.0 && out[1] == 2.25 / 6.0);
+  columns[5].validity = &first_missing;
+  CHECK_OK(crm_score_satisfaction_index(columns, CRM_SATISFACTION_INDICATOR_COUNT, lo, hi, NULL,
+                                        CRM_MISSING_POLICY_RENORMALIZE, &bitmap, out, 2));
+  CHECK(out[0] == 2.75 / 5.0);
+  CHECK_ERROR(crm_score_satisfaction_index(columns, CRM_SATISFACTION_INDICATOR_COUNT, lo, hi,
+                                           NULL, CRM_MISSING_POLICY_RENORMALIZE, NULL, out, 2),
+              CRM_ERR_INVALID_ARGUMENT, "has a validity bitmap but missing_encoding is kNaN");
+  columns[5].validity = NULL;
+  data[5][0] = 5.0;
+
+  /* Bad readings name the row and the indicator. */
+  data[3][1] = 6.0;
+  CHECK_ERROR(crm_score_satisfaction_index(columns, CRM_SATISFACTION_INDICATOR_COUNT, lo, hi,
+                                           NULL, CRM_MISSING_POLICY_REJECT, NULL, out, 2),
+              CRM_ERR_INVALID_ARGUMENT,
+              "at index 1: satisfaction index: complaint_rate value must lie in [1, 5], got 6");
+  data[3][1] = INFINITY;
+  CHECK_ERROR(crm_score_satisfaction_index(columns, CRM_SATISFACTION_INDICATOR_COUNT, lo, hi,
+                                           NULL, CRM_MISSING_POLICY_REJECT, NULL, out, 2),
+              CRM_ERR_INVALID_ARGUMENT, "complaint_rate must be finite, got value inf");
+  data[3][1] = 1.0;
+
+  /* Bad arguments. */
+  CHECK_ERROR(crm_score_satisfaction_index(columns, 5, lo, hi, NULL, CRM_MISSING_POLICY_REJECT,
+                                           NULL, out, 2),
+              CRM_ERR_INVALID_ARGUMENT, "n_columns must be CRM_SATISFACTION_INDICATOR_COUNT");
+  CHECK_ERROR(crm_score_satisfaction_index(NULL, CRM_SATISFACTION_INDICATOR_COUNT, lo, hi, NULL,
+                                           CRM_MISSING_POLICY_REJECT, NULL, out, 2),
+              CRM_ERR_INVALID_ARGUMENT, "columns must not be NULL");
+  CHECK_ERROR(crm_score_satisfaction_index(columns, CRM_SATISFACTION_INDICATOR_COUNT, NULL, hi,
+                                           NULL, CRM_MISSING_POLICY_REJECT, NULL, out, 2),
+              CRM_ERR_INVALID_ARGUMENT, "scale_min must not be NULL");
+  CHECK_ERROR(crm_score_satisfaction_index(columns, CRM_SATISFACTION_INDICATOR_COUNT, lo, NULL,
+                                           NULL, CRM_MISSING_POLICY_REJECT, NULL, out, 2),
+              CRM_ERR_INVALID_ARGUMENT, "scale_max must not be NULL");
+  CHECK_ERROR(crm_score_satisfaction_index(columns, CRM_SATISFACTION_INDICATOR_COUNT, lo, bad_hi,
+                                           NULL, CRM_MISSING_POLICY_REJECT, NULL, out, 2),
+              CRM_ERR_INVALID_ARGUMENT,
+              "scale of return_rate must be finite with min < max, got [1, 1]");
+  CHECK_ERROR(crm_score_satisfaction_index(columns, CRM_SATISFACTION_INDICATOR_COUNT, lo, hi,
+                                           negative, CRM_MISSING_POLICY_REJECT, NULL, out, 2),
+              CRM_ERR_INVALID_ARGUMENT, "weight of complaint_rate must be finite and >= 0");
+  CHECK_ERROR(crm_score_satisfaction_index(columns, CRM_SATISFACTION_INDICATOR_COUNT, lo, hi,
+                                           NULL, 9, NULL, out, 2),
+              CRM_ERR_INVALID_ARGUMENT, "missing_policy: unknown value 9");
+  CHECK_ERROR(crm_score_satisfaction_index(columns, CRM_SATISFACTION_INDICATOR_COUNT, lo, hi,
+                                           NULL, CRM_MISSING_POLICY_REJECT, NULL, NULL, 2),
+              CRM_ERR_INVALID_ARGUMENT, "out is NULL but n is 2");
+  CHECK_ERROR(crm_score_satisfaction_index(columns, CRM_SATISFACTION_INDICATOR_COUNT, lo, hi,
+                                           NULL, CRM_MISSING_POLICY_REJECT, NULL, out, 1),
+              CRM_ERR_INVALID_ARGUMENT, "out has 1 elements but the columns hold 2");
+  columns[4].length = 1;
+  CHECK_ERROR(crm_score_satisfaction_index(columns, CRM_SATISFACTION_INDICATOR_COUNT, lo, hi,
+                                           NULL, CRM_MISSING_POLICY_REJECT, NULL, out, 2),
+              CRM_ERR_INVALID_ARGUMENT,
+              "column purchase_amount has 1 values but column reputation has 2");
+  columns[4].length = 2;
+  columns[2].type = 7;
+  CHECK_ERROR(crm_score_satisfaction_index(columns, CRM_SATISFACTION_INDICATOR_COUNT, lo, hi,
+                                           NULL, CRM_MISSING_POLICY_REJECT, NULL, out, 2),
+              CRM_ERR_INVALID_ARGUMENT, "columns[2] (return_rate).type: unknown value 7");
+  columns[2].type = CRM_COLUMN_FLOAT64;
+  columns[1].struct_size = 3;
+  CHECK_ERROR(crm_score_satisfaction_index(columns, CRM_SATISFACTION_INDICATOR_COUNT, lo, hi,
+                                           NULL, CRM_MISSING_POLICY_REJECT, NULL, out, 2),
+              CRM_ERR_INVALID_ARGUMENT, "columns[1] (name_recall)");
+
+  /* No customers: fine, NULL out included. */
+  satisfaction_columns(columns, data, 0);
+  CHECK_OK(crm_score_satisfaction_index(columns, CRM_SATISFACTION_INDICATOR_COUNT, lo, hi, NULL,
+                                        CRM_MISSING_POLICY_REJECT, NULL, NULL, 0));
+}
+
 /* --- CDNOW through four partitions --------------------------------------------- */
 
 typedef struct cdnow {
@@ -810,6 +933,7 @@ int main(int argc, char** argv) {
   CHECK_OK(CRM_CHECK_VERSION());
   test_composite_by_hand();
   test_tiers_rfm_satisfaction_by_hand();
+  test_satisfaction_index();
   if (load_cdnow(argv[1], &data)) {
     cdnow_composite(&data, 0);
     cdnow_composite(&data, 1);
