@@ -5,6 +5,7 @@ option(CRMCORE_BUILD_EXAMPLES "Build the example programs" ${PROJECT_IS_TOP_LEVE
 option(CRMCORE_BUILD_CAPI "Build the C API shared library libcrmcore_c (capi/)" ON)
 option(CRMCORE_BUILD_BENCHMARKS "Build the Google Benchmark programs" OFF)
 option(CRMCORE_WERROR "Treat compiler warnings as errors" OFF)
+option(CRMCORE_COVERAGE "Instrument every target for line and branch coverage (gcov)" OFF)
 set(CRMCORE_SANITIZE "" CACHE STRING
   "Comma-separated sanitizers for every target, e.g. address,undefined")
 
@@ -32,4 +33,12 @@ if(CRMCORE_SANITIZE)
   add_link_options(${_crm_san_flags})
   # For outside projects built against this build (tests/install/consumer).
   list(JOIN _crm_san_flags " " CRMCORE_SANITIZE_FLAGS)
+endif()
+
+# Coverage (scripts/coverage.sh reads it with gcovr): no optimization, so that lines and
+# branches map to the source; exceptions' cleanup branches are left out by gcovr's
+# --exclude-throw-branches.
+if(CRMCORE_COVERAGE)
+  add_compile_options(--coverage -O0)
+  add_link_options(--coverage)
 endif()

@@ -19,9 +19,13 @@ packages=(
   # suite, run by ctest as examples.python with Debian's /usr/bin/python3
   python3 python3-numpy python3-pytest
 )
-if [ "${1:-}" = "--bench" ]; then
-  packages+=(python3-pandas time)
-fi
+for option in "$@"; do
+  case "$option" in
+    --bench) packages+=(python3-pandas time) ;;    # benchmarks/*.py side-by-side scripts
+    --coverage) packages+=(gcovr) ;;               # scripts/coverage.sh
+    *) echo "install-deps: unknown option $option (known: --bench --coverage)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for pkg in "${packages[@]}"; do
