@@ -62,12 +62,6 @@ FrequencyTerms ComputeFrequencyTerms(const BgNbdParams& p, const ParamTerms& c, 
   return f;
 }
 
-// log-odds of "dropped out after the last purchase" against "alive": A4 − A3.
-inline double DeadLogOdds(const BgNbdParams& p, const FrequencyTerms& f, double x, double t_x,
-                          double T) {
-  return f.log_a_over_bx1 + (p.r + x) * (std::log(p.alpha + T) - std::log(p.alpha + t_x));
-}
-
 inline double Logistic(double u) {
   return u >= 0.0 ? 1.0 / (1.0 + std::exp(-u)) : std::exp(u) / (1.0 + std::exp(u));
 }
