@@ -99,6 +99,9 @@ absl::StatusOr<double> AliveExpectedPurchases(const BgNbdParams& p, double t, do
     const double dn = static_cast<double>(n);
     term *= (a1 + dn) * (am1 + dn) / ((c + dn) * (dn + 1.0)) * z;
     sum += term;
+    // With a large a and z near 1 the terms grow past DBL_MAX before they shrink; the
+    // remainder test below would then pass (Inf <= Inf) and 0 · Inf make a silent NaN.
+    if (!std::isfinite(sum)) break;
     // Once n > |a1|, |am1| the ratio is below z < 1 and decreasing in magnitude: the
     // remainder is at most |term| z/(1−z).
     if (dn > std::fabs(a1) + 1.0 && dn > std::fabs(am1) + 1.0 &&
@@ -114,7 +117,14 @@ absl::StatusOr<double> AliveExpectedPurchases(const BgNbdParams& p, double t, do
         FormatDouble(p.alpha + T), ")"));
   }
   const double bracket = -models_internal::Expm1Over(am1, log1mz) - std::exp(am1 * log1mz) * sum;
-  return c * bracket;
+  const double expected = c * bracket;
+  if (!std::isfinite(expected)) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "BG/NBD expected purchases row ", row, ": the hypergeometric series overflows double (a = ",
+        FormatDouble(p.a), ", horizon t = ", FormatDouble(t), ", alpha + T = ",
+        FormatDouble(p.alpha + T), ")"));
+  }
+  return expected;
 }
 
 }  // namespace

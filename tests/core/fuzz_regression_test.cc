@@ -1,0 +1,46 @@
+// Regression tests for the findings of the fuzz targets in fuzz/ (scripts/fuzz.sh). Each
+// test reproduces one finding through the public API; the crashing input itself is kept in
+// fuzz/regressions/<target>/, which scripts/fuzz.sh replays on every run.
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "crmcore/bgnbd.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace crmcore {
+namespace {
+
+using ::testing::HasSubstr;
+
+// fuzz/regressions/models/bgnbd_expected_purchases_series_overflow (models_fuzzer): with a
+// large a and a horizon far beyond alpha + T, the terms of the hypergeometric series of
+// E[X(t)] grow past DBL_MAX before they shrink; the convergence test passed on Inf <= Inf
+// and 0 * Inf returned NaN as the expected number of purchases.
+TEST(FuzzRegressionTest, BgNbdExpectedPurchasesSeriesOverflowIsAnErrorNotNaN) {
+  const BgNbdParams params{1.0238084123159368, 0.002599139214947062, 134.47125025436378,
+                           0.09258913945586919};
+  const double t = 53.23872739757382;
+  const absl::StatusOr<double> fresh = BgNbdExpectedPurchasesNew(params, t);
+  ASSERT_FALSE(fresh.ok()) << "returned " << *fresh;
+  EXPECT_EQ(fresh.status().code(), absl::StatusCode::kOutOfRange);
+  EXPECT_THAT(fresh.status().message(), HasSubstr("overflows double"));
+
+  // The conditional expectation of a customer with T = 0 runs the same series.
+  const std::vector<double> x = {0.0}, t_x = {0.0}, T = {0.0};
+  std::vector<double> out = {-1.0};
+  const absl::Status status =
+      BgNbdExpectedPurchases(params, t, x, t_x, T, absl::MakeSpan(out));
+  EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange) << status;
+  EXPECT_THAT(status.message(), HasSubstr("row 0"));
+
+  // A shorter horizon with the same parameters still has an answer, finite and >= 0.
+  const absl::StatusOr<double> short_horizon = BgNbdExpectedPurchasesNew(params, 0.001);
+  ASSERT_TRUE(short_horizon.ok()) << short_horizon.status();
+  EXPECT_TRUE(std::isfinite(*short_horizon));
+  EXPECT_GE(*short_horizon, 0.0);
+}
+
+}  // namespace
+}  // namespace crmcore
