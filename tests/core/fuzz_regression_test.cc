@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "crmcore/bgnbd.h"
+#include "crmcore/transaction_log.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -40,6 +41,24 @@ TEST(FuzzRegressionTest, BgNbdExpectedPurchasesSeriesOverflowIsAnErrorNotNaN) {
   ASSERT_TRUE(short_horizon.ok()) << short_horizon.status();
   EXPECT_TRUE(std::isfinite(*short_horizon));
   EXPECT_GE(*short_horizon, 0.0);
+}
+
+// fuzz/regressions/transaction_log/lenient_all_skipped_max_reported_zero
+// (transaction_log_fuzzer, UBSan "reference binding to null pointer"): in lenient mode with
+// max_reported_errors = 0 and every row bad, the "no transactions" error read
+// skipped.front() of an empty vector.
+TEST(FuzzRegressionTest, LenientLoadWithNoReportedErrorsAndEveryRowBadNamesTheFirst) {
+  TransactionLogOptions options;
+  options.lenient = true;
+  options.max_reported_errors = 0;
+  const absl::StatusOr<TransactionLog> log =
+      LoadTransactionLogFromBuffer("customer_id,date,amount\na,x,1\nb,2024-01-01,y\n",
+                                   "log.csv", options);
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(log.status().message(),
+            "log.csv: no transactions: all 2 rows were skipped as bad; first: line 2: field "
+            "'date': cannot parse \"x\" with format %Y-%m-%d");
 }
 
 }  // namespace
