@@ -89,8 +89,14 @@ absl::StatusOr<BracketTerms<S>> ComputeBracket(const S& r, const S& alpha, const
           ", beta = ", FormatDouble(Value(beta)), " are too far apart for t_x = ",
           FormatDouble(t_x), ")"));
     }
-    out.log_dead = Log(s / (r + s + x)) + l1 + Log(-Expm1(l2 - l1));
-    out.dead_possible = true;
+    // A0 = F(t_x) − F(T) > 0 in exact arithmetic, but when T − t_x is negligible beside
+    // alpha and beta (T = 1e-20) F(T) rounds to F(t_x): A0 is then 0 as at t_x = T, and
+    // log(−expm1(0)) = −Inf would turn the dual numbers' derivatives into NaN.
+    const S log_f_ratio = l2 - l1;
+    if (Value(log_f_ratio) < 0.0) {
+      out.log_dead = Log(s / (r + s + x)) + l1 + Log(-Expm1(log_f_ratio));
+      out.dead_possible = true;
+    }
   }
   return out;
 }

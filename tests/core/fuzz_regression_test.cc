@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "crmcore/bgnbd.h"
+#include "crmcore/pareto_nbd.h"
 #include "crmcore/transaction_log.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -59,6 +60,42 @@ TEST(FuzzRegressionTest, LenientLoadWithNoReportedErrorsAndEveryRowBadNamesTheFi
   EXPECT_EQ(log.status().message(),
             "log.csv: no transactions: all 2 rows were skipped as bad; first: line 2: field "
             "'date': cannot parse \"x\" with format %Y-%m-%d");
+}
+
+// fuzz/regressions/models/pareto_nbd_gradient_tiny_T (models_fuzzer): a customer observed
+// for a T negligible beside alpha and beta (here subnormal; 1e-20 does the same) has
+// F(T) == F(t_x) in double, so A0 rounded to 0 and log(0) made every component of the
+// log-likelihood gradient NaN while the log-likelihood itself was a finite 0.
+TEST(FuzzRegressionTest, ParetoNbdGradientIsFiniteWhenTIsNegligible) {
+  const ParetoNbdParams params{0.049787068367863944, 0.049787068367863944,
+                               0.049787068367863944, 0.050079650272480306};
+  for (const double T : {3.47328271065196e-310, 1e-300, 1e-20}) {
+    for (const double t_x : {0.0, T / 2}) {
+      SCOPED_TRACE(::testing::Message() << "T " << T << " t_x " << t_x);
+      const std::vector<double> x = {0.0}, recency = {t_x}, age = {T};
+      const absl::StatusOr<PurchaseHistories> histories =
+          PurchaseHistories::Create(x, recency, age);
+      ASSERT_TRUE(histories.ok()) << histories.status();
+      const absl::StatusOr<LogLikelihoodSum<4>> sum =
+          ParetoNbdLogLikelihoodSum(params, *histories);
+      ASSERT_TRUE(sum.ok()) << sum.status();
+      // L -> 1 as T -> 0: log L and its derivatives are 0 to double precision.
+      EXPECT_EQ(sum->log_likelihood, 0.0);
+      for (const double g : sum->gradient) EXPECT_EQ(g, 0.0);
+      std::vector<double> alive = {-1.0};
+      ASSERT_TRUE(
+          ParetoNbdProbabilityAlive(params, x, recency, age, absl::MakeSpan(alive)).ok());
+      EXPECT_EQ(alive[0], 1.0);
+    }
+  }
+  // Just above the cut-off the dead term is still counted and everything stays finite.
+  const std::vector<double> x = {0.0}, recency = {0.0}, age = {1e-10};
+  const absl::StatusOr<PurchaseHistories> histories = PurchaseHistories::Create(x, recency, age);
+  ASSERT_TRUE(histories.ok());
+  const absl::StatusOr<LogLikelihoodSum<4>> sum = ParetoNbdLogLikelihoodSum(params, *histories);
+  ASSERT_TRUE(sum.ok());
+  EXPECT_LT(sum->log_likelihood, 0.0);
+  for (const double g : sum->gradient) EXPECT_TRUE(std::isfinite(g));
 }
 
 }  // namespace
