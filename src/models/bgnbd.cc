@@ -1,5 +1,6 @@
 #include "crmcore/bgnbd.h"
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 #include <vector>
@@ -87,7 +88,10 @@ absl::StatusOr<double> AliveExpectedPurchases(const BgNbdParams& p, double t, do
                                               double T, size_t row) {
   if (t == 0.0) return 0.0;
   const double z = t / (p.alpha + T + t);
-  const double log1mz = std::log(p.alpha + T) - std::log(p.alpha + T + t);
+  // log(1 − z) = −log1p(t/(α+T)): the difference log(α+T) − log(α+T+t) it replaces
+  // rounded to 0 once T ≫ t (T = 3e116, t = 0.84), while z itself did not, and the
+  // bracket below came out as −sum < 0.
+  const double log1mz = -std::log1p(t / (p.alpha + T));
   const double am1 = p.a - 1.0;
   const double a1 = p.a + p.b - 1.0 - p.r;
   const double c = p.a + p.b + x - 1.0;
@@ -117,7 +121,9 @@ absl::StatusOr<double> AliveExpectedPurchases(const BgNbdParams& p, double t, do
         FormatDouble(p.alpha + T), ")"));
   }
   const double bracket = -models_internal::Expm1Over(am1, log1mz) - std::exp(am1 * log1mz) * sum;
-  const double expected = c * bracket;
+  // E >= 0 exactly; the bracket is a difference of two nearly equal terms when z is tiny,
+  // and a negative result is rounding error only, so 0 is always the closer value.
+  const double expected = std::max(c * bracket, 0.0);
   if (!std::isfinite(expected)) {
     return absl::OutOfRangeError(absl::StrCat(
         "BG/NBD expected purchases row ", row, ": the hypergeometric series overflows double (a = ",

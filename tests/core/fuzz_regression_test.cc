@@ -98,5 +98,28 @@ TEST(FuzzRegressionTest, ParetoNbdGradientIsFiniteWhenTIsNegligible) {
   for (const double g : sum->gradient) EXPECT_TRUE(std::isfinite(g));
 }
 
+// fuzz/regressions/models/bgnbd_expected_purchases_negative_huge_T (models_fuzzer): for
+// T far beyond t, log(1 − z) computed as log(α+T) − log(α+T+t) rounded to 0 while z did
+// not, and the expected purchases came out negative (−9.4e-118). With log1p the small-z
+// limit E ≈ r·t/(α+T) (FHL 2005 eq. 10 to first order in z) is reproduced.
+TEST(FuzzRegressionTest, BgNbdExpectedPurchasesAreNeverNegative) {
+  const BgNbdParams params{0.05845991030722162, 13.103770026827892, 0.08341648215295641,
+                           1.325579064067977};
+  const double t = 0.8392462043183032;
+  const std::vector<double> x = {0.0}, t_x = {0.0}, T = {3.1200594883954996e+116};
+  std::vector<double> out = {-1.0};
+  ASSERT_TRUE(BgNbdExpectedPurchases(params, t, x, t_x, T, absl::MakeSpan(out)).ok());
+  EXPECT_GE(out[0], 0.0);
+  // P(alive) = 1 at x = 0, so E = r z (1 + O(z)) with z = t/(α+T+t).
+  const double first_order = params.r * t / (params.alpha + T[0] + t);
+  EXPECT_NEAR(out[0], first_order, 1e-12 * first_order);
+  // And for T moderately large, where both formulas are accurate, nothing changed sign.
+  for (const double age : {1e6, 1e10, 1e15, 1e20, 1e50}) {
+    const std::vector<double> ages = {age};
+    ASSERT_TRUE(BgNbdExpectedPurchases(params, t, x, t_x, ages, absl::MakeSpan(out)).ok());
+    EXPECT_GT(out[0], 0.0) << "T " << age;
+  }
+}
+
 }  // namespace
 }  // namespace crmcore
