@@ -264,6 +264,21 @@ TEST_F(CliTest, LenientModeSkipsAndReportsBadRows) {
   EXPECT_THAT(json, HasSubstr("\"line\": 3"));
 }
 
+// Covers docs/bad-input.md BI-CLI-05
+TEST_F(CliTest, FitThatDoesNotConvergeExitsWithFour) {
+  // Twenty identical repeat buyers (x = 1, t_x = T) and twenty one-time buyers: the
+  // BG/NBD likelihood has no interior maximum, so the fit reports it did not converge.
+  const std::string summary = Path("degenerate.csv");
+  {
+    std::ofstream out(summary);
+    out << "frequency,recency,T,monetary_value\n";
+    for (int i = 0; i < 20; ++i) out << "1,10,10,5\n0,0,10,0\n";
+  }
+  const RunResult run = RunCrmcore(absl::StrCat("fit ", summary, " --model=bgnbd"));
+  EXPECT_EQ(run.exit_code, 4) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("NOT converged"));
+}
+
 TEST_F(CliTest, UnwritableOutputExitsWithThree) {
   const RunResult run = RunCrmcore(absl::StrCat("summarize ", kData, "/CDNOW_master.txt",
                                          kCdnowMasterFlags, " --out=", Path("no/such/dir/x.csv")));
