@@ -20,6 +20,7 @@ using ::testing::HasSubstr;
 // large a and a horizon far beyond alpha + T, the terms of the hypergeometric series of
 // E[X(t)] grow past DBL_MAX before they shrink; the convergence test passed on Inf <= Inf
 // and 0 * Inf returned NaN as the expected number of purchases.
+// Covers docs/bad-input.md BI-MOD-13
 TEST(FuzzRegressionTest, BgNbdExpectedPurchasesSeriesOverflowIsAnErrorNotNaN) {
   const BgNbdParams params{1.0238084123159368, 0.002599139214947062, 134.47125025436378,
                            0.09258913945586919};
@@ -48,6 +49,7 @@ TEST(FuzzRegressionTest, BgNbdExpectedPurchasesSeriesOverflowIsAnErrorNotNaN) {
 // (transaction_log_fuzzer, UBSan "reference binding to null pointer"): in lenient mode with
 // max_reported_errors = 0 and every row bad, the "no transactions" error read
 // skipped.front() of an empty vector.
+// Covers docs/bad-input.md BI-ING-17
 TEST(FuzzRegressionTest, LenientLoadWithNoReportedErrorsAndEveryRowBadNamesTheFirst) {
   TransactionLogOptions options;
   options.lenient = true;
