@@ -126,7 +126,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const char c : texts[i]) clean &= !IsStructural(c);
     absl::StrAppend(&csv, "c", i, ",", texts[i], ",1\n");
   }
-  const absl::StatusOr<TransactionLog> log = LoadTransactionLogFromBuffer(csv, "dates.csv", options);
+  const absl::StatusOr<TransactionLog> log =
+      LoadTransactionLogFromBuffer(csv, "dates.csv", options);
   if (!clean) {
     CRM_FUZZ_CHECK(log.ok() || !log.status().message().empty(), "an error without a message");
     return 0;

@@ -2,10 +2,10 @@
 // fitted and evaluated on small random summaries.
 //
 // Input layout: byte 0 flags (bit 0: histories from raw doubles, NaN/Inf/negative
-// included; bit 1: the same for monetary values; bit 2: also fit Pareto/NBD), byte 1 iteration cap (% 8 + 1),
-// byte 2 min_repeat_buyers (% 4 + 1), 12 bytes of starting / evaluation parameters
-// (log-uniform in [e^-3, e^3]), 2 bytes the prediction horizon t, then per customer
-// (x, t_x, T, m) until the input ends (at most 12 customers).
+// included; bit 1: the same for monetary values; bit 2: also fit Pareto/NBD), byte 1
+// iteration cap (% 8 + 1), byte 2 min_repeat_buyers (% 4 + 1), 12 bytes of starting /
+// evaluation parameters (log-uniform in [e^-3, e^3]), 2 bytes the prediction horizon t,
+// then per customer (x, t_x, T, m) until the input ends (at most 12 customers).
 //
 // Invariants: a history set is accepted iff every row passes the documented checks
 // (re-implemented here); a fit returns a clean error or finite, positive parameters and

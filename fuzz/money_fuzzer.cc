@@ -70,7 +70,9 @@ void CheckParse(const std::string& text, int digits) {
   }
   const size_t kept = static_cast<size_t>(digits);
   bool needs_rounding = false;
-  for (size_t i = kept; i < decimal.fraction.size(); ++i) needs_rounding |= decimal.fraction[i] != '0';
+  for (size_t i = kept; i < decimal.fraction.size(); ++i) {
+    needs_rounding |= decimal.fraction[i] != '0';
+  }
   if (needs_rounding) {
     CRM_FUZZ_CHECK(!parsed.ok() && parsed.status().code() == absl::StatusCode::kInvalidArgument,
                    absl::StrCat("\"", text, "\" with ", digits, " digits must be rejected"));
@@ -89,7 +91,8 @@ void CheckParse(const std::string& text, int digits) {
                    absl::StrCat("\"", text, "\" is out of range: ", parsed.status().ToString()));
     return;
   }
-  CRM_FUZZ_CHECK(parsed.ok(), absl::StrCat("\"", text, "\" rejected: ", parsed.status().ToString()));
+  CRM_FUZZ_CHECK(parsed.ok(),
+                 absl::StrCat("\"", text, "\" rejected: ", parsed.status().ToString()));
   CRM_FUZZ_CHECK(cpp_int(parsed->minor_units()) == value,
                  absl::StrCat("\"", text, "\" parsed as ", parsed->minor_units()));
 }
@@ -180,7 +183,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   if (digits_byte >= 240) {
     // An invalid count of minor digits is an error, never an out-of-bounds read.
-    const int bad = digits_byte >= 248 ? -(digits_byte - 247) : kMaxMinorDigits + (digits_byte - 239);
+    const int bad =
+        digits_byte >= 248 ? -(digits_byte - 247) : kMaxMinorDigits + (digits_byte - 239);
     const absl::StatusOr<Money> parsed = ParseMoney(text, bad);
     CRM_FUZZ_CHECK(!parsed.ok() && parsed.status().code() == absl::StatusCode::kInvalidArgument,
                    "ParseMoney accepted invalid minor digits");

@@ -102,7 +102,8 @@ void CheckLog(const TransactionLog& log, const TransactionLogOptions& options) {
                  "columns of unequal length");
   CRM_FUZZ_CHECK(log.quantity.size() == (options.quantity ? n : 0), "quantity column length");
   CRM_FUZZ_CHECK(log.margin.size() == (options.margin ? n : 0), "margin column length");
-  CRM_FUZZ_CHECK(log.rows_skipped >= 0 && log.rows_read == static_cast<int64_t>(n) + log.rows_skipped,
+  CRM_FUZZ_CHECK(log.rows_skipped >= 0 &&
+                     log.rows_read == static_cast<int64_t>(n) + log.rows_skipped,
                  absl::StrCat("rows_read ", log.rows_read, " != kept ", n, " + skipped ",
                               log.rows_skipped));
   CRM_FUZZ_CHECK(options.lenient || log.rows_skipped == 0, "strict mode skipped a row");
