@@ -249,9 +249,10 @@ absl::Status BgNbdProbabilityAlive(const BgNbdParams& params, absl::Span<const d
       out[i] = 1.0;
       continue;
     }
+    // log((α+T)/(α+t_x)) by log1p: the difference of the two logs is 0 once α ≫ T.
     const double log_odds = log_a - std::log(params.b + x[i] - 1.0) +
-                            (params.r + x[i]) * (std::log(params.alpha + T[i]) -
-                                                 std::log(params.alpha + t_x[i]));
+                            (params.r + x[i]) *
+                                std::log1p((T[i] - t_x[i]) / (params.alpha + t_x[i]));
     out[i] = Logistic(-log_odds);
   }
   return absl::OkStatus();
@@ -310,12 +311,28 @@ absl::StatusOr<double> BgNbdPurchaseCountProbability(const BgNbdParams& params, 
   }
   const BgNbdParams& p = params;
   const double dn = static_cast<double>(n);
-  const double log_beta_ratio =
-      LogGamma(p.b + dn) + LogGamma(p.a + p.b) - LogGamma(p.a + p.b + dn) - LogGamma(p.b);
-  const double log_q = std::log(p.alpha) - std::log(p.alpha + t);  // α/(α+t)
-  const double log_pp = std::log(t) - std::log(p.alpha + t);       // t/(α+t)
-  const double log_nb =
-      LogGamma(p.r + dn) - LogGamma(p.r) - LogGamma(dn + 1.0) + p.r * log_q + dn * log_pp;
+  // log B(a, b+n)/B(a, b) = Σ_{k<n} log((b+k)/(a+b+k)) and log Γ(r+n)/Γ(r) = Σ_{k<n}
+  // log(r+k), summed term by term for small n: the log-gamma differences they replace
+  // lose |log Γ(a+b)|·2^-53 to cancellation (2e-5 at a = 8e9, which made P(X = 0) > 1).
+  // log(α/(α+t)) and log(t/(α+t)) by log1p for the same reason: log α − log(α+t) was 0
+  // for α = 6e20, t = 100, where r·log(α/(α+t)) = −1700.
+  constexpr int64_t kMaxTermwise = 64;
+  double log_beta_ratio = 0.0;
+  double log_rising_r = 0.0;
+  if (n <= kMaxTermwise) {
+    for (int64_t k = 0; k < n; ++k) {
+      const double dk = static_cast<double>(k);
+      log_beta_ratio += std::log(p.b + dk) - std::log(p.a + p.b + dk);
+      log_rising_r += std::log(p.r + dk);
+    }
+  } else {
+    log_beta_ratio =
+        LogGamma(p.b + dn) + LogGamma(p.a + p.b) - LogGamma(p.a + p.b + dn) - LogGamma(p.b);
+    log_rising_r = LogGamma(p.r + dn) - LogGamma(p.r);
+  }
+  const double log_q = -std::log1p(t / p.alpha);   // log(α/(α+t))
+  const double log_pp = -std::log1p(p.alpha / t);  // log(t/(α+t))
+  const double log_nb = log_rising_r - LogGamma(dn + 1.0) + p.r * log_q + dn * log_pp;
   double probability = std::exp(log_beta_ratio + log_nb);
   if (n > 0) {
     using Policy = boost::math::policies::policy<
@@ -330,7 +347,8 @@ absl::StatusOr<double> BgNbdPurchaseCountProbability(const BgNbdParams& params, 
     return absl::OutOfRangeError(absl::StrCat(
         "BG/NBD purchase-count probability: not finite for n = ", n, ", t = ", FormatDouble(t)));
   }
-  return probability;
+  // The sum of the two terms may round past 1; the probability itself cannot.
+  return std::min(probability, 1.0);
 }
 
 }  // namespace crmcore

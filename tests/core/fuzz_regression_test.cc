@@ -123,5 +123,37 @@ TEST(FuzzRegressionTest, BgNbdExpectedPurchasesAreNeverNegative) {
   }
 }
 
+// fuzz/regressions/models/bgnbd_count_probability_above_one (models_fuzzer): a fit that
+// ran to extreme parameters (valid ones: finite and > 0) gave P(X(t) = 0) = 1.0000138. The
+// log-gamma differences lost 2e-5 to cancellation at a = 8e9, and log α − log(α+t) was 0
+// at α = 6e20, t = 100, where r·log(α/(α+t)) = −1700; P(alive) had the same difference.
+TEST(FuzzRegressionTest, BgNbdProbabilitiesStayProbabilitiesAtExtremeParameters) {
+  const BgNbdParams params{9.8035375530944181e+21, 5.7789115761967609e+20, 7793847516.8480425,
+                           3.1771514210579775e-08};
+  const double t = 100.0;
+  double total = 0.0;
+  for (int64_t n = 0; n < 4; ++n) {
+    const absl::StatusOr<double> p = BgNbdPurchaseCountProbability(params, t, n);
+    ASSERT_TRUE(p.ok()) << p.status();
+    EXPECT_GE(*p, 0.0) << "n " << n;
+    EXPECT_LE(*p, 1.0) << "n " << n;
+    total += *p;
+  }
+  EXPECT_LE(total, 1.0 + 1e-12);
+  // P(X = 0) = (α/(α+t))^r = exp(−r·log1p(t/α)) = e^-1696: 0 in double, not 1.
+  EXPECT_EQ(*BgNbdPurchaseCountProbability(params, t, 0), 0.0);
+  // p ~ Beta(a, b) is almost surely 1: the customer drops out after the first purchase, and
+  // the rate (r/α = 17 a unit) makes that purchase all but certain within t = 100.
+  EXPECT_NEAR(*BgNbdPurchaseCountProbability(params, t, 1), 1.0, 1e-6);
+
+  // P(alive | x = 1, t_x = 50, T = 100) = 1/(1 + ((α+T)/(α+t_x))^(r+1)) = 1/(1 + e^848)
+  // with a = b = 1; the difference of logs made it 1/2.
+  const BgNbdParams even{params.r, params.alpha, 1.0, 1.0};
+  const std::vector<double> x = {1.0}, t_x = {50.0}, T = {100.0};
+  std::vector<double> alive = {-1.0};
+  ASSERT_TRUE(BgNbdProbabilityAlive(even, x, t_x, T, absl::MakeSpan(alive)).ok());
+  EXPECT_LT(alive[0], 1e-300);
+}
+
 }  // namespace
 }  // namespace crmcore
