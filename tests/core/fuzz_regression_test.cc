@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "crmcore/bgnbd.h"
+#include "crmcore/gamma_gamma.h"
 #include "crmcore/pareto_nbd.h"
 #include "crmcore/transaction_log.h"
 #include "gmock/gmock.h"
@@ -153,6 +154,27 @@ TEST(FuzzRegressionTest, BgNbdProbabilitiesStayProbabilitiesAtExtremeParameters)
   std::vector<double> alive = {-1.0};
   ASSERT_TRUE(BgNbdProbabilityAlive(even, x, t_x, T, absl::MakeSpan(alive)).ok());
   EXPECT_LT(alive[0], 1e-300);
+}
+
+// fuzz/regressions/models/gamma_gamma_gradient_norm_overflow (models_fuzzer): one repeat
+// buyer makes the Gamma-Gamma likelihood unbounded; the optimizer walks towards p -> Inf
+// and the report's gradient norm, the Euclidean norm of finite entries near 1e229,
+// overflowed to Inf when squared.
+TEST(FuzzRegressionTest, GammaGammaReportStaysFiniteOnAnUnboundedLikelihood) {
+  const std::vector<double> x = {14.0}, m = {0.01};
+  const absl::StatusOr<SpendHistories> spend = SpendHistories::Create(x, m);
+  ASSERT_TRUE(spend.ok()) << spend.status();
+  FitOptions options;
+  options.max_iterations = 8;
+  options.min_repeat_buyers = 1.0;
+  const absl::StatusOr<GammaGammaFit> fit = FitGammaGamma(
+      *spend, options, {0.079596506389303892, 19.167494296017676, 4.3502008600930067});
+  ASSERT_TRUE(fit.ok()) << fit.status();
+  EXPECT_FALSE(fit->report.converged);
+  EXPECT_TRUE(std::isfinite(fit->report.log_likelihood));
+  EXPECT_TRUE(std::isfinite(fit->report.gradient_norm)) << fit->report.gradient_norm;
+  EXPECT_GT(fit->report.gradient_norm, options.gradient_tolerance);
+  EXPECT_TRUE(fit->params.Validate().ok());
 }
 
 }  // namespace
