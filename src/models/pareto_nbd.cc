@@ -245,7 +245,18 @@ absl::Status ParetoNbdExpectedPurchases(const ParetoNbdParams& params, double t,
   for (size_t i = 0; i < x.size(); ++i) {
     const double log_growth = std::log1p(t / (params.beta + T[i]));
     const double lifetime_factor = models_internal::Expm1Over(1.0 - params.s, log_growth);
-    out[i] *= (params.r + x[i]) * (params.beta + T[i]) / (params.alpha + T[i]) * lifetime_factor;
+    // (β+T)/(α+T) first: the product (r+x)(β+T) overflowed for x = 7e15, T = 1e299, and
+    // Inf times P(alive) = 0 made a NaN.
+    const double expected = out[i] * ((params.r + x[i]) * ((params.beta + T[i]) /
+                                                            (params.alpha + T[i])) *
+                                      lifetime_factor);
+    if (!std::isfinite(expected)) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "Pareto/NBD expected purchases row ", i, ": the expectation overflows double (x = ",
+          FormatDouble(x[i]), ", T = ", FormatDouble(T[i]), ", horizon t = ", FormatDouble(t),
+          ")"));
+    }
+    out[i] = expected;
   }
   return absl::OkStatus();
 }

@@ -177,5 +177,25 @@ TEST(FuzzRegressionTest, GammaGammaReportStaysFiniteOnAnUnboundedLikelihood) {
   EXPECT_TRUE(fit->params.Validate().ok());
 }
 
+// fuzz/regressions/models/pareto_nbd_expected_purchases_overflow_nan (models_fuzzer):
+// E[Y(t)] multiplied (r+x)(β+T) first, which overflows for x = 7e15, T = 1e299 although the
+// expectation is small; Inf times P(alive) = 0 gave NaN.
+TEST(FuzzRegressionTest, ParetoNbdExpectedPurchasesFiniteForHugeT) {
+  const ParetoNbdParams params{9.485890152902357, 0.5978610635898445, 0.9542496652070159,
+                               0.049787068367863944};
+  const double t = 25.220111390859845;
+  const std::vector<double> x = {7.31863e+15}, t_x = {3.507234646535874e-310},
+                            T = {1.0997367506540879e+299};
+  std::vector<double> alive = {-1.0}, expected = {-1.0};
+  ASSERT_TRUE(ParetoNbdProbabilityAlive(params, x, t_x, T, absl::MakeSpan(alive)).ok());
+  ASSERT_TRUE(
+      ParetoNbdExpectedPurchases(params, t, x, t_x, T, absl::MakeSpan(expected)).ok());
+  EXPECT_TRUE(std::isfinite(expected[0]));
+  EXPECT_GE(expected[0], 0.0);
+  // E = P(alive) (r+x) (β+T)/(α+T) t/(β+T) to first order in t/(β+T).
+  const double first_order = alive[0] * (params.r + x[0]) * t / (params.alpha + T[0]);
+  EXPECT_NEAR(expected[0], first_order, 1e-9 * first_order + 1e-300);
+}
+
 }  // namespace
 }  // namespace crmcore
