@@ -156,8 +156,18 @@ absl::Status GammaGammaExpectedMeanSpend(const GammaGammaParams& params,
           "Gamma-Gamma expected mean spend row ", i, ": needs p x + q > 1 (q > 1 for x = 0), got q = ",
           FormatDouble(params.q), " with x = ", FormatDouble(x)));
     }
-    const double m = x > 0.0 ? monetary_value[i] : 0.0;
-    out[i] = params.p * (params.gamma + m * x) / denominator;
+    // p (γ + m x) / (p x + q − 1) divided through by p x, so that a huge p (a fit that ran
+    // away on an unbounded likelihood: p = 1e243) does not overflow the numerator to Inf.
+    const double expected =
+        x > 0.0 ? (params.gamma / x + monetary_value[i]) / (1.0 + (params.q - 1.0) / (params.p * x))
+                : params.p * (params.gamma / (params.q - 1.0));
+    if (!std::isfinite(expected)) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "Gamma-Gamma expected mean spend row ", i, ": overflows double (p = ",
+          FormatDouble(params.p), ", q = ", FormatDouble(params.q), ", gamma = ",
+          FormatDouble(params.gamma), ", x = ", FormatDouble(x), ")"));
+    }
+    out[i] = expected;
   }
   return absl::OkStatus();
 }

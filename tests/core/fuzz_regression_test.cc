@@ -197,5 +197,25 @@ TEST(FuzzRegressionTest, ParetoNbdExpectedPurchasesFiniteForHugeT) {
   EXPECT_NEAR(expected[0], first_order, 1e-9 * first_order + 1e-300);
 }
 
+// fuzz/regressions/models/gamma_gamma_mean_spend_overflow (models_fuzzer): a Gamma-Gamma fit
+// that ran away on an unbounded likelihood returned p near 1e305 (valid: finite and > 0), and
+// E[Z] = p (γ + m x)/(p x + q − 1) overflowed in the numerator to Inf although E[Z] ≈ m + γ/x.
+TEST(FuzzRegressionTest, GammaGammaMeanSpendFiniteForHugeP) {
+  const GammaGammaParams params{1e305, 3.0, 2.0};
+  const std::vector<double> x = {15.0, 1.0}, m = {500.0, 20.0};
+  std::vector<double> out = {-1.0, -1.0};
+  ASSERT_TRUE(GammaGammaExpectedMeanSpend(params, x, m, absl::MakeSpan(out)).ok());
+  // As p -> Inf, E[Z] -> (γ + m x)/x = m + γ/x (FHL 2005 "RFM and CLV" eq. 5).
+  EXPECT_DOUBLE_EQ(out[0], 500.0 + 2.0 / 15.0);
+  EXPECT_DOUBLE_EQ(out[1], 22.0);
+  // The population mean p γ/(q − 1) of an x = 0 customer does overflow here: an error.
+  const std::vector<double> none = {0.0}, zero = {0.0};
+  std::vector<double> one = {-1.0};
+  const absl::Status status =
+      GammaGammaExpectedMeanSpend({1e308, 1.5, 10.0}, none, zero, absl::MakeSpan(one));
+  EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange) << status;
+  EXPECT_THAT(status.message(), HasSubstr("row 0: overflows double"));
+}
+
 }  // namespace
 }  // namespace crmcore
