@@ -85,12 +85,15 @@ absl::StatusOr<LogLikelihoodSum<3>> GammaGammaLogLikelihoodSum(const GammaGammaP
       log_x = std::log(x);
     }
     const double log_m = std::log(m);
-    const double log_gmx = std::log(g + m * x);
+    // γ + m x overflows for m near DBL_MAX (a valid finite spend); its log does not.
+    const double gmx = g + m * x;
+    const double log_gmx = std::isfinite(gmx) ? std::log(gmx)
+                                              : models_internal::LogAddExp(log_g, log_m + log_x);
     sum.log_likelihood += w * (lgamma_pxq - lgamma_px - lgamma_q + q * log_g +
                                (px - 1.0) * log_m + px * log_x - (px + q) * log_gmx);
     g_p += w * x * (psi_pxq - psi_px + log_m + log_x - log_gmx);
     g_q += w * (psi_pxq - psi_q + log_g - log_gmx);
-    g_g += w * (q / g - (px + q) / (g + m * x));
+    g_g += w * (q / g - (px + q) / gmx);
     sum.weight += w;
   }
   sum.gradient = {g_p * p, g_q * q, g_g * g};

@@ -218,5 +218,25 @@ TEST(FuzzRegressionTest, GammaGammaMeanSpendFiniteForHugeP) {
   EXPECT_THAT(status.message(), HasSubstr("row 0: overflows double"));
 }
 
+// fuzz/regressions/models/gamma_gamma_loglik_huge_spend (models_fuzzer): a repeat buyer with
+// mean spend 9e307 (finite, so valid) made γ + m x overflow and the log-likelihood −Inf.
+TEST(FuzzRegressionTest, GammaGammaLogLikelihoodFiniteForHugeSpend) {
+  const double m = 9.010410170586754e+307, x = 26.0;
+  const std::vector<double> xs = {x}, ms = {m};
+  const absl::StatusOr<SpendHistories> spend = SpendHistories::Create(xs, ms);
+  ASSERT_TRUE(spend.ok()) << spend.status();
+  const GammaGammaParams params{0.39273101164529706, 0.11732837307351562, 0.13294666070217545};
+  const absl::StatusOr<LogLikelihoodSum<3>> sum = GammaGammaLogLikelihoodSum(params, *spend);
+  ASSERT_TRUE(sum.ok()) << sum.status();
+  ASSERT_TRUE(std::isfinite(sum->log_likelihood));
+  for (const double g : sum->gradient) EXPECT_TRUE(std::isfinite(g));
+  // log L with log(γ + m x) = log m + log x (γ is 1e-309 of m x).
+  const double p = params.p, q = params.q, px = p * x;
+  const double want = std::lgamma(px + q) - std::lgamma(px) - std::lgamma(q) +
+                      q * std::log(params.gamma) + (px - 1.0) * std::log(m) + px * std::log(x) -
+                      (px + q) * (std::log(m) + std::log(x));
+  EXPECT_NEAR(sum->log_likelihood, want, 1e-12 * std::fabs(want));
+}
+
 }  // namespace
 }  // namespace crmcore
