@@ -201,6 +201,7 @@ TEST(FuzzRegressionTest, ParetoNbdExpectedPurchasesFiniteForHugeT) {
 // that ran away on an unbounded likelihood returned p near 1e305 (valid: finite and > 0), and
 // E[Z] = p (γ + m x)/(p x + q − 1) overflowed in the numerator to Inf although E[Z] ≈
 // m + γ/x.
+// Covers docs/bad-input.md BI-MOD-13
 TEST(FuzzRegressionTest, GammaGammaMeanSpendFiniteForHugeP) {
   const GammaGammaParams params{1e305, 3.0, 2.0};
   const std::vector<double> x = {15.0, 1.0}, m = {500.0, 20.0};
