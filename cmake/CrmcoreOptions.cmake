@@ -4,6 +4,7 @@ option(CRMCORE_BUILD_TESTS "Build the GoogleTest suite" ${PROJECT_IS_TOP_LEVEL})
 option(CRMCORE_BUILD_EXAMPLES "Build the example programs" ${PROJECT_IS_TOP_LEVEL})
 option(CRMCORE_BUILD_CAPI "Build the C API shared library libcrmcore_c (capi/)" ON)
 option(CRMCORE_BUILD_BENCHMARKS "Build the Google Benchmark programs" OFF)
+option(CRMCORE_BUILD_FUZZERS "Build the libFuzzer targets in fuzz/ (clang only; see the fuzz preset)" OFF)
 option(CRMCORE_WERROR "Treat compiler warnings as errors" OFF)
 option(CRMCORE_COVERAGE "Instrument every target for line and branch coverage (gcov)" OFF)
 set(CRMCORE_SANITIZE "" CACHE STRING

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages crmcore needs to build and test (and, with --bench,
-# to run the side-by-side benchmark scripts), and nothing else. Idempotent: when everything is present it changes nothing and does
+# to run the side-by-side benchmark scripts; with --fuzz, to build the fuzz targets), and nothing else. Idempotent: when everything is present it changes nothing and does
 # not touch the network. Runs as root (CI) or through sudo (a developer's machine).
 set -euo pipefail
 
@@ -23,7 +23,9 @@ for option in "$@"; do
   case "$option" in
     --bench) packages+=(python3-pandas time) ;;    # benchmarks/*.py side-by-side scripts
     --coverage) packages+=(gcovr) ;;               # scripts/coverage.sh
-    *) echo "install-deps: unknown option $option (known: --bench --coverage)" >&2; exit 2 ;;
+    # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes
+    --fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    *) echo "install-deps: unknown option $option (known: --bench --coverage --fuzz)" >&2; exit 2 ;;
   esac
 done
 

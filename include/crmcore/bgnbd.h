@@ -99,7 +99,9 @@ absl::Status BgNbdProbabilityAlive(const BgNbdParams& params, absl::Span<const d
 /// (1−z)^(r+x) 2F1(r+x, b+x; c; z) = (1−z)^(a−1) 2F1(a+b−1−r, a−1; c; z), c = a+b+x−1, and
 /// the factor (a−1) taken out of the series analytically. The series converges for
 /// z = t/(α+T+t) < 1; it is summed until terms are below 1e-17 relative, at most 10^6
-/// terms (reached only when t exceeds ~10^5 (α+T)): then OutOfRange naming the row.
+/// terms (reached only when t exceeds ~10^5 (α+T)): then OutOfRange naming the row; also
+/// OutOfRange when the series overflows double (large a with t ≫ α+T, e.g. a = 134,
+/// α + T = 0.0026, t = 53) rather than a NaN.
 /// `t` must be finite and >= 0.
 absl::Status BgNbdExpectedPurchases(const BgNbdParams& params, double t,
                                     absl::Span<const double> x, absl::Span<const double> t_x,
@@ -107,7 +109,8 @@ absl::Status BgNbdExpectedPurchases(const BgNbdParams& params, double t,
 
 /// Expected purchases of a new customer in (0, t] (FHL 2005 eq. 9):
 ///   E[X(t)] = (a+b−1)/(a−1) · [1 − (α/(α+t))^r 2F1(r, b; a+b−1; t/(α+t))],
-/// the conditional expectation at x = t_x = T = 0.
+/// the conditional expectation at x = t_x = T = 0. Errors: invalid parameters or t, and the
+/// OutOfRange cases of BgNbdExpectedPurchases (reported as row 0).
 absl::StatusOr<double> BgNbdExpectedPurchasesNew(const BgNbdParams& params, double t);
 
 /// P(X(t) = n) for a new customer over (0, t] (FHL 2005 eq. 8):

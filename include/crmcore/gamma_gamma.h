@@ -89,7 +89,8 @@ absl::StatusOr<GammaGammaFit> FitGammaGammaFromSums(
 /// a weighted mean of the population mean p γ/(q−1) and the customer's own m. For x = 0 it
 /// is the population mean, which needs q > 1. Errors: InvalidArgument for unequal lengths,
 /// invalid parameters or rows (as in SpendHistories::Create), or q <= 1 with a row that
-/// needs the population mean (naming q and the row).
+/// needs the population mean (naming q and the row); OutOfRange naming the row when the
+/// expectation overflows double (absurd parameters, e.g. p/(q−1) near DBL_MAX).
 absl::Status GammaGammaExpectedMeanSpend(const GammaGammaParams& params,
                                          absl::Span<const double> frequency,
                                          absl::Span<const double> monetary_value,

@@ -88,7 +88,8 @@ absl::Status ParetoNbdProbabilityAlive(const ParetoNbdParams& params, absl::Span
 /// Expected purchases in (T, T + t] (F&H 2005 eq. 27; Schmittlein et al. 1987):
 ///   E[Y(t) | x, t_x, T] = (r+x)(β+T) / ((α+T)(s−1)) · [1 − ((β+T)/(β+T+t))^(s−1)] · P(alive),
 /// with [1 − ((β+T)/(β+T+t))^(s−1)]/(s−1) = −expm1(−(s−1) log1p(t/(β+T)))/(s−1), continuous
-/// through s = 1 (where it is log1p(t/(β+T))). `t` finite and >= 0.
+/// through s = 1 (where it is log1p(t/(β+T))). `t` finite and >= 0. OutOfRange naming the
+/// row when the expectation itself overflows double (absurd x, T or parameters).
 absl::Status ParetoNbdExpectedPurchases(const ParetoNbdParams& params, double t,
                                         absl::Span<const double> x, absl::Span<const double> t_x,
                                         absl::Span<const double> T, absl::Span<double> out);

@@ -134,7 +134,13 @@ HWY_INLINE void AddComponent(D d, const KernelComponent& c, const double* HWY_RE
   const auto constant = hn::Set(d, c.constant);
   const auto weight = hn::Set(d, c.weight);
   for (size_t i = 0; i < len; i += lanes) {
-    const auto v = hn::LoadU(d, x + i);
+    const auto loaded = hn::LoadU(d, x + i);
+    // Missing values (NaN) are masked out below, but the transform must not see them
+    // either: MINPD/MAXPD (the clamp) raise FE_INVALID on a quiet NaN, unlike +, -, *,
+    // / which propagate it silently. Zeroed lanes keep the kernel free of floating-point
+    // exceptions (tests/core/fp_trap_test.cc); the scores are unchanged.
+    const auto present = hn::Eq(loaded, loaded);
+    const auto v = kRenormalize ? hn::IfThenElseZero(present, loaded) : loaded;
     V normalized;
     if constexpr (kMode == TransformMode::kAffine) {
       normalized = hn::Div(hn::Sub(v, offset), scale);
@@ -151,7 +157,6 @@ HWY_INLINE void AddComponent(D d, const KernelComponent& c, const double* HWY_RE
       bad = hn::Or(bad, hn::VecFromMask(d, hn::Not(hn::IsFinite(v))));
       hn::StoreU(hn::Add(previous, term), d, sum + i);
     } else {
-      const auto present = hn::Eq(v, v);
       bad = hn::Or(bad, hn::VecFromMask(d, hn::IsInf(v)));
       hn::StoreU(hn::Add(previous, hn::IfThenElseZero(present, term)), d, sum + i);
       const auto previous_weight = first ? zero : hn::LoadU(d, present_weight + i);

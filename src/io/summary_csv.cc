@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -17,6 +18,15 @@
 
 namespace crmcore {
 namespace {
+
+// A value as quoted in a message: control bytes escaped (a NUL would end the message
+// early in C and a terminal), and cut short when long.
+std::string QuotedValue(absl::string_view text) {
+  constexpr size_t kMaxQuotedBytes = 80;
+  if (text.size() <= kMaxQuotedBytes) return absl::StrCat("\"", absl::CHexEscape(text), "\"");
+  return absl::StrCat("\"", absl::CHexEscape(text.substr(0, kMaxQuotedBytes)), "\"... (",
+                      text.size(), " bytes)");
+}
 
 absl::string_view StripCr(absl::string_view line) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -130,7 +140,7 @@ absl::StatusOr<SummaryTable> ParseSummaryCsv(absl::string_view text, absl::strin
       if (!absl::SimpleAtod(fields[index], &value) || !std::isfinite(value)) {
         return absl::InvalidArgumentError(absl::StrCat(
             source_name, ":", line_number, ":", FieldColumn(fields, index, line), ": field '",
-            *w.name, "': \"", fields[index], "\" is not a finite number"));
+            *w.name, "': ", QuotedValue(fields[index]), " is not a finite number"));
       }
       w.column->push_back(value);
     }

@@ -527,8 +527,7 @@ class Loader {
       if (log_.rows_skipped > 0) {
         return absl::InvalidArgumentError(absl::StrCat(
             source_, ": no transactions: all ", log_.rows_skipped,
-            " rows were skipped as bad; first: line ", log_.skipped.front().line, ": field '",
-            log_.skipped.front().field, "': ", log_.skipped.front().reason));
+            " rows were skipped as bad; first: ", first_skipped_));
       }
       return absl::InvalidArgumentError(
           absl::StrCat(source_, ": no transactions (the log has a header but no rows)"));
@@ -768,7 +767,12 @@ class Loader {
                                                      ": field '", problem.field,
                                                      "': ", problem.reason));
     }
-    ++log_.rows_skipped;
+    // Kept apart from log_.skipped, which max_reported_errors = 0 leaves empty: the
+    // "all rows skipped" error still names the first bad row.
+    if (log_.rows_skipped++ == 0) {
+      first_skipped_ = absl::StrCat("line ", line_, ": field '", problem.field, "': ",
+                                    problem.reason);
+    }
     if (log_.skipped.size() < options_.max_reported_errors) {
       log_.skipped.push_back({line_, problem.column, problem.field, std::move(problem.reason),
                               std::string(problem.text)});
@@ -981,6 +985,8 @@ class Loader {
   const TransactionLogOptions& options_;
   const absl::string_view source_;
   DateFormat date_;
+  // "line N: field 'f': reason" of the first row lenient mode skipped.
+  std::string first_skipped_;
   absl::Status setup_error_;
   const bool fast_splitter_;
   std::array<bool, 256> special_{};

@@ -1,5 +1,6 @@
 #include "crmcore/bgnbd.h"
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 #include <vector>
@@ -62,12 +63,6 @@ FrequencyTerms ComputeFrequencyTerms(const BgNbdParams& p, const ParamTerms& c, 
   return f;
 }
 
-// log-odds of "dropped out after the last purchase" against "alive": A4 − A3.
-inline double DeadLogOdds(const BgNbdParams& p, const FrequencyTerms& f, double x, double t_x,
-                          double T) {
-  return f.log_a_over_bx1 + (p.r + x) * (std::log(p.alpha + T) - std::log(p.alpha + t_x));
-}
-
 inline double Logistic(double u) {
   return u >= 0.0 ? 1.0 / (1.0 + std::exp(-u)) : std::exp(u) / (1.0 + std::exp(u));
 }
@@ -93,7 +88,10 @@ absl::StatusOr<double> AliveExpectedPurchases(const BgNbdParams& p, double t, do
                                               double T, size_t row) {
   if (t == 0.0) return 0.0;
   const double z = t / (p.alpha + T + t);
-  const double log1mz = std::log(p.alpha + T) - std::log(p.alpha + T + t);
+  // log(1 − z) = −log1p(t/(α+T)): the difference log(α+T) − log(α+T+t) it replaces
+  // rounded to 0 once T ≫ t (T = 3e116, t = 0.84), while z itself did not, and the
+  // bracket below came out as −sum < 0.
+  const double log1mz = -std::log1p(t / (p.alpha + T));
   const double am1 = p.a - 1.0;
   const double a1 = p.a + p.b - 1.0 - p.r;
   const double c = p.a + p.b + x - 1.0;
@@ -105,6 +103,9 @@ absl::StatusOr<double> AliveExpectedPurchases(const BgNbdParams& p, double t, do
     const double dn = static_cast<double>(n);
     term *= (a1 + dn) * (am1 + dn) / ((c + dn) * (dn + 1.0)) * z;
     sum += term;
+    // With a large a and z near 1 the terms grow past DBL_MAX before they shrink; the
+    // remainder test below would then pass (Inf <= Inf) and 0 · Inf make a silent NaN.
+    if (!std::isfinite(sum)) break;
     // Once n > |a1|, |am1| the ratio is below z < 1 and decreasing in magnitude: the
     // remainder is at most |term| z/(1−z).
     if (dn > std::fabs(a1) + 1.0 && dn > std::fabs(am1) + 1.0 &&
@@ -120,7 +121,16 @@ absl::StatusOr<double> AliveExpectedPurchases(const BgNbdParams& p, double t, do
         FormatDouble(p.alpha + T), ")"));
   }
   const double bracket = -models_internal::Expm1Over(am1, log1mz) - std::exp(am1 * log1mz) * sum;
-  return c * bracket;
+  // E >= 0 exactly; the bracket is a difference of two nearly equal terms when z is tiny,
+  // and a negative result is rounding error only, so 0 is always the closer value.
+  const double expected = std::max(c * bracket, 0.0);
+  if (!std::isfinite(expected)) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "BG/NBD expected purchases row ", row, ": the hypergeometric series overflows double (a = ",
+        FormatDouble(p.a), ", horizon t = ", FormatDouble(t), ", alpha + T = ",
+        FormatDouble(p.alpha + T), ")"));
+  }
+  return expected;
 }
 
 }  // namespace
@@ -239,9 +249,10 @@ absl::Status BgNbdProbabilityAlive(const BgNbdParams& params, absl::Span<const d
       out[i] = 1.0;
       continue;
     }
+    // log((α+T)/(α+t_x)) by log1p: the difference of the two logs is 0 once α ≫ T.
     const double log_odds = log_a - std::log(params.b + x[i] - 1.0) +
-                            (params.r + x[i]) * (std::log(params.alpha + T[i]) -
-                                                 std::log(params.alpha + t_x[i]));
+                            (params.r + x[i]) *
+                                std::log1p((T[i] - t_x[i]) / (params.alpha + t_x[i]));
     out[i] = Logistic(-log_odds);
   }
   return absl::OkStatus();
@@ -300,12 +311,28 @@ absl::StatusOr<double> BgNbdPurchaseCountProbability(const BgNbdParams& params, 
   }
   const BgNbdParams& p = params;
   const double dn = static_cast<double>(n);
-  const double log_beta_ratio =
-      LogGamma(p.b + dn) + LogGamma(p.a + p.b) - LogGamma(p.a + p.b + dn) - LogGamma(p.b);
-  const double log_q = std::log(p.alpha) - std::log(p.alpha + t);  // α/(α+t)
-  const double log_pp = std::log(t) - std::log(p.alpha + t);       // t/(α+t)
-  const double log_nb =
-      LogGamma(p.r + dn) - LogGamma(p.r) - LogGamma(dn + 1.0) + p.r * log_q + dn * log_pp;
+  // log B(a, b+n)/B(a, b) = Σ_{k<n} log((b+k)/(a+b+k)) and log Γ(r+n)/Γ(r) = Σ_{k<n}
+  // log(r+k), summed term by term for small n: the log-gamma differences they replace
+  // lose |log Γ(a+b)|·2^-53 to cancellation (2e-5 at a = 8e9, which made P(X = 0) > 1).
+  // log(α/(α+t)) and log(t/(α+t)) by log1p for the same reason: log α − log(α+t) was 0
+  // for α = 6e20, t = 100, where r·log(α/(α+t)) = −1700.
+  constexpr int64_t kMaxTermwise = 64;
+  double log_beta_ratio = 0.0;
+  double log_rising_r = 0.0;
+  if (n <= kMaxTermwise) {
+    for (int64_t k = 0; k < n; ++k) {
+      const double dk = static_cast<double>(k);
+      log_beta_ratio += std::log(p.b + dk) - std::log(p.a + p.b + dk);
+      log_rising_r += std::log(p.r + dk);
+    }
+  } else {
+    log_beta_ratio =
+        LogGamma(p.b + dn) + LogGamma(p.a + p.b) - LogGamma(p.a + p.b + dn) - LogGamma(p.b);
+    log_rising_r = LogGamma(p.r + dn) - LogGamma(p.r);
+  }
+  const double log_q = -std::log1p(t / p.alpha);   // log(α/(α+t))
+  const double log_pp = -std::log1p(p.alpha / t);  // log(t/(α+t))
+  const double log_nb = log_rising_r - LogGamma(dn + 1.0) + p.r * log_q + dn * log_pp;
   double probability = std::exp(log_beta_ratio + log_nb);
   if (n > 0) {
     using Policy = boost::math::policies::policy<
@@ -320,7 +347,8 @@ absl::StatusOr<double> BgNbdPurchaseCountProbability(const BgNbdParams& params, 
     return absl::OutOfRangeError(absl::StrCat(
         "BG/NBD purchase-count probability: not finite for n = ", n, ", t = ", FormatDouble(t)));
   }
-  return probability;
+  // The sum of the two terms may round past 1; the probability itself cannot.
+  return std::min(probability, 1.0);
 }
 
 }  // namespace crmcore

@@ -85,12 +85,15 @@ absl::StatusOr<LogLikelihoodSum<3>> GammaGammaLogLikelihoodSum(const GammaGammaP
       log_x = std::log(x);
     }
     const double log_m = std::log(m);
-    const double log_gmx = std::log(g + m * x);
+    // γ + m x overflows for m near DBL_MAX (a valid finite spend); its log does not.
+    const double gmx = g + m * x;
+    const double log_gmx = std::isfinite(gmx) ? std::log(gmx)
+                                              : models_internal::LogAddExp(log_g, log_m + log_x);
     sum.log_likelihood += w * (lgamma_pxq - lgamma_px - lgamma_q + q * log_g +
                                (px - 1.0) * log_m + px * log_x - (px + q) * log_gmx);
     g_p += w * x * (psi_pxq - psi_px + log_m + log_x - log_gmx);
     g_q += w * (psi_pxq - psi_q + log_g - log_gmx);
-    g_g += w * (q / g - (px + q) / (g + m * x));
+    g_g += w * (q / g - (px + q) / gmx);
     sum.weight += w;
   }
   sum.gradient = {g_p * p, g_q * q, g_g * g};
@@ -156,8 +159,18 @@ absl::Status GammaGammaExpectedMeanSpend(const GammaGammaParams& params,
           "Gamma-Gamma expected mean spend row ", i, ": needs p x + q > 1 (q > 1 for x = 0), got q = ",
           FormatDouble(params.q), " with x = ", FormatDouble(x)));
     }
-    const double m = x > 0.0 ? monetary_value[i] : 0.0;
-    out[i] = params.p * (params.gamma + m * x) / denominator;
+    // p (γ + m x) / (p x + q − 1) divided through by p x, so that a huge p (a fit that ran
+    // away on an unbounded likelihood: p = 1e243) does not overflow the numerator to Inf.
+    const double expected =
+        x > 0.0 ? (params.gamma / x + monetary_value[i]) / (1.0 + (params.q - 1.0) / (params.p * x))
+                : params.p * (params.gamma / (params.q - 1.0));
+    if (!std::isfinite(expected)) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "Gamma-Gamma expected mean spend row ", i, ": overflows double (p = ",
+          FormatDouble(params.p), ", q = ", FormatDouble(params.q), ", gamma = ",
+          FormatDouble(params.gamma), ", x = ", FormatDouble(x), ")"));
+    }
+    out[i] = expected;
   }
   return absl::OkStatus();
 }

@@ -143,7 +143,9 @@ absl::StatusOr<FitReport> MaximizeLogLikelihood(const LogParamObjective& objecti
   }
   for (size_t k = 0; k < n; ++k) log_params[k] = best_x[static_cast<Eigen::Index>(k)];
   report.log_likelihood = best_ll;
-  report.gradient_norm = best_grad.norm();
+  // stableNorm: the entries are finite but may be near DBL_MAX (a degenerate likelihood
+  // that grows without bound, e.g. Gamma-Gamma on identical spends), and norm() squares them.
+  report.gradient_norm = best_grad.stableNorm();
   // Converged is decided here, from the returned point, not from how the solver stopped:
   // a line search can fail at a point that already meets the tolerance (rounding noise).
   report.converged = report.gradient_norm <= options.gradient_tolerance;

@@ -93,8 +93,14 @@ absl::StatusOr<BracketTerms<S>> ComputeBracket(const S& r, const S& alpha, const
     if (!LogF(r, alpha, s, beta, x, t_x, &l1) || !LogF(r, alpha, s, beta, x, T, &l2)) {
       return NonConvergenceError(Value(alpha), Value(beta), t_x, row);
     }
-    out.log_dead = Log(s / (r + s + x)) + l1 + Log(-Expm1(l2 - l1));
-    out.dead_possible = true;
+    // A0 = F(t_x) − F(T) > 0 in exact arithmetic, but when T − t_x is negligible beside
+    // alpha and beta (T = 1e-20) F(T) rounds to F(t_x): A0 is then 0 as at t_x = T, and
+    // log(−expm1(0)) = −Inf would turn the dual numbers' derivatives into NaN.
+    const S log_f_ratio = l2 - l1;
+    if (Value(log_f_ratio) < 0.0) {
+      out.log_dead = Log(s / (r + s + x)) + l1 + Log(-Expm1(log_f_ratio));
+      out.dead_possible = true;
+    }
   }
   return out;
 }
@@ -267,7 +273,18 @@ absl::Status ParetoNbdExpectedPurchases(const ParetoNbdParams& params, double t,
   for (size_t i = 0; i < x.size(); ++i) {
     const double log_growth = std::log1p(t / (params.beta + T[i]));
     const double lifetime_factor = models_internal::Expm1Over(1.0 - params.s, log_growth);
-    out[i] *= (params.r + x[i]) * (params.beta + T[i]) / (params.alpha + T[i]) * lifetime_factor;
+    // (β+T)/(α+T) first: the product (r+x)(β+T) overflowed for x = 7e15, T = 1e299, and
+    // Inf times P(alive) = 0 made a NaN.
+    const double expected = out[i] * ((params.r + x[i]) * ((params.beta + T[i]) /
+                                                            (params.alpha + T[i])) *
+                                      lifetime_factor);
+    if (!std::isfinite(expected)) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "Pareto/NBD expected purchases row ", i, ": the expectation overflows double (x = ",
+          FormatDouble(x[i]), ", T = ", FormatDouble(T[i]), ", horizon t = ", FormatDouble(t),
+          ")"));
+    }
+    out[i] = expected;
   }
   return absl::OkStatus();
 }

@@ -153,6 +153,7 @@ TEST_F(CliTest, FitReproducesPublishedEstimates) {
   EXPECT_THAT(pareto.output, HasSubstr("log-likelihood -9594.97"));
 }
 
+// Covers docs/bad-input.md BI-CLI-01, BI-CLI-02
 TEST_F(CliTest, FitRejectsBadModelAndBadSummary) {
   const std::string summary = kData + "/cdnow_customers_summary.csv";
   EXPECT_EQ(RunCrmcore(absl::StrCat("fit ", summary)).exit_code, 1);
@@ -216,6 +217,7 @@ TEST_F(CliTest, HelpExplainsTheInterface) {
   }
 }
 
+// Covers docs/bad-input.md BI-CLI-01
 TEST_F(CliTest, UsageErrorsExitWithOne) {
   EXPECT_EQ(RunCrmcore("").exit_code, 1);
   const RunResult unknown = RunCrmcore("rank x.csv");
@@ -237,6 +239,7 @@ TEST_F(CliTest, UsageErrorsExitWithOne) {
   EXPECT_THAT(credit.output, HasSubstr("credit"));
 }
 
+// Covers docs/bad-input.md BI-CLI-02
 TEST_F(CliTest, BadInputExitsWithTwoAndNamesFileLineColumn) {
   const std::string log = Path("bad.csv");
   std::ofstream(log) << "customer_id,date,amount\na,1997-01-01,10.00\nb,1997-02-30,5\n";
@@ -250,6 +253,7 @@ TEST_F(CliTest, BadInputExitsWithTwoAndNamesFileLineColumn) {
   EXPECT_THAT(missing.output, HasSubstr("absent.csv"));
 }
 
+// Covers docs/bad-input.md BI-CLI-04
 TEST_F(CliTest, LenientModeSkipsAndReportsBadRows) {
   const std::string log = Path("mixed.csv");
   std::ofstream(log) << "customer_id,date,amount\na,1997-01-01,10.00\nb,1997-02-30,5\n"
@@ -264,6 +268,22 @@ TEST_F(CliTest, LenientModeSkipsAndReportsBadRows) {
   EXPECT_THAT(json, HasSubstr("\"line\": 3"));
 }
 
+// Covers docs/bad-input.md BI-CLI-05
+TEST_F(CliTest, FitThatDoesNotConvergeExitsWithFour) {
+  // Twenty identical repeat buyers (x = 1, t_x = T) and twenty one-time buyers: the
+  // BG/NBD likelihood has no interior maximum, so the fit reports it did not converge.
+  const std::string summary = Path("degenerate.csv");
+  {
+    std::ofstream out(summary);
+    out << "frequency,recency,T,monetary_value\n";
+    for (int i = 0; i < 20; ++i) out << "1,10,10,5\n0,0,10,0\n";
+  }
+  const RunResult run = RunCrmcore(absl::StrCat("fit ", summary, " --model=bgnbd"));
+  EXPECT_EQ(run.exit_code, 4) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("NOT converged"));
+}
+
+// Covers docs/bad-input.md BI-CLI-03
 TEST_F(CliTest, UnwritableOutputExitsWithThree) {
   const RunResult run = RunCrmcore(absl::StrCat("summarize ", kData, "/CDNOW_master.txt",
                                          kCdnowMasterFlags, " --out=", Path("no/such/dir/x.csv")));
@@ -313,6 +333,7 @@ TEST_F(CliTest, EdgeCasesOfScoringOptionsAndData) {
   EXPECT_THAT(far.output, HasSubstr("after 9999-12-31"));
 }
 
+// Covers docs/bad-input.md BI-CLI-03
 TEST_F(CliTest, FullStdoutIsAWriteError) {
   if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
   const RunResult run = RunCrmcore(absl::StrCat("summarize ", kData, "/CDNOW_sample.txt", kCdnowSampleFlags,

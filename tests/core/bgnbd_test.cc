@@ -115,6 +115,7 @@ TEST(BgNbdFitTest, ConvergesFromOtherStartingPoints) {
   }
 }
 
+// Covers docs/bad-input.md BI-MOD-14
 TEST(BgNbdFitTest, IterationCapReportsNotConverged) {
   FitOptions options;
   options.max_iterations = 2;
@@ -332,6 +333,7 @@ TEST(BgNbdPredictionTest, RecurringPairsOutOfOrderGiveEachRowsOwnValue) {
 
 // ---- Bad input
 
+// Covers docs/bad-input.md BI-MOD-01, BI-MOD-02, BI-MOD-03, BI-MOD-04, BI-MOD-05
 TEST(BgNbdBadInputTest, InvalidHistoriesNameRowAndValue) {
   struct Bad { double x, t_x, T; const char* text; };
   const double inf = std::numeric_limits<double>::infinity();
@@ -360,6 +362,7 @@ TEST(BgNbdBadInputTest, InvalidHistoriesNameRowAndValue) {
   }
 }
 
+// Covers docs/bad-input.md BI-MOD-08
 TEST(BgNbdBadInputTest, BadWeightsAndLengths) {
   std::vector<double> x = {0, 1}, tx = {0, 1}, T = {2, 2};
   std::vector<double> negative = {1, -1};
@@ -375,6 +378,7 @@ TEST(BgNbdBadInputTest, BadWeightsAndLengths) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// Covers docs/bad-input.md BI-MOD-09, BI-MOD-11
 TEST(BgNbdBadInputTest, BadParametersAndHorizon) {
   std::vector<double> x = {1}, tx = {1}, T = {2}, out(1);
   for (double bad : {0.0, -1.0, std::numeric_limits<double>::quiet_NaN(),
@@ -391,6 +395,7 @@ TEST(BgNbdBadInputTest, BadParametersAndHorizon) {
               HasSubstr("horizon t must be finite and > 0, got 0"));
 }
 
+// Covers docs/bad-input.md BI-MOD-07, BI-MOD-10
 TEST(BgNbdBadInputTest, TooFewRepeatBuyers) {
   std::vector<double> x = {0, 0, 3}, tx = {0, 0, 5}, T = {10, 10, 10};
   auto h = PurchaseHistories::Create(x, tx, T);

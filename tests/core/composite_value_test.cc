@@ -273,12 +273,14 @@ TEST(CompositePlanTest, KeepsNormalizersAndPolicy) {
   EXPECT_EQ(plan.missing_policy(), MissingPolicy::kRenormalize);
 }
 
+// Covers docs/bad-input.md BI-ENG-06
 TEST(CompositePlanTest, RejectsNegativeWeightNamingComponent) {
   const absl::Status status = CompositePlan::Create({1, 1, -1.5, 1, 1}).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("weight of credit must be finite and >= 0, got -1.5"));
 }
 
+// Covers docs/bad-input.md BI-ENG-06
 TEST(CompositePlanTest, RejectsNonFiniteWeights) {
   absl::Status status = CompositePlan::Create({1, kNaN, 1, 1, 1}).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
@@ -289,6 +291,7 @@ TEST(CompositePlanTest, RejectsNonFiniteWeights) {
   EXPECT_THAT(status.message(), HasSubstr("growth_potential must be finite and >= 0, got inf"));
 }
 
+// Covers docs/bad-input.md BI-ENG-06
 TEST(CompositePlanTest, RejectsWeightsSummingToZero) {
   const absl::Status status = CompositePlan::Create({0, 0, 0, 0, 0}).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
@@ -384,6 +387,7 @@ TEST(ScoreCompositeReferenceTest, ResultDoesNotDependOnCustomerOrder) {
   for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(out[i], out_reversed[3 - i]) << i;
 }
 
+// Covers docs/bad-input.md BI-ENG-11
 TEST(ScoreCompositeReferenceTest, ConstantColumnsGiveNeutralValues) {
   CompositePlan::Normalizers normalizers{};
   normalizers[I(C::kFutureContribution)] = Spec(NormalizerKind::kZScore);
@@ -400,6 +404,7 @@ TEST(ScoreCompositeReferenceTest, ConstantColumnsGiveNeutralValues) {
   for (const double v : out) EXPECT_EQ(v, 0.375);
 }
 
+// Covers docs/bad-input.md BI-ENG-10
 TEST(ScoreCompositeReferenceTest, SingleCustomer) {
   CompositePlan::Normalizers normalizers{};
   normalizers[I(C::kCredit)] = Spec(NormalizerKind::kPercentileRank);
@@ -412,6 +417,7 @@ TEST(ScoreCompositeReferenceTest, SingleCustomer) {
   EXPECT_EQ(out[0], 0.5);
 }
 
+// Covers docs/bad-input.md BI-ENG-09
 TEST(ScoreCompositeReferenceTest, EmptyPopulationIsOk) {
   const CompositePlan plan = MustCreate({1, 1, 1, 1, 1});
   EXPECT_TRUE(ScoreCompositeReference(plan, ComponentColumns{}, {}).ok());
@@ -455,6 +461,7 @@ TEST(ScoreCompositeReferenceTest, AllMissingColumnIsFineWhenOthersArePresent) {
   EXPECT_THAT(out, ::testing::ElementsAre(0.0, 1.0));
 }
 
+// Covers docs/bad-input.md BI-ENG-05
 TEST(ScoreCompositeReferenceTest, RenormalizeRejectsCustomerWithNothingPresent) {
   const CompositePlan plan = MustCreate({1, 1, 0, 0, 0}, {}, MissingPolicy::kRenormalize);
   const std::vector<double> current = {1, kNaN, 3};
@@ -469,6 +476,7 @@ TEST(ScoreCompositeReferenceTest, RenormalizeRejectsCustomerWithNothingPresent) 
   EXPECT_THAT(out, ::testing::Each(-7.0));  // Untouched on error.
 }
 
+// Covers docs/bad-input.md BI-ENG-03
 TEST(ScoreCompositeReferenceTest, RejectPolicyRejectsNaNNamingComponentAndIndex) {
   const HandWorked data;
   HandWorked bad = data;
@@ -481,6 +489,7 @@ TEST(ScoreCompositeReferenceTest, RejectPolicyRejectsNaNNamingComponentAndIndex)
   EXPECT_THAT(out, ::testing::Each(-7.0));
 }
 
+// Covers docs/bad-input.md BI-ENG-04
 TEST(ScoreCompositeReferenceTest, RejectsInfinityUnderEitherPolicy) {
   HandWorked bad;
   bad.loyalty[3] = -kInf;
@@ -499,6 +508,7 @@ TEST(ScoreCompositeReferenceTest, RejectsInfinityUnderEitherPolicy) {
   EXPECT_THAT(status.message(), HasSubstr("column current_contribution value at index 1 is inf"));
 }
 
+// Covers docs/bad-input.md BI-ENG-01
 TEST(ScoreCompositeReferenceTest, RejectsColumnLengthMismatch) {
   HandWorked bad;
   bad.future.pop_back();
@@ -510,6 +520,7 @@ TEST(ScoreCompositeReferenceTest, RejectsColumnLengthMismatch) {
                                           "current_contribution has 4"));
 }
 
+// Covers docs/bad-input.md BI-ENG-02
 TEST(ScoreCompositeReferenceTest, RejectsOutLengthMismatch) {
   const HandWorked data;
   std::vector<double> out(5);
@@ -519,6 +530,7 @@ TEST(ScoreCompositeReferenceTest, RejectsOutLengthMismatch) {
   EXPECT_THAT(status.message(), HasSubstr("out has 5 elements but the columns hold 4 customers"));
 }
 
+// Covers docs/bad-input.md BI-ENG-13
 TEST(ScoreCompositeReferenceTest, RejectsOverflowingSpread) {
   const std::vector<double> wide = {-1e308, 0.0, 1e308};
   ComponentColumns columns;

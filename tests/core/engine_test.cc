@@ -717,6 +717,7 @@ TEST(EngineSatisfactionTest, RatiosMatchTheReference) {
   for (std::size_t i = 0; i < b.size(); ++i) ASSERT_EQ(c[i], *SatisfactionRatio(b[i], a[i]));
 }
 
+// Covers docs/bad-input.md BI-ENG-14
 TEST(EngineSatisfactionTest, ReportsTheFirstBadCustomerWithTheReferenceError) {
   std::vector<double> b = {9.0, 1.0, kNaN, 4.0};
   std::vector<double> a = {8.0, 0.0, 1.0, 1.0};
@@ -741,6 +742,7 @@ TEST(EngineSatisfactionTest, ReportsTheFirstBadCustomerWithTheReferenceError) {
 // ---------------------------------------------------------------------------
 // Bad input and edge cases.
 
+// Covers docs/bad-input.md BI-ENG-01, BI-ENG-02
 TEST(EngineBadInputTest, MismatchedLengthsAreRejected) {
   Columns columns = MakePopulation(10, 1);
   columns[3].pop_back();
@@ -762,6 +764,7 @@ TEST(EngineBadInputTest, MismatchedLengthsAreRejected) {
   EXPECT_THAT(status.message(), HasSubstr("out_scores has 4 elements but values has 10"));
 }
 
+// Covers docs/bad-input.md BI-ENG-03, BI-ENG-04
 TEST(EngineBadInputTest, NaNAndInfUnderRejectNameComponentAndIndex) {
   for (const double bad : {kNaN, kInf, -kInf}) {
     for (const std::size_t index : {std::size_t{0}, std::size_t{5}, std::size_t{20000}}) {
@@ -803,6 +806,7 @@ TEST(EngineBadInputTest, NaNAndInfUnderRejectNameComponentAndIndex) {
               HasSubstr("value at index 1 must be finite, got -inf"));
 }
 
+// Covers docs/bad-input.md BI-ENG-05
 TEST(EngineBadInputTest, AllMissingCustomerUnderRenormalize) {
   Columns columns = MakePopulation(20000, 6);
   for (auto& column : columns) column[17000] = kNaN;
@@ -813,6 +817,7 @@ TEST(EngineBadInputTest, AllMissingCustomerUnderRenormalize) {
   EXPECT_THAT(status.message(), HasSubstr("customer 17000 has every used component missing"));
 }
 
+// Covers docs/bad-input.md BI-ENG-06, BI-ENG-07
 TEST(EngineBadInputTest, InvalidWeightsAndOptions) {
   absl::StatusOr<CompositePlan> plan = CompositePlan::Create({1.0, -1.0, 0.0, 0.0, 0.0});
   EXPECT_THAT(plan.status().message(), HasSubstr("weight of future_contribution"));
@@ -833,6 +838,7 @@ TEST(EngineBadInputTest, InvalidWeightsAndOptions) {
               HasSubstr("unknown missing_encoding 7"));
 }
 
+// Covers docs/bad-input.md BI-ENG-08
 TEST(EngineBadInputTest, ValidityBitmapMisuse) {
   const Columns columns = MakePopulation(20, 1);
   const std::vector<std::uint8_t> bits = {0xff, 0xff};  // 16 rows, 20 needed
@@ -854,6 +860,7 @@ TEST(EngineBadInputTest, ValidityBitmapMisuse) {
               HasSubstr("column growth_potential value at index 3 is nan"));
 }
 
+// Covers docs/bad-input.md BI-ENG-09
 TEST(EngineBadInputTest, EmptyPopulation) {
   const Columns columns = MakePopulation(0, 1);
   std::vector<double> out;
@@ -877,6 +884,7 @@ TEST(EngineBadInputTest, EmptyPopulation) {
   EXPECT_TRUE(SatisfactionRatios({}, {}, absl::MakeSpan(c)).ok());
 }
 
+// Covers docs/bad-input.md BI-ENG-10, BI-ENG-11
 TEST(EngineBadInputTest, SingleCustomerAndAllEqualColumns) {
   // N = 1: min-max of a constant column is 0.5, percentile 0.5, tier small, RFM 3.
   const Columns one = MakePopulation(1, 1);
@@ -899,6 +907,7 @@ TEST(EngineBadInputTest, SingleCustomerAndAllEqualColumns) {
   EXPECT_TRUE(std::all_of(scores.begin(), scores.end(), [](std::int8_t s) { return s == 3; }));
 }
 
+// Covers docs/bad-input.md BI-ENG-12
 TEST(EngineBadInputTest, TierFractionsMustSumToOne) {
   const std::vector<double> values = {1.0, 2.0, 3.0};
   std::vector<ValueTier> tiers(3);
@@ -960,6 +969,7 @@ TEST(EngineCompositeTest, ConstantZScoreColumnsAreExactEvenNearTheOverflow) {
   }
 }
 
+// Covers docs/bad-input.md BI-ENG-13
 TEST(EngineBadInputTest, HugeSpreadZScoreColumnIsOutOfRangeNamingTheColumn) {
   // Values near 1e305 that differ: the block sums overflow (the engine's mean stays
   // finite) and the variance overflows, in the reference too.
@@ -984,6 +994,7 @@ TEST(EngineBadInputTest, HugeSpreadZScoreColumnIsOutOfRangeNamingTheColumn) {
   EXPECT_THAT(reference.message(), HasSubstr("column current_contribution"));
 }
 
+// Covers docs/bad-input.md BI-ENG-13
 TEST(EngineBadInputTest, OverflowingRangeIsOutOfRange) {
   Columns columns = MakePopulation(100, 1);
   columns[1][3] = 1.7e308;

@@ -111,6 +111,7 @@ TEST(GammaGammaPredictionTest, ExpectedMeanSpendMatchesReference) {
   EXPECT_NEAR(out[0], 6.25 * 15.44 / 2.74, 1e-12);  // x = 0: the population mean
 }
 
+// Covers docs/bad-input.md BI-MOD-01, BI-MOD-06
 TEST(GammaGammaBadInputTest, MonetaryValueAndFrequency) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   struct Bad { double x, m; const char* text; };
@@ -131,6 +132,7 @@ TEST(GammaGammaBadInputTest, MonetaryValueAndFrequency) {
   EXPECT_TRUE(SpendHistories::Create(x, m).ok());
 }
 
+// Covers docs/bad-input.md BI-MOD-07, BI-MOD-12
 TEST(GammaGammaBadInputTest, TooFewRepeatBuyersAndPopulationMeanNeedsQAboveOne) {
   std::vector<double> x = {0, 1, 2}, m = {0, 5, 6}, out(3);
   auto s = SpendHistories::Create(x, m);

@@ -154,6 +154,7 @@ TEST(ParseMoneyTest, ExtraFractionDigitsAcceptedWhenAllZero) {
   EXPECT_THAT(ParseMoney("3.00"), HoldsMoney(M(300)));
 }
 
+// Covers docs/bad-input.md BI-MNY-02
 TEST(ParseMoneyTest, TooManyFractionDigitsAreNeverRounded) {
   ExpectInvalid("12.345", 2, "money: \"12.345\" has 3 fraction digits, at most 2 allowed");
   ExpectInvalid("1.5001", 2, "\"1.5001\" has 4 fraction digits, at most 2 allowed");
@@ -163,6 +164,7 @@ TEST(ParseMoneyTest, TooManyFractionDigitsAreNeverRounded) {
 
 TEST(ParseMoneyTest, RejectsEmptyText) { ExpectInvalid("", 2, "money: \"\" is empty"); }
 
+// Covers docs/bad-input.md BI-MNY-01
 TEST(ParseMoneyTest, RejectsGarbage) {
   ExpectInvalid("abc", 2, "money: \"abc\" has an unexpected character \"a\" at offset 0");
   ExpectInvalid("12a", 2, "\"12a\" has an unexpected character \"a\" at offset 2");
@@ -231,6 +233,7 @@ TEST(ParseMoneyTest, Int64BoundsWithZeroMinorDigits) {
   ExpectOutOfRange("+9223372036854775808", 0);
 }
 
+// Covers docs/bad-input.md BI-MNY-03
 TEST(ParseMoneyTest, Int64BoundsWithTwoMinorDigits) {
   EXPECT_THAT(ParseMoney("92233720368547758.07"), HoldsMoney(M(kMax)));
   EXPECT_THAT(ParseMoney("-92233720368547758.08"), HoldsMoney(M(kMin)));
@@ -250,6 +253,7 @@ TEST(ParseMoneyTest, VeryLongDigitStrings) {
   EXPECT_THAT(ParseMoney("000000000000000000000000000000001.00"), HoldsMoney(M(100)));
 }
 
+// Covers docs/bad-input.md BI-MNY-04
 TEST(ParseMoneyTest, RejectsMinorDigitsOutOfRange) {
   for (int minor_digits : {-1, 19, std::numeric_limits<int>::min()}) {
     const absl::StatusOr<Money> parsed = ParseMoney("1", minor_digits);
@@ -325,6 +329,7 @@ void ExpectOverflow(const absl::StatusOr<Money>& result, absl::string_view messa
   EXPECT_THAT(result.status().message(), HasSubstr(message));
 }
 
+// Covers docs/bad-input.md BI-MNY-06
 TEST(CheckedArithmeticTest, AddHandWorkedAndOverflow) {
   EXPECT_THAT(CheckedAdd(M(1234), M(-34)), HoldsMoney(M(1200)));
   EXPECT_THAT(CheckedAdd(M(kMax), M(0)), HoldsMoney(M(kMax)));
@@ -342,6 +347,7 @@ TEST(CheckedArithmeticTest, SubHandWorkedAndOverflow) {
   ExpectOverflow(CheckedSub(M(kMax), M(-1)), "9223372036854775807 - -1");
 }
 
+// Covers docs/bad-input.md BI-MNY-06
 TEST(CheckedArithmeticTest, MultiplyHandWorkedAndOverflow) {
   EXPECT_THAT(CheckedMultiply(M(250), 4), HoldsMoney(M(1000)));
   EXPECT_THAT(CheckedMultiply(M(250), -3), HoldsMoney(M(-750)));  // A return of three items.
@@ -417,6 +423,7 @@ TEST(MoneyFromDoubleTest, RoundsTheBinaryValueNotTheDecimalLiteral) {
   EXPECT_THAT(ReferenceFromDouble(0.045, 2), HoldsMoney(M(4)));
 }
 
+// Covers docs/bad-input.md BI-MNY-05
 TEST(MoneyFromDoubleTest, Int64Extremes) {
   EXPECT_THAT(MoneyFromDouble(-9223372036854775808.0, 0), HoldsMoney(M(kMin)));  // -2^63 exactly.
   EXPECT_THAT(MoneyFromDouble(std::nextafter(9223372036854775808.0, 0.0), 0),
@@ -443,6 +450,7 @@ TEST(MoneyFromDoubleTest, TinyValuesRoundToZero) {
   EXPECT_THAT(MoneyFromDouble(-0.004999), HoldsMoney(M(0)));
 }
 
+// Covers docs/bad-input.md BI-MNY-05
 TEST(MoneyFromDoubleTest, RejectsNanAndInfinity) {
   for (double bad :
        {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),

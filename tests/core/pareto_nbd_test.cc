@@ -229,6 +229,7 @@ TEST(ParetoNbdPredictionTest, ExpectedPurchasesContinuousThroughSEqualOne) {
   EXPECT_GT(at_one[0], 0.0);
 }
 
+// Covers docs/bad-input.md BI-MOD-04, BI-MOD-05, BI-MOD-07, BI-MOD-09, BI-MOD-11
 TEST(ParetoNbdBadInputTest, InvalidInputsAreNamed) {
   std::vector<double> x = {1, 2}, tx = {1, 3}, T = {2, 2}, out(2);
   const absl::Status s = ParetoNbdProbabilityAlive(kCdnow, x, tx, T, absl::MakeSpan(out));
@@ -247,6 +248,7 @@ TEST(ParetoNbdBadInputTest, InvalidInputsAreNamed) {
               HasSubstr("too few repeat buyers"));
 }
 
+// Covers docs/bad-input.md BI-MOD-13
 TEST(ParetoNbdBadInputTest, SeriesThatCannotConvergeIsOutOfRange) {
   // z = (α − β)/(α + t_x) = 1 − 1e-9: the series would need ~10^10 terms.
   auto ll = ParetoNbdLogLikelihood({0.5, 1e9, 0.5, 0.5}, 1, 0.5, 2);

@@ -222,6 +222,7 @@ TEST(RfmQuintileScoresTest, RejectsSizeMismatchNamingBothSizes) {
                 {"out_scores has 1 elements but values has 0"});
 }
 
+// Covers docs/bad-input.md BI-ENG-04
 TEST(RfmQuintileScoresTest, RejectsNonFiniteValueNamingIndexAndValue) {
   struct Case {
     double bad;

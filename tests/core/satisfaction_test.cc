@@ -72,6 +72,7 @@ TEST(SatisfactionRatioTest, MatchesHighPrecisionReference) {
   }
 }
 
+// Covers docs/bad-input.md BI-ENG-14
 TEST(SatisfactionRatioTest, RejectsExpectationThatIsNotPositiveAndFinite) {
   for (const double a : {0.0, -0.0, -1.5, -kMax, kNaN, kInf, -kInf}) {
     ExpectError(SatisfactionRatio(1.0, a), absl::StatusCode::kInvalidArgument,
@@ -92,6 +93,7 @@ TEST(SatisfactionRatioTest, RejectsNonFinitePerceivedValue) {
               {"perceived value B", "-inf"});
 }
 
+// Covers docs/bad-input.md BI-ENG-15
 TEST(SatisfactionRatioTest, RejectsOverflowingQuotient) {
   ExpectError(SatisfactionRatio(1e308, 1e-308), absl::StatusCode::kOutOfRange,
               {"overflows", "1e+308", "1e-308"});

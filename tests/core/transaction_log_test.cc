@@ -197,6 +197,7 @@ TEST(TransactionLogTest, DateFormats) {
   EXPECT_THAT(percent->day, ElementsAre(Day(2001, 2, 3)));
 }
 
+// Covers docs/bad-input.md BI-ING-07
 TEST(TransactionLogTest, RejectsNonCalendarDates) {
   for (const char* date : {"2019-02-29", "1900-02-29", "2020-13-01", "2020-00-10",
                            "2020-04-31", "2020-01-00", "2020-1-01", "2020/01/01",
@@ -210,6 +211,7 @@ TEST(TransactionLogTest, RejectsNonCalendarDates) {
   }
 }
 
+// Covers docs/bad-input.md BI-ING-22
 TEST(ColumnRefTest, ParsesIndicesAndNames) {
   const auto index = ColumnRef::Parse("3");
   ASSERT_TRUE(index.ok());
@@ -233,6 +235,7 @@ TEST(ColumnRefTest, ParsesIndicesAndNames) {
 // ---------------------------------------------------------------------------
 // Bad options.
 
+// Covers docs/bad-input.md BI-ING-21
 TEST(TransactionLogOptionsTest, RejectsBadOptions) {
   TransactionLogOptions options;
   options.date_format = "%Y-%m-%d %H";
@@ -264,6 +267,7 @@ TEST(TransactionLogOptionsTest, RejectsBadOptions) {
 // ---------------------------------------------------------------------------
 // Bad rows, strict mode: the first one stops the load with FILE:LINE:COLUMN.
 
+// Covers docs/bad-input.md BI-ING-07
 TEST(TransactionLogTest, StrictDateErrorHasFileLineColumnFieldAndFormat) {
   TransactionLogOptions options;
   options.date_format = "%Y%m%d";
@@ -274,6 +278,7 @@ TEST(TransactionLogTest, StrictDateErrorHasFileLineColumnFieldAndFormat) {
             "log.csv:3:4: field 'date': cannot parse \"1997x\" with format %Y%m%d");
 }
 
+// Covers docs/bad-input.md BI-ING-08, BI-ING-09, BI-ING-10
 TEST(TransactionLogTest, StrictAmountErrors) {
   const auto garbage = Load("customer_id,date,amount\na,2020-01-01,12a\n");
   EXPECT_THAT(garbage.status().message(),
@@ -289,6 +294,7 @@ TEST(TransactionLogTest, StrictAmountErrors) {
   EXPECT_THAT(binary_float.status().message(), HasSubstr("\"1e3\""));
 }
 
+// Covers docs/bad-input.md BI-ING-11
 TEST(TransactionLogTest, StrictQuantityAndMarginErrors) {
   TransactionLogOptions options;
   options.quantity = ColumnRef::Named("n");
@@ -301,6 +307,7 @@ TEST(TransactionLogTest, StrictQuantityAndMarginErrors) {
   EXPECT_THAT(margin.status().message(), HasSubstr("field 'margin': cannot parse \"0.001\""));
 }
 
+// Covers docs/bad-input.md BI-ING-13, BI-ING-14
 TEST(TransactionLogTest, StrictEmptyAndInvalidIds) {
   const auto empty = Load("customer_id,date,amount\na,2020-01-01,1\n,2020-01-01,1\n");
   EXPECT_EQ(empty.status().message(), "log.csv:3:1: field 'customer': empty customer id");
@@ -312,6 +319,7 @@ TEST(TransactionLogTest, StrictEmptyAndInvalidIds) {
   EXPECT_THAT(bad_utf8.status().message(), HasSubstr("\\xc3("));
 }
 
+// Covers docs/bad-input.md BI-ING-12
 TEST(TransactionLogTest, StrictMissingColumn) {
   const auto log = Load("customer_id,date,amount\na,2020-01-01\n");
   ASSERT_FALSE(log.ok());
@@ -320,6 +328,7 @@ TEST(TransactionLogTest, StrictMissingColumn) {
             "is column 3");
 }
 
+// Covers docs/bad-input.md BI-ING-12
 TEST(TransactionLogTest, IndexBeyondTheRowsColumns) {
   TransactionLogOptions options;
   options.has_header = false;
@@ -333,6 +342,7 @@ TEST(TransactionLogTest, IndexBeyondTheRowsColumns) {
                         "columns, the field is column 7"));
 }
 
+// Covers docs/bad-input.md BI-ING-15
 TEST(TransactionLogTest, UnknownHeaderNameListsTheHeader) {
   TransactionLogOptions options;
   options.amount = ColumnRef::Named("price");
@@ -344,6 +354,7 @@ TEST(TransactionLogTest, UnknownHeaderNameListsTheHeader) {
             "are: \"customer_id\", \"date\", \"total, gross\"");
 }
 
+// Covers docs/bad-input.md BI-ING-16
 TEST(TransactionLogTest, NamesNeedAHeader) {
   TransactionLogOptions options;
   options.has_header = false;
@@ -358,6 +369,7 @@ TEST(TransactionLogTest, NamesNeedAHeader) {
 // ---------------------------------------------------------------------------
 // Empty input and structural damage.
 
+// Covers docs/bad-input.md BI-ING-01
 TEST(TransactionLogTest, EmptyInput) {
   const auto log = Load("");
   EXPECT_EQ(log.status().code(), absl::StatusCode::kInvalidArgument);
@@ -372,6 +384,7 @@ TEST(TransactionLogTest, EmptyInput) {
   EXPECT_THAT(Load("\n\n", no_header).status().message(), HasSubstr("no transactions"));
 }
 
+// Covers docs/bad-input.md BI-ING-02
 TEST(TransactionLogTest, HeaderOnlyIsAnError) {
   for (const char* text : {"customer_id,date,amount", "customer_id,date,amount\r\n\r\n"}) {
     const auto log = Load(text);
@@ -381,6 +394,7 @@ TEST(TransactionLogTest, HeaderOnlyIsAnError) {
   }
 }
 
+// Covers docs/bad-input.md BI-ING-03
 TEST(TransactionLogTest, UnterminatedQuote) {
   const auto log = Load("customer_id,date,amount\na,2020-01-01,1\n\"b,2020-01-01,1\nc,2020-01-01,1\n");
   ASSERT_FALSE(log.ok());
@@ -388,12 +402,14 @@ TEST(TransactionLogTest, UnterminatedQuote) {
   EXPECT_THAT(log.status().message(), HasSubstr("log.csv:3:1: unterminated quoted field"));
 }
 
+// Covers docs/bad-input.md BI-ING-04
 TEST(TransactionLogTest, TextAfterClosingQuote) {
   const auto log = Load("customer_id,date,amount\n\"a\"x,2020-01-01,1\n");
   EXPECT_THAT(log.status().message(),
               HasSubstr("log.csv:2:4: unexpected character \"x\" after a closing quote"));
 }
 
+// Covers docs/bad-input.md BI-ING-05
 TEST(TransactionLogTest, EmbeddedNul) {
   const std::string unquoted("customer_id,date,amount\na\0b,2020-01-01,1\n", 40);
   const auto log = Load(unquoted);
@@ -407,6 +423,7 @@ TEST(TransactionLogTest, EmbeddedNul) {
   EXPECT_THAT(Load(unquoted, lenient).status().message(), HasSubstr("embedded NUL"));
 }
 
+// Covers docs/bad-input.md BI-ING-06
 TEST(TransactionLogTest, LineLongerThanMaxLineBytes) {
   TransactionLogOptions options;
   options.max_line_bytes = 32;
@@ -420,6 +437,7 @@ TEST(TransactionLogTest, LineLongerThanMaxLineBytes) {
               HasSubstr("log.csv:2: line is longer than max_line_bytes (32 bytes)"));
 }
 
+// Covers docs/bad-input.md BI-ING-06
 TEST(TransactionLogTest, HugeLineInAFileFailsWithoutReadingItAll) {
   // 64 MiB of one unterminated "line": the loader must stop after about
   // max_line_bytes + one chunk, not buffer the whole line.
@@ -551,6 +569,7 @@ TEST(TransactionLogTest, LenientSkipsBadRowsAndReportsTheFirstN) {
   EXPECT_THAT(log->skipped[1].reason, HasSubstr("cannot parse \"2020-13-01\""));
 }
 
+// Covers docs/bad-input.md BI-ING-17
 TEST(TransactionLogTest, LenientWithEveryRowBadIsAnError) {
   TransactionLogOptions options;
   options.lenient = true;
@@ -563,6 +582,7 @@ TEST(TransactionLogTest, LenientWithEveryRowBadIsAnError) {
 // ---------------------------------------------------------------------------
 // Files.
 
+// Covers docs/bad-input.md BI-ING-18
 TEST(TransactionLogTest, MissingFileIsNotFoundNamingThePath) {
   const std::string path = absl::StrCat(::testing::TempDir(), "/no_such_dir/missing.csv");
   const auto log = LoadTransactionLog(path, Csv());
@@ -571,6 +591,7 @@ TEST(TransactionLogTest, MissingFileIsNotFoundNamingThePath) {
   EXPECT_THAT(log.status().message(), HasSubstr("No such file or directory"));
 }
 
+// Covers docs/bad-input.md BI-ING-19
 TEST(TransactionLogTest, UnreadableFileIsPermissionDenied) {
   if (geteuid() == 0) GTEST_SKIP() << "root reads files whatever their mode";
   const std::string path = WriteTemp("secret.csv", "customer_id,date,amount\n");
@@ -581,12 +602,14 @@ TEST(TransactionLogTest, UnreadableFileIsPermissionDenied) {
   EXPECT_THAT(log.status().message(), HasSubstr(path));
 }
 
+// Covers docs/bad-input.md BI-ING-20
 TEST(TransactionLogTest, DirectoryIsAnError) {
   const auto log = LoadTransactionLog(::testing::TempDir(), Csv());
   ASSERT_FALSE(log.ok());
   EXPECT_THAT(log.status().message(), HasSubstr("Is a directory"));
 }
 
+// Covers docs/bad-input.md BI-ING-01
 TEST(TransactionLogTest, EmptyAndHeaderOnlyFiles) {
   const std::string empty = WriteTemp("empty.csv", "");
   const auto empty_log = LoadTransactionLog(empty, Csv());

@@ -78,6 +78,7 @@ TEST(PyramidFractionsTest, RejectsNonFiniteFractions) {
   EXPECT_THAT(status.message(), HasSubstr("fraction small must be finite and >= 0, got inf"));
 }
 
+// Covers docs/bad-input.md BI-ENG-12
 TEST(PyramidFractionsTest, RejectsFractionsThatDoNotSumToOne) {
   absl::Status status = Fractions(0.1, 0.2, 0.3, 0.6).Validate();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
@@ -167,6 +168,7 @@ TEST(AssignValueTiersTest, SignedZerosTie) {
   EXPECT_THAT(MustAssign(value, half), ElementsAre(T::kVip, T::kVip, T::kSmall, T::kSmall));
 }
 
+// Covers docs/bad-input.md BI-ENG-11
 TEST(AssignValueTiersTest, AllEqualGoToTheTopTierWithASeat) {
   EXPECT_THAT(CountTiers(MustAssign(std::vector<double>(100, 3.0))), ElementsAre(100, 0, 0, 0));
   // 50 customers: floor(0.5) = 0 VIP seats, floor(2.5) = 2 VIP-or-major seats.
@@ -210,6 +212,7 @@ TEST(AssignValueTiersTest, ManyTiesAreIndependentOfInputOrder) {
   }
 }
 
+// Covers docs/bad-input.md BI-ENG-10
 TEST(AssignValueTiersTest, SingleCustomerIsSmallUnderDefaults) {
   EXPECT_THAT(MustAssign({42.0}), ElementsAre(T::kSmall));
   EXPECT_THAT(MustAssign({42.0}, Fractions(1.0, 0.0, 0.0, 0.0)), ElementsAre(T::kVip));
@@ -221,6 +224,7 @@ TEST(AssignValueTiersTest, SmallPopulationFillsOnlyWholeSeats) {
               ElementsAre(T::kSmall, T::kOrdinary, T::kSmall, T::kSmall, T::kSmall));
 }
 
+// Covers docs/bad-input.md BI-ENG-09
 TEST(AssignValueTiersTest, EmptyPopulationIsOk) { EXPECT_TRUE(AssignValueTiers({}, {}).ok()); }
 
 TEST(AssignValueTiersTest, TierWithZeroFractionStaysEmpty) {

@@ -1,0 +1,243 @@
+// Regression tests for the findings of the fuzz targets in fuzz/ (scripts/fuzz.sh). Each
+// test reproduces one finding through the public API; the crashing input itself is kept in
+// fuzz/regressions/<target>/, which scripts/fuzz.sh replays on every run.
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "crmcore/bgnbd.h"
+#include "crmcore/gamma_gamma.h"
+#include "crmcore/pareto_nbd.h"
+#include "crmcore/transaction_log.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace crmcore {
+namespace {
+
+using ::testing::HasSubstr;
+
+// fuzz/regressions/models/bgnbd_expected_purchases_series_overflow (models_fuzzer): with a
+// large a and a horizon far beyond alpha + T, the terms of the hypergeometric series of
+// E[X(t)] grow past DBL_MAX before they shrink; the convergence test passed on Inf <= Inf
+// and 0 * Inf returned NaN as the expected number of purchases.
+// Covers docs/bad-input.md BI-MOD-13
+TEST(FuzzRegressionTest, BgNbdExpectedPurchasesSeriesOverflowIsAnErrorNotNaN) {
+  const BgNbdParams params{1.0238084123159368, 0.002599139214947062, 134.47125025436378,
+                           0.09258913945586919};
+  const double t = 53.23872739757382;
+  const absl::StatusOr<double> fresh = BgNbdExpectedPurchasesNew(params, t);
+  ASSERT_FALSE(fresh.ok()) << "returned " << *fresh;
+  EXPECT_EQ(fresh.status().code(), absl::StatusCode::kOutOfRange);
+  EXPECT_THAT(fresh.status().message(), HasSubstr("overflows double"));
+
+  // The conditional expectation of a customer with T = 0 runs the same series.
+  const std::vector<double> x = {0.0}, t_x = {0.0}, T = {0.0};
+  std::vector<double> out = {-1.0};
+  const absl::Status status =
+      BgNbdExpectedPurchases(params, t, x, t_x, T, absl::MakeSpan(out));
+  EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange) << status;
+  EXPECT_THAT(status.message(), HasSubstr("row 0"));
+
+  // A shorter horizon with the same parameters still has an answer, finite and >= 0.
+  const absl::StatusOr<double> short_horizon = BgNbdExpectedPurchasesNew(params, 0.001);
+  ASSERT_TRUE(short_horizon.ok()) << short_horizon.status();
+  EXPECT_TRUE(std::isfinite(*short_horizon));
+  EXPECT_GE(*short_horizon, 0.0);
+}
+
+// fuzz/regressions/transaction_log/lenient_all_skipped_max_reported_zero
+// (transaction_log_fuzzer, UBSan "reference binding to null pointer"): in lenient mode with
+// max_reported_errors = 0 and every row bad, the "no transactions" error read
+// skipped.front() of an empty vector.
+// Covers docs/bad-input.md BI-ING-17
+TEST(FuzzRegressionTest, LenientLoadWithNoReportedErrorsAndEveryRowBadNamesTheFirst) {
+  TransactionLogOptions options;
+  options.lenient = true;
+  options.max_reported_errors = 0;
+  const absl::StatusOr<TransactionLog> log =
+      LoadTransactionLogFromBuffer("customer_id,date,amount\na,x,1\nb,2024-01-01,y\n",
+                                   "log.csv", options);
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(log.status().message(),
+            "log.csv: no transactions: all 2 rows were skipped as bad; first: line 2: field "
+            "'date': cannot parse \"x\" with format %Y-%m-%d");
+}
+
+// fuzz/regressions/models/pareto_nbd_gradient_tiny_T (models_fuzzer): a customer observed
+// for a T negligible beside alpha and beta (here subnormal; 1e-20 does the same) has
+// F(T) == F(t_x) in double, so A0 rounded to 0 and log(0) made every component of the
+// log-likelihood gradient NaN while the log-likelihood itself was a finite 0.
+TEST(FuzzRegressionTest, ParetoNbdGradientIsFiniteWhenTIsNegligible) {
+  const ParetoNbdParams params{0.049787068367863944, 0.049787068367863944,
+                               0.049787068367863944, 0.050079650272480306};
+  for (const double T : {3.47328271065196e-310, 1e-300, 1e-20}) {
+    for (const double t_x : {0.0, T / 2}) {
+      SCOPED_TRACE(::testing::Message() << "T " << T << " t_x " << t_x);
+      const std::vector<double> x = {0.0}, recency = {t_x}, age = {T};
+      const absl::StatusOr<PurchaseHistories> histories =
+          PurchaseHistories::Create(x, recency, age);
+      ASSERT_TRUE(histories.ok()) << histories.status();
+      const absl::StatusOr<LogLikelihoodSum<4>> sum =
+          ParetoNbdLogLikelihoodSum(params, *histories);
+      ASSERT_TRUE(sum.ok()) << sum.status();
+      // L -> 1 as T -> 0: log L and its derivatives are 0 to double precision.
+      EXPECT_EQ(sum->log_likelihood, 0.0);
+      for (const double g : sum->gradient) EXPECT_EQ(g, 0.0);
+      std::vector<double> alive = {-1.0};
+      ASSERT_TRUE(
+          ParetoNbdProbabilityAlive(params, x, recency, age, absl::MakeSpan(alive)).ok());
+      EXPECT_EQ(alive[0], 1.0);
+    }
+  }
+  // Just above the cut-off the dead term is still counted and everything stays finite.
+  const std::vector<double> x = {0.0}, recency = {0.0}, age = {1e-10};
+  const absl::StatusOr<PurchaseHistories> histories = PurchaseHistories::Create(x, recency, age);
+  ASSERT_TRUE(histories.ok());
+  const absl::StatusOr<LogLikelihoodSum<4>> sum = ParetoNbdLogLikelihoodSum(params, *histories);
+  ASSERT_TRUE(sum.ok());
+  EXPECT_LT(sum->log_likelihood, 0.0);
+  for (const double g : sum->gradient) EXPECT_TRUE(std::isfinite(g));
+}
+
+// fuzz/regressions/models/bgnbd_expected_purchases_negative_huge_T (models_fuzzer): for
+// T far beyond t, log(1 − z) computed as log(α+T) − log(α+T+t) rounded to 0 while z did
+// not, and the expected purchases came out negative (−9.4e-118). With log1p the small-z
+// limit E ≈ r·t/(α+T) (FHL 2005 eq. 10 to first order in z) is reproduced.
+TEST(FuzzRegressionTest, BgNbdExpectedPurchasesAreNeverNegative) {
+  const BgNbdParams params{0.05845991030722162, 13.103770026827892, 0.08341648215295641,
+                           1.325579064067977};
+  const double t = 0.8392462043183032;
+  const std::vector<double> x = {0.0}, t_x = {0.0}, T = {3.1200594883954996e+116};
+  std::vector<double> out = {-1.0};
+  ASSERT_TRUE(BgNbdExpectedPurchases(params, t, x, t_x, T, absl::MakeSpan(out)).ok());
+  EXPECT_GE(out[0], 0.0);
+  // P(alive) = 1 at x = 0, so E = r z (1 + O(z)) with z = t/(α+T+t).
+  const double first_order = params.r * t / (params.alpha + T[0] + t);
+  EXPECT_NEAR(out[0], first_order, 1e-12 * first_order);
+  // And for T moderately large, where both formulas are accurate, nothing changed sign.
+  for (const double age : {1e6, 1e10, 1e15, 1e20, 1e50}) {
+    const std::vector<double> ages = {age};
+    ASSERT_TRUE(BgNbdExpectedPurchases(params, t, x, t_x, ages, absl::MakeSpan(out)).ok());
+    EXPECT_GT(out[0], 0.0) << "T " << age;
+  }
+}
+
+// fuzz/regressions/models/bgnbd_count_probability_above_one (models_fuzzer): a fit that
+// ran to extreme parameters (valid ones: finite and > 0) gave P(X(t) = 0) = 1.0000138. The
+// log-gamma differences lost 2e-5 to cancellation at a = 8e9, and log α − log(α+t) was 0
+// at α = 6e20, t = 100, where r·log(α/(α+t)) = −1700; P(alive) had the same difference.
+TEST(FuzzRegressionTest, BgNbdProbabilitiesStayProbabilitiesAtExtremeParameters) {
+  const BgNbdParams params{9.8035375530944181e+21, 5.7789115761967609e+20, 7793847516.8480425,
+                           3.1771514210579775e-08};
+  const double t = 100.0;
+  double total = 0.0;
+  for (int64_t n = 0; n < 4; ++n) {
+    const absl::StatusOr<double> p = BgNbdPurchaseCountProbability(params, t, n);
+    ASSERT_TRUE(p.ok()) << p.status();
+    EXPECT_GE(*p, 0.0) << "n " << n;
+    EXPECT_LE(*p, 1.0) << "n " << n;
+    total += *p;
+  }
+  EXPECT_LE(total, 1.0 + 1e-12);
+  // P(X = 0) = (α/(α+t))^r = exp(−r·log1p(t/α)) = e^-1696: 0 in double, not 1.
+  EXPECT_EQ(*BgNbdPurchaseCountProbability(params, t, 0), 0.0);
+  // p ~ Beta(a, b) is almost surely 1: the customer drops out after the first purchase, and
+  // the rate (r/α = 17 a unit) makes that purchase all but certain within t = 100.
+  EXPECT_NEAR(*BgNbdPurchaseCountProbability(params, t, 1), 1.0, 1e-6);
+
+  // P(alive | x = 1, t_x = 50, T = 100) = 1/(1 + ((α+T)/(α+t_x))^(r+1)) = 1/(1 + e^848)
+  // with a = b = 1; the difference of logs made it 1/2.
+  const BgNbdParams even{params.r, params.alpha, 1.0, 1.0};
+  const std::vector<double> x = {1.0}, t_x = {50.0}, T = {100.0};
+  std::vector<double> alive = {-1.0};
+  ASSERT_TRUE(BgNbdProbabilityAlive(even, x, t_x, T, absl::MakeSpan(alive)).ok());
+  EXPECT_LT(alive[0], 1e-300);
+}
+
+// fuzz/regressions/models/gamma_gamma_gradient_norm_overflow (models_fuzzer): one repeat
+// buyer makes the Gamma-Gamma likelihood unbounded; the optimizer walks towards p -> Inf
+// and the report's gradient norm, the Euclidean norm of finite entries near 1e229,
+// overflowed to Inf when squared.
+TEST(FuzzRegressionTest, GammaGammaReportStaysFiniteOnAnUnboundedLikelihood) {
+  const std::vector<double> x = {14.0}, m = {0.01};
+  const absl::StatusOr<SpendHistories> spend = SpendHistories::Create(x, m);
+  ASSERT_TRUE(spend.ok()) << spend.status();
+  FitOptions options;
+  options.max_iterations = 8;
+  options.min_repeat_buyers = 1.0;
+  const absl::StatusOr<GammaGammaFit> fit = FitGammaGamma(
+      *spend, options, {0.079596506389303892, 19.167494296017676, 4.3502008600930067});
+  ASSERT_TRUE(fit.ok()) << fit.status();
+  EXPECT_FALSE(fit->report.converged);
+  EXPECT_TRUE(std::isfinite(fit->report.log_likelihood));
+  EXPECT_TRUE(std::isfinite(fit->report.gradient_norm)) << fit->report.gradient_norm;
+  EXPECT_GT(fit->report.gradient_norm, options.gradient_tolerance);
+  EXPECT_TRUE(fit->params.Validate().ok());
+}
+
+// fuzz/regressions/models/pareto_nbd_expected_purchases_overflow_nan (models_fuzzer):
+// E[Y(t)] multiplied (r+x)(β+T) first, which overflows for x = 7e15, T = 1e299 although the
+// expectation is small; Inf times P(alive) = 0 gave NaN.
+TEST(FuzzRegressionTest, ParetoNbdExpectedPurchasesFiniteForHugeT) {
+  const ParetoNbdParams params{9.485890152902357, 0.5978610635898445, 0.9542496652070159,
+                               0.049787068367863944};
+  const double t = 25.220111390859845;
+  const std::vector<double> x = {7.31863e+15}, t_x = {3.507234646535874e-310},
+                            T = {1.0997367506540879e+299};
+  std::vector<double> alive = {-1.0}, expected = {-1.0};
+  ASSERT_TRUE(ParetoNbdProbabilityAlive(params, x, t_x, T, absl::MakeSpan(alive)).ok());
+  ASSERT_TRUE(
+      ParetoNbdExpectedPurchases(params, t, x, t_x, T, absl::MakeSpan(expected)).ok());
+  EXPECT_TRUE(std::isfinite(expected[0]));
+  EXPECT_GE(expected[0], 0.0);
+  // E = P(alive) (r+x) (β+T)/(α+T) t/(β+T) to first order in t/(β+T).
+  const double first_order = alive[0] * (params.r + x[0]) * t / (params.alpha + T[0]);
+  EXPECT_NEAR(expected[0], first_order, 1e-9 * first_order + 1e-300);
+}
+
+// fuzz/regressions/models/gamma_gamma_mean_spend_overflow (models_fuzzer): a Gamma-Gamma fit
+// that ran away on an unbounded likelihood returned p near 1e305 (valid: finite and > 0), and
+// E[Z] = p (γ + m x)/(p x + q − 1) overflowed in the numerator to Inf although E[Z] ≈
+// m + γ/x.
+// Covers docs/bad-input.md BI-MOD-13
+TEST(FuzzRegressionTest, GammaGammaMeanSpendFiniteForHugeP) {
+  const GammaGammaParams params{1e305, 3.0, 2.0};
+  const std::vector<double> x = {15.0, 1.0}, m = {500.0, 20.0};
+  std::vector<double> out = {-1.0, -1.0};
+  ASSERT_TRUE(GammaGammaExpectedMeanSpend(params, x, m, absl::MakeSpan(out)).ok());
+  // As p -> Inf, E[Z] -> (γ + m x)/x = m + γ/x (FHL 2005 "RFM and CLV" eq. 5).
+  EXPECT_DOUBLE_EQ(out[0], 500.0 + 2.0 / 15.0);
+  EXPECT_DOUBLE_EQ(out[1], 22.0);
+  // The population mean p γ/(q − 1) of an x = 0 customer does overflow here: an error.
+  const std::vector<double> none = {0.0}, zero = {0.0};
+  std::vector<double> one = {-1.0};
+  const absl::Status status =
+      GammaGammaExpectedMeanSpend({1e308, 1.5, 10.0}, none, zero, absl::MakeSpan(one));
+  EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange) << status;
+  EXPECT_THAT(status.message(), HasSubstr("row 0: overflows double"));
+}
+
+// fuzz/regressions/models/gamma_gamma_loglik_huge_spend (models_fuzzer): a repeat buyer with
+// mean spend 9e307 (finite, so valid) made γ + m x overflow and the log-likelihood −Inf.
+TEST(FuzzRegressionTest, GammaGammaLogLikelihoodFiniteForHugeSpend) {
+  const double m = 9.010410170586754e+307, x = 26.0;
+  const std::vector<double> xs = {x}, ms = {m};
+  const absl::StatusOr<SpendHistories> spend = SpendHistories::Create(xs, ms);
+  ASSERT_TRUE(spend.ok()) << spend.status();
+  const GammaGammaParams params{0.39273101164529706, 0.11732837307351562, 0.13294666070217545};
+  const absl::StatusOr<LogLikelihoodSum<3>> sum = GammaGammaLogLikelihoodSum(params, *spend);
+  ASSERT_TRUE(sum.ok()) << sum.status();
+  ASSERT_TRUE(std::isfinite(sum->log_likelihood));
+  for (const double g : sum->gradient) EXPECT_TRUE(std::isfinite(g));
+  // log L with log(γ + m x) = log m + log x (γ is 1e-309 of m x).
+  const double p = params.p, q = params.q, px = p * x;
+  const double want = std::lgamma(px + q) - std::lgamma(px) - std::lgamma(q) +
+                      q * std::log(params.gamma) + (px - 1.0) * std::log(m) + px * std::log(x) -
+                      (px + q) * (std::log(m) + std::log(x));
+  EXPECT_NEAR(sum->log_likelihood, want, 1e-12 * std::fabs(want));
+}
+
+}  // namespace
+}  // namespace crmcore
