@@ -11,9 +11,10 @@
 //     instead of one sequential Welford pass: they differ from the reference by rounding only
 //     (see ScoreComposite() for the bound).
 //
-// SIMD: the statistics pass and the per-customer weighted-sum pass are Google Highway kernels
-// compiled for every target Highway attains on the build machine and chosen at run time (the
-// library runs on processors it was not built for); ActiveTarget() tells which.
+// SIMD: the statistics pass, the per-customer weighted-sum pass, and the range and scoring
+// passes of tiers and RFM scores are Google Highway kernels compiled for every target
+// Highway attains on the build machine and chosen at run time (the library runs on
+// processors it was not built for); ActiveTarget() tells which.
 //
 // Threads: each call spawns its own std::threads (EngineOptions::threads) and joins them
 // before returning; nothing outlives the call. Work is split in FIXED blocks of

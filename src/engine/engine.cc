@@ -3,6 +3,7 @@
 #include "crmcore/engine.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstring>
@@ -18,6 +19,7 @@
 #include "crmcore/satisfaction.h"
 #include "crmcore/status.h"
 #include "engine/kernels.h"
+#include "engine/order_kernels.h"
 #include "engine/parallel.h"
 
 namespace crmcore {
@@ -489,6 +491,13 @@ absl::Status ScoreComposite(const CompositePlan& plan, const CompositeColumns& c
 
 namespace {
 
+// 1 when x is an infinity or a NaN (exponent bits all ones), from the bits alone: unlike
+// std::isfinite in a loop, this vectorizes, and it raises no floating-point exception.
+inline std::uint64_t NonFiniteBit(double x) {
+  constexpr std::uint64_t kExponent = 0x7FF0000000000000ULL;
+  return (std::bit_cast<std::uint64_t>(x) & kExponent) == kExponent ? 1 : 0;
+}
+
 absl::Status NonFiniteError(absl::string_view context, std::size_t index, double x) {
   return absl::InvalidArgumentError(absl::StrCat(context, ": value at index ", index,
                                                  " must be finite, got ", FormatDouble(x)));
@@ -503,13 +512,13 @@ absl::Status CopyFiniteKeys(absl::Span<const double> values, bool negate,
   std::vector<absl::Status> errors(blocks);
   ForEachBlock(blocks, threads, [&](std::size_t, std::size_t block) {
     const BlockRange rows = RangeOf(block, values.size());
-    bool all_finite = true;
+    std::uint64_t non_finite = 0;
     for (std::size_t i = rows.begin; i < rows.begin + rows.size; ++i) {
       const double x = values[i];
-      all_finite = all_finite && std::isfinite(x);
+      non_finite |= NonFiniteBit(x);
       keys[i] = negate ? -x : x;
     }
-    if (all_finite) return;
+    if (non_finite == 0) return;
     for (std::size_t i = rows.begin; i < rows.begin + rows.size; ++i) {
       if (!std::isfinite(values[i])) {
         errors[block] = NonFiniteError(context, i, values[i]);
@@ -537,7 +546,10 @@ std::uint64_t OrderedKey(double x) {
   std::uint64_t bits = 0;
   std::memcpy(&bits, &normalized, sizeof(bits));
   constexpr std::uint64_t kSign = std::uint64_t{1} << 63;
-  return (bits & kSign) != 0 ? ~bits : (bits | kSign);
+  // Negative: all bits flipped; otherwise the sign bit set. Branch-free (arithmetic shift
+  // of the sign), as this runs for every value in the histogram and gathering passes.
+  const auto flip = static_cast<std::uint64_t>(static_cast<std::int64_t>(bits) >> 63) | kSign;
+  return bits ^ flip;
 }
 
 constexpr int kHistogramBits = 16;
@@ -553,17 +565,10 @@ absl::StatusOr<std::pair<std::uint64_t, std::uint64_t>> FiniteKeyRange(
       blocks, {std::numeric_limits<std::uint64_t>::max(), 0});
   ForEachBlock(blocks, threads, [&](std::size_t, std::size_t block) {
     const BlockRange rows = RangeOf(block, values.size());
-    bool all_finite = true;
-    double least = kInf;
-    double greatest = -kInf;
-    for (std::size_t i = rows.begin; i < rows.begin + rows.size; ++i) {
-      const double x = values[i];
-      all_finite = all_finite && std::isfinite(x);
-      least = std::min(least, x);
-      greatest = std::max(greatest, x);
-    }
-    if (all_finite) {
-      ranges[block] = {OrderedKey(least), OrderedKey(greatest)};
+    const internal::FiniteRange range =
+        internal::ComputeFiniteRange(values.data() + rows.begin, rows.size);
+    if (!range.non_finite) {
+      ranges[block] = {OrderedKey(range.least), OrderedKey(range.greatest)};
       return;
     }
     for (std::size_t i = rows.begin; i < rows.begin + rows.size; ++i) {
@@ -812,6 +817,10 @@ std::vector<RankProbe> ProbeRanks(absl::Span<const double> values,
     add_slot(w.next);
   }
   const std::size_t slots = slot_bucket.size();
+  // One bit per bucket (8 KiB at most, cache-resident) screens out the values of buckets
+  // without a slot before the larger slot table is read.
+  std::vector<std::uint64_t> has_slot((buckets + 63) / 64, 0);
+  for (const std::size_t b : slot_bucket) has_slot[b / 64] |= std::uint64_t{1} << (b % 64);
 
   // The gathering pass: per block, so the gathered order (block order) and hence every
   // result is independent of the thread count.
@@ -829,8 +838,9 @@ std::vector<RankProbe> ProbeRanks(absl::Span<const double> values,
     out.max.assign(slots, -kInf);
     const double* x = values.data() + rows.begin;
     for (std::size_t i = 0; i < rows.size; ++i) {
-      const int slot = slot_of[bucket_of(x[i])];
-      if (slot < 0) continue;
+      const std::size_t b = bucket_of(x[i]);
+      if ((has_slot[b / 64] >> (b % 64) & 1) == 0) continue;
+      const int slot = slot_of[b];
       const auto s = static_cast<std::size_t>(slot);
       out.min[s] = std::min(out.min[s], x[i]);
       out.max[s] = std::max(out.max[s], x[i]);
@@ -881,25 +891,39 @@ double RfmThreshold(int k, std::int64_t n, double candidate, const Neighbourhood
 
 // Scores against thresholds, or assigns tiers against cut-offs: a parallel pass that counts
 // how many of `levels` each key reaches.
-template <class Out, std::size_t kLevels, class Map>
+// Scores against thresholds, or assigns tiers against cut-offs: a parallel pass that counts
+// how many of `levels` each key reaches (key = value, or -value when `negate`), writing
+// base + step * count (the SIMD kernel of order_kernels.h). Out is std::int8_t (RFM
+// scores) or ValueTier (int-sized: written through an int32 block scratch and memcpy,
+// which keeps the enum's objects accessed as themselves).
+template <class Out, std::size_t kLevels>
 absl::Status CountReachedLevels(absl::Span<const double> values, bool negate,
-                                const std::array<double, kLevels>& levels,
+                                const std::array<double, kLevels>& levels, int base, int step,
                                 absl::string_view context, const EngineOptions& options,
-                                Out* out, Map map) {
+                                Out* out) {
+  static_assert(kLevels <= 4);
+  static_assert(sizeof(Out) == 1 || sizeof(Out) == sizeof(std::int32_t));
   const std::size_t blocks = BlockCount(values.size());
+  const int threads = options.ResolvedThreads();
   std::vector<absl::Status> errors(blocks);
-  ForEachBlock(blocks, options.ResolvedThreads(), [&](std::size_t, std::size_t block) {
+  std::vector<std::vector<std::int32_t>> scratch(
+      sizeof(Out) == 1 ? 0 : WorkerCount(threads, blocks));
+  ForEachBlock(blocks, threads, [&](std::size_t worker, std::size_t block) {
     const BlockRange rows = RangeOf(block, values.size());
-    bool all_finite = true;
-    for (std::size_t i = rows.begin; i < rows.begin + rows.size; ++i) {
-      const double x = values[i];
-      const double key = negate ? -x : x;
-      all_finite = all_finite && std::isfinite(x);
-      int reached = 0;
-      for (const double level : levels) reached += key >= level ? 1 : 0;
-      out[i] = map(reached);
+    const double* x = values.data() + rows.begin;
+    bool non_finite = false;
+    if constexpr (sizeof(Out) == 1) {
+      non_finite = internal::CountReachedLevels(x, rows.size, negate, levels.data(), kLevels,
+                                                base, step,
+                                                reinterpret_cast<std::int8_t*>(out + rows.begin));
+    } else {
+      std::vector<std::int32_t>& block_out = scratch[worker];
+      block_out.resize(rows.size);
+      non_finite = internal::CountReachedLevels(x, rows.size, negate, levels.data(), kLevels,
+                                                base, step, block_out.data());
+      std::memcpy(out + rows.begin, block_out.data(), rows.size * sizeof(Out));
     }
-    if (all_finite) return;
+    if (!non_finite) return;
     for (std::size_t i = rows.begin; i < rows.begin + rows.size; ++i) {
       if (!std::isfinite(values[i])) {
         errors[block] = NonFiniteError(context, i, values[i]);
@@ -980,11 +1004,9 @@ absl::Status AssignTiers(absl::Span<const double> values, const TierCutoffs& cut
   }
   // Cut-offs never increase from VIP to ordinary, so reaching k of them means reaching the
   // k least valuable ones: the tier is kSmall − k.
-  return CountReachedLevels(values, false, cutoffs.value, "pyramid", options, out.data(),
-                            [](int reached) {
-                              return static_cast<ValueTier>(static_cast<int>(kValueTierCount) -
-                                                            1 - reached);
-                            });
+  static_assert(sizeof(ValueTier) == sizeof(std::int32_t));
+  return CountReachedLevels(values, false, cutoffs.value, static_cast<int>(ValueTier::kSmall), -1,
+                            "pyramid", options, out.data());
 }
 
 absl::Status AssignPyramidTiers(absl::Span<const double> values, absl::Span<ValueTier> out,
@@ -1041,8 +1063,7 @@ absl::Status ScoreRfm(absl::Span<const double> values, const RfmThresholds& thre
                                                    " elements but values has ", values.size()));
   }
   return CountReachedLevels(values, thresholds.direction == RfmDirection::kLowerIsBetter,
-                            thresholds.threshold, "rfm score", options, out_scores.data(),
-                            [](int reached) { return static_cast<std::int8_t>(1 + reached); });
+                            thresholds.threshold, 1, 1, "rfm score", options, out_scores.data());
 }
 
 absl::Status ScoreRfmQuintiles(absl::Span<const double> values, RfmDirection direction,

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "crmcore/composite_value.h"
 #include "crmcore/engine_state.h"
 #include "crmcore/rfm_score.h"
@@ -679,6 +680,63 @@ TEST(EngineRfmTest, ThresholdsInNeighbourBucketsMatchTheReference) {
       ASSERT_TRUE(AssignPyramidTiers(values, absl::MakeSpan(engine)).ok());
       ASSERT_EQ(engine, reference) << "share " << share_of_first;
     }
+  }
+}
+
+// The range and scoring passes of tiers and RFM scores are SIMD kernels too
+// (order_kernels.cc): identical to the reference on every target, with a tail shorter than
+// a vector, both signs, signed zeros and ties; a non-finite value is named on every target.
+TEST(EngineRfmTest, TiersAndScoresMatchTheReferenceOnEveryTarget) {
+  std::mt19937_64 rng(77);
+  std::uniform_int_distribution<int> pick(-40, 40);
+  for (const std::size_t n : {std::size_t{1}, std::size_t{7}, std::size_t{4099},
+                              std::size_t{3 * kEngineBlockRows + 13}}) {
+    std::vector<double> values(n);
+    for (double& x : values) {
+      const int k = pick(rng);
+      x = k == 0 ? (rng() % 2 == 0 ? 0.0 : -0.0) : 0.25 * k;
+    }
+    std::vector<ValueTier> tiers_reference(n);
+    ASSERT_TRUE(crmcore::AssignValueTiers(values, absl::MakeSpan(tiers_reference)).ok());
+    std::array<std::vector<std::int8_t>, 2> rfm_reference;
+    const std::array<RfmDirection, 2> directions = {RfmDirection::kHigherIsBetter,
+                                                    RfmDirection::kLowerIsBetter};
+    for (std::size_t d = 0; d < 2; ++d) {
+      rfm_reference[d].resize(n);
+      ASSERT_TRUE(crmcore::RfmQuintileScores(values, directions[d],
+                                             absl::MakeSpan(rfm_reference[d]))
+                      .ok());
+    }
+    ForEachTarget([&](const std::string&) {
+      for (const int threads : {1, 2}) {
+        const EngineOptions options{.threads = threads};
+        std::vector<ValueTier> tiers(n);
+        ASSERT_TRUE(AssignPyramidTiers(values, absl::MakeSpan(tiers), {}, options).ok());
+        EXPECT_EQ(tiers, tiers_reference) << "n " << n;
+        for (std::size_t d = 0; d < 2; ++d) {
+          std::vector<std::int8_t> scores(n);
+          ASSERT_TRUE(
+              ScoreRfmQuintiles(values, directions[d], absl::MakeSpan(scores), options).ok());
+          EXPECT_EQ(scores, rfm_reference[d]) << "n " << n << " direction " << d;
+        }
+      }
+      if (n < 8) return;
+      for (const double bad : {std::numeric_limits<double>::quiet_NaN(),
+                               std::numeric_limits<double>::infinity(),
+                               -std::numeric_limits<double>::infinity()}) {
+        std::vector<double> broken = values;
+        broken[n - 3] = bad;
+        broken[n - 1] = bad;
+        std::vector<std::int8_t> scores(n);
+        const absl::Status status =
+            ScoreRfmQuintiles(broken, RfmDirection::kHigherIsBetter, absl::MakeSpan(scores));
+        EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+        EXPECT_THAT(status.message(), HasSubstr(absl::StrCat("index ", n - 3)));
+        std::vector<ValueTier> tiers(n);
+        EXPECT_THAT(AssignPyramidTiers(broken, absl::MakeSpan(tiers)).message(),
+                    HasSubstr(absl::StrCat("index ", n - 3)));
+      }
+    });
   }
 }
 

@@ -1,0 +1,37 @@
+// SIMD kernels of the engine's order-statistics passes (value tiers, RFM scores): the
+// range pass and the scoring pass, with Highway, one copy per target, chosen at run time
+// like kernels.h's (ForceTarget() there applies to these too). Private to src/engine.
+#ifndef CRMCORE_SRC_ENGINE_ORDER_KERNELS_H_
+#define CRMCORE_SRC_ENGINE_ORDER_KERNELS_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace crmcore {
+namespace engine {
+namespace internal {
+
+/// The least and greatest of x[0, n) (n > 0) and whether any value is NaN or infinite
+/// (then least/greatest are meaningless). -0.0 and 0.0 may come back in either order.
+struct FiniteRange {
+  double least = 0.0;
+  double greatest = 0.0;
+  bool non_finite = false;
+};
+FiniteRange ComputeFiniteRange(const double* x, std::size_t n);
+
+/// Up to four ascending-rank levels of a "better is larger" key (key = x, or -x when
+/// `negate`): out[i] = base + step * (the number of levels[0, count) that key_i reaches,
+/// i.e. key_i >= level). Returns true when some x[i] is NaN or infinite (out is then
+/// unspecified for those rows). count <= 4; base + step * k must fit int8 for k in [0, count].
+bool CountReachedLevels(const double* x, std::size_t n, bool negate, const double* levels,
+                        std::size_t count, int base, int step, std::int8_t* out);
+/// The same into int32 values (value tiers, whose enum is int-sized).
+bool CountReachedLevels(const double* x, std::size_t n, bool negate, const double* levels,
+                        std::size_t count, int base, int step, std::int32_t* out);
+
+}  // namespace internal
+}  // namespace engine
+}  // namespace crmcore
+
+#endif  // CRMCORE_SRC_ENGINE_ORDER_KERNELS_H_
