@@ -8,6 +8,8 @@
 // resolve to them at run time (the library imports operator new from the executable's
 // dynamic symbol table, as every C++ shared library does). Only crmcore.h is used: this
 // is a host of the stable C API, written in C++ only to replace the allocator.
+//
+// Covers docs/bad-input.md BI-CAPI-15.
 #include <atomic>
 #include <cstddef>
 #include <cstdio>

@@ -645,6 +645,7 @@ static void test_bad_structs_and_enums(void) {
   crm_composite_plan_destroy(NULL); /* no-op */
 }
 
+/* Covers docs/bad-input.md BI-CAPI-09. */
 static void test_bad_scoring_calls(void) {
   const double x[3] = {1.0, 2.0, NAN};
   const double y[2] = {1.0, 2.0};
@@ -746,6 +747,7 @@ static void test_bad_scoring_calls(void) {
   crm_composite_plan_destroy(plan);
 }
 
+/* Covers docs/bad-input.md BI-CAPI-10, BI-CAPI-11. */
 static void test_bad_states(void) {
   const double values[6] = {5.0, 1.0, 4.0, 2.0, 3.0, 3.0};
   crm_column columns[CRM_COMPOSITE_COMPONENT_COUNT];

@@ -295,6 +295,7 @@ static void test_csv_with_header_and_defaults(void) {
   }
 }
 
+/* Covers docs/bad-input.md BI-CAPI-12, BI-CAPI-13. */
 static void test_ingest_errors(void) {
   char path[4096];
   crm_ingest_options o = cdnow_options();
@@ -834,6 +835,7 @@ static void test_gamma_gamma_and_clv(void) {
   crm_summary_destroy(s);
 }
 
+/* Covers docs/bad-input.md BI-CAPI-14. */
 static void test_model_errors(void) {
   static double px[2357], ptx[2357], pT[2357];
   const size_t n = read_published(px, ptx, pT);
@@ -1020,6 +1022,7 @@ static void test_model_errors(void) {
 }
 
 /* A destroyed handle used again: undefined by contract, detected by debug builds. */
+/* Covers docs/bad-input.md BI-CAPI-11. */
 static void test_destroyed_handles(void) {
 #if defined(CRMCORE_CAPI_CHECK_HANDLES) && CRMCORE_CAPI_CHECK_HANDLES
   const double good[4] = {0.243, 4.414, 0.793, 2.426};

@@ -2,7 +2,8 @@
  * model may run from any number of threads at once. Threads released together by a barrier
  * score with one shared plan, composite state, quantile state and model, each on its own
  * rows, while other threads load and fit their own summaries; every result must equal the
- * one computed serially beforehand. The tsan preset runs this under ThreadSanitizer. */
+ * one computed serially beforehand. The tsan preset runs this under ThreadSanitizer. *
+ * Covers docs/bad-input.md BI-CAPI-16. */
 #define _POSIX_C_SOURCE 200112L
 #include "crmcore.h"
 

@@ -47,6 +47,7 @@ static int near(double a, double b) { return fabs(a - b) <= 1e-12 * fabs(b); }
 
 /* --- Version --------------------------------------------------------------- */
 
+/* Covers docs/bad-input.md BI-CAPI-07. */
 static void test_version(void) {
   char expected[32];
   CHECK(crm_version_number() == CRM_VERSION_NUMBER);
@@ -173,6 +174,7 @@ static void test_taxonomy_values(void) {
   CHECK(value == CRM_LADDER_ADVOCATE);
 }
 
+/* Covers docs/bad-input.md BI-CAPI-01, BI-CAPI-03, BI-CAPI-05. */
 static void test_taxonomy_errors(void) {
   size_t count = 99;
   const char* text = "untouched";
@@ -237,6 +239,7 @@ static void test_taxonomy_errors(void) {
 
 /* --- Satisfaction ------------------------------------------------------------ */
 
+/* Covers docs/bad-input.md BI-CAPI-01, BI-CAPI-06. */
 static void test_satisfaction_ratio(void) {
   double c = 42.0;
   CHECK_OK(crm_satisfaction_ratio(3.0, 2.0, &c));
@@ -260,6 +263,7 @@ static void test_satisfaction_ratio(void) {
   CHECK(c == 42.0);
 }
 
+/* Covers docs/bad-input.md BI-CAPI-02. */
 static void test_satisfaction_level(void) {
   crm_satisfaction_thresholds init = CRM_SATISFACTION_THRESHOLDS_INIT;
   crm_satisfaction_thresholds custom;
@@ -394,6 +398,7 @@ static void test_ladder_rung(void) {
   }
 }
 
+/* Covers docs/bad-input.md BI-CAPI-02, BI-CAPI-04. */
 static void test_ladder_rung_errors(void) {
   const crm_ladder_facts valid = CRM_LADDER_FACTS_INIT;
   crm_ladder_facts f = valid;
@@ -617,6 +622,7 @@ static void test_scorecard_errors(void) {
 
 /* --- A long message is cut at a character boundary and marked. ---------------- */
 
+/* Covers docs/bad-input.md BI-CAPI-08. */
 static void test_long_message_is_truncated(void) {
   static char text[4096];
   int value = 0;

@@ -1,6 +1,7 @@
 /* crm_last_error() is per thread: threads that fail at the same moment each read their
  * own message afterwards, and a thread's success does not clear another thread's error.
- * Threads are released together by a barrier so that their calls interleave. */
+ * Threads are released together by a barrier so that their calls interleave. *
+ * Covers docs/bad-input.md BI-CAPI-16. */
 #define _POSIX_C_SOURCE 200112L
 #include "crmcore.h"
 
