@@ -170,6 +170,7 @@ void CompositeBytes(absl::Span<const uint8_t> bytes, uint8_t mode) {
     CRM_FUZZ_CHECK(crm_composite_state_deserialize(bytes.data(), bytes.size(), &other) == CRM_OK,
                    crm_last_error());
     const crm_status merged = crm_composite_state_merge(fresh, other);
+    if (merged != CRM_OK) CheckCleanError(merged, "crm_composite_state_merge");
     int64_t merged_rows = -1;
     CRM_FUZZ_CHECK(crm_composite_state_rows(fresh, &merged_rows) == CRM_OK, crm_last_error());
     if (merged == CRM_OK) {
@@ -181,7 +182,6 @@ void CompositeBytes(absl::Span<const uint8_t> bytes, uint8_t mode) {
                      absl::StrCat("a merged state does not decode: ", crm_last_error()));
       crm_composite_state_destroy(back);
     } else {
-      CheckCleanError(merged, "crm_composite_state_merge");
       CRM_FUZZ_CHECK(merged_rows == rows && SameBytes(Serialize(fresh), *canonical_bytes),
                      "a failed merge changed `into`");
     }
@@ -215,6 +215,7 @@ void QuantileBytes(absl::Span<const uint8_t> bytes, uint8_t mode) {
   CRM_FUZZ_CHECK(SameBytes(Serialize(fresh), bytes), "merging into an empty state is not a copy");
   if (mode & 2) {
     const crm_status merged = crm_quantile_state_merge(fresh, state);
+    if (merged != CRM_OK) CheckCleanError(merged, "crm_quantile_state_merge");
     int64_t merged_count = -1;
     CRM_FUZZ_CHECK(crm_quantile_state_count(fresh, &merged_count) == CRM_OK, crm_last_error());
     if (merged == CRM_OK) {
@@ -228,8 +229,6 @@ void QuantileBytes(absl::Span<const uint8_t> bytes, uint8_t mode) {
                            decoded->sorted[2 * i + 1] == core->sorted[i],
                        absl::StrCat("merged value ", i));
       }
-    } else {
-      CheckCleanError(merged, "crm_quantile_state_merge");
     }
   }
   if (mode & 1) TiersAgainst(state, count);
