@@ -13,6 +13,7 @@
 #include <exception>
 #include <mutex>
 #include <new>
+#include <type_traits>
 #include <unordered_set>
 #include <utility>
 #include <cstdio>
@@ -230,10 +231,17 @@ class HandleRegistry {
 };
 
 // Allocates a handle; std::bad_alloc propagates to Guarded(), which reports
-// CRM_ERR_NO_MEMORY.
+// CRM_ERR_NO_MEMORY. Aggregate handles are brace-initialized: parenthesized aggregate
+// initialization (C++20, P0960) is missing from clang before 16, which builds the fuzz
+// preset.
 template <typename Handle, typename... Args>
 Handle* NewHandle(Args&&... args) {
-  auto* handle = new Handle(std::forward<Args>(args)...);
+  Handle* handle = nullptr;
+  if constexpr (std::is_aggregate_v<Handle>) {
+    handle = new Handle{std::forward<Args>(args)...};
+  } else {
+    handle = new Handle(std::forward<Args>(args)...);
+  }
   if constexpr (kCheckHandles) {
     try {
       HandleRegistry::Get().Add(handle);

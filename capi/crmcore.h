@@ -767,8 +767,10 @@ CRM_API crm_status crm_composite_state_rows(const crm_composite_state* state, in
  * the existing one; min-max values then may leave [0, 1]).
  * Errors: those of crm_score_composite; CRM_ERR_INVALID_ARGUMENT for a NULL or dead state,
  * or a state that lacks what the plan needs (no values in a used column, no sorted values
- * for a percentile-rank column: compute the state with this plan). Const use of plan and
- * state: thread-safe. */
+ * for a percentile-rank column: compute the state with this plan); CRM_ERR_OUT_OF_RANGE
+ * when a row's value overflows against the state (a newcomer far outside a column's
+ * min-max range or z-score spread; the row is named). Const use of plan and state:
+ * thread-safe. */
 CRM_API crm_status crm_score_composite_with_state(const crm_composite_plan* plan,
                                                   const crm_column* columns, size_t n_columns,
                                                   const crm_composite_state* state,

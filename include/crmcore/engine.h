@@ -218,7 +218,9 @@ absl::Status UpdateCompositeState(CompositeState& state, const CompositePlan& pl
 /// when `out` has another length, or when `population` lacks what a normalizer needs (no
 /// present values, no sorted values for a percentile rank); OutOfRange naming the column
 /// when its statistics overflow (min-max range or z-score variance, as CheckStatisticsFor
-/// in composite_value.h). Validation runs block by block
+/// in composite_value.h); OutOfRange naming the customer when its value overflows against
+/// `population` (a newcomer far outside a column's min-max range or z-score spread, e.g.
+/// a range of 1e-314). Validation runs block by block
 /// with the scoring, so on error `out` may be partly written.
 absl::Status ScoreComposite(const CompositePlan& plan, const CompositeColumns& columns,
                             const CompositeState& population, absl::Span<double> out,

@@ -466,6 +466,21 @@ absl::Status ScoreComposite(const CompositePlan& plan, const CompositeColumns& c
     }
     if (!internal::ScoreRows(block_plan, rows.size, out.data() + rows.begin)) {
       errors[block] = FirstBadRow(used, staged, rows, policy);
+      return;
+    }
+    // Against another population's statistics a newcomer can lie far outside a column's
+    // min-max range or z-score spread, and (x - min) / (max - min) overflows when that range
+    // is tiny (a subnormal spread): an error, never a silent Inf. (Against its own population
+    // every value is in range and finite.)
+    for (std::size_t i = 0; i < rows.size; ++i) {
+      if (!std::isfinite(out[rows.begin + i])) {
+        errors[block] = absl::OutOfRangeError(absl::StrCat(
+            "composite: the value of customer ", rows.begin + i, " overflows (",
+            FormatDouble(out[rows.begin + i]),
+            ") against the population statistics: a value far outside a column's min-max "
+            "range or z-score spread"));
+        return;
+      }
     }
   });
   return FirstError(errors);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "crmcore/bgnbd.h"
+#include "crmcore/engine.h"
 #include "crmcore/gamma_gamma.h"
 #include "crmcore/pareto_nbd.h"
 #include "crmcore/transaction_log.h"
@@ -237,6 +238,35 @@ TEST(FuzzRegressionTest, GammaGammaLogLikelihoodFiniteForHugeSpend) {
                       q * std::log(params.gamma) + (px - 1.0) * std::log(m) + px * std::log(x) -
                       (px + q) * (std::log(m) + std::log(x));
   EXPECT_NEAR(sum->log_likelihood, want, 1e-12 * std::fabs(want));
+}
+
+// fuzz/regressions/state_bytes/composite_with_state_minmax_subnormal_range (state_bytes_fuzzer):
+// a population whose min-max column spans a subnormal range (0 .. 1.06e-314) scored a
+// newcomer of -3.5 as (x - min) / (max - min) = -Inf, returned with OK. The same state
+// comes from ordinary values, not only from crafted bytes.
+TEST(FuzzRegressionTest, CompositeAgainstStateOverflowIsAnErrorNotInf) {
+  const absl::StatusOr<CompositePlan> plan = CompositePlan::Create({0.0, 0.0, 1.0, 0.0, 0.0});
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  const std::vector<double> population = {0.0, 1.06047983e-314};
+  engine::CompositeColumns columns;
+  columns.column[2] = population;
+  const absl::StatusOr<engine::CompositeState> state =
+      engine::ComputeCompositeState(*plan, columns);
+  ASSERT_TRUE(state.ok()) << state.status();
+
+  // The population itself scores in [0, 1].
+  std::vector<double> own(2, -1.0);
+  ASSERT_TRUE(engine::ScoreComposite(*plan, columns, *state, absl::MakeSpan(own)).ok());
+  EXPECT_EQ(own[0], 0.0);
+  EXPECT_EQ(own[1], 1.0);
+
+  const std::vector<double> newcomers = {0.0, -3.5};
+  engine::CompositeColumns rows;
+  rows.column[2] = newcomers;
+  std::vector<double> out(2, 0.0);
+  const absl::Status status = engine::ScoreComposite(*plan, rows, *state, absl::MakeSpan(out));
+  EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange) << status;
+  EXPECT_THAT(status.message(), HasSubstr("customer 1"));
 }
 
 }  // namespace
