@@ -244,6 +244,7 @@ TEST(FuzzRegressionTest, GammaGammaLogLikelihoodFiniteForHugeSpend) {
 // a population whose min-max column spans a subnormal range (0 .. 1.06e-314) scored a
 // newcomer of -3.5 as (x - min) / (max - min) = -Inf, returned with OK. The same state
 // comes from ordinary values, not only from crafted bytes.
+// Covers docs/bad-input.md BI-ENG-16
 TEST(FuzzRegressionTest, CompositeAgainstStateOverflowIsAnErrorNotInf) {
   const absl::StatusOr<CompositePlan> plan = CompositePlan::Create({0.0, 0.0, 1.0, 0.0, 0.0});
   ASSERT_TRUE(plan.ok()) << plan.status();
