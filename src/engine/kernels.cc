@@ -3,10 +3,12 @@
 //
 // Every kernel performs the scalar reference's double operations lane by lane: a
 // subtraction, a division, a multiplication, an addition, each rounded once, so that its
-// results are bit-identical to the scalar reference's. There is no fused multiply-add:
-// Highway's Mul and Add are separate intrinsics, and the build compiles the library with
-// -ffp-contract=off (CMakeLists.txt), without which GCC contracts a * b + c into one FMA
-// at -O2 and above even in ISO C++ mode, rounding once instead of twice.
+// results are bit-identical to the scalar reference's. The reference's a * b + c is never
+// fused: Highway's Mul and Add are separate intrinsics, and the build compiles the library
+// with -ffp-contract=off (CMakeLists.txt), without which GCC contracts a * b + c into one
+// FMA at -O2 and above even in ISO C++ mode, rounding once instead of twice. The only
+// explicit FMAs are those of FixedDivide (below), which computes the correctly rounded
+// quotient a / b itself, verified lane by lane, on targets with a native FMA.
 
 // AVX3_DL is the best x86 target; Highway 1.0.3 attains it only on request.
 #ifndef HWY_WANT_AVX3_DL
@@ -19,6 +21,7 @@
 #include "hwy/highway.h"
 
 #include <algorithm>
+#include <cfenv>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -34,6 +37,10 @@ namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
 int64_t TargetOfThisCopy() { return HWY_TARGET; }
+
+size_t DivideLanes() { return hn::Lanes(hn::ScalableTag<double>()); }
+
+bool DivideHasFastPath() { return HWY_NATIVE_FMA != 0; }
 
 // Lanes of the widest vector of any target: sizes the padded tail buffers.
 constexpr size_t kMaxDoubleLanes = HWY_MAX_BYTES / sizeof(double);
@@ -119,18 +126,120 @@ BlockMoments ComputeBlockMoments(const double* HWY_RESTRICT x, size_t n) {
   return moments;
 }
 
+// ---------------------------------------------------------------------------
+// Division by a divisor fixed over many rows, bit-identical to a / b.
+//
+// An exact vector division costs about two cycles per double (DIVPD is not pipelined
+// like a multiplication), and the scoring pass divides every normalized value. With the
+// reciprocal y = RN(1/b) computed once, the quotient takes a multiplication and two FMAs
+// (Markstein's correction step: P. Markstein, "Computation of elementary functions on
+// the IBM RISC System/6000 processor", IBM J. Res. Dev. 34(1), 1990; J.-M. Muller et
+// al., Handbook of Floating-Point Arithmetic, 2nd ed., 2018, section 4.7):
+//   q0 = RN(a y),  r = RN(a - q0 b),  q1 = RN(q0 + r y).
+// Markstein's theorem makes q1 = RN(a/b) when q0 is within one ulp of a/b, which
+// RN(a RN(1/b)) is not always. So the kernel does not rely on it: every lane's q1 is
+// verified, and a vector with a lane that fails is divided exactly instead.
+//
+// The verification. For a candidate q and its two floating-point neighbours q- and q+
+// (the bit patterns of q minus and plus one: adjacent doubles, across binades and
+// subnormals alike), the remainders a - q b, a - q- b, a - q+ b are b times the
+// distances from a/b to each candidate. q = RN(a/b) when q is strictly nearer to a/b
+// than both neighbours: then a/b lies strictly between the midpoints around q. Each
+// remainder is computed by one FMA, rounded once; rounding is monotone, so
+// |RN(x)| < |RN(z)| implies |x| < |z|, and the comparison of the rounded remainders is
+// sound whether or not they are exact (they are, near the quotient, but nothing here
+// needs it). A tie |a - q b| = |a - q+ b| (a/b a midpoint, only possible in the
+// subnormal range) or any NaN fails the comparison, hence falls back.
+//
+// The domain, per lane: a finite with |a| <= limit (|a/b| < 2^1021, so no operation
+// overflows and q1's neighbours are finite); other lanes (NaN, Inf, huge) are zeroed
+// before the fast path, which therefore raises no invalid-operation or overflow
+// exception of its own, and fall back, so the division sees them exactly as before.
+// a = ±0 gives q0 = RN(±0 y), the signed zero a / b is (y has b's sign); q1 may be +0
+// where a / b is -0, so zero lanes take q0. Per divisor (FixedDivisor): b and 1/b normal
+// and round-to-nearest in force (the verification proves nearest, which is a / b only
+// under round-to-nearest); otherwise every vector divides.
+//
+// Only on targets with a native FMA: elsewhere Highway's MulAdd is a multiplication and
+// an addition, each rounded, which the argument above does not cover.
+struct FixedDivisor {
+  double b = 1.0;
+  double y = 1.0;       // RN(1/b)
+  double limit = 0.0;   // lanes with |a| <= limit take the fast path
+  bool fast = false;
+};
+
+FixedDivisor MakeFixedDivisor(double b, bool round_to_nearest) {
+  FixedDivisor divisor;
+  divisor.b = b;
+  const double magnitude = std::fabs(b);
+  // b in [2^-1020, 2^1020]: b and 1/b normal, and the limits below exact.
+  if (!round_to_nearest || !(magnitude >= 0x1p-1020 && magnitude <= 0x1p1020)) return divisor;
+  divisor.y = 1.0 / b;
+  divisor.limit = magnitude >= 8.0 ? std::numeric_limits<double>::max() : magnitude * 0x1p1020;
+  divisor.fast = HWY_NATIVE_FMA != 0;
+  return divisor;
+}
+
+bool RoundToNearest() { return std::fegetround() == FE_TONEAREST; }
+
+// RN(a / b) lane by lane, as hn::Div(a, b) computes it. `fallbacks` counts the vectors
+// that were divided exactly (for the tests).
+template <class D, class V>
+HWY_INLINE V FixedDivide(D d, const FixedDivisor& divisor, V a, size_t& fallbacks) {
+  const auto b = hn::Set(d, divisor.b);
+#if HWY_NATIVE_FMA
+  if (divisor.fast) {
+    const hn::RebindToSigned<D> di;
+    const auto y = hn::Set(d, divisor.y);
+    const auto zero = hn::Zero(d);
+    const auto in_domain = hn::Le(hn::Abs(a), hn::Set(d, divisor.limit));  // false for NaN
+    const auto is_zero = hn::Eq(a, zero);
+    const auto x = hn::IfThenElseZero(in_domain, a);
+    const auto q0 = hn::Mul(x, y);
+    const auto q1 = hn::MulAdd(hn::NegMulAdd(q0, b, x), y, q0);
+    const auto bits = hn::BitCast(di, q1);
+    const auto one = hn::Set(di, int64_t{1});
+    const auto below = hn::BitCast(d, hn::Sub(bits, one));
+    const auto above = hn::BitCast(d, hn::Add(bits, one));
+    const auto r = hn::Abs(hn::NegMulAdd(q1, b, x));
+    const auto nearest = hn::And(hn::Lt(r, hn::Abs(hn::NegMulAdd(below, b, x))),
+                                 hn::Lt(r, hn::Abs(hn::NegMulAdd(above, b, x))));
+    if (HWY_LIKELY(hn::AllTrue(d, hn::And(in_domain, hn::Or(nearest, is_zero))))) {
+      return hn::IfThenElse(is_zero, q0, q1);
+    }
+    ++fallbacks;
+  }
+#else
+  (void)fallbacks;
+#endif
+  return hn::Div(a, b);
+}
+
+// a[0, n) / b into out, n a multiple of the lane count (tests). Returns the fallbacks.
+size_t DivideByFixed(const double* HWY_RESTRICT a, size_t n, double b,
+                     double* HWY_RESTRICT out) {
+  const hn::ScalableTag<double> d;
+  const size_t lanes = hn::Lanes(d);
+  const FixedDivisor divisor = MakeFixedDivisor(b, RoundToNearest());
+  size_t fallbacks = 0;
+  for (size_t i = 0; i + lanes <= n; i += lanes) {
+    hn::StoreU(FixedDivide(d, divisor, hn::LoadU(d, a + i), fallbacks), d, out + i);
+  }
+  return fallbacks;
+}
+
 // Adds weight · normalized(x) of one component to the running sums of `len` rows (a
 // multiple of the lane count). `first` starts the sums at +0.0 as the reference does.
 template <TransformMode kMode, bool kRenormalize, class D, class V>
-HWY_INLINE void AddComponent(D d, const KernelComponent& c, const double* HWY_RESTRICT x,
-                             bool first, size_t len, double* HWY_RESTRICT sum,
-                             double* HWY_RESTRICT present_weight, double* HWY_RESTRICT missing,
-                             V& bad) {
+HWY_INLINE void AddComponent(D d, const KernelComponent& c, const FixedDivisor& divisor,
+                             const double* HWY_RESTRICT x, bool first, size_t len,
+                             double* HWY_RESTRICT sum, double* HWY_RESTRICT present_weight,
+                             double* HWY_RESTRICT missing, V& bad, size_t& fallbacks) {
   const size_t lanes = hn::Lanes(d);
   const auto zero = hn::Zero(d);
   const auto one = hn::Set(d, 1.0);
   const auto offset = hn::Set(d, c.offset);
-  const auto scale = hn::Set(d, c.scale);
   const auto constant = hn::Set(d, c.constant);
   const auto weight = hn::Set(d, c.weight);
   for (size_t i = 0; i < len; i += lanes) {
@@ -143,9 +252,10 @@ HWY_INLINE void AddComponent(D d, const KernelComponent& c, const double* HWY_RE
     const auto v = kRenormalize ? hn::IfThenElseZero(present, loaded) : loaded;
     V normalized;
     if constexpr (kMode == TransformMode::kAffine) {
-      normalized = hn::Div(hn::Sub(v, offset), scale);
+      normalized = FixedDivide(d, divisor, hn::Sub(v, offset), fallbacks);
     } else if constexpr (kMode == TransformMode::kClamped) {
-      normalized = hn::Min(hn::Max(hn::Div(hn::Sub(v, offset), scale), zero), one);
+      normalized =
+          hn::Min(hn::Max(FixedDivide(d, divisor, hn::Sub(v, offset), fallbacks), zero), one);
     } else if constexpr (kMode == TransformMode::kConstant) {
       normalized = constant;
     } else {
@@ -169,35 +279,46 @@ HWY_INLINE void AddComponent(D d, const KernelComponent& c, const double* HWY_RE
 }
 
 template <bool kRenormalize, class D, class V>
-HWY_INLINE void AddComponentAnyMode(D d, const KernelComponent& c, const double* x, bool first,
-                                    size_t len, double* sum, double* present_weight,
-                                    double* missing, V& bad) {
+HWY_INLINE void AddComponentAnyMode(D d, const KernelComponent& c, const FixedDivisor& divisor,
+                                    const double* x, bool first, size_t len, double* sum,
+                                    double* present_weight, double* missing, V& bad,
+                                    size_t& fallbacks) {
   switch (c.mode) {
     case TransformMode::kAffine:
-      return AddComponent<TransformMode::kAffine, kRenormalize>(d, c, x, first, len, sum,
-                                                                present_weight, missing, bad);
+      return AddComponent<TransformMode::kAffine, kRenormalize>(
+          d, c, divisor, x, first, len, sum, present_weight, missing, bad, fallbacks);
     case TransformMode::kClamped:
-      return AddComponent<TransformMode::kClamped, kRenormalize>(d, c, x, first, len, sum,
-                                                                 present_weight, missing, bad);
+      return AddComponent<TransformMode::kClamped, kRenormalize>(
+          d, c, divisor, x, first, len, sum, present_weight, missing, bad, fallbacks);
     case TransformMode::kConstant:
-      return AddComponent<TransformMode::kConstant, kRenormalize>(d, c, x, first, len, sum,
-                                                                  present_weight, missing, bad);
+      return AddComponent<TransformMode::kConstant, kRenormalize>(
+          d, c, divisor, x, first, len, sum, present_weight, missing, bad, fallbacks);
     case TransformMode::kPassThrough:
       return AddComponent<TransformMode::kPassThrough, kRenormalize>(
-          d, c, x, first, len, sum, present_weight, missing, bad);
+          d, c, divisor, x, first, len, sum, present_weight, missing, bad, fallbacks);
   }
 }
 
+// The divisors of one call: each component's scale, and the final divisor.
+struct PlanDivisors {
+  FixedDivisor component[kMaxKernelComponents];
+  FixedDivisor final_divisor;
+  size_t fallbacks = 0;
+};
+
 // One chunk of `len` rows (a multiple of the lane count): every component in order, then
-// the renormalization out = sum / present weight where a component was missing.
+// the renormalization out = sum / present weight where a component was missing, then
+// out = out / plan.final_divisor if the plan has one.
 template <bool kRenormalize, class D, class V>
-HWY_INLINE void ScoreChunk(D d, const KernelPlan& plan, const double* const* x, size_t len,
-                           double* HWY_RESTRICT out, V& bad) {
+HWY_INLINE void ScoreChunk(D d, const KernelPlan& plan, PlanDivisors& divisors,
+                           const double* const* x, size_t len, double* HWY_RESTRICT out,
+                           V& bad) {
   HWY_ALIGN double present_weight[kChunkRows];
   HWY_ALIGN double missing[kChunkRows];
   for (size_t c = 0; c < plan.count; ++c) {
-    AddComponentAnyMode<kRenormalize>(d, plan.component[c], x[c], c == 0, len, out,
-                                      present_weight, missing, bad);
+    AddComponentAnyMode<kRenormalize>(d, plan.component[c], divisors.component[c], x[c],
+                                      c == 0, len, out, present_weight, missing, bad,
+                                      divisors.fallbacks);
   }
   if constexpr (kRenormalize) {
     const size_t lanes = hn::Lanes(d);
@@ -210,6 +331,14 @@ HWY_INLINE void ScoreChunk(D d, const KernelPlan& plan, const double* const* x, 
       hn::StoreU(hn::IfThenElse(any_missing, hn::Div(sum, weight), sum), d, out + i);
     }
   }
+  if (plan.has_final_divisor) {
+    const size_t lanes = hn::Lanes(d);
+    for (size_t i = 0; i < len; i += lanes) {
+      hn::StoreU(FixedDivide(d, divisors.final_divisor, hn::LoadU(d, out + i),
+                             divisors.fallbacks),
+                 d, out + i);
+    }
+  }
 }
 
 template <bool kRenormalize>
@@ -217,12 +346,23 @@ bool ScoreRowsImpl(const KernelPlan& plan, size_t n, double* HWY_RESTRICT out) {
   const hn::ScalableTag<double> d;
   const size_t lanes = hn::Lanes(d);
   auto bad = hn::Zero(d);
+  PlanDivisors divisors;
+  const bool round_to_nearest = RoundToNearest();
+  for (size_t c = 0; c < plan.count; ++c) {
+    const KernelComponent& component = plan.component[c];
+    if (component.mode == TransformMode::kAffine || component.mode == TransformMode::kClamped) {
+      divisors.component[c] = MakeFixedDivisor(component.scale, round_to_nearest);
+    }
+  }
+  if (plan.has_final_divisor) {
+    divisors.final_divisor = MakeFixedDivisor(plan.final_divisor, round_to_nearest);
+  }
   const double* x[kMaxKernelComponents];
   const size_t full = n - n % lanes;
   for (size_t start = 0; start < full; start += kChunkRows) {
     const size_t len = std::min(kChunkRows, full - start);
     for (size_t c = 0; c < plan.count; ++c) x[c] = plan.component[c].x + start;
-    ScoreChunk<kRenormalize>(d, plan, x, len, out + start, bad);
+    ScoreChunk<kRenormalize>(d, plan, divisors, x, len, out + start, bad);
   }
   const size_t rest = n - full;
   if (rest != 0) {
@@ -235,7 +375,7 @@ bool ScoreRowsImpl(const KernelPlan& plan, size_t n, double* HWY_RESTRICT out) {
       }
       x[c] = padded[c];
     }
-    ScoreChunk<kRenormalize>(d, plan, x, lanes, padded_out, bad);
+    ScoreChunk<kRenormalize>(d, plan, divisors, x, lanes, padded_out, bad);
     std::memcpy(out + full, padded_out, rest * sizeof(double));
   }
   return hn::AllFalse(d, hn::MaskFromVec(bad));
@@ -259,8 +399,11 @@ namespace engine {
 namespace internal {
 
 HWY_EXPORT(TargetOfThisCopy);
+HWY_EXPORT(DivideLanes);
+HWY_EXPORT(DivideHasFastPath);
 HWY_EXPORT(ComputeBlockMoments);
 HWY_EXPORT(ScoreRows);
+HWY_EXPORT(DivideByFixed);
 
 BlockMoments ComputeBlockMoments(const double* x, std::size_t n) {
   return HWY_DYNAMIC_DISPATCH(ComputeBlockMoments)(x, n);
@@ -269,6 +412,14 @@ BlockMoments ComputeBlockMoments(const double* x, std::size_t n) {
 bool ScoreRows(const KernelPlan& plan, std::size_t n, double* out) {
   return HWY_DYNAMIC_DISPATCH(ScoreRows)(plan, n, out);
 }
+
+std::size_t DivideByFixedForTesting(const double* a, std::size_t n, double b, double* out) {
+  return HWY_DYNAMIC_DISPATCH(DivideByFixed)(a, n, b, out);
+}
+
+std::size_t DivideLanesForTesting() { return HWY_DYNAMIC_DISPATCH(DivideLanes)(); }
+
+bool DivideHasFastPathForTesting() { return HWY_DYNAMIC_DISPATCH(DivideHasFastPath)(); }
 
 std::string ActiveTargetName() { return hwy::TargetName(HWY_DYNAMIC_DISPATCH(TargetOfThisCopy)()); }
 

@@ -47,6 +47,10 @@ struct KernelPlan {
   std::array<KernelComponent, kMaxKernelComponents> component{};
   std::size_t count = 0;
   bool renormalize = false;
+  /// When set, every row's result is divided by final_divisor (the satisfaction index's
+  /// sum / weight_sum) inside the kernel, while the row is still in cache.
+  bool has_final_divisor = false;
+  double final_divisor = 1.0;
 };
 
 /// One block's moments over its present (non-NaN) values.
@@ -69,6 +73,14 @@ BlockMoments ComputeBlockMoments(const double* x, std::size_t n);
 /// NaN or Inf; under kRenormalize an Inf or a row with every component missing. The caller
 /// rescans the block to name the first bad value.
 bool ScoreRows(const KernelPlan& plan, std::size_t n, double* out);
+
+/// a[i] / b for i < n (n a multiple of DivideLanesForTesting()) by the kernels' division
+/// by a fixed divisor on the active target; returns how many vectors fell back to the exact
+/// division. For the tests of that division.
+std::size_t DivideByFixedForTesting(const double* a, std::size_t n, double b, double* out);
+std::size_t DivideLanesForTesting();
+/// Whether the active target divides by reciprocal and FMA (else it always divides).
+bool DivideHasFastPathForTesting();
 
 std::string ActiveTargetName();
 std::vector<std::string> AvailableTargetNames();
