@@ -15,10 +15,6 @@ namespace crmcore {
 namespace engine {
 namespace internal {
 
-/// Rows per chunk inside a block: the chunk's running sums stay in L1 while every
-/// component column is added to them in component order.
-inline constexpr std::size_t kChunkRows = 1024;
-
 /// Most weighted columns one kernel call sums: the composite's five components or the
 /// satisfaction index's six indicators.
 inline constexpr std::size_t kMaxKernelComponents = 6;
@@ -73,14 +69,6 @@ BlockMoments ComputeBlockMoments(const double* x, std::size_t n);
 /// NaN or Inf; under kRenormalize an Inf or a row with every component missing. The caller
 /// rescans the block to name the first bad value.
 bool ScoreRows(const KernelPlan& plan, std::size_t n, double* out);
-
-/// a[i] / b for i < n (n a multiple of DivideLanesForTesting()) by the kernels' division
-/// by a fixed divisor on the active target; returns how many vectors fell back to the exact
-/// division. For the tests of that division.
-std::size_t DivideByFixedForTesting(const double* a, std::size_t n, double b, double* out);
-std::size_t DivideLanesForTesting();
-/// Whether the active target divides by reciprocal and FMA (else it always divides).
-bool DivideHasFastPathForTesting();
 
 std::string ActiveTargetName();
 std::vector<std::string> AvailableTargetNames();
