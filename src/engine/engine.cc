@@ -1388,9 +1388,11 @@ absl::Status ScoreSatisfactionIndex(const SatisfactionIndexPlan& plan,
       component.weight = weight;
     }
     if (fast) {
-      // Every reading is finite and in its scale, so the kernel sees no bad value.
+      // Every reading is finite and in its scale, so the kernel sees no bad value. The
+      // kernel also divides by weight_sum (the same division, while the row is in cache).
+      kernel_plan.has_final_divisor = true;
+      kernel_plan.final_divisor = weight_sum;
       internal::ScoreRows(kernel_plan, rows.size, o);
-      for (std::size_t i = 0; i < rows.size; ++i) o[i] = o[i] / weight_sum;
       return;
     }
     for (std::size_t i = 0; i < rows.size; ++i) {

@@ -3,10 +3,10 @@
 //
 // Every kernel performs the scalar reference's double operations lane by lane: a
 // subtraction, a division, a multiplication, an addition, each rounded once, so that its
-// results are bit-identical to the scalar reference's. There is no fused multiply-add:
-// Highway's Mul and Add are separate intrinsics, and the build compiles the library with
-// -ffp-contract=off (CMakeLists.txt), without which GCC contracts a * b + c into one FMA
-// at -O2 and above even in ISO C++ mode, rounding once instead of twice.
+// results are bit-identical to the scalar reference's. The reference's a * b + c is never
+// fused: Highway's Mul and Add are separate intrinsics, and the build compiles the library
+// with -ffp-contract=off (CMakeLists.txt), without which GCC contracts a * b + c into one
+// FMA at -O2 and above even in ISO C++ mode, rounding once instead of twice.
 
 // AVX3_DL is the best x86 target; Highway 1.0.3 attains it only on request.
 #ifndef HWY_WANT_AVX3_DL
@@ -119,96 +119,69 @@ BlockMoments ComputeBlockMoments(const double* HWY_RESTRICT x, size_t n) {
   return moments;
 }
 
-// Adds weight · normalized(x) of one component to the running sums of `len` rows (a
-// multiple of the lane count). `first` starts the sums at +0.0 as the reference does.
-template <TransformMode kMode, bool kRenormalize, class D, class V>
-HWY_INLINE void AddComponent(D d, const KernelComponent& c, const double* HWY_RESTRICT x,
-                             bool first, size_t len, double* HWY_RESTRICT sum,
-                             double* HWY_RESTRICT present_weight, double* HWY_RESTRICT missing,
-                             V& bad) {
+// The normalized value of component c for the lanes v.
+template <class D, class V>
+HWY_INLINE V Normalize(D d, const KernelComponent& c, V v) {
+  switch (c.mode) {
+    case TransformMode::kAffine:
+      return hn::Div(hn::Sub(v, hn::Set(d, c.offset)), hn::Set(d, c.scale));
+    case TransformMode::kClamped:
+      return hn::Min(hn::Max(hn::Div(hn::Sub(v, hn::Set(d, c.offset)), hn::Set(d, c.scale)),
+                             hn::Zero(d)),
+                     hn::Set(d, 1.0));
+    case TransformMode::kConstant:
+      return hn::Set(d, c.constant);
+    case TransformMode::kPassThrough:
+      break;
+  }
+  return v;
+}
+
+// Rows [0, len) (a multiple of the lane count), one vector of rows at a time:
+// weight · normalized value of every component added in component order to a sum that
+// starts at +0 (the reference's order), held in a register with the renormalization's
+// present weight and missing count; then out = sum / present weight where a component was
+// missing, then out = out / plan.final_divisor if the plan has one. Row by row rather than
+// component by component, so that each row's sum is stored once instead of being loaded
+// and stored again for every component.
+template <bool kRenormalize, class D, class V>
+HWY_INLINE void ScoreVectors(D d, const KernelPlan& plan, const double* const* x, size_t len,
+                           double* HWY_RESTRICT out, V& bad) {
   const size_t lanes = hn::Lanes(d);
   const auto zero = hn::Zero(d);
   const auto one = hn::Set(d, 1.0);
-  const auto offset = hn::Set(d, c.offset);
-  const auto scale = hn::Set(d, c.scale);
-  const auto constant = hn::Set(d, c.constant);
-  const auto weight = hn::Set(d, c.weight);
   for (size_t i = 0; i < len; i += lanes) {
-    const auto loaded = hn::LoadU(d, x + i);
-    // Missing values (NaN) are masked out below, but the transform must not see them
-    // either: MINPD/MAXPD (the clamp) raise FE_INVALID on a quiet NaN, unlike +, -, *,
-    // / which propagate it silently. Zeroed lanes keep the kernel free of floating-point
-    // exceptions (tests/core/fp_trap_test.cc); the scores are unchanged.
-    const auto present = hn::Eq(loaded, loaded);
-    const auto v = kRenormalize ? hn::IfThenElseZero(present, loaded) : loaded;
-    V normalized;
-    if constexpr (kMode == TransformMode::kAffine) {
-      normalized = hn::Div(hn::Sub(v, offset), scale);
-    } else if constexpr (kMode == TransformMode::kClamped) {
-      normalized = hn::Min(hn::Max(hn::Div(hn::Sub(v, offset), scale), zero), one);
-    } else if constexpr (kMode == TransformMode::kConstant) {
-      normalized = constant;
-    } else {
-      normalized = v;
+    auto sum = zero;
+    auto present_weight = zero;
+    auto missing = zero;
+    for (size_t c = 0; c < plan.count; ++c) {
+      const KernelComponent& component = plan.component[c];
+      const auto loaded = hn::LoadU(d, x[c] + i);
+      // Missing values (NaN) are masked out below, but the transform must not see them
+      // either: MINPD/MAXPD (the clamp) raise FE_INVALID on a quiet NaN, unlike +, -, *,
+      // / which propagate it silently. Zeroed lanes keep the kernel free of floating-point
+      // exceptions (tests/core/fp_trap_test.cc); the scores are unchanged.
+      const auto present = hn::Eq(loaded, loaded);
+      const auto v = kRenormalize ? hn::IfThenElseZero(present, loaded) : loaded;
+      const auto weight = hn::Set(d, component.weight);
+      const auto term = hn::Mul(weight, Normalize(d, component, v));
+      if constexpr (!kRenormalize) {
+        bad = hn::Or(bad, hn::VecFromMask(d, hn::Not(hn::IsFinite(v))));
+        sum = hn::Add(sum, term);
+      } else {
+        bad = hn::Or(bad, hn::VecFromMask(d, hn::IsInf(v)));
+        sum = hn::Add(sum, hn::IfThenElseZero(present, term));
+        present_weight = hn::Add(present_weight, hn::IfThenElseZero(present, weight));
+        missing = hn::Add(missing, hn::IfThenZeroElse(present, one));
+      }
     }
-    const auto term = hn::Mul(weight, normalized);
-    const auto previous = first ? zero : hn::LoadU(d, sum + i);
-    if constexpr (!kRenormalize) {
-      bad = hn::Or(bad, hn::VecFromMask(d, hn::Not(hn::IsFinite(v))));
-      hn::StoreU(hn::Add(previous, term), d, sum + i);
-    } else {
-      bad = hn::Or(bad, hn::VecFromMask(d, hn::IsInf(v)));
-      hn::StoreU(hn::Add(previous, hn::IfThenElseZero(present, term)), d, sum + i);
-      const auto previous_weight = first ? zero : hn::LoadU(d, present_weight + i);
-      hn::StoreU(hn::Add(previous_weight, hn::IfThenElseZero(present, weight)), d,
-                 present_weight + i);
-      const auto previous_missing = first ? zero : hn::LoadU(d, missing + i);
-      hn::StoreU(hn::Add(previous_missing, hn::IfThenZeroElse(present, one)), d, missing + i);
+    if constexpr (kRenormalize) {
+      const auto any_missing = hn::Gt(missing, zero);
+      bad = hn::Or(bad, hn::VecFromMask(d, hn::Eq(present_weight, zero)));
+      sum = hn::IfThenElse(any_missing, hn::Div(sum, present_weight), sum);
     }
-  }
-}
-
-template <bool kRenormalize, class D, class V>
-HWY_INLINE void AddComponentAnyMode(D d, const KernelComponent& c, const double* x, bool first,
-                                    size_t len, double* sum, double* present_weight,
-                                    double* missing, V& bad) {
-  switch (c.mode) {
-    case TransformMode::kAffine:
-      return AddComponent<TransformMode::kAffine, kRenormalize>(d, c, x, first, len, sum,
-                                                                present_weight, missing, bad);
-    case TransformMode::kClamped:
-      return AddComponent<TransformMode::kClamped, kRenormalize>(d, c, x, first, len, sum,
-                                                                 present_weight, missing, bad);
-    case TransformMode::kConstant:
-      return AddComponent<TransformMode::kConstant, kRenormalize>(d, c, x, first, len, sum,
-                                                                  present_weight, missing, bad);
-    case TransformMode::kPassThrough:
-      return AddComponent<TransformMode::kPassThrough, kRenormalize>(
-          d, c, x, first, len, sum, present_weight, missing, bad);
-  }
-}
-
-// One chunk of `len` rows (a multiple of the lane count): every component in order, then
-// the renormalization out = sum / present weight where a component was missing.
-template <bool kRenormalize, class D, class V>
-HWY_INLINE void ScoreChunk(D d, const KernelPlan& plan, const double* const* x, size_t len,
-                           double* HWY_RESTRICT out, V& bad) {
-  HWY_ALIGN double present_weight[kChunkRows];
-  HWY_ALIGN double missing[kChunkRows];
-  for (size_t c = 0; c < plan.count; ++c) {
-    AddComponentAnyMode<kRenormalize>(d, plan.component[c], x[c], c == 0, len, out,
-                                      present_weight, missing, bad);
-  }
-  if constexpr (kRenormalize) {
-    const size_t lanes = hn::Lanes(d);
-    const auto zero = hn::Zero(d);
-    for (size_t i = 0; i < len; i += lanes) {
-      const auto sum = hn::LoadU(d, out + i);
-      const auto weight = hn::Load(d, present_weight + i);
-      const auto any_missing = hn::Gt(hn::Load(d, missing + i), zero);
-      bad = hn::Or(bad, hn::VecFromMask(d, hn::Eq(weight, zero)));
-      hn::StoreU(hn::IfThenElse(any_missing, hn::Div(sum, weight), sum), d, out + i);
-    }
+    if (plan.has_final_divisor) sum = hn::Div(sum, hn::Set(d, plan.final_divisor));
+    hn::StoreU(sum, d, out + i);
   }
 }
 
@@ -219,11 +192,8 @@ bool ScoreRowsImpl(const KernelPlan& plan, size_t n, double* HWY_RESTRICT out) {
   auto bad = hn::Zero(d);
   const double* x[kMaxKernelComponents];
   const size_t full = n - n % lanes;
-  for (size_t start = 0; start < full; start += kChunkRows) {
-    const size_t len = std::min(kChunkRows, full - start);
-    for (size_t c = 0; c < plan.count; ++c) x[c] = plan.component[c].x + start;
-    ScoreChunk<kRenormalize>(d, plan, x, len, out + start, bad);
-  }
+  for (size_t c = 0; c < plan.count; ++c) x[c] = plan.component[c].x;
+  ScoreVectors<kRenormalize>(d, plan, x, full, out, bad);
   const size_t rest = n - full;
   if (rest != 0) {
     // The last rows, padded with present zeros (finite, so never "bad") to one vector.
@@ -235,7 +205,7 @@ bool ScoreRowsImpl(const KernelPlan& plan, size_t n, double* HWY_RESTRICT out) {
       }
       x[c] = padded[c];
     }
-    ScoreChunk<kRenormalize>(d, plan, x, lanes, padded_out, bad);
+    ScoreVectors<kRenormalize>(d, plan, x, lanes, padded_out, bad);
     std::memcpy(out + full, padded_out, rest * sizeof(double));
   }
   return hn::AllFalse(d, hn::MaskFromVec(bad));

@@ -15,10 +15,6 @@ namespace crmcore {
 namespace engine {
 namespace internal {
 
-/// Rows per chunk inside a block: the chunk's running sums stay in L1 while every
-/// component column is added to them in component order.
-inline constexpr std::size_t kChunkRows = 1024;
-
 /// Most weighted columns one kernel call sums: the composite's five components or the
 /// satisfaction index's six indicators.
 inline constexpr std::size_t kMaxKernelComponents = 6;
@@ -47,6 +43,10 @@ struct KernelPlan {
   std::array<KernelComponent, kMaxKernelComponents> component{};
   std::size_t count = 0;
   bool renormalize = false;
+  /// When set, every row's result is divided by final_divisor (the satisfaction index's
+  /// sum / weight_sum) inside the kernel, while the row is still in cache.
+  bool has_final_divisor = false;
+  double final_divisor = 1.0;
 };
 
 /// One block's moments over its present (non-NaN) values.
