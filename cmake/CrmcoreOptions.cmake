@@ -42,4 +42,7 @@ endif()
 if(CRMCORE_COVERAGE)
   add_compile_options(--coverage -O0)
   add_link_options(--coverage)
+  # Outside projects linking this build's instrumented static library need the gcov
+  # runtime too (tests/install/consumer, tests/capi/consumer).
+  string(APPEND CRMCORE_SANITIZE_FLAGS " --coverage")
 endif()
