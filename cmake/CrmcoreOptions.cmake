@@ -40,7 +40,9 @@ endif()
 # branches map to the source; exceptions' cleanup branches are left out by gcovr's
 # --exclude-throw-branches.
 if(CRMCORE_COVERAGE)
-  add_compile_options(--coverage -O0)
+  # Atomic counter updates: the engine's worker threads share counters, and racy updates
+  # leave negative branch counts that gcovr cannot parse.
+  add_compile_options(--coverage -O0 -fprofile-update=atomic)
   add_link_options(--coverage)
   # Outside projects linking this build's instrumented static library need the gcov
   # runtime too (tests/install/consumer, tests/capi/consumer).

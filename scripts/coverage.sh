@@ -16,6 +16,6 @@ ctest --preset coverage -j "$(nproc)" --output-on-failure
 # decisions of our code.
 gcovr --root . --object-directory "$build" \
   --filter 'src/' --filter 'include/' --filter 'capi/' \
-  --exclude-throw-branches --exclude-unreachable-branches \
+  --exclude-throw-branches --exclude-unreachable-branches --gcov-ignore-parse-errors \
   --print-summary --html-details "$build/coverage.html" -o "$build/coverage.html" \
   | tail -3
