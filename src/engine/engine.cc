@@ -133,28 +133,33 @@ absl::Status BadValueError(CompositeComponent c, std::size_t index, double x) {
                    FormatDouble(x)));
 }
 
+// Rows [begin, begin + size) of a column as doubles, ignoring any validity bitmap: the
+// column itself when it is float64 (zero copy), else converted into `scratch`.
+const double* ConvertRows(const ColumnView& view, BlockRange rows, double* scratch) {
+  switch (view.type()) {
+    case ColumnView::Type::kFloat32: {
+      const float* x = static_cast<const float*>(view.data()) + rows.begin;
+      for (std::size_t i = 0; i < rows.size; ++i) scratch[i] = static_cast<double>(x[i]);
+      return scratch;
+    }
+    case ColumnView::Type::kInt64: {
+      const std::int64_t* x = static_cast<const std::int64_t*>(view.data()) + rows.begin;
+      for (std::size_t i = 0; i < rows.size; ++i) scratch[i] = static_cast<double>(x[i]);
+      return scratch;
+    }
+    case ColumnView::Type::kFloat64:
+      break;
+  }
+  return static_cast<const double*>(view.data()) + rows.begin;
+}
+
 // Rows [begin, begin + size) of a column as doubles with NaN = missing: the column itself
 // when it is float64 under kNaN (zero copy), else converted into `scratch`. Under
 // kValidityBitmap a NaN in a valid slot is an error.
 absl::StatusOr<const double*> StageRows(const UsedComponent& component, BlockRange rows,
                                         MissingEncoding encoding, double* scratch) {
   const ColumnView& view = *component.view;
-  if (encoding == MissingEncoding::kNaN) {
-    switch (view.type()) {
-      case ColumnView::Type::kFloat64:
-        return static_cast<const double*>(view.data()) + rows.begin;
-      case ColumnView::Type::kFloat32: {
-        const float* x = static_cast<const float*>(view.data()) + rows.begin;
-        for (std::size_t i = 0; i < rows.size; ++i) scratch[i] = static_cast<double>(x[i]);
-        return scratch;
-      }
-      case ColumnView::Type::kInt64: {
-        const std::int64_t* x = static_cast<const std::int64_t*>(view.data()) + rows.begin;
-        for (std::size_t i = 0; i < rows.size; ++i) scratch[i] = static_cast<double>(x[i]);
-        return scratch;
-      }
-    }
-  }
+  if (encoding == MissingEncoding::kNaN) return ConvertRows(view, rows, scratch);
   for (std::size_t i = 0; i < rows.size; ++i) {
     const std::size_t row = rows.begin + i;
     const double x = view.ValueAt(row);
@@ -1239,22 +1244,7 @@ IndicatorKernelShape ShapeOf(SatisfactionIndicator indicator, const IndicatorSca
 // Rows of one indicator column as doubles, with every missing slot NaN: the column itself
 // for a float64 column without a bitmap (zero copy), else converted into `scratch`.
 const double* StageIndicator(const ColumnView& view, BlockRange rows, double* scratch) {
-  if (!view.has_validity()) {
-    switch (view.type()) {
-      case ColumnView::Type::kFloat64:
-        return static_cast<const double*>(view.data()) + rows.begin;
-      case ColumnView::Type::kFloat32: {
-        const float* x = static_cast<const float*>(view.data()) + rows.begin;
-        for (std::size_t i = 0; i < rows.size; ++i) scratch[i] = static_cast<double>(x[i]);
-        return scratch;
-      }
-      case ColumnView::Type::kInt64: {
-        const std::int64_t* x = static_cast<const std::int64_t*>(view.data()) + rows.begin;
-        for (std::size_t i = 0; i < rows.size; ++i) scratch[i] = static_cast<double>(x[i]);
-        return scratch;
-      }
-    }
-  }
+  if (!view.has_validity()) return ConvertRows(view, rows, scratch);
   for (std::size_t i = 0; i < rows.size; ++i) {
     const std::size_t row = rows.begin + i;
     scratch[i] = view.IsValid(row) ? view.ValueAt(row) : kNaN;
