@@ -181,6 +181,9 @@ struct CompositeColumns {
 /// a customer with every used component missing under kRenormalize; also InvalidArgument
 /// for a NaN in a valid slot under MissingEncoding::kValidityBitmap, a bitmap given under
 /// kNaN or one too short, and invalid options. An empty partition gives an empty state.
+/// When several values are bad, the one named is the first in block order (blocks of
+/// kEngineBlockRows rows, each checked component by component), where the reference names
+/// the first in component order: the same value whenever the bad values share a block.
 absl::StatusOr<CompositeState> ComputeCompositeState(const CompositePlan& plan,
                                                      const CompositeColumns& columns,
                                                      const EngineOptions& options = {});

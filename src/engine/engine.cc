@@ -469,10 +469,9 @@ absl::Status ScoreComposite(const CompositePlan& plan, const CompositeColumns& c
         block_plan.component[k].x = ranks;
       }
     }
-    if (!internal::ScoreRows(block_plan, rows.size, out.data() + rows.begin)) {
-      errors[block] = FirstBadRow(used, staged, rows, policy);
-      return;
-    }
+    if (internal::ScoreRows(block_plan, rows.size, out.data() + rows.begin)) return;
+    errors[block] = FirstBadRow(used, staged, rows, policy);
+    if (!errors[block].ok()) return;
     // Against another population's statistics a newcomer can lie far outside a column's
     // min-max range or z-score spread, and (x - min) / (max - min) overflows when that range
     // is tiny (a subnormal spread): an error, never a silent Inf. (Against its own population

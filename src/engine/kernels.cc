@@ -185,6 +185,69 @@ HWY_INLINE void ScoreVectors(D d, const KernelPlan& plan, const double* const* x
   }
 }
 
+// The common shape, kCount components all kAffine under kReject (min-max and z-score
+// plans, the satisfaction index): ScoreVectors<false> with the component count known at
+// compile time, so the loop over components unrolls and every broadcast constant stays in
+// a register, and with one finiteness test per row, of the result, instead of one per
+// value. That test suffices: with a finite offset and a nonzero scale, a NaN or an
+// infinity in any component makes (x - offset) / scale, the weighted term (0 · Inf is NaN)
+// and the sum non-finite, and a finite row whose sum overflows is reported too.
+template <size_t kCount, class D, class V>
+HWY_INLINE void ScoreAffineVectors(D d, const KernelPlan& plan, const double* const* x,
+                                   size_t len, double* HWY_RESTRICT out, V& bad) {
+  const size_t lanes = hn::Lanes(d);
+  const double* column[kCount];
+  double offset[kCount], scale[kCount], weight[kCount];
+  for (size_t c = 0; c < kCount; ++c) {
+    column[c] = x[c];
+    offset[c] = plan.component[c].offset;
+    scale[c] = plan.component[c].scale;
+    weight[c] = plan.component[c].weight;
+  }
+  const bool divide = plan.has_final_divisor;
+  const auto divisor = hn::Set(d, plan.final_divisor);
+  for (size_t i = 0; i < len; i += lanes) {
+    auto sum = hn::Zero(d);
+    for (size_t c = 0; c < kCount; ++c) {
+      const auto normalized =
+          hn::Div(hn::Sub(hn::LoadU(d, column[c] + i), hn::Set(d, offset[c])),
+                  hn::Set(d, scale[c]));
+      sum = hn::Add(sum, hn::Mul(hn::Set(d, weight[c]), normalized));
+    }
+    if (divide) sum = hn::Div(sum, divisor);
+    bad = hn::Or(bad, hn::VecFromMask(d, hn::Not(hn::IsFinite(sum))));
+    hn::StoreU(sum, d, out + i);
+  }
+}
+
+// Rows [0, len) of any plan: the fast shape when it applies, else ScoreVectors, whose
+// results are then tested for finiteness too (a finite row can overflow).
+template <bool kRenormalize, class D, class V>
+HWY_INLINE void ScoreAnyVectors(D d, const KernelPlan& plan, const double* const* x,
+                                size_t len, double* HWY_RESTRICT out, V& bad) {
+  bool all_affine = !kRenormalize;
+  for (size_t c = 0; c < plan.count; ++c) {
+    all_affine = all_affine && plan.component[c].mode == TransformMode::kAffine;
+  }
+  if (all_affine) {
+    switch (plan.count) {
+      case 1: return ScoreAffineVectors<1>(d, plan, x, len, out, bad);
+      case 2: return ScoreAffineVectors<2>(d, plan, x, len, out, bad);
+      case 3: return ScoreAffineVectors<3>(d, plan, x, len, out, bad);
+      case 4: return ScoreAffineVectors<4>(d, plan, x, len, out, bad);
+      case 5: return ScoreAffineVectors<5>(d, plan, x, len, out, bad);
+      case 6: return ScoreAffineVectors<6>(d, plan, x, len, out, bad);
+      default: break;
+    }
+  }
+  static_assert(kMaxKernelComponents == 6, "add a case above");
+  ScoreVectors<kRenormalize>(d, plan, x, len, out, bad);
+  const size_t lanes = hn::Lanes(d);
+  for (size_t i = 0; i < len; i += lanes) {
+    bad = hn::Or(bad, hn::VecFromMask(d, hn::Not(hn::IsFinite(hn::LoadU(d, out + i)))));
+  }
+}
+
 template <bool kRenormalize>
 bool ScoreRowsImpl(const KernelPlan& plan, size_t n, double* HWY_RESTRICT out) {
   const hn::ScalableTag<double> d;
@@ -193,19 +256,19 @@ bool ScoreRowsImpl(const KernelPlan& plan, size_t n, double* HWY_RESTRICT out) {
   const double* x[kMaxKernelComponents];
   const size_t full = n - n % lanes;
   for (size_t c = 0; c < plan.count; ++c) x[c] = plan.component[c].x;
-  ScoreVectors<kRenormalize>(d, plan, x, full, out, bad);
+  ScoreAnyVectors<kRenormalize>(d, plan, x, full, out, bad);
   const size_t rest = n - full;
   if (rest != 0) {
-    // The last rows, padded with present zeros (finite, so never "bad") to one vector.
+    // The last rows, padded to one vector with copies of the last row: a padding lane is
+    // "bad" only when that real row is.
     HWY_ALIGN double padded[kMaxKernelComponents][kMaxDoubleLanes];
     HWY_ALIGN double padded_out[kMaxDoubleLanes];
     for (size_t c = 0; c < plan.count; ++c) {
-      for (size_t i = 0; i < lanes; ++i) {
-        padded[c][i] = i < rest ? plan.component[c].x[full + i] : 0.0;
-      }
+      const double* column = plan.component[c].x;
+      for (size_t i = 0; i < lanes; ++i) padded[c][i] = column[full + std::min(i, rest - 1)];
       x[c] = padded[c];
     }
-    ScoreVectors<kRenormalize>(d, plan, x, lanes, padded_out, bad);
+    ScoreAnyVectors<kRenormalize>(d, plan, x, lanes, padded_out, bad);
     std::memcpy(out + full, padded_out, rest * sizeof(double));
   }
   return hn::AllFalse(d, hn::MaskFromVec(bad));

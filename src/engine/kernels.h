@@ -65,9 +65,10 @@ struct BlockMoments {
 /// Moments of x[0, n).
 BlockMoments ComputeBlockMoments(const double* x, std::size_t n);
 
-/// Weighted composite of n rows into out. Returns false when a row is bad: under kReject a
-/// NaN or Inf; under kRenormalize an Inf or a row with every component missing. The caller
-/// rescans the block to name the first bad value.
+/// Weighted composite of n rows into out. Returns false when a row is bad (under kReject a
+/// NaN or Inf; under kRenormalize an Inf or a row with every component missing) or its
+/// result is not finite (a finite row can overflow against another population's
+/// statistics). The caller rescans the block to name the first bad value or result.
 bool ScoreRows(const KernelPlan& plan, std::size_t n, double* out);
 
 std::string ActiveTargetName();

@@ -147,6 +147,7 @@ std::vector<double> Tolerances(const CompositePlan& plan, const Columns& columns
   for (const C c : AllValues<C>()) {
     if (!plan.uses(c) || plan.normalizer(c).kind != NormalizerKind::kZScore) continue;
     const ColumnStatistics stats = *ComputeColumnStatistics(columns[I(c)], Id(c));
+    if (stats.stddev() == 0.0) continue;  // a constant column's z-score is exactly 0
     const double count = static_cast<double>(stats.count);
     for (std::size_t i = 0; i < n; ++i) {
       const double x = columns[I(c)][i];
@@ -302,6 +303,91 @@ TEST(EngineCompositeTest, ZScoresAgreeWithinTheDocumentedBoundOnEveryTarget) {
       ExpectAgreement(MixedPlan(), columns, Engine(MixedPlan(), columns),
                       target + " N=" + std::to_string(n));
     }
+  });
+}
+
+// Min-max and z-score only under kReject: the kernel's fast shape (every component
+// affine, the count known at compile time, one finiteness test per row), for every count
+// of used components it has a copy for.
+CompositePlan AffinePlan(std::size_t used, NormalizerKind kind) {
+  CompositePlan::Weights weights = {0.0, 0.0, 0.0, 0.0, 0.0};
+  for (std::size_t c = 0; c < used; ++c) weights[c] = 0.4 - 0.05 * static_cast<double>(c);
+  CompositePlan::Normalizers normalizers;
+  for (NormalizerSpec& spec : normalizers) spec = Spec(kind);
+  return MustCreate(weights, normalizers);
+}
+
+TEST(EngineCompositeTest, AffinePlansAgreeOnEveryTargetForEveryComponentCount) {
+  ForEachTarget([&](const std::string& target) {
+    for (const std::size_t n : {std::size_t{1}, std::size_t{7}, std::size_t{16385}}) {
+      const Columns columns = MakePopulation(n, 5 * n + 1);
+      for (std::size_t used = 1; used <= kCompositeComponentCount; ++used) {
+        for (const NormalizerKind kind : {NormalizerKind::kMinMax, NormalizerKind::kZScore}) {
+          const CompositePlan plan = AffinePlan(used, kind);
+          ExpectAgreement(plan, columns, Engine(plan, columns),
+                          absl::StrCat(target, " N=", n, " used=", used, " kind=",
+                                       static_cast<int>(kind)));
+        }
+      }
+    }
+  });
+}
+
+// The fast shape tests only each row's result: a bad value anywhere in a block (first lane,
+// middle, the padded last vector) must still be found and named as the reference names it.
+// Covers docs/bad-input.md BI-ENG-03
+TEST(EngineBadInputTest, AffinePlansNameTheFirstBadValueOnEveryTarget) {
+  const std::size_t n = kEngineBlockRows + 13;
+  const Columns clean = MakePopulation(n, 21);
+  ForEachTarget([&](const std::string& target) {
+    for (const double bad : {kNaN, kInf, -kInf}) {
+      for (const std::size_t index : {std::size_t{0}, std::size_t{4101}, n - 1}) {
+        Columns columns = clean;
+        columns[3][index] = bad;
+        const CompositePlan plan = AffinePlan(5, NormalizerKind::kMinMax);
+        std::vector<double> out(n);
+        const absl::Status status =
+            ScoreComposite(plan, EngineColumns(columns), absl::MakeSpan(out));
+        EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << target;
+        EXPECT_EQ(status,
+                  ScoreCompositeReference(plan, ReferenceColumns(columns), absl::MakeSpan(out)))
+            << target << " index " << index;
+      }
+    }
+  });
+}
+
+// A finite newcomer whose result overflows against another population's statistics (a
+// min-max column of subnormal spread), in the body of a block and in its padded tail.
+// Covers docs/bad-input.md BI-ENG-16
+TEST(EngineBadInputTest, AffineOverflowAgainstAStateIsFoundAtAnyRowOnEveryTarget) {
+  const CompositePlan plan = AffinePlan(5, NormalizerKind::kMinMax);
+  Columns population = MakePopulation(64, 3);
+  for (std::size_t i = 0; i < 64; ++i) population[2][i] = static_cast<double>(i) * 1e-310;
+  const absl::StatusOr<CompositeState> state =
+      ComputeCompositeState(plan, EngineColumns(population));
+  ASSERT_TRUE(state.ok()) << state.status();
+  const std::size_t n = 2 * kEngineBlockRows + 5;
+  const Columns clean = MakePopulation(n, 8);
+  ForEachTarget([&](const std::string& target) {
+    for (const std::size_t index : {std::size_t{3}, kEngineBlockRows + 77, n - 1}) {
+      Columns columns = clean;
+      for (double& x : columns[2]) x = 1e-311;
+      columns[2][index] = 5.0;  // (5 - 0) / 6.3e-309: +Inf
+      std::vector<double> out(n);
+      const absl::Status status =
+          ScoreComposite(plan, EngineColumns(columns), *state, absl::MakeSpan(out));
+      EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange) << target << " " << status;
+      EXPECT_THAT(status.message(), HasSubstr(absl::StrCat("customer ", index, " overflows")))
+          << target;
+    }
+    // Without the overflowing row every customer scores, and finitely.
+    Columns columns = clean;
+    for (double& x : columns[2]) x = 1e-311;
+    std::vector<double> out(n);
+    ASSERT_TRUE(ScoreComposite(plan, EngineColumns(columns), *state, absl::MakeSpan(out)).ok())
+        << target;
+    EXPECT_TRUE(std::all_of(out.begin(), out.end(), [](double x) { return std::isfinite(x); }));
   });
 }
 
