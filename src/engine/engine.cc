@@ -574,20 +574,27 @@ std::uint64_t OrderedKey(double x) {
 constexpr int kHistogramBits = 16;
 constexpr std::size_t kSmallSelection = 4096;
 
-// Validates that every value is finite (first bad index in block order) and returns the
-// least and greatest OrderedKey.
-absl::StatusOr<std::pair<std::uint64_t, std::uint64_t>> FiniteKeyRange(
-    absl::Span<const double> values, absl::string_view context, int threads) {
+// The range of a finite column: its least and greatest OrderedKey, and whether every
+// value is a whole number.
+struct KeyRange {
+  std::uint64_t least = std::numeric_limits<std::uint64_t>::max();
+  std::uint64_t greatest = 0;
+  bool integral = true;
+};
+
+// Validates that every value is finite (first bad index in block order) and returns its
+// KeyRange.
+absl::StatusOr<KeyRange> FiniteKeyRange(absl::Span<const double> values,
+                                        absl::string_view context, int threads) {
   const std::size_t blocks = BlockCount(values.size());
   std::vector<absl::Status> errors(blocks);
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges(
-      blocks, {std::numeric_limits<std::uint64_t>::max(), 0});
+  std::vector<KeyRange> ranges(blocks);
   ForEachBlock(blocks, threads, [&](std::size_t, std::size_t block) {
     const BlockRange rows = RangeOf(block, values.size());
     const internal::FiniteRange range =
         internal::ComputeFiniteRange(values.data() + rows.begin, rows.size);
     if (!range.non_finite) {
-      ranges[block] = {OrderedKey(range.least), OrderedKey(range.greatest)};
+      ranges[block] = {OrderedKey(range.least), OrderedKey(range.greatest), range.integral};
       return;
     }
     for (std::size_t i = rows.begin; i < rows.begin + rows.size; ++i) {
@@ -598,12 +605,22 @@ absl::StatusOr<std::pair<std::uint64_t, std::uint64_t>> FiniteKeyRange(
     }
   });
   CRM_RETURN_IF_ERROR(FirstError(errors));
-  std::pair<std::uint64_t, std::uint64_t> range = {std::numeric_limits<std::uint64_t>::max(), 0};
-  for (const auto& [least, greatest] : ranges) {
-    range.first = std::min(range.first, least);
-    range.second = std::max(range.second, greatest);
+  KeyRange range;
+  for (const KeyRange& block : ranges) {
+    range.least = std::min(range.least, block.least);
+    range.greatest = std::max(range.greatest, block.greatest);
+    range.integral = range.integral && block.integral;
   }
   return range;
+}
+
+// The inverse of OrderedKey (for +0.0's key it gives +0.0).
+double ValueOfKey(std::uint64_t key) {
+  constexpr std::uint64_t kSign = std::uint64_t{1} << 63;
+  const std::uint64_t bits = (key & kSign) != 0 ? key ^ kSign : ~key;
+  double x = 0.0;
+  std::memcpy(&x, &bits, sizeof(x));
+  return x;
 }
 
 // The values at ascending ranks `ranks` (each < values.size()) of finite `values` whose
@@ -757,9 +774,56 @@ std::vector<std::uint64_t> BucketCounts(absl::Span<const double> values, std::si
 // those buckets (selected exactly, recursively when still large) and the extremes of the
 // nearest non-empty buckets on either side, which hold the rank's distinct neighbours when
 // its own bucket does not.
+// Columns of whole numbers spanning fewer than this many values (recency in days, purchase
+// counts) are probed by one exact histogram of their values.
+constexpr double kWholeNumberBuckets = 1 << kHistogramBits;
+
+// ProbeRanks for whole-number values in [least, least + buckets): one histogram with a
+// bucket per value answers everything (the value at a rank, the counts below and equal,
+// the nearest present values either side), so no value is gathered. least + b is exact:
+// the result is a whole number within the column's range, and x - least is exact for the
+// same reason.
+std::vector<RankProbe> ProbeWholeNumbers(absl::Span<const double> values,
+                                         const std::vector<std::size_t>& ranks, double least,
+                                         std::size_t buckets, int threads) {
+  const auto bucket_of = [least](double x) { return static_cast<std::size_t>(x - least); };
+  const std::vector<std::uint64_t> counts =
+      values.size() < (std::uint64_t{1} << 32)
+          ? BucketCounts<std::uint32_t>(values, buckets, bucket_of, threads)
+          : BucketCounts<std::uint64_t>(values, buckets, bucket_of, threads);
+  std::vector<std::uint64_t> cumulative(buckets + 1, 0);
+  for (std::size_t b = 0; b < buckets; ++b) cumulative[b + 1] = cumulative[b] + counts[b];
+  std::vector<RankProbe> probes(ranks.size());
+  for (std::size_t r = 0; r < ranks.size(); ++r) {
+    // The first bucket whose cumulative count passes the rank: non-empty.
+    const auto it = std::upper_bound(cumulative.begin() + 1, cumulative.end(),
+                                     static_cast<std::uint64_t>(ranks[r]));
+    const auto b = static_cast<std::size_t>(it - cumulative.begin()) - 1;
+    RankProbe& probe = probes[r];
+    probe.value = least + static_cast<double>(b) + 0.0;  // -0.0 (least) becomes +0.0
+    probe.less = static_cast<std::int64_t>(cumulative[b]);
+    probe.equal = static_cast<std::int64_t>(counts[b]);
+    for (std::size_t below = b; below-- > 0;) {
+      if (counts[below] != 0) {
+        probe.greatest_less = least + static_cast<double>(below);
+        break;
+      }
+    }
+    for (std::size_t above = b + 1; above < buckets; ++above) {
+      if (counts[above] != 0) {
+        probe.least_greater = least + static_cast<double>(above);
+        break;
+      }
+    }
+  }
+  return probes;
+}
+
 std::vector<RankProbe> ProbeRanks(absl::Span<const double> values,
-                                  const std::vector<std::size_t>& ranks, std::uint64_t least,
-                                  std::uint64_t greatest, int threads) {
+                                  const std::vector<std::size_t>& ranks, const KeyRange& range,
+                                  int threads) {
+  const std::uint64_t least = range.least;
+  const std::uint64_t greatest = range.greatest;
   std::vector<RankProbe> probes(ranks.size());
   if (ranks.empty()) return probes;
   if (least == greatest) {  // every value is equal
@@ -776,6 +840,14 @@ std::vector<RankProbe> ProbeRanks(absl::Span<const double> values,
       AccumulateAround(values, probes[r]);
     }
     return probes;
+  }
+  if (range.integral) {
+    const double least_value = ValueOfKey(least);
+    const double width = ValueOfKey(greatest) - least_value;  // exact when below 2^53
+    if (width < kWholeNumberBuckets) {
+      return ProbeWholeNumbers(values, ranks, least_value, static_cast<std::size_t>(width) + 1,
+                               threads);
+    }
   }
   const std::uint64_t span = greatest - least;
   int width = 0;
@@ -1006,7 +1078,7 @@ absl::StatusOr<TierCutoffs> ComputeTierCutoffs(absl::Span<const double> values,
     if (seats > 0) ranks.push_back(static_cast<std::size_t>(cutoffs.population - seats));
   }
   const std::vector<RankProbe> selected =
-      ProbeRanks(values, ranks, range.first, range.second, threads);
+      ProbeRanks(values, ranks, range, threads);
   std::size_t next = 0;
   for (std::size_t t = 0; t < cutoffs.seats.size(); ++t) {
     cutoffs.value[t] = cutoffs.seats[t] > 0 ? selected[next++].value : kInf;
@@ -1108,7 +1180,7 @@ absl::Status ScoreRfmQuintiles(absl::Span<const double> values, RfmDirection dir
     ranks.push_back(lower_is_better ? values.size() - 1 - key_rank : key_rank);
   }
   const std::vector<RankProbe> around =
-      ProbeRanks(values, ranks, range.first, range.second, threads);
+      ProbeRanks(values, ranks, range, threads);
   RfmThresholds thresholds;
   thresholds.direction = direction;
   for (std::size_t k = 0; k < around.size(); ++k) {

@@ -33,10 +33,14 @@ FiniteRange ComputeFiniteRange(const double* HWY_RESTRICT x, std::size_t n) {
   // Non-finite lanes are collected as a mask vector; IsFinite tests the exponent bits, so
   // it raises no floating-point exception on a NaN.
   auto bad = hn::Zero(d);
+  // Lanes holding a fraction. Round (to nearest) is exact, and a whole number is its own
+  // rounding; only finite values matter here (a non-finite column is an error anyway).
+  auto fraction = hn::Zero(d);
   std::size_t i = 0;
   for (; i + lanes <= n; i += lanes) {
     const auto v = hn::LoadU(d, x + i);
     bad = hn::Or(bad, hn::VecFromMask(d, hn::Not(hn::IsFinite(v))));
+    fraction = hn::Or(fraction, hn::VecFromMask(d, hn::Ne(hn::Round(v), v)));
     least = hn::Min(least, v);
     greatest = hn::Max(greatest, v);
   }
@@ -44,8 +48,10 @@ FiniteRange ComputeFiniteRange(const double* HWY_RESTRICT x, std::size_t n) {
   range.least = hn::GetLane(hn::MinOfLanes(d, least));
   range.greatest = hn::GetLane(hn::MaxOfLanes(d, greatest));
   range.non_finite = !hn::AllFalse(d, hn::MaskFromVec(bad));
+  range.integral = hn::AllFalse(d, hn::MaskFromVec(fraction));
   for (; i < n; ++i) {
     range.non_finite = range.non_finite || !std::isfinite(x[i]);
+    range.integral = range.integral && std::nearbyint(x[i]) == x[i];
     range.least = std::min(range.least, x[i]);
     range.greatest = std::max(range.greatest, x[i]);
   }

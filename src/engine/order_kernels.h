@@ -11,12 +11,15 @@ namespace crmcore {
 namespace engine {
 namespace internal {
 
-/// The least and greatest of x[0, n) (n > 0) and whether any value is NaN or infinite
-/// (then least/greatest are meaningless). -0.0 and 0.0 may come back in either order.
+/// The least and greatest of x[0, n) (n > 0), whether any value is NaN or infinite (then
+/// the rest is meaningless), and whether every value is a whole number (integer-valued
+/// columns, such as recency in days or purchase counts, take a histogram-only path).
+/// -0.0 and 0.0 may come back in either order.
 struct FiniteRange {
   double least = 0.0;
   double greatest = 0.0;
   bool non_finite = false;
+  bool integral = false;
 };
 FiniteRange ComputeFiniteRange(const double* x, std::size_t n);
 

@@ -826,6 +826,66 @@ TEST(EngineRfmTest, TiersAndScoresMatchTheReferenceOnEveryTarget) {
   }
 }
 
+// Whole-number columns spanning fewer than 2^16 values take the histogram-only path (one
+// bucket per value, nothing gathered); one value more, or one fraction, takes the general
+// path. Both must match the reference: tiers, scores and the cut-off values themselves.
+TEST(EngineRfmTest, WholeNumberColumnsMatchTheReferenceOnBothPaths) {
+  struct Shape {
+    std::string name;
+    double least;
+    double step;       // spacing of the possible values
+    int distinct;      // how many possible values
+    double fraction;   // added to one value (0: the column stays whole)
+  };
+  const std::vector<Shape> shapes = {
+      {"recency days", 0.0, 1.0, 366, 0.0},
+      {"purchase counts", 1.0, 1.0, 50, 0.0},
+      {"signed, around zero", -20.0, 1.0, 41, 0.0},
+      {"widest whole-number span", -30000.0, 1.0, 65536, 0.0},
+      {"one value too wide", -30000.0, 1.0, 65537, 0.0},
+      {"with one fraction", 0.0, 1.0, 366, 0.5},
+      {"huge magnitudes", -1152921504606846976.0, 256.0, 200, 0.0},  // -2^60, step 2^8
+      {"two values", 7.0, 1.0, 2, 0.0},
+  };
+  std::mt19937_64 rng(2026);
+  for (const Shape& shape : shapes) {
+    SCOPED_TRACE(shape.name);
+    std::uniform_int_distribution<int> pick(0, shape.distinct - 1);
+    std::vector<double> values(kEngineBlockRows + 5);
+    for (double& x : values) x = shape.least + shape.step * pick(rng);
+    values[1] = shape.least;  // the range's ends are present
+    values[2] = shape.least + shape.step * (shape.distinct - 1);
+    values[3] += shape.fraction;
+    if (shape.least == 0.0) values[4] = -0.0;  // equal to 0.0, and the least value
+    std::vector<ValueTier> tiers_reference(values.size());
+    ASSERT_TRUE(crmcore::AssignValueTiers(values, absl::MakeSpan(tiers_reference)).ok());
+    const absl::StatusOr<TierCutoffs> cutoffs = ComputeTierCutoffs(values);
+    ASSERT_TRUE(cutoffs.ok()) << cutoffs.status();
+    const QuantileState exact = *ComputeQuantileState(values);
+    const TierCutoffs cutoffs_reference = *TierCutoffsFrom(exact, {});
+    ForEachTarget([&](const std::string&) {
+      for (const int threads : {1, 2}) {
+        const EngineOptions options{.threads = threads};
+        std::vector<ValueTier> tiers(values.size());
+        ASSERT_TRUE(AssignPyramidTiers(values, absl::MakeSpan(tiers), {}, options).ok());
+        EXPECT_EQ(tiers, tiers_reference);
+        for (const RfmDirection direction :
+             {RfmDirection::kHigherIsBetter, RfmDirection::kLowerIsBetter}) {
+          std::vector<std::int8_t> reference(values.size());
+          std::vector<std::int8_t> scores(values.size());
+          ASSERT_TRUE(
+              crmcore::RfmQuintileScores(values, direction, absl::MakeSpan(reference)).ok());
+          ASSERT_TRUE(
+              ScoreRfmQuintiles(values, direction, absl::MakeSpan(scores), options).ok());
+          EXPECT_EQ(scores, reference) << "direction " << static_cast<int>(direction);
+        }
+      }
+    });
+    EXPECT_EQ(cutoffs->seats, cutoffs_reference.seats);
+    EXPECT_EQ(cutoffs->value, cutoffs_reference.value);
+  }
+}
+
 TEST(EngineRfmTest, MergedPartitionsScoreLikeOneBatch) {
   const std::vector<double> values = TiedColumn(50000, 3, 37);
   QuantileState merged;
