@@ -195,20 +195,32 @@ absl::Status FirstBadRow(const std::vector<UsedComponent>& used,
   return absl::OkStatus();
 }
 
-// Per-worker scratch: one block of doubles per used component (and one more per component
-// for percentile mid-ranks).
-struct Scratch {
-  std::vector<double> staged;
-  std::vector<double> ranks;
+// Per-worker scratch regions of one block's rows each, sized by the batch (min(N,
+// kEngineBlockRows) rows), so that a small call neither allocates nor zeroes whole blocks.
+class BlockScratch {
+ public:
+  BlockScratch(std::size_t workers, std::size_t regions, std::size_t n)
+      : rows_(std::min(n, kEngineBlockRows)),
+        per_worker_(regions * rows_),
+        data_(workers * per_worker_) {}
+  double* region(std::size_t worker, std::size_t r) {
+    return data_.data() + worker * per_worker_ + r * rows_;
+  }
+
+ private:
+  std::size_t rows_;
+  std::size_t per_worker_;
+  std::vector<double> data_;
 };
 
-std::vector<Scratch> MakeScratch(std::size_t workers, std::size_t components) {
-  std::vector<Scratch> scratch(workers);
-  for (Scratch& s : scratch) {
-    s.staged.resize(components * kEngineBlockRows);
-    s.ranks.resize(components * kEngineBlockRows);
-  }
-  return scratch;
+// Composite scratch: a region per used component for staged values, and a second one for
+// its percentile mid-ranks when the plan has a percentile-rank component.
+BlockScratch CompositeScratch(const std::vector<UsedComponent>& used, std::size_t workers,
+                              std::size_t n) {
+  const bool ranks = std::any_of(used.begin(), used.end(), [](const UsedComponent& c) {
+    return c.spec.kind == NormalizerKind::kPercentileRank;
+  });
+  return BlockScratch(workers, (ranks ? 2 : 1) * used.size(), n);
 }
 
 // ColumnStatistics view of a state (without the sorted values) for CheckStatisticsFor.
@@ -344,7 +356,7 @@ absl::StatusOr<CompositeState> ComputeCompositeState(const CompositePlan& plan,
   const MissingPolicy policy = plan.missing_policy();
   const std::size_t blocks = BlockCount(n);
   const int threads = options.ResolvedThreads();
-  std::vector<Scratch> scratch = MakeScratch(WorkerCount(threads, blocks), used.size());
+  BlockScratch scratch = CompositeScratch(used, WorkerCount(threads, blocks), n);
 
   std::vector<CompositeState> block_states(blocks);
   std::vector<absl::Status> errors(blocks);
@@ -359,7 +371,7 @@ absl::StatusOr<CompositeState> ComputeCompositeState(const CompositePlan& plan,
     for (std::size_t k = 0; k < used.size(); ++k) {
       absl::StatusOr<const double*> x =
           StageRows(used[k], rows, options.missing_encoding,
-                    scratch[worker].staged.data() + k * kEngineBlockRows);
+                    scratch.region(worker, k));
       if (!x.ok()) {
         errors[block] = x.status();
         return;
@@ -435,7 +447,7 @@ absl::Status ScoreComposite(const CompositePlan& plan, const CompositeColumns& c
 
   const std::size_t blocks = BlockCount(n);
   const int threads = options.ResolvedThreads();
-  std::vector<Scratch> scratch = MakeScratch(WorkerCount(threads, blocks), used.size());
+  BlockScratch scratch = CompositeScratch(used, WorkerCount(threads, blocks), n);
   std::vector<absl::Status> errors(blocks);
   ForEachBlock(blocks, threads, [&](std::size_t worker, std::size_t block) {
     const BlockRange rows = RangeOf(block, n);
@@ -444,7 +456,7 @@ absl::Status ScoreComposite(const CompositePlan& plan, const CompositeColumns& c
     for (std::size_t k = 0; k < used.size(); ++k) {
       absl::StatusOr<const double*> x =
           StageRows(used[k], rows, options.missing_encoding,
-                    scratch[worker].staged.data() + k * kEngineBlockRows);
+                    scratch.region(worker, k));
       if (!x.ok()) {
         errors[block] = x.status();
         return;
@@ -463,7 +475,7 @@ absl::Status ScoreComposite(const CompositePlan& plan, const CompositeColumns& c
           }
         }
       } else if (used[k].spec.kind == NormalizerKind::kPercentileRank) {
-        double* ranks = scratch[worker].ranks.data() + k * kEngineBlockRows;
+        double* ranks = scratch.region(worker, used.size() + k);
         errors[block] = StagePercentileRanks(used[k], state, staged[k], rows, policy, ranks);
         if (!errors[block].ok()) return;
         block_plan.component[k].x = ranks;
@@ -1412,23 +1424,20 @@ absl::Status ScoreSatisfactionIndex(const SatisfactionIndexPlan& plan,
   }
   const std::size_t blocks = BlockCount(n);
   const int threads = options.ResolvedThreads();
-  std::vector<std::vector<double>> scratch(WorkerCount(threads, blocks));
-  for (std::vector<double>& s : scratch) {
-    s.resize((any_halved ? 2 : 1) * kSatisfactionIndicatorCount * kEngineBlockRows);
-  }
+  // A region per indicator for staged readings, and one more for halved ones.
+  BlockScratch scratch(WorkerCount(threads, blocks),
+                       (any_halved ? 2 : 1) * kSatisfactionIndicatorCount, n);
   const double weight_sum = plan.weight_sum();
   std::vector<absl::Status> errors(blocks);
   ForEachBlock(blocks, threads, [&](std::size_t worker, std::size_t block) {
     const BlockRange rows = RangeOf(block, n);
-    double* const staging = scratch[worker].data();
-    double* const halves = staging + kSatisfactionIndicatorCount * kEngineBlockRows;
     double* const o = out.data() + rows.begin;
     KernelPlan kernel_plan;
     bool fast = true;
     for (const SatisfactionIndicator indicator : AllValues<SatisfactionIndicator>()) {
       const auto k = static_cast<std::size_t>(indicator);
       const double* x =
-          StageIndicator(columns.column[k], rows, staging + k * kEngineBlockRows);
+          StageIndicator(columns.column[k], rows, scratch.region(worker, k));
       const IndicatorScale& scale = plan.scale(indicator);
       if (!AllWithin(x, rows.size, scale.min, scale.max)) {
         fast = false;
@@ -1437,7 +1446,7 @@ absl::Status ScoreSatisfactionIndex(const SatisfactionIndexPlan& plan,
       const double weight = plan.scaled_weight(indicator);
       if (weight == 0.0) continue;
       if (shapes[k].halve) {
-        double* const half = halves + k * kEngineBlockRows;
+        double* const half = scratch.region(worker, kSatisfactionIndicatorCount + k);
         for (std::size_t i = 0; i < rows.size; ++i) half[i] = x[i] / 2;
         x = half;
       }
