@@ -5,7 +5,7 @@
 #   scripts/fuzz.sh [seconds-per-target] [target...]
 #
 # Targets are the fuzz/<name>_fuzzer.cc files, named without the suffix (transaction_log,
-# money, date, models, summary_csv, capi_scoring, state_bytes); default: all of them, 60 s
+# money, date, models, pareto_fit, summary_csv, capi_scoring, state_bytes); default: all of them, 60 s
 # each. Each run starts from the checked-in seeds (fuzz/corpus/<name>/) and past findings
 # (fuzz/regressions/<name>/), grows a scratch corpus in build/fuzz/corpus/<name>/ (kept
 # between runs, never committed) and writes a crashing input to

@@ -268,6 +268,8 @@ absl::StatusOr<TierCutoffs> TierCutoffsFrom(const QuantileState& population,
 /// Cut-offs of `values` by exact selection without sorting or copying the column: a pass
 /// for the key range, a histogram pass over the keys' leading bits that locates each
 /// cut-off's bucket, and a pass gathering only those buckets' values, selected exactly.
+/// A column of whole numbers spanning fewer than 2^16 values (days, counts) needs no
+/// gathering pass: its histogram has a bucket per value and answers exactly by itself.
 /// Errors: invalid fractions; a non-finite value (index named).
 absl::StatusOr<TierCutoffs> ComputeTierCutoffs(absl::Span<const double> values,
                                                const PyramidFractions& fractions = {},
@@ -309,8 +311,9 @@ absl::Status ScoreRfm(absl::Span<const double> values, const RfmThresholds& thre
 
 /// One batch, identical to crmcore::RfmQuintileScores() of rfm_score.h (scores and errors; on error
 /// `out_scores` is untouched): the four quintile keys and their tie counts by the exact
-/// selection of ComputeTierCutoffs() (range, histogram and gathering passes; no sort, no
-/// copy of the column), then one scoring pass.
+/// selection of ComputeTierCutoffs() (range, histogram and, unless the column holds whole
+/// numbers of a narrow range, gathering passes; no sort, no copy of the column), then one
+/// scoring pass.
 absl::Status ScoreRfmQuintiles(absl::Span<const double> values, RfmDirection direction,
                                absl::Span<std::int8_t> out_scores,
                                const EngineOptions& options = {});
