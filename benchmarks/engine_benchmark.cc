@@ -9,17 +9,14 @@
 //   cmake --build build/bench --target engine_benchmark
 //   ./build/bench/benchmarks/engine_benchmark
 //
-// With --pipeline_file=PATH it instead times the whole pipeline once on columns written by
-// benchmarks/engine_vs_numpy.py and prints what the script compares (see there).
+// benchmarks/engine_vs_numpy.py runs the same pipeline through the C API beside numpy.
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <random>
@@ -346,81 +343,11 @@ class RatioReporter : public benchmark::ConsoleReporter {
   std::map<std::string, double> rows_per_second_;
 };
 
-// --pipeline_file mode: file = int64 N, then 8 float64 columns of N (5 components, R, F, M).
-int RunPipelineFile(const std::string& path, int threads) {
-  std::ifstream in(path, std::ios::binary);
-  std::int64_t n64 = 0;
-  in.read(reinterpret_cast<char*>(&n64), sizeof(n64));
-  if (!in || n64 <= 0) {
-    std::fprintf(stderr, "cannot read %s\n", path.c_str());
-    return 1;
-  }
-  const auto n = static_cast<std::size_t>(n64);
-  std::array<std::vector<double>, 8> columns;
-  for (auto& column : columns) {
-    column.resize(n);
-    in.read(reinterpret_cast<char*>(column.data()),
-            static_cast<std::streamsize>(n * sizeof(double)));
-  }
-  if (!in) {
-    std::fprintf(stderr, "short file %s\n", path.c_str());
-    return 1;
-  }
-  CompositeColumns composite;
-  for (std::size_t c = 0; c < 5; ++c) composite.column[c] = columns[c];
-  EngineOptions options;
-  options.threads = threads;
-  std::vector<double> value(n);
-  std::vector<ValueTier> tiers(n);
-  std::array<std::vector<std::int8_t>, 3> rfm;
-  for (auto& r : rfm) r.resize(n);
-  double best = 1e300;
-  for (int repeat = 0; repeat < 5; ++repeat) {
-    const auto start = std::chrono::steady_clock::now();
-    const absl::Status status =
-        RunPipeline(composite, columns[5], columns[6], columns[7], options, value, tiers, rfm);
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-    if (!status.ok()) {
-      std::fprintf(stderr, "%s\n", std::string(status.message()).c_str());
-      return 1;
-    }
-    best = std::min(best, took.count());
-  }
-  std::array<std::int64_t, 4> per_tier{};
-  for (const ValueTier t : tiers) ++per_tier[static_cast<std::size_t>(t)];
-  std::array<std::array<std::int64_t, 5>, 3> per_score{};
-  for (std::size_t r = 0; r < 3; ++r) {
-    for (const std::int8_t s : rfm[r]) ++per_score[r][static_cast<std::size_t>(s - 1)];
-  }
-  double sum = 0.0;
-  for (const double v : value) sum += v;
-  std::printf("seconds %.6f\ntarget %s\nthreads %d\nvalue_sum %.17g\ntiers", best,
-              ActiveTarget().c_str(), options.ResolvedThreads(), sum);
-  for (const std::int64_t c : per_tier) std::printf(" %lld", static_cast<long long>(c));
-  for (std::size_t r = 0; r < 3; ++r) {
-    std::printf("\nrfm%zu", r);
-    for (const std::int64_t c : per_score[r]) std::printf(" %lld", static_cast<long long>(c));
-  }
-  std::printf("\n");
-  return 0;
-}
-
 }  // namespace
 }  // namespace engine
 }  // namespace crmcore
 
 int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg.rfind("--pipeline_file=", 0) == 0) {
-      int threads = 1;
-      for (int j = 1; j < argc; ++j) {
-        const std::string t = argv[j];
-        if (t.rfind("--pipeline_threads=", 0) == 0) threads = std::atoi(t.c_str() + 19);
-      }
-      return crmcore::engine::RunPipelineFile(arg.substr(16), threads);
-    }
-  }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   crmcore::engine::RatioReporter reporter;

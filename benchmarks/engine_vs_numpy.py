@@ -1,24 +1,31 @@
 #!/usr/bin/python3
-"""The engine's pipeline side by side with numpy, on the same generated 10^7 customers.
+"""The engine's pipeline side by side with numpy, in one process, on the same generated 10^7
+customers.
 
 Pipeline (both sides): min-max normalize 5 component columns and weight them (0.35, 0.25,
 0.15, 0.15, 0.10) into the composite value; value tiers 1/4/15/80 % (cut-off = the value in
 each tier's last seat, ties to the higher tier); RFM quintile scores of R (lower is better),
 F and M by the mid-rank rule of rfm_score.h. numpy does it the way a numpy user would:
 column arithmetic, np.partition for the cut-offs (what np.quantile uses) + np.searchsorted
-for the tiers, np.unique (a sort) with counts for the mid-ranks. The crmcore side runs through
-the engine_benchmark binary (--pipeline_file mode) until the C API exists. Both sides'
-tier counts and score histograms are compared, then the ratio is printed.
+for the tiers, np.unique (a sort) with counts for the mid-ranks. crmcore does it through its
+C API, as a Python user would: the ctypes binding of examples/python/crmcore.py, the numpy
+arrays passed zero-copy. Each side's best of three runs is timed; tier counts, score
+histograms and the largest difference of the values are compared, then the ratio is
+printed.
 
-  /usr/bin/python3 benchmarks/engine_vs_numpy.py build/bench/benchmarks/engine_benchmark [N]
+  /usr/bin/python3 benchmarks/engine_vs_numpy.py [--lib build/bench/libcrmcore_c.so] [N]
+
+Use a Release library (the bench preset's, the default).
 """
+import argparse
 import os
-import subprocess
 import sys
-import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
 
 WEIGHTS = np.array([0.35, 0.25, 0.15, 0.15, 0.10])
 FRACTIONS = (0.01, 0.04, 0.15, 0.80)
@@ -61,43 +68,62 @@ def numpy_pipeline(components, recency, frequency, monetary):
     return value, tiers, scores
 
 
-def main():
-    binary = sys.argv[1] if len(sys.argv) > 1 else "build/bench/benchmarks/engine_benchmark"
-    n = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000_000
-    components, recency, frequency, monetary = generate(n)
+def crmcore_pipeline(crm, plan, components, recency, frequency, monetary, threads):
+    columns = dict(zip(crm.COMPONENTS, components))
+    value = crm.score_composite(plan, columns, threads=threads)
+    tiers = crm.value_tiers(value, threads=threads)
+    scores = [crm.rfm_quintiles(recency, lower_is_better=True, threads=threads),
+              crm.rfm_quintiles(frequency, threads=threads),
+              crm.rfm_quintiles(monetary, threads=threads)]
+    return value, tiers, scores
 
-    with tempfile.NamedTemporaryFile(suffix=".bin", delete=False) as f:
-        f.write(np.int64(n).tobytes())
-        for column in components + [recency, frequency, monetary]:
-            f.write(np.ascontiguousarray(column, dtype=np.float64).tobytes())
-        path = f.name
-    try:
-        engine = {}
-        for threads in (1, os.cpu_count() or 1):
-            out = subprocess.run([binary, f"--pipeline_file={path}", f"--pipeline_threads={threads}"],
-                                 check=True, capture_output=True, text=True).stdout
-            engine[threads] = dict(line.split(" ", 1) for line in out.strip().splitlines())
-    finally:
-        os.unlink(path)
 
-    best = float("inf")
-    for _ in range(3):
+def best_of(runs, pipeline):
+    best, result = float("inf"), None
+    for _ in range(runs):
         start = time.perf_counter()
-        value, tiers, scores = numpy_pipeline(components, recency, frequency, monetary)
+        result = pipeline()
         best = min(best, time.perf_counter() - start)
+    return best, result
 
-    numpy_tiers = " ".join(str(int((tiers == t).sum())) for t in range(4))
-    agree = engine[1]["tiers"] == numpy_tiers
-    for r, s in enumerate(scores):
-        agree = agree and engine[1][f"rfm{r}"] == " ".join(str(int((s == k).sum())) for k in range(1, 6))
-    print(f"N = {n:,} customers, numpy {np.__version__}, engine target {engine[1]['target']}")
-    print(f"numpy pipeline:            {best * 1e3:9.1f} ms  {n / best / 1e6:8.2f} M rows/s")
-    for threads, result in engine.items():
-        seconds = float(result["seconds"])
-        print(f"crmcore engine, {threads:2d} thread(s): {seconds * 1e3:9.1f} ms  "
-              f"{n / seconds / 1e6:8.2f} M rows/s  {best / seconds:6.1f}x numpy")
+
+def histogram(values, classes):
+    return [int((values == k).sum()) for k in classes]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lib", default=str(ROOT / "build" / "bench" / "libcrmcore_c.so"),
+                        help="libcrmcore_c.so to load (default: the bench preset's)")
+    parser.add_argument("n", nargs="?", type=int, default=10_000_000)
+    args = parser.parse_args()
+    os.environ["CRMCORE_LIB"] = args.lib
+    sys.path.insert(0, str(ROOT / "examples" / "python"))
+    import crmcore as crm
+
+    components, recency, frequency, monetary = generate(args.n)
+    numpy_seconds, (value, tiers, scores) = best_of(
+        3, lambda: numpy_pipeline(components, recency, frequency, monetary))
+
+    plan = crm.CompositePlan(list(WEIGHTS))  # min-max normalizers by default
+    engine = {}
+    for threads in sorted({1, os.cpu_count() or 1}):
+        engine[threads] = best_of(3, lambda: crmcore_pipeline(
+            crm, plan, components, recency, frequency, monetary, threads))
+
+    print(f"N = {args.n:,} customers, numpy {np.__version__}, crmcore {crm.version()} "
+          f"({crm.library_path}), engine target {crm.engine_target()}")
+    print(f"numpy pipeline:                {numpy_seconds * 1e3:9.1f} ms  "
+          f"{args.n / numpy_seconds / 1e6:8.2f} M rows/s")
+    agree = True
+    for threads, (seconds, (c_value, c_tiers, c_scores)) in engine.items():
+        print(f"crmcore (C API), {threads:2d} thread(s): {seconds * 1e3:9.1f} ms  "
+              f"{args.n / seconds / 1e6:8.2f} M rows/s  {numpy_seconds / seconds:6.1f}x numpy")
+        agree = agree and histogram(c_tiers, range(4)) == histogram(tiers, range(4))
+        for c, s in zip(c_scores, scores):
+            agree = agree and histogram(c, range(1, 6)) == histogram(s, range(1, 6))
     print(f"tier counts and RFM score histograms agree: {agree}")
-    print(f"value sums: numpy {value.sum():.17g}, engine {result['value_sum']}")
+    print(f"largest |value difference|: {np.max(np.abs(engine[1][1][0] - value)):.3g}")
     return 0 if agree else 1
 
 

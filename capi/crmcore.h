@@ -468,6 +468,13 @@ typedef struct crm_engine_options {
  * Errors: CRM_ERR_INVALID_ARGUMENT for NULL or an unknown struct_size. */
 CRM_API crm_status crm_engine_options_init(crm_engine_options* options, size_t struct_size);
 
+/* The name of the SIMD instruction set the engine's kernels use in this process (e.g.
+ * "AVX3_DL", "AVX2", "SSE4", "NEON", "EMU128"), the best of those the library was compiled
+ * for that this processor supports, chosen at run time. For benchmark reports and bug
+ * reports. Returns a string in static storage (never NULL, never freed); safe to call from
+ * any thread. */
+CRM_API const char* crm_engine_target(void);
+
 /* --- Composite value (DOMAIN.md §5) ------------------------------------ */
 
 /* The five components (values of CRM_TAXONOMY_COMPOSITE_COMPONENT); column arrays passed

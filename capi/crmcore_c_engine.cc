@@ -305,6 +305,16 @@ crm_status crm_engine_options_init(crm_engine_options* options, size_t struct_si
   });
 }
 
+const char* crm_engine_target(void) {
+  // The target is chosen once per process (only tests force another, in C++).
+  try {
+    static const std::string name = crmcore::engine::ActiveTarget();
+    return name.c_str();
+  } catch (...) {  // the string's allocation failed: no exception crosses the C boundary
+    return "unknown";
+  }
+}
+
 crm_status crm_pyramid_fractions_init(crm_pyramid_fractions* fractions, size_t struct_size) {
   return Guarded("crm_pyramid_fractions_init", [&]() {
     return InitStruct(fractions, struct_size, kPyramidInit, "crm_pyramid_fractions");

@@ -303,6 +303,7 @@ _PROTOTYPES = {
     # version, status, errors (no crm_status: no errcheck)
     "crm_version_number": (c_int, []),
     "crm_version_string": (c_char_p, []),
+    "crm_engine_target": (c_char_p, []),
     "crm_status_name": (c_char_p, [c_int]),
     "crm_last_error": (c_char_p, []),
     "crm_check_version": (_S, [c_int]),
@@ -399,7 +400,8 @@ _PROTOTYPES = {
                                       _pd]),
 }
 
-_NO_STATUS = {"crm_version_number", "crm_version_string", "crm_status_name", "crm_last_error"}
+_NO_STATUS = {"crm_version_number", "crm_version_string", "crm_engine_target", "crm_status_name",
+              "crm_last_error"}
 
 for _name, (_restype, _argtypes) in _PROTOTYPES.items():
     _f = getattr(_lib, _name)
@@ -424,6 +426,11 @@ _check_version(HEADER_VERSION_MAJOR)
 def version() -> str:
     """The loaded library's version, "MAJOR.MINOR.PATCH"."""
     return _lib.crm_version_string().decode("ascii")
+
+
+def engine_target() -> str:
+    """The SIMD target the engine's kernels run on here, e.g. "AVX3_DL" or "NEON"."""
+    return _lib.crm_engine_target().decode("ascii")
 
 
 def version_number() -> int:

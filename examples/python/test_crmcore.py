@@ -114,6 +114,12 @@ WEIGHTS = [0.35, 0.25, 0.15, 0.15, 0.10]
 
 # --- library, version, struct layouts ----------------------------------------------
 
+def test_engine_target_names_a_simd_target():
+    target = crmcore.engine_target()
+    assert target and target == target.upper() and " " not in target
+    assert crmcore.engine_target() == target
+
+
 def test_version_checked_at_import():
     assert crmcore.version() == "{}.{}.{}".format(
         crmcore.version_number() // 10000, crmcore.version_number() // 100 % 100,

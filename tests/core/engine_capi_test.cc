@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "crmcore.h"
@@ -235,6 +236,15 @@ TEST_P(EngineCapiTest, PartitionStatesThroughBytesAreBitIdentical) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Encodings, EngineCapiTest, ::testing::Bool());
+
+TEST(EngineCapiTargetTest, NamesTheTargetTheEngineRuns) {
+  const char* target = crm_engine_target();
+  ASSERT_NE(target, nullptr);
+  EXPECT_EQ(std::string(target), ActiveTarget());
+  const std::vector<std::string> available = AvailableTargets();
+  EXPECT_EQ(std::string(target), available.front()) << "the best available target";
+  EXPECT_EQ(crm_engine_target(), target) << "the same static string every call";
+}
 
 TEST(EngineCapiColumnsTest, TiersRfmAndRatiosAreIdentical) {
   const Population p = MakePopulation(5);
