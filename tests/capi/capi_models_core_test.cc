@@ -179,6 +179,19 @@ TEST_F(CapiVsCore, ParetoNbdGammaGammaAndClvAreTheCore) {
                                               absl::MakeSpan(core_clv))
                   .ok());
   EXPECT_EQ(c_out, core_clv);
+
+  // The Pareto/NBD log-likelihood sum and its gradient, for partition-wise fits.
+  double sum = 0;
+  std::vector<double> gradient(4);
+  ASSERT_EQ(crm_model_log_likelihood(CRM_MODEL_PARETO_NBD, Params(c_pareto).data(), 4,
+                                     x_.data(), t_x_.data(), T_.data(), nullptr, n, &sum,
+                                     gradient.data()),
+            CRM_OK)
+      << crm_last_error();
+  auto core_sum = crmcore::ParetoNbdLogLikelihoodSum(pp, *histories);
+  ASSERT_TRUE(core_sum.ok()) << core_sum.status();
+  EXPECT_EQ(sum, core_sum->log_likelihood);
+  EXPECT_EQ(gradient, std::vector<double>(core_sum->gradient.begin(), core_sum->gradient.end()));
   crm_model_destroy(c_pareto);
   crm_model_destroy(c_gg);
 }

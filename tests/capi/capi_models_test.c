@@ -284,6 +284,32 @@ static void test_ingest_errors(void) {
   CHECK_ERROR(crm_summary_load_path(path, &o, &s), CRM_ERR_NOT_FOUND, "no_such_file.txt");
   CHECK(s == sentinel);
 
+  /* A path that is not UTF-8 (a 4-byte sequence above U+10FFFF) is rejected before any
+   * file access; a valid 4-byte sequence (U+1F600) is part of a path like any other. */
+  /* Covers docs/bad-input.md BI-CAPI-05 */
+  CHECK_ERROR(crm_summary_load_path("no_such_\xF4\x90\x80\x80.txt", &o, &s),
+              CRM_ERR_INVALID_ARGUMENT, "crm_summary_load_path: path is not valid UTF-8");
+  CHECK_ERROR(crm_summary_load_path("no_such_\xF0\x8F\xBF\xBF.txt", &o, &s),
+              CRM_ERR_INVALID_ARGUMENT, "path is not valid UTF-8"); /* overlong */
+  data_path(path, sizeof path, "no_such_\xF0\x9F\x98\x80.txt");
+  CHECK_ERROR(crm_summary_load_path(path, &o, &s), CRM_ERR_NOT_FOUND, "no_such_\xF0\x9F\x98\x80.txt");
+  CHECK(s == sentinel);
+
+  /* A file that opens but cannot be read (Linux: reading /proc/self/mem at offset 0 fails
+   * with EIO): the system's reason, naming the path. absl reports EIO as UNKNOWN, which
+   * the C API maps to CRM_ERR_INTERNAL. */
+  /* Covers docs/bad-input.md BI-ING-23 */
+  {
+    FILE* mem = fopen("/proc/self/mem", "rb");
+    if (mem != NULL) {
+      fclose(mem);
+      CHECK_ERROR(crm_summary_load_path("/proc/self/mem", &o, &s), CRM_ERR_INTERNAL,
+                  "crm_summary_load_path: cannot read transaction log '/proc/self/mem': "
+                  "Input/output error");
+      CHECK(s == sentinel);
+    }
+  }
+
   /* Struct size, flags, enums, column choice. */
   o.struct_size = sizeof o - 1;
   CHECK_ERROR(crm_summary_load_buffer(kBad, 10, &o, &s), CRM_ERR_INVALID_ARGUMENT,
@@ -892,7 +918,22 @@ static void test_model_errors(void) {
     /* Too few repeat buyers for a meaningful fit. */
     CHECK_ERROR(crm_model_fit(CRM_MODEL_BGNBD, bx, btx, bT, NULL, 3, NULL, &model),
                 CRM_ERR_INVALID_ARGUMENT, "repeat buyers");
+    CHECK_ERROR(crm_model_fit(CRM_MODEL_GAMMA_GAMMA, bx, NULL, NULL, bT, 0, NULL, &model),
+                CRM_ERR_INVALID_ARGUMENT, "crm_model_fit: Gamma-Gamma fit: no customers, got n = 0");
     CHECK(model == sentinel);
+  }
+
+  /* A Pareto/NBD log-likelihood whose series cannot be summed: alpha - beta so close to
+   * alpha + t_x that it would need ~10^10 terms. */
+  /* Covers docs/bad-input.md BI-MOD-13 */
+  {
+    const double far[4] = {0.5, 1e9, 0.5, 0.5};
+    const double fx[1] = {1}, ftx[1] = {0.5}, fT[1] = {2};
+    value = -1;
+    CHECK_ERROR(crm_model_log_likelihood(CRM_MODEL_PARETO_NBD, far, 4, fx, ftx, fT, NULL, 1,
+                                         &value, NULL),
+                CRM_ERR_OUT_OF_RANGE, "crm_model_log_likelihood: Pareto/NBD row 0: the hypergeometric series did not converge");
+    CHECK(value == -1);
   }
 
   /* Fit options: struct size, values, starting point. */
@@ -990,6 +1031,9 @@ static void test_destroyed_handles(void) {
   size_t count;
   int kind;
   CHECK_OK(crm_model_from_params(CRM_MODEL_BGNBD, good, 4, &model));
+  crm_model_destroy(model);
+  CHECK_ERROR(crm_model_kind(model, &kind), CRM_ERR_INVALID_ARGUMENT, "model is not a live handle");
+  /* Destroying it again is detected and ignored (a line on stderr), not a double free. */
   crm_model_destroy(model);
   CHECK_ERROR(crm_model_kind(model, &kind), CRM_ERR_INVALID_ARGUMENT, "model is not a live handle");
   CHECK_OK(crm_summary_load_buffer(kLog, sizeof kLog - 1, NULL, &s));

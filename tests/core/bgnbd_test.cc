@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include <boost/math/special_functions/gamma.hpp>
@@ -395,6 +396,25 @@ TEST(BgNbdBadInputTest, BadParametersAndHorizon) {
               HasSubstr("horizon t must be finite and > 0, got 0"));
 }
 
+// Predictions whose series cannot be summed, or whose value is not a finite number, are
+// OutOfRange naming the row and the inputs, never a NaN.
+// Covers docs/bad-input.md BI-MOD-13
+TEST(BgNbdBadInputTest, PredictionsThatCannotBeComputedAreOutOfRange) {
+  // z = t/(alpha + T + t) = 1 - 1e-12 and terms that grow like n^0.5 before z^n shrinks
+  // them: the series would need ~10^12 terms.
+  std::vector<double> x = {0}, tx = {0}, T = {0}, out(1);
+  const absl::Status slow =
+      BgNbdExpectedPurchases({0.5, 1e-6, 3.0, 1.0}, 1e6, x, tx, T, absl::MakeSpan(out));
+  EXPECT_EQ(slow.code(), absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(std::string(slow.message()),
+            "BG/NBD expected purchases row 0: the hypergeometric series did not converge in "
+            "1000000 terms (horizon t = 1e+06 is too long relative to alpha + T = 1e-06)");
+  // r near DBL_MAX: log Gamma(r + n) - log Gamma(r) is Inf - Inf.
+  const absl::Status nan = BgNbdPurchaseCountProbability({1e308, 1.0, 1.0, 1.0}, 1.0, 100).status();
+  EXPECT_EQ(nan.code(), absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(nan.message(), "BG/NBD purchase-count probability: not finite for n = 100, t = 1");
+}
+
 // Covers docs/bad-input.md BI-MOD-07, BI-MOD-10
 TEST(BgNbdBadInputTest, TooFewRepeatBuyers) {
   std::vector<double> x = {0, 0, 3}, tx = {0, 0, 5}, T = {10, 10, 10};
@@ -408,6 +428,18 @@ TEST(BgNbdBadInputTest, TooFewRepeatBuyers) {
   bad.gradient_tolerance = -1;
   EXPECT_THAT(FitBgNbd(*h, bad).status().message(),
               HasSubstr("gradient_tolerance must be finite and > 0, got -1"));
+  bad = FitOptions();
+  bad.max_iterations = 0;
+  EXPECT_EQ(FitBgNbd(*h, bad).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FitBgNbd(*h, bad).status().message(), "fit options: max_iterations must be >= 1, got 0");
+  bad = FitOptions();
+  bad.min_repeat_buyers = 0.5;
+  EXPECT_EQ(FitBgNbd(*h, bad).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FitBgNbd(*h, bad).status().message(),
+            "fit options: min_repeat_buyers must be finite and >= 1, got 0.5");
+  bad.min_repeat_buyers = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_EQ(FitBgNbd(*h, bad).status().message(),
+            "fit options: min_repeat_buyers must be finite and >= 1, got nan");
 }
 
 }  // namespace

@@ -93,5 +93,23 @@ TEST(DiscountedClvTest, BadInputs) {
               HasSubstr("recency t_x = 40 must be <= T = 38"));
 }
 
+TEST(NetPresentValueTest, SumThatOverflowsIsOutOfRange) {
+  // Each margin is finite; their undiscounted sum is not.
+  const std::vector<double> margins = {1e308, 1e308};
+  const absl::StatusOr<double> npv = NetPresentValue(0, margins, {}, 0.0);
+  EXPECT_EQ(npv.status().code(), absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(npv.status().message(), "net present value: the sum overflows a double");
+}
+
+TEST(DiscountedClvTest, ValueThatOverflowsIsOutOfRangeNamingTheRow) {
+  // A finite spend near DBL_MAX times more than one expected purchase.
+  std::vector<double> x = {2, 20}, tx = {30, 37}, T = {38, 38}, out(2);
+  std::vector<double> spend = {1.0, 1e308};
+  const absl::Status status =
+      BgNbdDiscountedClv(kBgNbd, {52, 1.0, 0.0}, spend, x, tx, T, absl::MakeSpan(out));
+  EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(status.message(), "discounted CLV row 1: overflows");
+}
+
 }  // namespace
 }  // namespace crmcore

@@ -1,7 +1,10 @@
 #include "crmcore/customer_scoring.h"
 
+#include <limits>
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -154,6 +157,89 @@ TEST(CustomerScoringTest, RejectsBadOptions) {
   EXPECT_FALSE(ScoreCustomers(log, options).ok());
 }
 
+// Each scoring-level option check, with the exact message naming the option and value.
+// Covers docs/bad-input.md BI-SCO-01
+TEST(CustomerScoringTest, RejectsBadOptionsNamingTheOptionAndValue) {
+  const TransactionLog log = Load(kLog);
+  struct Case {
+    void (*edit)(ScoringOptions&);
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {[](ScoringOptions& o) { o.ladder.client_window_periods = 65; },
+       "scoring: ladder client_window_periods must be <= 64, got 65"},
+      {[](ScoringOptions& o) { o.lifetime_model = static_cast<LifetimeModelKind>(7); },
+       "scoring: unknown lifetime model 7"},
+      {[](ScoringOptions& o) { o.horizon = -1; },
+       "scoring: horizon must be finite and >= 0, got -1"},
+      {[](ScoringOptions& o) { o.horizon = std::numeric_limits<double>::infinity(); },
+       "scoring: horizon must be finite and >= 0, got inf"},
+      {[](ScoringOptions& o) { o.annual_discount_rate = -1; },
+       "scoring: annual_discount_rate must be finite and > -1, got -1"},
+      {[](ScoringOptions& o) { o.annual_discount_rate = std::numeric_limits<double>::quiet_NaN(); },
+       "scoring: annual_discount_rate must be finite and > -1, got nan"},
+  };
+  for (const Case& c : cases) {
+    ScoringOptions options = TestOptions();
+    c.edit(options);
+    EXPECT_EQ(options.Validate().message(), c.message);
+    const absl::Status status = ScoreCustomers(log, options).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.message;
+    EXPECT_EQ(status.message(), c.message);
+  }
+}
+
+// The summary adds only repeat occasions; the scoring's calibration spend adds the first
+// one too, and overflows on its own. The error names the customer.
+// Covers docs/bad-input.md BI-SCO-02
+TEST(CustomerScoringTest, CalibrationSpendOverflowIsOutOfRangeNamingTheCustomer) {
+  const TransactionLog log = Load(
+      "customer_id,date,amount\n"
+      "small,2020-01-01,1.00\n"
+      "big,2020-01-01,92233720368547758.07\n"  // INT64_MAX minor units
+      "big,2020-02-01,0.01\n");
+  ScoringOptions options = TestOptions();
+  options.summary.observation_end = absl::CivilDay(2020, 3, 1);
+  const absl::Status status = ScoreCustomers(log, options).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(status.message(), "customer \"big\": calibration spend overflows int64 minor units");
+}
+
+// Transactions of a customer out of date order are sorted before the period rules run:
+// the same log in another row order scores the same.
+TEST(CustomerScoringTest, RowOrderDoesNotChangeTheScores) {
+  const TransactionLog ordered = Load(kLog);
+  const TransactionLog shuffled = Load(
+      "customer_id,date,amount\n"
+      "client,2020-12-01,10.00\n"
+      "once,2019-01-05,100.00\n"
+      "client,2020-06-01,10.00\n"
+      "twice,2019-06-01,7.00\n"
+      "client,2019-01-10,10.00\n"
+      "twice,2019-03-01,5.00\n"
+      "newcomer,2020-12-20,50.00\n"
+      "grower,2020-11-01,1.00\n"
+      "client,2020-08-01,10.00\n"
+      "twice,2019-03-01,5.00\n"
+      "grower,2019-02-01,1.00\n"
+      "grower,2020-09-01,1.00\n");
+  auto a = ScoreCustomers(ordered, TestOptions());
+  auto b = ScoreCustomers(shuffled, TestOptions());
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(b.ok()) << b.status();
+  ASSERT_EQ(a->size(), b->size());
+  for (size_t i = 0; i < a->size(); ++i) {
+    const size_t j = RowOf(*b, a->summary.customer_ids[i]);
+    SCOPED_TRACE(a->summary.customer_ids[i]);
+    EXPECT_EQ(a->calibration_value_minor[i], b->calibration_value_minor[j]);
+    EXPECT_EQ(a->days_since_last_purchase[i], b->days_since_last_purchase[j]);
+    EXPECT_EQ(a->ladder_rung[i], b->ladder_rung[j]);
+    EXPECT_EQ(a->lifecycle_stage[i], b->lifecycle_stage[j]);
+    EXPECT_EQ(a->relationship_stage[i], b->relationship_stage[j]);
+    EXPECT_EQ(a->loyalty_class[i], b->loyalty_class[j]);
+  }
+}
+
 TEST(CustomerScoringTest, TooFewCustomersForTheLifetimeModelIsAClearError) {
   const TransactionLog log = Load(kLog);
   ScoringOptions options = TestOptions();
@@ -163,6 +249,50 @@ TEST(CustomerScoringTest, TooFewCustomersForTheLifetimeModelIsAClearError) {
   EXPECT_THAT(status.message(), HasSubstr("lifetime model: "));
   EXPECT_THAT(status.message(), HasSubstr("repeat buyers"));
   EXPECT_THAT(status.message(), HasSubstr("lifetime_model = none"));
+}
+
+TransactionLog CdnowMaster() {
+  TransactionLogOptions ingest;
+  ingest.whitespace_delimited = true;
+  ingest.date_format = "%Y%m%d";
+  ingest.amount = ColumnRef::Named("dollar_value");
+  auto log = LoadTransactionLog(std::string(CRMCORE_TEST_DATA_DIR) + "/CDNOW_master.txt", ingest);
+  EXPECT_TRUE(log.ok()) << log.status();
+  return *std::move(log);
+}
+
+// A lifetime model whose fit stops short of convergence is not used for scoring: the
+// call fails naming the model and the optimizer's reason, and points at lifetime_model = none.
+// Covers docs/bad-input.md BI-SCO-03
+TEST(CustomerScoringTest, AFitThatDoesNotConvergeIsFailedPrecondition) {
+  const TransactionLog log = CdnowMaster();
+  ScoringOptions options;
+  options.summary.unit = TimeUnit::kWeeks;
+  options.summary.observation_end = absl::CivilDay(1997, 9, 30);
+  auto converged = ScoreCustomers(log, options);
+  ASSERT_TRUE(converged.ok()) << converged.status();
+  const int bgnbd_iterations = converged->bgnbd.report.iterations;
+  const int gamma_gamma_iterations = converged->gamma_gamma.report.iterations;
+
+  // BG/NBD capped below what it needs.
+  options.fit.max_iterations = 1;
+  absl::Status status = ScoreCustomers(log, options).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(status.message(),
+            "lifetime model: BG/NBD fit did not converge (not converged: reached the iteration "
+            "cap of 1); score without one (lifetime_model = none) instead");
+
+  // BG/NBD converges within the cap, Gamma-Gamma does not (on this data it needs more
+  // iterations).
+  ASSERT_LT(bgnbd_iterations, gamma_gamma_iterations);
+  options.fit.max_iterations = bgnbd_iterations;
+  status = ScoreCustomers(log, options).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(status.message(),
+            absl::StrCat("lifetime model: Gamma-Gamma fit did not converge (not converged: "
+                         "reached the iteration cap of ",
+                         bgnbd_iterations,
+                         "); score without one (lifetime_model = none) instead"));
 }
 
 TEST(CustomerScoringTest, LifetimeModelOnCdnow) {

@@ -4,6 +4,7 @@
 // and Update*State() = compute the batch + merge.
 #include "crmcore/engine_state_io.h"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cmath>
@@ -386,8 +387,191 @@ TEST(StateIoTest, SerializeIntoASpanOfTheWrongSizeIsRejected) {
   EXPECT_EQ(SerializeQuantileState(bad).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// --- Payloads behind a valid frame and checksum ---------------------------------
+//
+// Bytes written by a buggy or hostile producer can carry a correct CRC-32C over a wrong
+// payload; these tests build such bytes (Seal() re-frames and re-checksums an edited
+// payload) so that the checks behind the checksum are reached.
+
+// Frames `payload` as a state of `kind`: header, payload, CRC-32C.
+std::vector<std::uint8_t> Seal(StateKind kind, const std::vector<std::uint8_t>& payload) {
+  std::vector<std::uint8_t> bytes = {'C', 'R', 'M', 'S', 'T', 'A', 'T', 'E'};
+  for (std::size_t i = 0; i < 4; ++i) {
+    bytes.push_back(static_cast<std::uint8_t>(kStateFormatVersion >> (8 * i)));
+  }
+  for (std::size_t i = 0; i < 4; ++i) {
+    bytes.push_back(static_cast<std::uint8_t>(static_cast<std::uint32_t>(kind) >> (8 * i)));
+  }
+  bytes.resize(kStateHeaderBytes + payload.size() + kStateChecksumBytes);
+  PutU64(bytes, 16, payload.size());
+  std::copy(payload.begin(), payload.end(), bytes.begin() + kStateHeaderBytes);
+  Reseal(bytes);
+  return bytes;
+}
+
+// The payload of serialized bytes (between the header and the checksum).
+std::vector<std::uint8_t> Payload(const std::vector<std::uint8_t>& bytes) {
+  return std::vector<std::uint8_t>(
+      bytes.begin() + kStateHeaderBytes,
+      bytes.end() - static_cast<std::ptrdiff_t>(kStateChecksumBytes));
+}
+
+// Offset, in the serialized bytes, of column `c` of `state` (see engine_state_io.h).
+std::size_t ColumnOffset(const CompositeState& state, std::size_t c) {
+  std::size_t at = kStateHeaderBytes + 12;
+  for (std::size_t k = 0; k < c; ++k) at += 49 + 8 * state.column[k].quantiles.sorted.size();
+  return at;
+}
+
+// Offsets of a column's fields from the column's start.
+constexpr std::size_t kCount = 0, kMin = 8, kMax = 16, kHasQuantiles = 40;
+
+absl::Status DecodeComposite(const std::vector<std::uint8_t>& bytes) {
+  return DeserializeCompositeState(bytes).status();
+}
+
+TEST(StateIoPayloadTest, SealedBytesOfAValidPayloadDecode) {
+  // The helper itself: re-sealing an unedited payload gives the serializer's bytes.
+  const CompositeState state = SmallState();
+  const std::vector<std::uint8_t> bytes = MustSerialize(state);
+  EXPECT_EQ(Seal(StateKind::kComposite, Payload(bytes)), bytes);
+  const std::vector<std::uint8_t> q = MustSerialize(MustQuantiles({1.0, 2.0}));
+  EXPECT_EQ(Seal(StateKind::kQuantile, Payload(q)), q);
+  EXPECT_EQ(ColumnOffset(state, 0), kStateHeaderBytes + 12);
+}
+
+// Covers docs/bad-input.md BI-ENG-17
+TEST(StateIoPayloadTest, PayloadShorterThanItsFieldsIsTruncatedNamingTheField) {
+  // Frame and checksum agree on a payload that stops before a field: the field reader
+  // reports the field, its offset, and the bytes it needed.
+  absl::Status status = DecodeComposite(Seal(StateKind::kComposite, {}));
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(status.message(), "state bytes: truncated at rows (offset 24): needs 8 bytes, 0 remain");
+
+  std::vector<std::uint8_t> payload = Payload(MustSerialize(SmallState()));
+  payload.resize(12 + 41);  // rows, column_count, then the first column up to sorted_count
+  status = DecodeComposite(Seal(StateKind::kComposite, payload));
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(status.message(),
+            "state bytes: truncated at column current_contribution sorted_count (offset 77): "
+            "needs 8 bytes, 0 remain");
+
+  const absl::Status q =
+      DeserializeQuantileState(Seal(StateKind::kQuantile, {1, 0, 0, 0})).status();
+  EXPECT_EQ(q.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(q.message(), "state bytes: truncated at count (offset 24): needs 8 bytes, 4 remain");
+}
+
+// Covers docs/bad-input.md BI-ENG-17
+TEST(StateIoPayloadTest, WrongColumnCountIsRejected) {
+  std::vector<std::uint8_t> bytes = MustSerialize(SmallState());
+  bytes[kStateHeaderBytes + 8] = 6;  // column_count
+  Reseal(bytes);
+  const absl::Status status = DecodeComposite(bytes);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(status.message(), "state bytes: column_count at offset 32 is 6, expected 5");
+}
+
+// Covers docs/bad-input.md BI-ENG-17
+TEST(StateIoPayloadTest, BytesAfterTheLastFieldAreRejected) {
+  // payload_length counts the extra bytes, so the frame is consistent: the payload decoder
+  // finds them.
+  std::vector<std::uint8_t> payload = Payload(MustSerialize(SmallState()));
+  const std::size_t end = kStateHeaderBytes + payload.size();
+  payload.insert(payload.end(), {0, 0, 0});
+  absl::Status status = DecodeComposite(Seal(StateKind::kComposite, payload));
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(status.message(), "state bytes: 3 unexpected bytes at offset " +
+                                  std::to_string(end) + " after the last column");
+
+  std::vector<std::uint8_t> q = Payload(MustSerialize(MustQuantiles({1.0, 2.0})));
+  q.push_back(7);
+  status = DeserializeQuantileState(Seal(StateKind::kQuantile, q)).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(status.message(),
+            "state bytes: 1 unexpected bytes at offset 48 after the sorted values");
+}
+
+// A state small enough to write out by hand: two customers, whose loyalty (1 and 3, percentile
+// rank) keeps its sorted values; the other columns are empty.
+CompositeState TwoCustomers() {
+  CompositeState state;
+  state.rows = 2;
+  ColumnState& loyalty = state.column[static_cast<std::size_t>(CompositeComponent::kLoyalty)];
+  loyalty.count = 2;
+  loyalty.min = 1.0;
+  loyalty.max = 3.0;
+  loyalty.mean = 2.0;
+  loyalty.m2 = 2.0;
+  loyalty.has_quantiles = true;
+  loyalty.quantiles.sorted = {1.0, 3.0};
+  return state;
+}
+
+// Covers docs/bad-input.md BI-ENG-17
+TEST(StateIoPayloadTest, InvariantViolationsBehindAValidChecksumAreDataLoss) {
+  const CompositeState good = TwoCustomers();
+  const std::vector<std::uint8_t> bytes = MustSerialize(good);
+  const std::size_t loyalty = ColumnOffset(good, 3);
+  const std::string kPrefix = "state bytes: decoded state is invalid: composite state: ";
+  struct Edit {
+    std::size_t at;      // offset of the u64 / f64 field to replace
+    std::uint64_t bits;  // its new bits
+    std::string message;
+  };
+  const std::vector<Edit> edits = {
+      {kStateHeaderBytes, static_cast<std::uint64_t>(std::int64_t{-1}),
+       "rows must be >= 0, got -1"},
+      // An empty column (count 0) whose min is not the neutral +Inf.
+      {ColumnOffset(good, 2) + kMin, Bits(1.5),
+       "column credit: is empty (count 0) but holds min = 1.5, max = -inf, mean = 0, m2 = 0, "
+       "0 sorted values (expected inf, -inf, 0, 0, none)"},
+      // A count that disagrees with the number of sorted values.
+      {loyalty + kCount, 1, "column loyalty: holds 2 sorted values but count is 1"},
+      // min and max that are not the ends of the sorted values.
+      {loyalty + kMin, Bits(0.5),
+       "column loyalty: sorted values span [1, 3] but min = 0.5, max = 3"},
+      {loyalty + kMax, Bits(4.0),
+       "column loyalty: sorted values span [1, 3] but min = 1, max = 4"},
+  };
+  for (const Edit& edit : edits) {
+    std::vector<std::uint8_t> bad = bytes;
+    PutU64(bad, edit.at, edit.bits);
+    Reseal(bad);
+    const absl::Status status = DecodeComposite(bad);
+    EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << edit.message;
+    EXPECT_EQ(status.message(), kPrefix + edit.message);
+  }
+  {
+    // Sorted values without the has_quantiles flag.
+    std::vector<std::uint8_t> bad = bytes;
+    bad[loyalty + kHasQuantiles] = 0;
+    Reseal(bad);
+    const absl::Status status = DecodeComposite(bad);
+    EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+    EXPECT_EQ(status.message(),
+              kPrefix + "column loyalty: holds 2 sorted values but has_quantiles is false");
+  }
+  // The same invariants, checked directly (and by the serializer), are InvalidArgument.
+  CompositeState bad = good;
+  bad.column[3].quantiles.sorted.pop_back();
+  const absl::Status status = ValidateCompositeState(bad);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "composite state: column loyalty: holds 1 sorted values but count is 2");
+  EXPECT_EQ(SerializeCompositeState(bad).status(), status);
+}
+
+TEST(StateIoTest, SerializeQuantilesIntoASpanOfTheWrongSizeIsRejected) {
+  const QuantileState state = MustQuantiles({1.0, 2.0});
+  std::vector<std::uint8_t> out(SerializedSize(state) + 1);
+  const absl::Status status = SerializeQuantileState(state, absl::MakeSpan(out));
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "quantile state: serialization needs exactly 52 bytes, got 53");
+}
+
 // --- Merges and updates -------------------------------------------------------
 
+// Covers docs/bad-input.md BI-ENG-18
 TEST(StateMergeTest, StatesOfDifferentPlansAreNotMerged) {
   const Columns c = Population(100, 9);
   CompositeState a = MustCompute(c, 0, 50);
@@ -398,19 +582,42 @@ TEST(StateMergeTest, StatesOfDifferentPlansAreNotMerged) {
   const CompositeState before = a;
   const absl::Status merged = MergeCompositeStates(a, *b);
   EXPECT_EQ(merged.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(merged.message(), HasSubstr("column loyalty"));
+  EXPECT_EQ(merged.message(),
+            "composite state: column loyalty: one state keeps sorted values and the other does "
+            "not (into: yes, from: no); were they computed with different plans?");
   ExpectSameState(a, before);  // unchanged
   EXPECT_EQ(MergeCompositeStates(a, a).code(), absl::StatusCode::kInvalidArgument);
   QuantileState q = MustQuantiles({1.0});
   EXPECT_EQ(MergeQuantileStates(q, q).code(), absl::StatusCode::kInvalidArgument);
 }
 
+// Covers docs/bad-input.md BI-ENG-18
 TEST(StateMergeTest, RowOverflowIsRejected) {
   CompositeState a;
   a.rows = std::numeric_limits<std::int64_t>::max();
   CompositeState b;
   b.rows = 1;
   EXPECT_EQ(MergeCompositeStates(a, b).code(), absl::StatusCode::kInvalidArgument);
+}
+
+// Covers docs/bad-input.md BI-ENG-18
+TEST(StateMergeTest, CountOverflowIsRejectedNamingTheColumn) {
+  // States built by hand (the struct is public) need not satisfy count <= rows; the merge
+  // still refuses a value count that would overflow, and leaves `into` unchanged.
+  CompositeState a;
+  a.rows = std::numeric_limits<std::int64_t>::max();
+  ColumnState& growth = a.column[static_cast<std::size_t>(CompositeComponent::kGrowthPotential)];
+  growth.count = std::numeric_limits<std::int64_t>::max();
+  growth.min = growth.max = 1.0;
+  CompositeState b;
+  b.column[4] = growth;
+  b.column[4].count = 2;
+  const CompositeState before = a;
+  const absl::Status status = MergeCompositeStates(a, b);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(),
+            "composite state: column growth_potential: count overflows: 9223372036854775807 + 2");
+  ExpectSameState(a, before);
 }
 
 TEST(StateUpdateTest, UpdateIsComputeThenMerge) {

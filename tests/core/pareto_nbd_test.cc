@@ -256,5 +256,17 @@ TEST(ParetoNbdBadInputTest, SeriesThatCannotConvergeIsOutOfRange) {
   EXPECT_THAT(ll.status().message(), HasSubstr("did not converge"));
 }
 
+// Covers docs/bad-input.md BI-MOD-13
+TEST(ParetoNbdBadInputTest, ExpectationThatOverflowsIsOutOfRange) {
+  // r near DBL_MAX: (r + x) times the lifetime factor (about 2.4 for t = 10) overflows.
+  std::vector<double> x = {0}, tx = {0}, T = {0}, out(1);
+  const absl::Status status =
+      ParetoNbdExpectedPurchases({1e308, 1.0, 1.0, 1.0}, 10.0, x, tx, T, absl::MakeSpan(out));
+  EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(status.message(),
+            "Pareto/NBD expected purchases row 0: the expectation overflows double (x = 0, "
+            "T = 0, horizon t = 10)");
+}
+
 }  // namespace
 }  // namespace crmcore

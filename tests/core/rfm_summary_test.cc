@@ -185,6 +185,14 @@ TEST(RfmSummaryTest, OverflowingTotalsAreOutOfRange) {
       {{"big", 2020, 1, 1, 1}, {"big", 2020, 1, 2, max}, {"big", 2020, 1, 3, 1}});
   EXPECT_EQ(SummarizeTransactions(repeats, SummaryOptions()).status().code(),
             absl::StatusCode::kOutOfRange);
+  // The holdout's total overflows on its own, after a calibration that does not.
+  const TransactionLog holdout = MakeLog(
+      {{"early", 2020, 1, 1, 1}, {"big", 2020, 1, 1, 1}, {"big", 2020, 2, 1, max},
+       {"big", 2020, 3, 1, 1}});
+  const auto split = SummarizeTransactions(holdout, Options(TimeUnit::kDays, absl::CivilDay(2020, 1, 15)));
+  EXPECT_EQ(split.status().code(), absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(split.status().message(),
+            "rfm summary: the purchase total of customer \"big\" overflows int64 minor units");
 }
 
 // ---------------------------------------------------------------------------

@@ -319,6 +319,18 @@ TEST(TransactionLogTest, StrictEmptyAndInvalidIds) {
   EXPECT_THAT(bad_utf8.status().message(), HasSubstr("\\xc3("));
 }
 
+// A long bad value is quoted up to its first 80 bytes, then its length: the message stays
+// short whatever the row holds.
+// Covers docs/bad-input.md BI-ING-07
+TEST(TransactionLogTest, LongBadValueIsCutInTheMessage) {
+  const std::string date(200, '9');
+  const auto log = Load(absl::StrCat("customer_id,date,amount\na,", date, ",1\n"));
+  EXPECT_EQ(log.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(log.status().message(),
+            absl::StrCat("log.csv:2:3: field 'date': cannot parse \"", date.substr(0, 80),
+                         "\"... (200 bytes) with format %Y-%m-%d"));
+}
+
 // Covers docs/bad-input.md BI-ING-12
 TEST(TransactionLogTest, StrictMissingColumn) {
   const auto log = Load("customer_id,date,amount\na,2020-01-01\n");
@@ -607,6 +619,20 @@ TEST(TransactionLogTest, DirectoryIsAnError) {
   const auto log = LoadTransactionLog(::testing::TempDir(), Csv());
   ASSERT_FALSE(log.ok());
   EXPECT_THAT(log.status().message(), HasSubstr("Is a directory"));
+}
+
+// A file that opens but whose read fails: Linux's /proc/self/mem opens as a regular,
+// empty-looking file, and reading its offset 0 (an unmapped address) fails with EIO.
+// Covers docs/bad-input.md BI-ING-23
+TEST(TransactionLogTest, ReadFailureIsAnErrorNamingThePathAndTheReason) {
+  const std::string path = "/proc/self/mem";
+  if (access(path.c_str(), R_OK) != 0) GTEST_SKIP() << path << " is not readable here";
+  const auto log = LoadTransactionLog(path, Csv());
+  ASSERT_FALSE(log.ok());
+  // absl::ErrnoToStatus's code for EIO.
+  EXPECT_EQ(log.status().code(), absl::StatusCode::kUnknown);
+  EXPECT_EQ(log.status().message(),
+            "cannot read transaction log '/proc/self/mem': Input/output error");
 }
 
 // Covers docs/bad-input.md BI-ING-01

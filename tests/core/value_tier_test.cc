@@ -317,6 +317,15 @@ TEST(SummarizePyramidTest, AgreesWithMultiprecisionReference) {
   EXPECT_THAT(summary.customers, ElementsAre(20, 80, 300, 1600));
 }
 
+TEST(SummarizePyramidTest, TotalThatOverflowsIsOutOfRange) {
+  // Each tier's sum is finite; the total over the tiers is not.
+  const absl::Status status =
+      SummarizePyramid(std::vector<double>{1e308, 1e308}, std::vector<ValueTier>{T::kVip, T::kSmall})
+          .status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(status.message(), "pyramid: total value overflows, got inf");
+}
+
 TEST(SummarizePyramidTest, RejectsLengthMismatch) {
   const absl::Status status =
       SummarizePyramid(std::vector<double>{1, 2}, std::vector<ValueTier>{T::kVip}).status();
