@@ -161,8 +161,9 @@ absl::CivilDay ToCivilDay(int32_t day_number);
 
 /// Loads the log at `path`, reading it in 1 MiB chunks.
 ///
-/// Errors: NotFound / PermissionDenied (or the errno's code) naming the path and the
-/// system's reason when it cannot be opened or read; InvalidArgument for bad options,
+/// Errors: NotFound / PermissionDenied (or the errno's code, e.g. FailedPrecondition for
+/// a directory) naming the path and the system's reason when it cannot be opened; DataLoss
+/// (an I/O error such as EIO) when its bytes cannot be read; InvalidArgument for bad options,
 /// an empty file, a log with no transactions (header only, or every row skipped),
 /// and every bad row or structural problem, as "PATH:LINE:COLUMN: ..." (see the file
 /// comment); OutOfRange past 2^32 - 1 distinct customers.

@@ -1028,9 +1028,22 @@ class FileCloser {
   int fd_;
 };
 
+// The system's reason, naming the path. Codes that say something about the path itself
+// keep absl's mapping (absent: NotFound, forbidden: PermissionDenied, a directory:
+// FailedPrecondition, ...); any other failure to get the bytes (EIO, and errno values absl
+// maps to Unknown or Unavailable) is DataLoss, the I/O error (CRM_ERR_IO in C).
 absl::Status ReadError(int error_number, const std::string& path, absl::string_view what) {
-  return absl::ErrnoToStatus(error_number,
-                             absl::StrCat("cannot ", what, " transaction log '", path, "'"));
+  absl::Status status = absl::ErrnoToStatus(
+      error_number, absl::StrCat("cannot ", what, " transaction log '", path, "'"));
+  switch (status.code()) {
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kDataLoss:
+      return absl::DataLossError(status.message());
+    default:
+      return status;
+  }
 }
 
 }  // namespace

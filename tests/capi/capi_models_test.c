@@ -296,14 +296,13 @@ static void test_ingest_errors(void) {
   CHECK(s == sentinel);
 
   /* A file that opens but cannot be read (Linux: reading /proc/self/mem at offset 0 fails
-   * with EIO): the system's reason, naming the path. absl reports EIO as UNKNOWN, which
-   * the C API maps to CRM_ERR_INTERNAL. */
+   * with EIO): CRM_ERR_IO with the system's reason, naming the path. */
   /* Covers docs/bad-input.md BI-ING-23 */
   {
     FILE* mem = fopen("/proc/self/mem", "rb");
     if (mem != NULL) {
       fclose(mem);
-      CHECK_ERROR(crm_summary_load_path("/proc/self/mem", &o, &s), CRM_ERR_INTERNAL,
+      CHECK_ERROR(crm_summary_load_path("/proc/self/mem", &o, &s), CRM_ERR_IO,
                   "crm_summary_load_path: cannot read transaction log '/proc/self/mem': "
                   "Input/output error");
       CHECK(s == sentinel);
