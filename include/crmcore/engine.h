@@ -421,6 +421,28 @@ absl::Status ScoreSatisfactionIndex(const SatisfactionIndexPlan& plan,
                                     const SatisfactionIndicatorColumns& columns,
                                     absl::Span<double> out, const EngineOptions& options = {});
 
+// ---------------------------------------------------------------------------
+// Engine-allocated outputs: each one-batch call above, returning a new column of N
+// results instead of writing the caller's. Results and errors are the same as the
+// caller-provided form's (which avoids the allocation when the host already owns the
+// memory, e.g. a database column or a numpy array).
+
+absl::StatusOr<std::vector<double>> ScoreComposite(const CompositePlan& plan,
+                                                   const CompositeColumns& columns,
+                                                   const EngineOptions& options = {});
+absl::StatusOr<std::vector<ValueTier>> AssignPyramidTiers(absl::Span<const double> values,
+                                                          const PyramidFractions& fractions = {},
+                                                          const EngineOptions& options = {});
+absl::StatusOr<std::vector<std::int8_t>> ScoreRfmQuintiles(absl::Span<const double> values,
+                                                           RfmDirection direction,
+                                                           const EngineOptions& options = {});
+absl::StatusOr<std::vector<double>> SatisfactionRatios(absl::Span<const double> perceived_value_b,
+                                                       absl::Span<const double> expectation_a,
+                                                       const EngineOptions& options = {});
+absl::StatusOr<std::vector<double>> ScoreSatisfactionIndex(
+    const SatisfactionIndexPlan& plan, const SatisfactionIndicatorColumns& columns,
+    const EngineOptions& options = {});
+
 }  // namespace engine
 }  // namespace crmcore
 

@@ -968,6 +968,72 @@ TEST(EngineBadInputTest, MismatchedLengthsAreRejected) {
   EXPECT_THAT(status.message(), HasSubstr("out_scores has 4 elements but values has 10"));
 }
 
+// The engine-allocated forms return what the caller-provided forms write, and their errors.
+TEST(EngineAllocatedOutputTest, EqualsTheCallerProvidedForms) {
+  const std::size_t n = kEngineBlockRows + 100;
+  const Columns columns = MakePopulation(n, 31);
+  const EngineOptions options{.threads = 2};
+
+  const absl::StatusOr<std::vector<double>> value =
+      ScoreComposite(ExactPlan(), EngineColumns(columns), options);
+  ASSERT_TRUE(value.ok()) << value.status();
+  EXPECT_EQ(*value, Engine(ExactPlan(), columns, 2));
+
+  const absl::StatusOr<std::vector<ValueTier>> tiers = AssignPyramidTiers(*value);
+  std::vector<ValueTier> tiers_into(n);
+  ASSERT_TRUE(AssignPyramidTiers(*value, absl::MakeSpan(tiers_into)).ok());
+  ASSERT_TRUE(tiers.ok()) << tiers.status();
+  EXPECT_EQ(*tiers, tiers_into);
+
+  const absl::StatusOr<std::vector<std::int8_t>> scores =
+      ScoreRfmQuintiles(columns[3], RfmDirection::kLowerIsBetter, options);
+  std::vector<std::int8_t> scores_into(n);
+  ASSERT_TRUE(
+      ScoreRfmQuintiles(columns[3], RfmDirection::kLowerIsBetter, absl::MakeSpan(scores_into))
+          .ok());
+  ASSERT_TRUE(scores.ok()) << scores.status();
+  EXPECT_EQ(*scores, scores_into);
+
+  const absl::StatusOr<std::vector<double>> ratios = SatisfactionRatios(columns[1], columns[3]);
+  std::vector<double> ratios_into(n);
+  const absl::Status ratios_status =
+      SatisfactionRatios(columns[1], columns[3], absl::MakeSpan(ratios_into));
+  EXPECT_EQ(ratios.status(), ratios_status);  // loyalty (A) holds zeros: the same error
+  EXPECT_FALSE(ratios_status.ok());
+  const absl::StatusOr<std::vector<double>> good_ratios =
+      SatisfactionRatios(columns[4], columns[4]);
+  ASSERT_TRUE(good_ratios.ok()) << good_ratios.status();
+  EXPECT_EQ(*good_ratios, std::vector<double>(n, 1.0));
+
+  const absl::StatusOr<SatisfactionIndexPlan> index_plan = SatisfactionIndexPlan::Create(
+      {{{1.0, 5.0}, {0.0, 1.0}, {0.0, 1.0}, {0.0, 1.0}, {0.0, 10.0}, {1.0, 7.0}}},
+      SatisfactionIndexWeights{{1.0, 2.0, 3.0, 1.0, 1.0, 2.0}});
+  ASSERT_TRUE(index_plan.ok()) << index_plan.status();
+  std::array<std::vector<double>, kSatisfactionIndicatorCount> readings;
+  SatisfactionIndicatorColumns indicator_columns;
+  for (std::size_t k = 0; k < readings.size(); ++k) {
+    readings[k].assign(n, k == 0 || k == 5 ? 3.0 : 0.5);
+    indicator_columns.column[k] = readings[k];
+  }
+  const absl::StatusOr<std::vector<double>> index =
+      ScoreSatisfactionIndex(*index_plan, indicator_columns, options);
+  std::vector<double> index_into(n);
+  ASSERT_TRUE(ScoreSatisfactionIndex(*index_plan, indicator_columns, absl::MakeSpan(index_into))
+                  .ok());
+  ASSERT_TRUE(index.ok()) << index.status();
+  EXPECT_EQ(*index, index_into);
+
+  // Columns of different lengths: the caller-provided form's error, naming them.
+  Columns short_column = columns;
+  short_column[2].pop_back();
+  const absl::StatusOr<std::vector<double>> mismatched =
+      ScoreComposite(ExactPlan(), EngineColumns(short_column));
+  EXPECT_EQ(mismatched.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(mismatched.status().message(), HasSubstr("column credit has"));
+  EXPECT_EQ(AssignPyramidTiers(std::vector<double>{1.0, kNaN}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 // Covers docs/bad-input.md BI-ENG-03, BI-ENG-04
 TEST(EngineBadInputTest, NaNAndInfUnderRejectNameComponentAndIndex) {
   for (const double bad : {kNaN, kInf, -kInf}) {
