@@ -423,23 +423,24 @@ absl::Status ScoreSatisfactionIndex(const SatisfactionIndexPlan& plan,
 
 // ---------------------------------------------------------------------------
 // Engine-allocated outputs: each one-batch call above, returning a new column of N
-// results instead of writing the caller's. Results and errors are the same as the
-// caller-provided form's (which avoids the allocation when the host already owns the
-// memory, e.g. a database column or a numpy array).
+// results instead of writing the caller's (named Compute*, like the other calls that
+// return new objects, rather than overloaded: `{}` for an output span stays unambiguous).
+// Results and errors are the same as the caller-provided form's, which avoids the
+// allocation when the host already owns the memory (a database column, a numpy array).
 
-absl::StatusOr<std::vector<double>> ScoreComposite(const CompositePlan& plan,
-                                                   const CompositeColumns& columns,
+absl::StatusOr<std::vector<double>> ComputeCompositeValues(const CompositePlan& plan,
+                                                           const CompositeColumns& columns,
                                                    const EngineOptions& options = {});
-absl::StatusOr<std::vector<ValueTier>> AssignPyramidTiers(absl::Span<const double> values,
-                                                          const PyramidFractions& fractions = {},
-                                                          const EngineOptions& options = {});
-absl::StatusOr<std::vector<std::int8_t>> ScoreRfmQuintiles(absl::Span<const double> values,
-                                                           RfmDirection direction,
-                                                           const EngineOptions& options = {});
-absl::StatusOr<std::vector<double>> SatisfactionRatios(absl::Span<const double> perceived_value_b,
-                                                       absl::Span<const double> expectation_a,
-                                                       const EngineOptions& options = {});
-absl::StatusOr<std::vector<double>> ScoreSatisfactionIndex(
+absl::StatusOr<std::vector<ValueTier>> ComputePyramidTiers(
+    absl::Span<const double> values, const PyramidFractions& fractions = {},
+    const EngineOptions& options = {});
+absl::StatusOr<std::vector<std::int8_t>> ComputeRfmQuintiles(absl::Span<const double> values,
+                                                             RfmDirection direction,
+                                                             const EngineOptions& options = {});
+absl::StatusOr<std::vector<double>> ComputeSatisfactionRatios(
+    absl::Span<const double> perceived_value_b, absl::Span<const double> expectation_a,
+    const EngineOptions& options = {});
+absl::StatusOr<std::vector<double>> ComputeSatisfactionIndex(
     const SatisfactionIndexPlan& plan, const SatisfactionIndicatorColumns& columns,
     const EngineOptions& options = {});
 

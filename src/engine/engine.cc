@@ -1495,9 +1495,9 @@ absl::StatusOr<std::vector<T>> Allocated(std::size_t n, const Score& score) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<double>> ScoreComposite(const CompositePlan& plan,
-                                                   const CompositeColumns& columns,
-                                                   const EngineOptions& options) {
+absl::StatusOr<std::vector<double>> ComputeCompositeValues(const CompositePlan& plan,
+                                                           const CompositeColumns& columns,
+                                                           const EngineOptions& options) {
   // Sized by the first used column: when the columns disagree, the call names them.
   const std::vector<UsedComponent> used = UsedComponents(plan, columns);
   const std::size_t n = used.empty() ? 0 : used.front().view->size();
@@ -1506,31 +1506,31 @@ absl::StatusOr<std::vector<double>> ScoreComposite(const CompositePlan& plan,
   });
 }
 
-absl::StatusOr<std::vector<ValueTier>> AssignPyramidTiers(absl::Span<const double> values,
-                                                          const PyramidFractions& fractions,
-                                                          const EngineOptions& options) {
+absl::StatusOr<std::vector<ValueTier>> ComputePyramidTiers(absl::Span<const double> values,
+                                                           const PyramidFractions& fractions,
+                                                           const EngineOptions& options) {
   return Allocated<ValueTier>(values.size(), [&](absl::Span<ValueTier> out) {
     return AssignPyramidTiers(values, out, fractions, options);
   });
 }
 
-absl::StatusOr<std::vector<std::int8_t>> ScoreRfmQuintiles(absl::Span<const double> values,
-                                                           RfmDirection direction,
-                                                           const EngineOptions& options) {
+absl::StatusOr<std::vector<std::int8_t>> ComputeRfmQuintiles(absl::Span<const double> values,
+                                                             RfmDirection direction,
+                                                             const EngineOptions& options) {
   return Allocated<std::int8_t>(values.size(), [&](absl::Span<std::int8_t> out) {
     return ScoreRfmQuintiles(values, direction, out, options);
   });
 }
 
-absl::StatusOr<std::vector<double>> SatisfactionRatios(absl::Span<const double> perceived_value_b,
-                                                       absl::Span<const double> expectation_a,
-                                                       const EngineOptions& options) {
+absl::StatusOr<std::vector<double>> ComputeSatisfactionRatios(
+    absl::Span<const double> perceived_value_b, absl::Span<const double> expectation_a,
+    const EngineOptions& options) {
   return Allocated<double>(perceived_value_b.size(), [&](absl::Span<double> out) {
     return SatisfactionRatios(perceived_value_b, expectation_a, out, options);
   });
 }
 
-absl::StatusOr<std::vector<double>> ScoreSatisfactionIndex(
+absl::StatusOr<std::vector<double>> ComputeSatisfactionIndex(
     const SatisfactionIndexPlan& plan, const SatisfactionIndicatorColumns& columns,
     const EngineOptions& options) {
   return Allocated<double>(columns.column[0].size(), [&](absl::Span<double> out) {

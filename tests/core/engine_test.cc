@@ -975,18 +975,18 @@ TEST(EngineAllocatedOutputTest, EqualsTheCallerProvidedForms) {
   const EngineOptions options{.threads = 2};
 
   const absl::StatusOr<std::vector<double>> value =
-      ScoreComposite(ExactPlan(), EngineColumns(columns), options);
+      ComputeCompositeValues(ExactPlan(), EngineColumns(columns), options);
   ASSERT_TRUE(value.ok()) << value.status();
   EXPECT_EQ(*value, Engine(ExactPlan(), columns, 2));
 
-  const absl::StatusOr<std::vector<ValueTier>> tiers = AssignPyramidTiers(*value);
+  const absl::StatusOr<std::vector<ValueTier>> tiers = ComputePyramidTiers(*value);
   std::vector<ValueTier> tiers_into(n);
   ASSERT_TRUE(AssignPyramidTiers(*value, absl::MakeSpan(tiers_into)).ok());
   ASSERT_TRUE(tiers.ok()) << tiers.status();
   EXPECT_EQ(*tiers, tiers_into);
 
   const absl::StatusOr<std::vector<std::int8_t>> scores =
-      ScoreRfmQuintiles(columns[3], RfmDirection::kLowerIsBetter, options);
+      ComputeRfmQuintiles(columns[3], RfmDirection::kLowerIsBetter, options);
   std::vector<std::int8_t> scores_into(n);
   ASSERT_TRUE(
       ScoreRfmQuintiles(columns[3], RfmDirection::kLowerIsBetter, absl::MakeSpan(scores_into))
@@ -994,14 +994,15 @@ TEST(EngineAllocatedOutputTest, EqualsTheCallerProvidedForms) {
   ASSERT_TRUE(scores.ok()) << scores.status();
   EXPECT_EQ(*scores, scores_into);
 
-  const absl::StatusOr<std::vector<double>> ratios = SatisfactionRatios(columns[1], columns[3]);
+  const absl::StatusOr<std::vector<double>> ratios =
+      ComputeSatisfactionRatios(columns[1], columns[3]);
   std::vector<double> ratios_into(n);
   const absl::Status ratios_status =
       SatisfactionRatios(columns[1], columns[3], absl::MakeSpan(ratios_into));
   EXPECT_EQ(ratios.status(), ratios_status);  // loyalty (A) holds zeros: the same error
   EXPECT_FALSE(ratios_status.ok());
   const absl::StatusOr<std::vector<double>> good_ratios =
-      SatisfactionRatios(columns[4], columns[4]);
+      ComputeSatisfactionRatios(columns[4], columns[4]);
   ASSERT_TRUE(good_ratios.ok()) << good_ratios.status();
   EXPECT_EQ(*good_ratios, std::vector<double>(n, 1.0));
 
@@ -1016,7 +1017,7 @@ TEST(EngineAllocatedOutputTest, EqualsTheCallerProvidedForms) {
     indicator_columns.column[k] = readings[k];
   }
   const absl::StatusOr<std::vector<double>> index =
-      ScoreSatisfactionIndex(*index_plan, indicator_columns, options);
+      ComputeSatisfactionIndex(*index_plan, indicator_columns, options);
   std::vector<double> index_into(n);
   ASSERT_TRUE(ScoreSatisfactionIndex(*index_plan, indicator_columns, absl::MakeSpan(index_into))
                   .ok());
@@ -1027,10 +1028,10 @@ TEST(EngineAllocatedOutputTest, EqualsTheCallerProvidedForms) {
   Columns short_column = columns;
   short_column[2].pop_back();
   const absl::StatusOr<std::vector<double>> mismatched =
-      ScoreComposite(ExactPlan(), EngineColumns(short_column));
+      ComputeCompositeValues(ExactPlan(), EngineColumns(short_column));
   EXPECT_EQ(mismatched.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(mismatched.status().message(), HasSubstr("column credit has"));
-  EXPECT_EQ(AssignPyramidTiers(std::vector<double>{1.0, kNaN}).status().code(),
+  EXPECT_EQ(ComputePyramidTiers(std::vector<double>{1.0, kNaN}).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
