@@ -82,9 +82,10 @@ typedef int crm_status;
  * ========================================================================= */
 
 /* The version of this header. The major version is also the ABI version: it is the
- * SONAME suffix (libcrmcore_c.so.0) and changes only with an incompatible change. */
+ * SONAME suffix (libcrmcore_c.so.0) and changes only with an incompatible change; the
+ * minor version grows when functions are added (0.2: crm_engine_target). */
 #define CRM_VERSION_MAJOR 0
-#define CRM_VERSION_MINOR 1
+#define CRM_VERSION_MINOR 2
 #define CRM_VERSION_PATCH 0
 /* MAJOR * 10000 + MINOR * 100 + PATCH: comparable with <, like ZSTD_VERSION_NUMBER. */
 #define CRM_VERSION_NUMBER \
@@ -472,7 +473,7 @@ CRM_API crm_status crm_engine_options_init(crm_engine_options* options, size_t s
  * "AVX3_DL", "AVX2", "SSE4", "NEON", "EMU128"), the best of those the library was compiled
  * for that this processor supports, chosen at run time. For benchmark reports and bug
  * reports. Returns a string in static storage (never NULL, never freed); safe to call from
- * any thread. */
+ * any thread. Since 0.2. */
 CRM_API const char* crm_engine_target(void);
 
 /* --- Composite value (DOMAIN.md §5) ------------------------------------ */

@@ -66,7 +66,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 __all__ = [
-    "HEADER_VERSION_MAJOR", "library_path", "version", "version_number",
+    "HEADER_VERSION_MAJOR", "library_path", "version", "version_number", "engine_target",
     "CrmError", "InvalidArgument", "OutOfRange", "NotFound", "NoMemory", "InternalError",
     "VersionMismatch", "FailedPrecondition", "PermissionDenied", "IoError", "Unsupported",
     "taxonomy_count", "taxonomy_name", "taxonomy_id", "taxonomy_label", "taxonomy_parse",
@@ -404,6 +404,8 @@ _NO_STATUS = {"crm_version_number", "crm_version_string", "crm_engine_target", "
               "crm_last_error"}
 
 for _name, (_restype, _argtypes) in _PROTOTYPES.items():
+    if not hasattr(_lib, _name):
+        continue  # added in a later minor version than the loaded library: absent there
     _f = getattr(_lib, _name)
     _f.restype = _restype
     _f.argtypes = _argtypes

@@ -183,7 +183,7 @@ static enum arg_result read_taxonomy_value(sqlite3_context* ctx, sqlite3_value* 
 /* ------------------------------------------------------------------------------------ */
 /* Scalar functions                                                                      */
 
-/* crm_version() → the loaded library's version, e.g. '0.1.0'. */
+/* crm_version() → the loaded library's version, e.g. '0.2.0'. */
 static void fn_version(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   (void)argc;
   (void)argv;

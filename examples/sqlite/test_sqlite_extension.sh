@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The SQLite extension in the sqlite3 shell (ctest examples.sqlite_extension).
 #
-#   test_sqlite_extension.sh SQLITE3 EXTENSION DATA_DIR WORK_DIR [CRMCORE_CLI]
+#   CRMCORE_EXPECTED_VERSION=X.Y.Z test_sqlite_extension.sh SQLITE3 EXTENSION DATA_DIR WORK_DIR [CRMCORE_CLI]
 #
 # Builds a real database file from DATA_DIR/cdnow_customers_summary.csv (the 39-week
 # calibration summary of the CDNOW sample: ID,frequency,recency,T) with `.import --csv`,
@@ -88,7 +88,7 @@ expect "database: three monthly cohorts" \
   "781,914,662"
 
 # --- Loading ------------------------------------------------------------------------------
-expect "version" "SELECT crm_version()" "0.1.0"
+expect "version" "SELECT crm_version()" "${CRMCORE_EXPECTED_VERSION:?set by ctest to the version built}"
 
 # --- Satisfaction (DOMAIN.md §3) ------------------------------------------------------------
 expect "satisfaction: C = B / A" "SELECT crm_satisfaction(1.2, 1.0), crm_satisfaction(3, 4)" \

@@ -268,8 +268,9 @@ absl::StatusOr<TierCutoffs> TierCutoffsFrom(const QuantileState& population,
 /// Cut-offs of `values` by exact selection without sorting or copying the column: a pass
 /// for the key range, a histogram pass over the keys' leading bits that locates each
 /// cut-off's bucket, and a pass gathering only those buckets' values, selected exactly.
-/// A column of whole numbers spanning fewer than 2^16 values (days, counts) needs no
-/// gathering pass: its histogram has a bucket per value and answers exactly by itself.
+/// A column of whole numbers whose range is narrower than 2^16 (days, counts) needs no
+/// gathering pass: its histogram has a bucket per value and answers exactly by itself
+/// (a cut-off at zero is then +0.0 even if the column holds -0.0, which compares equal).
 /// Errors: invalid fractions; a non-finite value (index named).
 absl::StatusOr<TierCutoffs> ComputeTierCutoffs(absl::Span<const double> values,
                                                const PyramidFractions& fractions = {},
@@ -430,7 +431,7 @@ absl::Status ScoreSatisfactionIndex(const SatisfactionIndexPlan& plan,
 
 absl::StatusOr<std::vector<double>> ComputeCompositeValues(const CompositePlan& plan,
                                                            const CompositeColumns& columns,
-                                                   const EngineOptions& options = {});
+                                                           const EngineOptions& options = {});
 absl::StatusOr<std::vector<ValueTier>> ComputePyramidTiers(
     absl::Span<const double> values, const PyramidFractions& fractions = {},
     const EngineOptions& options = {});

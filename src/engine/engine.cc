@@ -213,13 +213,13 @@ class BlockScratch {
   std::vector<double> data_;
 };
 
-// Composite scratch: a region per used component for staged values, and a second one for
-// its percentile mid-ranks when the plan has a percentile-rank component.
-BlockScratch CompositeScratch(const std::vector<UsedComponent>& used, std::size_t workers,
-                              std::size_t n) {
-  const bool ranks = std::any_of(used.begin(), used.end(), [](const UsedComponent& c) {
-    return c.spec.kind == NormalizerKind::kPercentileRank;
-  });
+// Composite scratch: a region per used component for staged values and, when scoring a
+// plan with a percentile-rank component, a second one for its mid-ranks.
+BlockScratch CompositeScratch(const std::vector<UsedComponent>& used, bool scoring,
+                              std::size_t workers, std::size_t n) {
+  const bool ranks = scoring && std::any_of(used.begin(), used.end(), [](const UsedComponent& c) {
+                       return c.spec.kind == NormalizerKind::kPercentileRank;
+                     });
   return BlockScratch(workers, (ranks ? 2 : 1) * used.size(), n);
 }
 
@@ -356,7 +356,7 @@ absl::StatusOr<CompositeState> ComputeCompositeState(const CompositePlan& plan,
   const MissingPolicy policy = plan.missing_policy();
   const std::size_t blocks = BlockCount(n);
   const int threads = options.ResolvedThreads();
-  BlockScratch scratch = CompositeScratch(used, WorkerCount(threads, blocks), n);
+  BlockScratch scratch = CompositeScratch(used, false, WorkerCount(threads, blocks), n);
 
   std::vector<CompositeState> block_states(blocks);
   std::vector<absl::Status> errors(blocks);
@@ -447,7 +447,7 @@ absl::Status ScoreComposite(const CompositePlan& plan, const CompositeColumns& c
 
   const std::size_t blocks = BlockCount(n);
   const int threads = options.ResolvedThreads();
-  BlockScratch scratch = CompositeScratch(used, WorkerCount(threads, blocks), n);
+  BlockScratch scratch = CompositeScratch(used, true, WorkerCount(threads, blocks), n);
   std::vector<absl::Status> errors(blocks);
   ForEachBlock(blocks, threads, [&](std::size_t worker, std::size_t block) {
     const BlockRange rows = RangeOf(block, n);
@@ -780,21 +780,53 @@ std::vector<std::uint64_t> BucketCounts(absl::Span<const double> values, std::si
   return total;
 }
 
-// The probes of ascending ranks `ranks` (each < values.size()) of finite `values` whose keys
-// lie in [least, greatest], in two passes and without copying the column: a histogram of
-// the keys' leading bits locates each rank's bucket; one more pass gathers the values of
-// those buckets (selected exactly, recursively when still large) and the extremes of the
-// nearest non-empty buckets on either side, which hold the rank's distinct neighbours when
-// its own bucket does not.
-// Columns of whole numbers spanning fewer than this many values (recency in days, purchase
+// Where a rank falls in a histogram: its bucket, the count of values in lower buckets,
+// and the nearest non-empty buckets below and above (kNoBucket when there is none).
+constexpr std::size_t kNoBucket = std::numeric_limits<std::size_t>::max();
+struct RankBucket {
+  std::size_t bucket = 0, below = 0, previous = kNoBucket, next = kNoBucket;
+};
+
+// The RankBucket of each rank (< the total count) given the per-bucket counts.
+std::vector<RankBucket> LocateRanks(const std::vector<std::uint64_t>& counts,
+                                    const std::vector<std::size_t>& ranks) {
+  const std::size_t buckets = counts.size();
+  std::vector<std::uint64_t> cumulative(buckets + 1, 0);
+  for (std::size_t b = 0; b < buckets; ++b) cumulative[b + 1] = cumulative[b] + counts[b];
+  std::vector<RankBucket> where(ranks.size());
+  for (std::size_t r = 0; r < ranks.size(); ++r) {
+    // The first bucket whose cumulative count passes the rank: never empty.
+    const auto it = std::upper_bound(cumulative.begin() + 1, cumulative.end(),
+                                     static_cast<std::uint64_t>(ranks[r]));
+    RankBucket& w = where[r];
+    w.bucket = static_cast<std::size_t>(it - cumulative.begin()) - 1;
+    w.below = static_cast<std::size_t>(cumulative[w.bucket]);
+    for (std::size_t b = w.bucket; b-- > 0;) {
+      if (counts[b] != 0) {
+        w.previous = b;
+        break;
+      }
+    }
+    for (std::size_t b = w.bucket + 1; b < buckets; ++b) {
+      if (counts[b] != 0) {
+        w.next = b;
+        break;
+      }
+    }
+  }
+  return where;
+}
+
+// Columns of whole numbers whose range is narrower than this (recency in days, purchase
 // counts) are probed by one exact histogram of their values.
 constexpr double kWholeNumberBuckets = 1 << kHistogramBits;
 
 // ProbeRanks for whole-number values in [least, least + buckets): one histogram with a
 // bucket per value answers everything (the value at a rank, the counts below and equal,
-// the nearest present values either side), so no value is gathered. least + b is exact:
-// the result is a whole number within the column's range, and x - least is exact for the
-// same reason.
+// the nearest present values either side), so no value is gathered. x - least is exact
+// (a whole number below 2^16), and so is least + b for a non-empty bucket b (a value of
+// the column). A zero comes back as +0.0 even when the column holds -0.0 (they compare
+// equal, so tiers and scores are the same).
 std::vector<RankProbe> ProbeWholeNumbers(absl::Span<const double> values,
                                          const std::vector<std::size_t>& ranks, double least,
                                          std::size_t buckets, int threads) {
@@ -803,34 +835,27 @@ std::vector<RankProbe> ProbeWholeNumbers(absl::Span<const double> values,
       values.size() < (std::uint64_t{1} << 32)
           ? BucketCounts<std::uint32_t>(values, buckets, bucket_of, threads)
           : BucketCounts<std::uint64_t>(values, buckets, bucket_of, threads);
-  std::vector<std::uint64_t> cumulative(buckets + 1, 0);
-  for (std::size_t b = 0; b < buckets; ++b) cumulative[b + 1] = cumulative[b] + counts[b];
+  const std::vector<RankBucket> where = LocateRanks(counts, ranks);
   std::vector<RankProbe> probes(ranks.size());
   for (std::size_t r = 0; r < ranks.size(); ++r) {
-    // The first bucket whose cumulative count passes the rank: non-empty.
-    const auto it = std::upper_bound(cumulative.begin() + 1, cumulative.end(),
-                                     static_cast<std::uint64_t>(ranks[r]));
-    const auto b = static_cast<std::size_t>(it - cumulative.begin()) - 1;
+    const RankBucket& w = where[r];
     RankProbe& probe = probes[r];
-    probe.value = least + static_cast<double>(b) + 0.0;  // -0.0 (least) becomes +0.0
-    probe.less = static_cast<std::int64_t>(cumulative[b]);
-    probe.equal = static_cast<std::int64_t>(counts[b]);
-    for (std::size_t below = b; below-- > 0;) {
-      if (counts[below] != 0) {
-        probe.greatest_less = least + static_cast<double>(below);
-        break;
-      }
-    }
-    for (std::size_t above = b + 1; above < buckets; ++above) {
-      if (counts[above] != 0) {
-        probe.least_greater = least + static_cast<double>(above);
-        break;
-      }
-    }
+    probe.value = least + static_cast<double>(w.bucket);
+    probe.less = static_cast<std::int64_t>(w.below);
+    probe.equal = static_cast<std::int64_t>(counts[w.bucket]);
+    if (w.previous != kNoBucket) probe.greatest_less = least + static_cast<double>(w.previous);
+    if (w.next != kNoBucket) probe.least_greater = least + static_cast<double>(w.next);
   }
   return probes;
 }
 
+// The probes of ascending ranks `ranks` (each < values.size()) of finite `values` whose keys
+// lie in range.least .. range.greatest, in two passes and without copying the column: a
+// histogram of the keys' leading bits locates each rank's bucket; one more pass gathers the
+// values of those buckets (selected exactly, recursively when still large) and the extremes
+// of the nearest non-empty buckets on either side, which hold the rank's distinct
+// neighbours when its own bucket does not. Whole numbers of a narrow range need only the
+// histogram (ProbeWholeNumbers).
 std::vector<RankProbe> ProbeRanks(absl::Span<const double> values,
                                   const std::vector<std::size_t>& ranks, const KeyRange& range,
                                   int threads) {
@@ -875,40 +900,12 @@ std::vector<RankProbe> ProbeRanks(absl::Span<const double> values,
           : BucketCounts<std::uint64_t>(values, buckets, bucket_of, threads);
 
   // Each rank's bucket, the values below it, and its non-empty neighbour buckets.
-  constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
-  struct RankBucket {
-    std::size_t bucket = 0, below = 0, previous = kNone, next = kNone;
-  };
-  std::vector<RankBucket> where(ranks.size());
-  {
-    std::vector<std::uint64_t> cumulative(buckets + 1, 0);
-    for (std::size_t b = 0; b < buckets; ++b) cumulative[b + 1] = cumulative[b] + counts[b];
-    for (std::size_t r = 0; r < ranks.size(); ++r) {
-      // The first bucket whose cumulative count passes the rank.
-      const auto it = std::upper_bound(cumulative.begin() + 1, cumulative.end(),
-                                       static_cast<std::uint64_t>(ranks[r]));
-      RankBucket& w = where[r];
-      w.bucket = static_cast<std::size_t>(it - cumulative.begin()) - 1;
-      w.below = static_cast<std::size_t>(cumulative[w.bucket]);
-      for (std::size_t b = w.bucket; b-- > 0;) {
-        if (counts[b] != 0) {
-          w.previous = b;
-          break;
-        }
-      }
-      for (std::size_t b = w.bucket + 1; b < buckets; ++b) {
-        if (counts[b] != 0) {
-          w.next = b;
-          break;
-        }
-      }
-    }
-  }
+  const std::vector<RankBucket> where = LocateRanks(counts, ranks);
   // Slots: the rank buckets (gathered) first, then the neighbour buckets (extremes only).
   std::vector<std::int16_t> slot_of(buckets, -1);
   std::vector<std::size_t> slot_bucket;
   const auto add_slot = [&](std::size_t b) {
-    if (b != kNone && slot_of[b] < 0) {
+    if (b != kNoBucket && slot_of[b] < 0) {
       slot_of[b] = static_cast<std::int16_t>(slot_bucket.size());
       slot_bucket.push_back(b);
     }
@@ -974,10 +971,10 @@ std::vector<RankProbe> ProbeRanks(absl::Span<const double> values,
     probe.value = SelectRanks(in_bucket, {ranks[r] - w.below}, sub_least, sub_greatest, 1)[0];
     probe.less = static_cast<std::int64_t>(w.below);
     AccumulateAround(in_bucket, probe);
-    if (probe.least_greater == kInf && w.next != kNone) {
+    if (probe.least_greater == kInf && w.next != kNoBucket) {
       probe.least_greater = slot_min[static_cast<std::size_t>(slot_of[w.next])];
     }
-    if (probe.greatest_less == -kInf && w.previous != kNone) {
+    if (probe.greatest_less == -kInf && w.previous != kNoBucket) {
       probe.greatest_less = slot_max[static_cast<std::size_t>(slot_of[w.previous])];
     }
   }

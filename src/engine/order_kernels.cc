@@ -1,5 +1,6 @@
 // Highway kernels of the order-statistics passes (order_kernels.h), compiled per target by
-// foreach_target.h like kernels.cc. Comparisons and min/max only: exact on every target.
+// foreach_target.h like kernels.cc. Comparisons, min/max and rounding to a whole number only:
+// exact on every target.
 
 #ifndef HWY_WANT_AVX3_DL
 #define HWY_WANT_AVX3_DL

@@ -1028,22 +1028,17 @@ class FileCloser {
   int fd_;
 };
 
-// The system's reason, naming the path. Codes that say something about the path itself
-// keep absl's mapping (absent: NotFound, forbidden: PermissionDenied, a directory:
-// FailedPrecondition, ...); any other failure to get the bytes (EIO, and errno values absl
-// maps to Unknown or Unavailable) is DataLoss, the I/O error (CRM_ERR_IO in C).
+// The system's reason, naming the path, with absl's code for the errno (absent:
+// NotFound, forbidden: PermissionDenied, a directory: FailedPrecondition, ...).
 absl::Status ReadError(int error_number, const std::string& path, absl::string_view what) {
-  absl::Status status = absl::ErrnoToStatus(
-      error_number, absl::StrCat("cannot ", what, " transaction log '", path, "'"));
-  switch (status.code()) {
-    case absl::StatusCode::kUnknown:
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kInternal:
-    case absl::StatusCode::kDataLoss:
-      return absl::DataLossError(status.message());
-    default:
-      return status;
-  }
+  return absl::ErrnoToStatus(error_number,
+                             absl::StrCat("cannot ", what, " transaction log '", path, "'"));
+}
+
+// A read() that fails on an open file (EIO, ...) lost the bytes: DataLoss, the I/O error
+// (CRM_ERR_IO in C), where absl would say Unknown.
+absl::Status ReadBytesError(int error_number, const std::string& path) {
+  return absl::DataLossError(ReadError(error_number, path, "read").message());
 }
 
 }  // namespace
@@ -1121,7 +1116,7 @@ absl::StatusOr<TransactionLog> LoadTransactionLog(const std::string& path,
     const ssize_t got = ::read(fd, buffer.data() + filled, kChunkBytes);
     if (got < 0) {
       if (errno == EINTR) continue;
-      return ReadError(errno, path, "read");
+      return ReadBytesError(errno, path);
     }
     const auto got_bytes = static_cast<size_t>(got);
     total += got;

@@ -335,22 +335,28 @@ TEST(EngineCompositeTest, AffinePlansAgreeOnEveryTargetForEveryComponentCount) {
 
 // The fast shape tests only each row's result: a bad value anywhere in a block (first lane,
 // middle, the padded last vector) must still be found and named as the reference names it.
+// Scored against a state of clean columns, so that the bad value reaches the kernel (the
+// one-batch call rejects it in its statistics pass, checked here too).
 // Covers docs/bad-input.md BI-ENG-03
 TEST(EngineBadInputTest, AffinePlansNameTheFirstBadValueOnEveryTarget) {
   const std::size_t n = kEngineBlockRows + 13;
   const Columns clean = MakePopulation(n, 21);
+  const CompositePlan plan = AffinePlan(5, NormalizerKind::kMinMax);
+  const absl::StatusOr<CompositeState> state = ComputeCompositeState(plan, EngineColumns(clean));
+  ASSERT_TRUE(state.ok()) << state.status();
   ForEachTarget([&](const std::string& target) {
     for (const double bad : {kNaN, kInf, -kInf}) {
       for (const std::size_t index : {std::size_t{0}, std::size_t{4101}, n - 1}) {
         Columns columns = clean;
         columns[3][index] = bad;
-        const CompositePlan plan = AffinePlan(5, NormalizerKind::kMinMax);
         std::vector<double> out(n);
-        const absl::Status status =
-            ScoreComposite(plan, EngineColumns(columns), absl::MakeSpan(out));
-        EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << target;
-        EXPECT_EQ(status,
-                  ScoreCompositeReference(plan, ReferenceColumns(columns), absl::MakeSpan(out)))
+        const absl::Status reference =
+            ScoreCompositeReference(plan, ReferenceColumns(columns), absl::MakeSpan(out));
+        EXPECT_EQ(reference.code(), absl::StatusCode::kInvalidArgument);
+        EXPECT_EQ(ScoreComposite(plan, EngineColumns(columns), *state, absl::MakeSpan(out)),
+                  reference)
+            << target << " index " << index;
+        EXPECT_EQ(ScoreComposite(plan, EngineColumns(columns), absl::MakeSpan(out)), reference)
             << target << " index " << index;
       }
     }
@@ -826,7 +832,7 @@ TEST(EngineRfmTest, TiersAndScoresMatchTheReferenceOnEveryTarget) {
   }
 }
 
-// Whole-number columns spanning fewer than 2^16 values take the histogram-only path (one
+// Whole-number columns whose range is narrower than 2^16 take the histogram-only path (one
 // bucket per value, nothing gathered); one value more, or one fraction, takes the general
 // path. Both must match the reference: tiers, scores and the cut-off values themselves.
 TEST(EngineRfmTest, WholeNumberColumnsMatchTheReferenceOnBothPaths) {
@@ -836,7 +842,9 @@ TEST(EngineRfmTest, WholeNumberColumnsMatchTheReferenceOnBothPaths) {
     double step;       // spacing of the possible values
     int distinct;      // how many possible values
     double fraction;   // added to one value (0: the column stays whole)
+    std::size_t fraction_at = 3;  // which one (an index into a column of n values)
   };
+  const std::size_t n = kEngineBlockRows + 5;  // the second block's 5 rows: a scalar tail
   const std::vector<Shape> shapes = {
       {"recency days", 0.0, 1.0, 366, 0.0},
       {"purchase counts", 1.0, 1.0, 50, 0.0},
@@ -844,6 +852,8 @@ TEST(EngineRfmTest, WholeNumberColumnsMatchTheReferenceOnBothPaths) {
       {"widest whole-number span", -30000.0, 1.0, 65536, 0.0},
       {"one value too wide", -30000.0, 1.0, 65537, 0.0},
       {"with one fraction", 0.0, 1.0, 366, 0.5},
+      {"with one fraction in a later vector", 0.0, 1.0, 366, 0.25, 5000},
+      {"with one fraction in the scalar tail", 0.0, 1.0, 366, -0.5, n - 1},
       {"huge magnitudes", -1152921504606846976.0, 256.0, 200, 0.0},  // -2^60, step 2^8
       {"two values", 7.0, 1.0, 2, 0.0},
   };
@@ -851,11 +861,11 @@ TEST(EngineRfmTest, WholeNumberColumnsMatchTheReferenceOnBothPaths) {
   for (const Shape& shape : shapes) {
     SCOPED_TRACE(shape.name);
     std::uniform_int_distribution<int> pick(0, shape.distinct - 1);
-    std::vector<double> values(kEngineBlockRows + 5);
+    std::vector<double> values(n);
     for (double& x : values) x = shape.least + shape.step * pick(rng);
     values[1] = shape.least;  // the range's ends are present
     values[2] = shape.least + shape.step * (shape.distinct - 1);
-    values[3] += shape.fraction;
+    values[shape.fraction_at] += shape.fraction;
     if (shape.least == 0.0) values[4] = -0.0;  // equal to 0.0, and the least value
     std::vector<ValueTier> tiers_reference(values.size());
     ASSERT_TRUE(crmcore::AssignValueTiers(values, absl::MakeSpan(tiers_reference)).ok());
