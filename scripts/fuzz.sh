@@ -5,12 +5,13 @@
 #   scripts/fuzz.sh [seconds-per-target] [target...]
 #
 # Targets are the fuzz/<name>_fuzzer.cc files, named without the suffix (transaction_log,
-# money, date, models, pareto_fit, summary_csv, capi_scoring, state_bytes); default: all of them, 60 s
-# each. Each run starts from the checked-in seeds (fuzz/corpus/<name>/) and past findings
-# (fuzz/regressions/<name>/), grows a scratch corpus in build/fuzz/corpus/<name>/ (kept
-# between runs, never committed) and writes a crashing input to
-# build/fuzz/artifacts/<name>/. Prints per target the executions run and the result; exits non-zero if any target crashed, leaked, timed
-# out or broke an invariant. Extra libFuzzer flags: FUZZ_FLAGS="-jobs=2 ...".
+# money, date, models, pareto_fit, summary_csv, capi_scoring, order_stats, state_bytes);
+# default: all of them, 60 s each. Each run starts from the checked-in seeds
+# (fuzz/corpus/<name>/) and past findings (fuzz/regressions/<name>/), grows a scratch
+# corpus in build/fuzz/corpus/<name>/ (kept between runs, never committed) and writes a
+# crashing input to build/fuzz/artifacts/<name>/. Prints per target the executions run and
+# the result; exits non-zero if any target crashed, leaked, timed out or broke an
+# invariant. Extra libFuzzer flags: FUZZ_FLAGS="-jobs=2 ...".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
