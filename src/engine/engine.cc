@@ -115,7 +115,7 @@ absl::StatusOr<std::size_t> PopulationSize(const std::vector<UsedComponent>& use
     if (options.missing_encoding == MissingEncoding::kNaN) {
       return absl::InvalidArgumentError(
           absl::StrCat("composite: column ", Id(component.id),
-                       " has a validity bitmap but missing_encoding is kNaN"));
+                       " has a validity bitmap but the missing encoding is NaN"));
     }
     const std::size_t needed = (n + 7) / 8;
     if (component.view->validity().size() < needed) {
@@ -1360,7 +1360,7 @@ absl::StatusOr<double> ScoreCustomer(const SatisfactionIndexPlan& plan,
         return absl::InvalidArgumentError(absl::StrCat(
             context, ": reading of ", Id(indicator), " is missing (",
             encoding == MissingEncoding::kNaN ? "NaN" : "validity bitmap",
-            ") and the missing policy is kReject"));
+            ") and the missing policy is reject"));
       }
       continue;
     }
@@ -1397,7 +1397,7 @@ absl::Status ScoreSatisfactionIndex(const SatisfactionIndexPlan& plan,
     if (options.missing_encoding == MissingEncoding::kNaN) {
       return absl::InvalidArgumentError(
           absl::StrCat(context, ": column ", Id(indicator),
-                       " has a validity bitmap but missing_encoding is kNaN"));
+                       " has a validity bitmap but the missing encoding is NaN"));
     }
     const std::size_t needed = (n + 7) / 8;
     if (view.validity().size() < needed) {

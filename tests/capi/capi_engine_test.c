@@ -241,7 +241,7 @@ static void test_satisfaction_index(void) {
   CHECK(out[0] == 2.75 / 5.0);
   CHECK_ERROR(crm_score_satisfaction_index(columns, CRM_SATISFACTION_INDICATOR_COUNT, lo, hi,
                                            NULL, CRM_MISSING_POLICY_RENORMALIZE, NULL, out, 2),
-              CRM_ERR_INVALID_ARGUMENT, "has a validity bitmap but missing_encoding is kNaN");
+              CRM_ERR_INVALID_ARGUMENT, "has a validity bitmap but the missing encoding is NaN");
   columns[5].validity = NULL;
   data[5][0] = 5.0;
 
@@ -679,7 +679,7 @@ static void test_bad_scoring_calls(void) {
   options.threads = 1;
   columns[2].validity = &validity;
   CHECK_ERROR(crm_score_composite(plan, columns, 5, &options, out, 3), CRM_ERR_INVALID_ARGUMENT,
-              "column credit has a validity bitmap but missing_encoding is kNaN");
+              "column credit has a validity bitmap but the missing encoding is NaN");
   /* Under the bitmap encoding a NaN in a valid slot is invalid. */
   options.missing_encoding = CRM_MISSING_VALIDITY_BITMAP;
   columns[2] = column_of(CRM_COLUMN_FLOAT64, x, 3);

@@ -404,7 +404,7 @@ TEST(ScoreSatisfactionIndexErrorTest, ShapesAndOptions) {
   status = ScoreSatisfactionIndex(plan, columns, absl::MakeSpan(out));  // kNaN
   ASSERT_FALSE(status.ok());
   EXPECT_THAT(status.message(),
-              HasSubstr("name_recall has a validity bitmap but missing_encoding is kNaN"));
+              HasSubstr("name_recall has a validity bitmap but the missing encoding is NaN"));
 
   const std::vector<std::uint8_t> short_bitmap(1, 0xFF);
   columns.column[1] = ColumnsOf(population).column[1].WithValidity(short_bitmap);

@@ -1127,7 +1127,7 @@ TEST(EngineBadInputTest, ValidityBitmapMisuse) {
   view.column[1] = ColumnView(columns[1]).WithValidity(bits);
   std::vector<double> out(20);
   EXPECT_THAT(ScoreComposite(ExactPlan(), view, absl::MakeSpan(out)).message(),
-              HasSubstr("validity bitmap but missing_encoding is kNaN"));
+              HasSubstr("validity bitmap but the missing encoding is NaN"));
   EngineOptions options;
   options.missing_encoding = MissingEncoding::kValidityBitmap;
   EXPECT_THAT(ScoreComposite(ExactPlan(), view, absl::MakeSpan(out), options).message(),
