@@ -181,6 +181,8 @@ HWY_INLINE void ScoreVectors(D d, const KernelPlan& plan, const double* const* x
       sum = hn::IfThenElse(any_missing, hn::Div(sum, present_weight), sum);
     }
     if (plan.has_final_divisor) sum = hn::Div(sum, hn::Set(d, plan.final_divisor));
+    // A finite row can still overflow (against another population's statistics).
+    bad = hn::Or(bad, hn::VecFromMask(d, hn::Not(hn::IsFinite(sum))));
     hn::StoreU(sum, d, out + i);
   }
 }
@@ -220,8 +222,8 @@ HWY_INLINE void ScoreAffineVectors(D d, const KernelPlan& plan, const double* co
   }
 }
 
-// Rows [0, len) of any plan: the fast shape when it applies, else ScoreVectors, whose
-// results are then tested for finiteness too (a finite row can overflow).
+// Rows [0, len) of any plan: the fast shape when it applies, else ScoreVectors (which
+// also tests each result for finiteness).
 template <bool kRenormalize, class D, class V>
 HWY_INLINE void ScoreAnyVectors(D d, const KernelPlan& plan, const double* const* x,
                                 size_t len, double* HWY_RESTRICT out, V& bad) {
@@ -242,10 +244,6 @@ HWY_INLINE void ScoreAnyVectors(D d, const KernelPlan& plan, const double* const
   }
   static_assert(kMaxKernelComponents == 6, "add a case above");
   ScoreVectors<kRenormalize>(d, plan, x, len, out, bad);
-  const size_t lanes = hn::Lanes(d);
-  for (size_t i = 0; i < len; i += lanes) {
-    bad = hn::Or(bad, hn::VecFromMask(d, hn::Not(hn::IsFinite(hn::LoadU(d, out + i)))));
-  }
 }
 
 template <bool kRenormalize>

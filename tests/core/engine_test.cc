@@ -367,34 +367,40 @@ TEST(EngineBadInputTest, AffinePlansNameTheFirstBadValueOnEveryTarget) {
 // min-max column of subnormal spread), in the body of a block and in its padded tail.
 // Covers docs/bad-input.md BI-ENG-16
 TEST(EngineBadInputTest, AffineOverflowAgainstAStateIsFoundAtAnyRowOnEveryTarget) {
-  const CompositePlan plan = AffinePlan(5, NormalizerKind::kMinMax);
-  Columns population = MakePopulation(64, 3);
-  for (std::size_t i = 0; i < 64; ++i) population[2][i] = static_cast<double>(i) * 1e-310;
-  const absl::StatusOr<CompositeState> state =
-      ComputeCompositeState(plan, EngineColumns(population));
-  ASSERT_TRUE(state.ok()) << state.status();
-  const std::size_t n = 2 * kEngineBlockRows + 5;
-  const Columns clean = MakePopulation(n, 8);
-  ForEachTarget([&](const std::string& target) {
-    for (const std::size_t index : {std::size_t{3}, kEngineBlockRows + 77, n - 1}) {
+  // The fast shape, and the general one (a fixed-bounds component among min-max ones).
+  CompositePlan::Normalizers mixed;
+  for (NormalizerSpec& spec : mixed) spec = Spec(NormalizerKind::kMinMax);
+  mixed[0] = Spec(NormalizerKind::kFixedBounds, 0.0, 1e4);
+  for (const CompositePlan& plan :
+       {AffinePlan(5, NormalizerKind::kMinMax), MustCreate({1, 1, 1, 1, 1}, mixed)}) {
+    Columns population = MakePopulation(64, 3);
+    for (std::size_t i = 0; i < 64; ++i) population[2][i] = static_cast<double>(i) * 1e-310;
+    const absl::StatusOr<CompositeState> state =
+        ComputeCompositeState(plan, EngineColumns(population));
+    ASSERT_TRUE(state.ok()) << state.status();
+    const std::size_t n = 2 * kEngineBlockRows + 5;
+    const Columns clean = MakePopulation(n, 8);
+    ForEachTarget([&](const std::string& target) {
+      for (const std::size_t index : {std::size_t{3}, kEngineBlockRows + 77, n - 1}) {
+        Columns columns = clean;
+        for (double& x : columns[2]) x = 1e-311;
+        columns[2][index] = 5.0;  // (5 - 0) / 6.3e-309: +Inf
+        std::vector<double> out(n);
+        const absl::Status status =
+            ScoreComposite(plan, EngineColumns(columns), *state, absl::MakeSpan(out));
+        EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange) << target << " " << status;
+        EXPECT_THAT(status.message(), HasSubstr(absl::StrCat("customer ", index, " overflows")))
+            << target;
+      }
+      // Without the overflowing row every customer scores, and finitely.
       Columns columns = clean;
       for (double& x : columns[2]) x = 1e-311;
-      columns[2][index] = 5.0;  // (5 - 0) / 6.3e-309: +Inf
       std::vector<double> out(n);
-      const absl::Status status =
-          ScoreComposite(plan, EngineColumns(columns), *state, absl::MakeSpan(out));
-      EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange) << target << " " << status;
-      EXPECT_THAT(status.message(), HasSubstr(absl::StrCat("customer ", index, " overflows")))
+      ASSERT_TRUE(ScoreComposite(plan, EngineColumns(columns), *state, absl::MakeSpan(out)).ok())
           << target;
-    }
-    // Without the overflowing row every customer scores, and finitely.
-    Columns columns = clean;
-    for (double& x : columns[2]) x = 1e-311;
-    std::vector<double> out(n);
-    ASSERT_TRUE(ScoreComposite(plan, EngineColumns(columns), *state, absl::MakeSpan(out)).ok())
-        << target;
-    EXPECT_TRUE(std::all_of(out.begin(), out.end(), [](double x) { return std::isfinite(x); }));
-  });
+      EXPECT_TRUE(std::all_of(out.begin(), out.end(), [](double x) { return std::isfinite(x); }));
+    });
+  }
 }
 
 TEST(EngineCompositeTest, RenormalizedMissingValuesAgreeOnEveryTarget) {
