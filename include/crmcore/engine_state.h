@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -72,6 +73,10 @@ struct ColumnState {
   /// quantiles are exact; mean and m2 use Chan, Golub & LeVeque (1979):
   ///   n = na + nb;  delta = mean_b - mean_a;
   ///   mean = mean_a + delta · (nb / n);  m2 = m2_a + m2_b + delta² · (na · nb / n).
+  /// When delta overflows (means more than DBL_MAX apart, or one already non-finite, which
+  /// a valid state allows only once its m2 is +Inf), the spread overflows: m2 = +Inf and the
+  /// mean is the weighted average mean_a · (na / n) + mean_b · (nb / n), finite when both
+  /// means are. m2 is never NaN, so a merged state always validates and serializes.
   void Merge(const ColumnState& other) {
     if (other.count == 0) return;
     if (count == 0) {
@@ -82,8 +87,13 @@ struct ColumnState {
     const double nb = static_cast<double>(other.count);
     const double n = na + nb;
     const double delta = other.mean - mean;
-    mean = mean + delta * (nb / n);
-    m2 = m2 + other.m2 + delta * delta * (na * nb / n);
+    if (std::isfinite(delta)) {
+      mean = mean + delta * (nb / n);
+      m2 = m2 + other.m2 + delta * delta * (na * nb / n);
+    } else {
+      mean = mean * (na / n) + other.mean * (nb / n);
+      m2 = std::numeric_limits<double>::infinity();
+    }
     count += other.count;
     min = std::min(min, other.min);
     max = std::max(max, other.max);

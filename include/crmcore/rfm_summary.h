@@ -119,8 +119,9 @@ struct RfmSummary {
 ///
 /// Runs in O(rows + customers) time plus a sort of any customer whose rows are out
 /// of date order, and needs about 12 bytes a row of scratch memory.
-/// Errors: InvalidArgument for an empty log, a log whose columns differ in length, or an
-/// observation end before the log's first date (naming both dates); OutOfRange when a
+/// Errors: InvalidArgument for an empty log, a log whose columns differ in length, an
+/// observation end before the log's first date (naming both dates) or after 9999-12-31
+/// (log dates have 4-digit years); OutOfRange when a
 /// customer's total value overflows int64 minor units.
 absl::StatusOr<RfmSummary> SummarizeTransactions(const TransactionLog& log,
                                                  const SummaryOptions& options);

@@ -169,8 +169,8 @@ absl::StatusOr<RfmSummary> SummarizeTransactions(const TransactionLog& log,
         "rfm summary: observation_end ", absl::FormatCivilTime(summary.observation_end),
         " is before the first transaction, on ", absl::FormatCivilTime(summary.first_day)));
   }
-  // A day number beyond int32 cannot hold a transaction: clamp, the comparison stays right.
-  // Log dates have 4-digit years; an end past 9999 would overflow the 32-bit day numbers.
+  // Log dates have 4-digit years; an end past 9999 has no use and would overflow the
+  // 32-bit day numbers the comparisons below run on.
   if (summary.observation_end > absl::CivilDay(9999, 12, 31)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "rfm summary: observation_end ", absl::FormatCivilTime(summary.observation_end),

@@ -7,8 +7,10 @@
 
 #include "crmcore/bgnbd.h"
 #include "crmcore/engine.h"
+#include "crmcore/engine_state_io.h"
 #include "crmcore/gamma_gamma.h"
 #include "crmcore/pareto_nbd.h"
+#include "crmcore/rfm_summary.h"
 #include "crmcore/transaction_log.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -268,6 +270,79 @@ TEST(FuzzRegressionTest, CompositeAgainstStateOverflowIsAnErrorNotInf) {
   const absl::Status status = engine::ScoreComposite(*plan, rows, *state, absl::MakeSpan(out));
   EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange) << status;
   EXPECT_THAT(status.message(), HasSubstr("customer 1"));
+}
+
+// fuzz/regressions/state_bytes/composite_merge_nan_mean_made_m2_nan (state_bytes_fuzzer,
+// found by CI's 60 s run): merging two valid states whose m2 had overflowed to +Inf, with a
+// NaN mean (valid once m2 is +Inf), gave m2 = NaN: Inf - Inf in the means' difference. The
+// merged state no longer validated, so serializing it failed. Data make such states too:
+// blocks whose means lie more than DBL_MAX apart made the merged mean +Inf, a third block
+// made it NaN and a fourth made m2 NaN.
+// Covers docs/bad-input.md BI-ENG-19
+TEST(FuzzRegressionTest, MergedStatesWithOverflowedSpreadStayValid) {
+  const absl::StatusOr<CompositePlan> plan = CompositePlan::Create(
+      {1.0, 0.0, 0.0, 0.0, 0.0}, {NormalizerSpec{NormalizerKind::kZScore}});
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  std::vector<double> values;
+  for (const double block_value : {-1e308, 1e308, 0.0, 5.0}) {
+    values.insert(values.end(), engine::kEngineBlockRows, block_value);
+  }
+  engine::CompositeColumns columns;
+  columns.column[0] = values;
+  const absl::StatusOr<engine::CompositeState> state =
+      engine::ComputeCompositeState(*plan, columns);
+  ASSERT_TRUE(state.ok()) << state.status();
+  const engine::ColumnState& column = state->column[0];
+  EXPECT_EQ(column.m2, std::numeric_limits<double>::infinity());
+  EXPECT_EQ(column.mean, 1.25);  // (-1e308 + 1e308 + 0 + 5) / 4, finite as documented
+  EXPECT_TRUE(engine::ValidateCompositeState(*state).ok());
+  EXPECT_TRUE(engine::SerializeCompositeState(*state).ok());
+  // Scoring against it is the documented error, not NaN.
+  std::vector<double> out(values.size());
+  const absl::Status scored =
+      engine::ScoreComposite(*plan, columns, *state, absl::MakeSpan(out));
+  EXPECT_EQ(scored.code(), absl::StatusCode::kOutOfRange) << scored;
+
+  // The decoded state of the finding: m2 = +Inf with a NaN mean, merged with itself.
+  engine::CompositeState overflowed;
+  overflowed.rows = 2;
+  engine::ColumnState& spread = overflowed.column[0];
+  spread.count = 2;
+  spread.min = -1e308;
+  spread.max = 1e308;
+  spread.mean = std::numeric_limits<double>::quiet_NaN();
+  spread.m2 = std::numeric_limits<double>::infinity();
+  ASSERT_TRUE(engine::ValidateCompositeState(overflowed).ok());
+  engine::CompositeState merged = overflowed;
+  ASSERT_TRUE(engine::MergeCompositeStates(merged, overflowed).ok());
+  EXPECT_EQ(merged.column[0].count, 4);
+  EXPECT_EQ(merged.column[0].m2, std::numeric_limits<double>::infinity());
+  EXPECT_TRUE(engine::ValidateCompositeState(merged).ok());
+  EXPECT_TRUE(engine::SerializeCompositeState(merged).ok());
+}
+
+// transaction_log_fuzzer (CI's 60 s run): an observation end after 9999-12-31 is refused
+// as an invalid option, naming the date; the fuzz target expected only OutOfRange there.
+// An end before the first transaction is refused the same way.
+// Covers docs/bad-input.md BI-ING-24
+TEST(FuzzRegressionTest, ObservationEndOutsideTheLogOrAfterYear9999IsInvalidArgument) {
+  const absl::StatusOr<TransactionLog> log = LoadTransactionLogFromBuffer(
+      "customer_id,date,amount\na,9999-12-20,1\n", "log.csv", TransactionLogOptions());
+  ASSERT_TRUE(log.ok()) << log.status();
+  SummaryOptions options;
+  options.observation_end = absl::CivilDay(9999, 12, 31);
+  EXPECT_TRUE(SummarizeTransactions(*log, options).ok());  // the last day still works
+  options.observation_end = absl::CivilDay(10000, 1, 27);
+  const absl::StatusOr<RfmSummary> summary = SummarizeTransactions(*log, options);
+  EXPECT_EQ(summary.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(summary.status().message(),
+            "rfm summary: observation_end 10000-01-27 is after 9999-12-31");
+  options.observation_end = absl::CivilDay(9999, 12, 19);
+  const absl::StatusOr<RfmSummary> early = SummarizeTransactions(*log, options);
+  EXPECT_EQ(early.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(early.status().message(),
+            "rfm summary: observation_end 9999-12-19 is before the first transaction, on "
+            "9999-12-20");
 }
 
 }  // namespace
