@@ -11,13 +11,15 @@
 //     F(y) = 2F1(r+s+x, s+1; r+s+x+1; (α−β)/(α+y)) / (α+y)^(r+s+x),
 //   and for α < β the same with α and β swapped and s+1 replaced by r+x.
 //
-// The Gauss hypergeometric 2F1 (Boost 1.74 has no 2F1) is evaluated by crmcore's own
-// series after Euler's transformation 2F1(a,b;c;z) = (1−z)^(c−a−b) 2F1(c−a, c−b; c; z),
-// which here turns it into 2F1(1, r+x; c; z) (α >= β) or 2F1(1, s+1; c; z) (α < β),
-// c = r+s+x+1: a series of positive terms whose ratio is below z = |α−β|/(max(α,β)+y) < 1
-// — no cancellation, no overflow for large x (the ratio shrinks as x grows). It is summed
-// to 1e-17 relative, at most 10^6 terms (only when z > 1 − ~4e-5, i.e. one of α, β is
-// ~10^4 times the other plus t_x): then OutOfRange. A0 is formed as
+// The Gauss hypergeometric 2F1 (Boost 1.74 has no 2F1) is evaluated by crmcore's own code
+// after Euler's transformation 2F1(a,b;c;z) = (1−z)^(c−a−b) 2F1(c−a, c−b; c; z), which here
+// turns it into 2F1(1, r+x; c; z) (α >= β) or 2F1(1, s+1; c; z) (α < β), c = r+s+x+1,
+// z = |α−β|/(max(α,β)+y) < 1. For z <= 1/2 it is the series, positive terms whose ratio is
+// below z (no cancellation, no overflow for large x), summed to 1e-18 relative in under 70
+// terms; above, where the series would need ~40/(1−z) terms, Gauss's continued fraction,
+// which needs at most ~16/√(1−z) steps. OutOfRange only when that takes over 10^5 steps
+// (z > 1 − ~3e-8: one of α, β is ~3·10^7 times the other plus t_x, where the rounding of z
+// alone has cost log 2F1 half its digits). A0 is formed as
 // e^l1 · (−expm1(l2 − l1)) from the logs l1 = log F(t_x), l2 = log F(T), so the difference
 // of two close numbers loses nothing.
 //
@@ -53,7 +55,7 @@ struct ParetoNbdFit {
 };
 
 /// log L of one customer. Errors: InvalidArgument for invalid parameters or history;
-/// OutOfRange when the hypergeometric series does not converge (see the file comment).
+/// OutOfRange when the hypergeometric function does not converge (see the file comment).
 absl::StatusOr<double> ParetoNbdLogLikelihood(const ParetoNbdParams& params, double x,
                                               double t_x, double T);
 
