@@ -17,9 +17,10 @@
 // z = |α−β|/(max(α,β)+y) < 1. For z <= 1/2 it is the series, positive terms whose ratio is
 // below z (no cancellation, no overflow for large x), summed to 1e-18 relative in under 70
 // terms; above, where the series would need ~40/(1−z) terms, Gauss's continued fraction,
-// which needs at most ~16/√(1−z) steps. OutOfRange only when that takes over 10^5 steps
-// (z > 1 − ~3e-8: one of α, β is ~3·10^7 times the other plus t_x, where the rounding of z
-// alone has cost log 2F1 half its digits). A0 is formed as
+// which needs up to ~17/√(1−z) steps (about twice that with the derivatives of a fit):
+// log 2F1 to ~1e-15 relative at moderate z, ~1e-10 as 1 − z nears 1e-7. OutOfRange only
+// when it takes over 10^5 steps, from about 1 − z < 1e-7 (one of α, β some 10^7 times the
+// other plus t_x). A0 is formed as
 // e^l1 · (−expm1(l2 − l1)) from the logs l1 = log F(t_x), l2 = log F(T), so the difference
 // of two close numbers loses nothing.
 //

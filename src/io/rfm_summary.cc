@@ -169,8 +169,8 @@ absl::StatusOr<RfmSummary> SummarizeTransactions(const TransactionLog& log,
         "rfm summary: observation_end ", absl::FormatCivilTime(summary.observation_end),
         " is before the first transaction, on ", absl::FormatCivilTime(summary.first_day)));
   }
-  // Log dates have 4-digit years; an end past 9999 has no use and would overflow the
-  // 32-bit day numbers the comparisons below run on.
+  // Log dates have 4-digit years, so a later end is a mistake; bounding it also keeps an
+  // arbitrary CivilDay's distance from the log's days within range.
   if (summary.observation_end > absl::CivilDay(9999, 12, 31)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "rfm summary: observation_end ", absl::FormatCivilTime(summary.observation_end),

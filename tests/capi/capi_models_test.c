@@ -923,7 +923,7 @@ static void test_model_errors(void) {
   }
 
   /* A Pareto/NBD log-likelihood whose 2F1 cannot be computed: alpha - beta so close to
-   * alpha + t_x (z = 1 - 1e-9) that its continued fraction would need ~3 * 10^5 steps. */
+   * alpha + t_x (z = 1 - 1e-9) that its continued fraction would need over 10^5 steps. */
   /* Covers docs/bad-input.md BI-MOD-13 */
   {
     const double far[4] = {0.5, 1e9, 0.5, 0.5};

@@ -30,7 +30,8 @@ Real Hyp2F1(const Real& a, const Real& b, const Real& c, const Real& z) {
   for (int n = 0; n < 400000; ++n) {
     term *= (a + n) * (b + n) / ((c + n) * (n + 1)) * z;
     sum += term;
-    if (n > 10 && abs(term) < sum * Real("1e-40")) break;
+    static const Real kTolerance("1e-40");
+    if (n > 10 && abs(term) < sum * kTolerance) break;
   }
   return sum;
 }
@@ -138,6 +139,26 @@ TEST(ParetoNbdLikelihoodTest, MatchesReferenceWhenAlphaAndBetaAreFarApart) {
       }
     }
   }
+}
+
+// r + s below 2^-53 makes c = r+s+x+1 round to 1 for x = 0, so c − 1 = 0 in the
+// continued fraction's first coefficient (0/0 before it was written −b/c): the
+// log-likelihood and its gradient stay finite and right.
+TEST(ParetoNbdLikelihoodTest, TinyShapeParametersInTheContinuedFraction) {
+  const ParetoNbdParams p{1e-17, 10.0, 1e-17, 1.0};  // z = 0.9 at y = 0
+  for (const History& h : {History{0, 0, 38.86}, History{0, 0, 1.0}, History{2, 30.43, 38.86}}) {
+    auto ll = ParetoNbdLogLikelihood(p, h.x, h.t_x, h.T);
+    ASSERT_TRUE(ll.ok()) << ll.status();
+    const double reference = static_cast<double>(ReferenceLogLikelihood(p, h.x, h.t_x, h.T));
+    EXPECT_NEAR(*ll, reference, 1e-12 * std::max(1.0, std::fabs(reference))) << h.x << " " << h.T;
+  }
+  const std::vector<double> x = {0, 2}, t_x = {0, 30.43}, T = {38.86, 38.86};
+  const absl::StatusOr<PurchaseHistories> histories = PurchaseHistories::Create(x, t_x, T);
+  ASSERT_TRUE(histories.ok());
+  const absl::StatusOr<LogLikelihoodSum<4>> sum = ParetoNbdLogLikelihoodSum(p, *histories);
+  ASSERT_TRUE(sum.ok()) << sum.status();
+  EXPECT_TRUE(std::isfinite(sum->log_likelihood));
+  for (const double g : sum->gradient) EXPECT_TRUE(std::isfinite(g));
 }
 
 TEST(ParetoNbdLikelihoodTest, GradientMatchesFiniteDifferences) {
@@ -273,7 +294,7 @@ TEST(ParetoNbdBadInputTest, InvalidInputsAreNamed) {
 
 // Covers docs/bad-input.md BI-MOD-13
 TEST(ParetoNbdBadInputTest, SeriesThatCannotConvergeIsOutOfRange) {
-  // z = (α − β)/(α + t_x) = 1 − 1e-9: the continued fraction would need ~3·10^5 steps.
+  // z = (α − β)/(α + t_x) = 1 − 1e-9: the continued fraction would need over 10^5 steps.
   auto ll = ParetoNbdLogLikelihood({0.5, 1e9, 0.5, 0.5}, 1, 0.5, 2);
   EXPECT_EQ(ll.status().code(), absl::StatusCode::kOutOfRange);
   EXPECT_THAT(ll.status().message(), HasSubstr("did not converge"));
