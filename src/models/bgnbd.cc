@@ -1,6 +1,7 @@
 #include "crmcore/bgnbd.h"
 
 #include <algorithm>
+#include <string>
 #include <cmath>
 #include <utility>
 #include <vector>
@@ -20,6 +21,11 @@ using models_internal::Digamma;
 using models_internal::LogGamma;
 
 constexpr const char* kModel = "BG/NBD";
+
+std::string ParamsText(const BgNbdParams& p) {
+  return absl::StrCat("r = ", FormatDouble(p.r), ", alpha = ", FormatDouble(p.alpha),
+                      ", a = ", FormatDouble(p.a), ", b = ", FormatDouble(p.b));
+}
 
 // The x-dependent pieces of log L and its gradient, shared by rows with equal x.
 struct FrequencyTerms {
@@ -150,9 +156,14 @@ absl::StatusOr<double> BgNbdLogLikelihood(const BgNbdParams& params, double x, d
   const ParamTerms c(params);
   const FrequencyTerms f = ComputeFrequencyTerms(params, c, x, /*with_gradient=*/false);
   const double a3 = -(params.r + x) * std::log(params.alpha + T);
-  if (x == 0.0) return f.a1_plus_a2 + a3;
-  const double a4 = f.log_a_over_bx1 - (params.r + x) * std::log(params.alpha + t_x);
-  return f.a1_plus_a2 + models_internal::LogAddExp(a3, a4);
+  double ll = f.a1_plus_a2 + a3;
+  if (x > 0.0) {
+    const double a4 = f.log_a_over_bx1 - (params.r + x) * std::log(params.alpha + t_x);
+    ll = f.a1_plus_a2 + models_internal::LogAddExp(a3, a4);
+  }
+  CRM_RETURN_IF_ERROR(
+      models_internal::CheckFiniteLogLikelihood("BG/NBD log-likelihood", ll, {}, ParamsText(params)));
+  return ll;
 }
 
 absl::StatusOr<LogLikelihoodSum<4>> BgNbdLogLikelihoodSum(const BgNbdParams& params,
@@ -193,6 +204,8 @@ absl::StatusOr<LogLikelihoodSum<4>> BgNbdLogLikelihoodSum(const BgNbdParams& par
   }
   // Chain rule to log-parameters: ∂/∂log θ = θ ∂/∂θ.
   sum.gradient = {g_r * p.r, g_alpha * p.alpha, g_a * p.a, g_b * p.b};
+  CRM_RETURN_IF_ERROR(models_internal::CheckFiniteLogLikelihood(
+      "BG/NBD log-likelihood sum", sum.log_likelihood, sum.gradient, ParamsText(p)));
   return sum;
 }
 
@@ -210,7 +223,13 @@ absl::StatusOr<BgNbdFit> FitBgNbdFromSums(const BgNbdLogLikelihoodEvaluator& eva
       *weight = 1.0;
       return absl::OkStatus();
     }
-    CRM_ASSIGN_OR_RETURN(const LogLikelihoodSum<4> s, evaluate(p));
+    const absl::StatusOr<LogLikelihoodSum<4>> evaluated = evaluate(p);
+    if (absl::IsOutOfRange(evaluated.status())) {  // too extreme for double: step back
+      *ll = -HUGE_VAL;
+      *weight = 1.0;
+      return absl::OkStatus();
+    }
+    CRM_ASSIGN_OR_RETURN(const LogLikelihoodSum<4> s, evaluated);
     *ll = s.log_likelihood;
     *weight = s.weight;
     for (size_t k = 0; k < 4; ++k) gradient[k] = s.gradient[k];

@@ -1,6 +1,7 @@
 #include "crmcore/gamma_gamma.h"
 
 #include <algorithm>
+#include <string>
 #include <cmath>
 #include <numeric>
 #include <utility>
@@ -17,6 +18,11 @@ using models_internal::Digamma;
 using models_internal::LogGamma;
 
 constexpr const char* kModel = "Gamma-Gamma";
+
+std::string ParamsText(const GammaGammaParams& p) {
+  return absl::StrCat("p = ", FormatDouble(p.p), ", q = ", FormatDouble(p.q),
+                      ", gamma = ", FormatDouble(p.gamma));
+}
 
 absl::Status ValidateSpendRow(size_t row, double x, double m) {
   CRM_RETURN_IF_ERROR(ValidatePurchaseHistory(row, x, x > 0.0 ? 1.0 : 0.0, 1.0));
@@ -97,6 +103,8 @@ absl::StatusOr<LogLikelihoodSum<3>> GammaGammaLogLikelihoodSum(const GammaGammaP
     sum.weight += w;
   }
   sum.gradient = {g_p * p, g_q * q, g_g * g};
+  CRM_RETURN_IF_ERROR(models_internal::CheckFiniteLogLikelihood(
+      "Gamma-Gamma log-likelihood sum", sum.log_likelihood, sum.gradient, ParamsText(params)));
   return sum;
 }
 
@@ -114,7 +122,13 @@ absl::StatusOr<GammaGammaFit> FitGammaGammaFromSums(
       *weight = 1.0;
       return absl::OkStatus();
     }
-    CRM_ASSIGN_OR_RETURN(const LogLikelihoodSum<3> s, evaluate(params));
+    const absl::StatusOr<LogLikelihoodSum<3>> evaluated = evaluate(params);
+    if (absl::IsOutOfRange(evaluated.status())) {  // too extreme for double: step back
+      *ll = -HUGE_VAL;
+      *weight = 1.0;
+      return absl::OkStatus();
+    }
+    CRM_ASSIGN_OR_RETURN(const LogLikelihoodSum<3> s, evaluated);
     *ll = s.log_likelihood;
     *weight = s.weight;
     for (size_t k = 0; k < 3; ++k) gradient[k] = s.gradient[k];

@@ -53,6 +53,17 @@ absl::Status CheckColumnLengths(absl::string_view what, size_t n,
   return absl::OkStatus();
 }
 
+absl::Status CheckFiniteLogLikelihood(absl::string_view what, double log_likelihood,
+                                      absl::Span<const double> gradient,
+                                      absl::string_view params) {
+  bool finite = std::isfinite(log_likelihood);
+  for (const double g : gradient) finite = finite && std::isfinite(g);
+  if (finite) return absl::OkStatus();
+  return absl::OutOfRangeError(absl::StrCat(what, " is not finite (", FormatDouble(log_likelihood),
+                                            ") at ", params,
+                                            ": the parameters are too extreme for double"));
+}
+
 absl::Status CheckPositiveParameter(absl::string_view model, absl::string_view name,
                                     double value) {
   if (!(std::isfinite(value) && value > 0.0)) {

@@ -4,6 +4,7 @@
 #define CRMCORE_SRC_MODELS_MODEL_INTERNAL_H_
 
 #include <cmath>
+#include <string>
 #include <cstddef>
 #include <functional>
 #include <vector>
@@ -55,6 +56,14 @@ absl::Status CheckColumnLengths(absl::string_view what, size_t n,
 /// InvalidArgument unless `value` is finite and > 0, naming `model` and `name`.
 absl::Status CheckPositiveParameter(absl::string_view model, absl::string_view name,
                                     double value);
+
+/// OutOfRange when a log-likelihood (`what`, e.g. "BG/NBD log-likelihood") or any entry of
+/// its gradient is not finite: valid parameters so extreme (near DBL_MAX) that the terms
+/// overflow, e.g. lgamma(r + x) − lgamma(r) = Inf − Inf. `params` names them for the
+/// message. A fit treats the error as a point outside the model and steps back.
+absl::Status CheckFiniteLogLikelihood(absl::string_view what, double log_likelihood,
+                                      absl::Span<const double> gradient,
+                                      absl::string_view params);
 
 }  // namespace crmcore::models_internal
 

@@ -1,6 +1,7 @@
 #include "crmcore/pareto_nbd.h"
 
 #include <algorithm>
+#include <string>
 #include <cmath>
 #include <limits>
 #include <utility>
@@ -25,6 +26,11 @@ using models_internal::Log1p;
 using models_internal::Value;
 
 constexpr const char* kModel = "Pareto/NBD";
+
+std::string ParamsText(const ParetoNbdParams& p) {
+  return absl::StrCat("r = ", FormatDouble(p.r), ", alpha = ", FormatDouble(p.alpha),
+                      ", s = ", FormatDouble(p.s), ", beta = ", FormatDouble(p.beta));
+}
 // Beyond this z the series below converges slowly (its terms shrink like z^n, needing
 // ~40/(1−z) of them near z = 1); the continued fraction takes over.
 constexpr double kSeriesMaxZ = 0.5;
@@ -38,19 +44,26 @@ constexpr int kMaxContinuedFractionSteps = 100000;
 constexpr double kFactorTolerance = 4.5e-16;
 
 // log 2F1(1, b; c; z) for 0 <= z <= kSeriesMaxZ, 0 < b < c: Σ_n (b)_n/(c)_n z^n, positive
-// terms with ratio (b+n)/(c+n)·z < z <= 1/2: under 70 terms to 1e-18 relative.
+// terms with ratio (b+n)/(c+n)·z < z <= 1/2: under 70 terms to 1e-18 relative. Returns
+// false after kMaxSeriesTerms, which only a NaN reaches (b = c = +Inf when r + x overflows).
 template <typename S>
-S LogHyp2F1OneBSeries(const S& b, const S& c, const S& z) {
+bool LogHyp2F1OneBSeries(const S& b, const S& c, const S& z, S* out) {
+  constexpr int kMaxSeriesTerms = 1000;
   S term(1.0), sum(1.0);
   const double zv = Value(z);
-  for (int n = 0; zv > 0.0; ++n) {
-    const double dn = static_cast<double>(n);
-    term = term * ((b + dn) / (c + dn)) * z;
-    sum = sum + term;
-    // The remaining terms sum to less than term · z/(1−z).
-    if (Value(term) * zv <= 1e-18 * Value(sum) * (1.0 - zv)) break;
+  if (zv > 0.0) {
+    int n = 0;
+    for (; n < kMaxSeriesTerms; ++n) {
+      const double dn = static_cast<double>(n);
+      term = term * ((b + dn) / (c + dn)) * z;
+      sum = sum + term;
+      // The remaining terms sum to less than term · z/(1−z).
+      if (Value(term) * zv <= 1e-18 * Value(sum) * (1.0 - zv)) break;
+    }
+    if (n == kMaxSeriesTerms) return false;
   }
-  return Log(sum);
+  *out = Log(sum);
+  return true;
 }
 
 // Whether a continued-fraction factor is 1 to working precision, in value and (dual
@@ -111,10 +124,7 @@ bool LogHyp2F1OneBContinuedFraction(const S& b, const S& c, const S& z, S* out) 
 // (z so close to 1 that the continued fraction does not converge).
 template <typename S>
 bool LogHyp2F1OneB(const S& b, const S& c, const S& z, S* out) {
-  if (Value(z) <= kSeriesMaxZ) {
-    *out = LogHyp2F1OneBSeries(b, c, z);
-    return true;
-  }
+  if (Value(z) <= kSeriesMaxZ) return LogHyp2F1OneBSeries(b, c, z, out);
   return LogHyp2F1OneBContinuedFraction(b, c, z, out);
 }
 
@@ -218,7 +228,10 @@ absl::StatusOr<double> ParetoNbdLogLikelihood(const ParetoNbdParams& params, dou
   CRM_RETURN_IF_ERROR(ValidatePurchaseHistory(0, x, t_x, T));
   CRM_ASSIGN_OR_RETURN(const BracketTerms<double> b,
                        ComputeBracket(params.r, params.alpha, params.s, params.beta, x, t_x, T, 0));
-  return LogLikelihoodOf(b);
+  const double ll = LogLikelihoodOf(b);
+  CRM_RETURN_IF_ERROR(models_internal::CheckFiniteLogLikelihood("Pareto/NBD log-likelihood", ll,
+                                                                {}, ParamsText(params)));
+  return ll;
 }
 
 absl::StatusOr<LogLikelihoodSum<4>> ParetoNbdLogLikelihoodSum(
@@ -241,6 +254,8 @@ absl::StatusOr<LogLikelihoodSum<4>> ParetoNbdLogLikelihoodSum(
     for (size_t k = 0; k < 4; ++k) sum.gradient[k] += w * ll.d[k];
     sum.weight += w;
   }
+  CRM_RETURN_IF_ERROR(models_internal::CheckFiniteLogLikelihood(
+      "Pareto/NBD log-likelihood sum", sum.log_likelihood, sum.gradient, ParamsText(params)));
   return sum;
 }
 
@@ -323,6 +338,11 @@ absl::Status ParetoNbdProbabilityAlive(const ParetoNbdParams& params, absl::Span
       // A logistic that cannot overflow.
       const double u = log_dead - log_alive;
       p_alive = u <= 0.0 ? 1.0 / (1.0 + std::exp(u)) : std::exp(-u) / (1.0 + std::exp(-u));
+      if (std::isnan(p_alive)) {
+        return absl::OutOfRangeError(absl::StrCat(
+            "Pareto/NBD P(alive) row ", i, ": not finite at ", ParamsText(params),
+            ": the parameters are too extreme for double"));
+      }
     }
     out[i] = p_alive;
     last_x = x[i];

@@ -9,6 +9,8 @@
 
 #include <boost/math/special_functions/gamma.hpp>
 #include <boost/multiprecision/cpp_bin_float.hpp>
+#include "crmcore/bgnbd.h"
+#include "crmcore/gamma_gamma.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -17,6 +19,7 @@
 namespace crmcore {
 namespace {
 
+using ::testing::AnyOf;
 using ::testing::HasSubstr;
 using Real = boost::multiprecision::cpp_bin_float_50;
 
@@ -310,6 +313,66 @@ TEST(ParetoNbdBadInputTest, ExpectationThatOverflowsIsOutOfRange) {
   EXPECT_EQ(status.message(),
             "Pareto/NBD expected purchases row 0: the expectation overflows double (x = 0, "
             "T = 0, horizon t = 10)");
+}
+
+// Valid parameters near DBL_MAX overflow the models' terms (lgamma(r + x) − lgamma(r) =
+// Inf − Inf): every model answers finite values or OutOfRange naming the parameters, never
+// NaN with OK. Found by a probe of a grid of extreme parameters, not by the fuzzers (whose
+// parameters span e^±3).
+// Covers docs/bad-input.md BI-MOD-13
+TEST(ExtremeParametersTest, EveryModelIsFiniteOrOutOfRange) {
+  const std::vector<double> grid = {1.7e308, 2.5};
+  int out_of_range = 0;
+  auto check = [&](const absl::Status& status, double value, bool probability) {
+    if (status.ok()) {
+      EXPECT_TRUE(std::isfinite(value)) << value;
+      if (probability) {
+        EXPECT_TRUE(value >= 0.0 && value <= 1.0) << value;
+      }
+    } else {
+      // Too extreme for double, or (Pareto/NBD) alpha and beta too far apart for 2F1.
+      EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange) << status;
+      EXPECT_THAT(status.message(), AnyOf(HasSubstr("too extreme"), HasSubstr("too far apart")))
+          << status;
+      ++out_of_range;
+    }
+  };
+  for (const double a : grid) {
+    for (const double b : grid) {
+      for (const double c : grid) {
+        for (const double d : grid) {
+          for (const History& h : kHistories) {
+            SCOPED_TRACE(::testing::Message() << a << " " << b << " " << c << " " << d << " x "
+                                              << h.x << " T " << h.T);
+            const std::vector<double> x{h.x}, tx{h.t_x}, T{h.T};
+            const PurchaseHistories one = *PurchaseHistories::Create(x, tx, T);
+            std::vector<double> out{-1.0};
+            const auto pnbd = ParetoNbdLogLikelihood({a, b, c, d}, h.x, h.t_x, h.T);
+            check(pnbd.status(), pnbd.ok() ? *pnbd : 0.0, false);
+            const auto pnbd_sum = ParetoNbdLogLikelihoodSum({a, b, c, d}, one);
+            check(pnbd_sum.status(), pnbd_sum.ok() ? pnbd_sum->log_likelihood : 0.0, false);
+            const absl::Status alive =
+                ParetoNbdProbabilityAlive({a, b, c, d}, x, tx, T, absl::MakeSpan(out));
+            check(alive, out[0], true);
+            const auto bg = BgNbdLogLikelihood({a, b, c, d}, h.x, h.t_x, h.T);
+            check(bg.status(), bg.ok() ? *bg : 0.0, false);
+            const auto bg_sum = BgNbdLogLikelihoodSum({a, b, c, d}, one);
+            check(bg_sum.status(), bg_sum.ok() ? bg_sum->log_likelihood : 0.0, false);
+          }
+        }
+        const std::vector<double> x{3.0, 1.0}, m{20.0, 5.0};
+        const auto gg = GammaGammaLogLikelihoodSum({a, b, c}, *SpendHistories::Create(x, m));
+        check(gg.status(), gg.ok() ? gg->log_likelihood : 0.0, false);
+      }
+    }
+  }
+  EXPECT_GT(out_of_range, 0);  // the grid does reach the overflow
+  // The message names the parameters.
+  const auto bg = BgNbdLogLikelihood({1.7e308, 1.7e308, 1.7e308, 1.7e308}, 0, 0, 38.86);
+  ASSERT_FALSE(bg.ok());
+  EXPECT_EQ(bg.status().message(),
+            "BG/NBD log-likelihood is not finite (-nan) at r = 1.7e+308, alpha = 1.7e+308, a = "
+            "1.7e+308, b = 1.7e+308: the parameters are too extreme for double");
 }
 
 }  // namespace
