@@ -48,7 +48,8 @@ struct BgNbdFit {
 };
 
 /// log L of one customer (formula in the file comment). Errors: InvalidArgument for
-/// invalid parameters or history (ValidatePurchaseHistory, reported as row 0).
+/// invalid parameters or history (ValidatePurchaseHistory, reported as row 0); OutOfRange
+/// naming the parameters when log L is not finite (parameters near DBL_MAX).
 absl::StatusOr<double> BgNbdLogLikelihood(const BgNbdParams& params, double x, double t_x,
                                           double T);
 
@@ -59,7 +60,8 @@ absl::StatusOr<double> BgNbdLogLikelihood(const BgNbdParams& params, double x, d
 ///   ∂/∂α = r/α − (r+x) (w3/(α+T) + w4/(α+t_x)),
 ///   ∂/∂a = ψ(a+b) − ψ(a+b+x) + w4/a,
 ///   ∂/∂b = ψ(a+b) + ψ(b+x) − ψ(b) − ψ(a+b+x) − w4/(b+x−1).
-/// Sums over disjoint partitions add up to the sum over their union.
+/// Sums over disjoint partitions add up to the sum over their union. OutOfRange naming
+/// the parameters when the sum or its gradient is not finite.
 absl::StatusOr<LogLikelihoodSum<4>> BgNbdLogLikelihoodSum(const BgNbdParams& params,
                                                           const PurchaseHistories& histories);
 

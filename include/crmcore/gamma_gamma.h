@@ -65,7 +65,8 @@ class SpendHistories {
 ///   ∂/∂p = x (ψ(px+q) − ψ(px) + log m + log x − log(γ+mx)),
 ///   ∂/∂q = ψ(px+q) − ψ(q) + log γ − log(γ+mx),
 ///   ∂/∂γ = q/γ − (px+q)/(γ+mx).
-/// Sums over disjoint partitions add up.
+/// Sums over disjoint partitions add up. OutOfRange naming the parameters when the sum or
+/// its gradient is not finite (parameters near DBL_MAX).
 absl::StatusOr<LogLikelihoodSum<3>> GammaGammaLogLikelihoodSum(const GammaGammaParams& params,
                                                                const SpendHistories& spend);
 

@@ -56,13 +56,15 @@ struct ParetoNbdFit {
 };
 
 /// log L of one customer. Errors: InvalidArgument for invalid parameters or history;
-/// OutOfRange when the hypergeometric function does not converge (see the file comment).
+/// OutOfRange when the hypergeometric function does not converge (see the file comment),
+/// or naming the parameters when log L is not finite (parameters near DBL_MAX).
 absl::StatusOr<double> ParetoNbdLogLikelihood(const ParetoNbdParams& params, double x,
                                               double t_x, double T);
 
 /// Σ weight · log L and its gradient with respect to (log r, log α, log s, log β). The
 /// gradient is exact for the evaluated expression: derivatives are carried through the
 /// series term by term (forward-mode automatic differentiation). Partition sums add up.
+/// Errors as ParetoNbdLogLikelihood(), for the sum and its gradient.
 absl::StatusOr<LogLikelihoodSum<4>> ParetoNbdLogLikelihoodSum(
     const ParetoNbdParams& params, const PurchaseHistories& histories);
 

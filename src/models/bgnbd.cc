@@ -1,8 +1,8 @@
 #include "crmcore/bgnbd.h"
 
 #include <algorithm>
-#include <string>
 #include <cmath>
+#include <string>
 #include <utility>
 #include <vector>
 

@@ -1,9 +1,9 @@
 #include "crmcore/gamma_gamma.h"
 
 #include <algorithm>
-#include <string>
 #include <cmath>
 #include <numeric>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"

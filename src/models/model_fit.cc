@@ -59,8 +59,10 @@ absl::Status CheckFiniteLogLikelihood(absl::string_view what, double log_likelih
   bool finite = std::isfinite(log_likelihood);
   for (const double g : gradient) finite = finite && std::isfinite(g);
   if (finite) return absl::OkStatus();
-  return absl::OutOfRangeError(absl::StrCat(what, " is not finite (", FormatDouble(log_likelihood),
-                                            ") at ", params,
+  const std::string value = std::isfinite(log_likelihood)
+                                ? absl::StrCat(FormatDouble(log_likelihood), "; its gradient is not")
+                                : FormatDouble(log_likelihood);
+  return absl::OutOfRangeError(absl::StrCat(what, " is not finite (", value, ") at ", params,
                                             ": the parameters are too extreme for double"));
 }
 

@@ -4,7 +4,6 @@
 #define CRMCORE_SRC_MODELS_MODEL_INTERNAL_H_
 
 #include <cmath>
-#include <string>
 #include <cstddef>
 #include <functional>
 #include <vector>

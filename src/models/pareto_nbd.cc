@@ -1,9 +1,9 @@
 #include "crmcore/pareto_nbd.h"
 
 #include <algorithm>
-#include <string>
 #include <cmath>
 #include <limits>
+#include <string>
 #include <utility>
 #include <vector>
 
