@@ -79,8 +79,9 @@ using BgNbdLogLikelihoodEvaluator =
     std::function<absl::StatusOr<LogLikelihoodSum<4>>(const BgNbdParams& params)>;
 
 /// The same fit with the data held elsewhere: each optimizer step calls `evaluate`.
-/// The host checks min_repeat_buyers itself (the driver sees no customers); an error from
-/// `evaluate` is returned as is.
+/// The host checks min_repeat_buyers itself (the driver sees no customers). An OutOfRange
+/// from `evaluate` at a trial point (parameters too extreme for double) counts as an
+/// infeasible point: the line search steps back. Other errors are returned as they are.
 absl::StatusOr<BgNbdFit> FitBgNbdFromSums(const BgNbdLogLikelihoodEvaluator& evaluate,
                                           const FitOptions& options = {},
                                           const BgNbdParams& initial = {});

@@ -76,9 +76,7 @@ absl::StatusOr<ParetoNbdFit> FitParetoNbd(const PurchaseHistories& histories,
 using ParetoNbdLogLikelihoodEvaluator =
     std::function<absl::StatusOr<LogLikelihoodSum<4>>(const ParetoNbdParams& params)>;
 
-/// The fit with the data held elsewhere (as FitBgNbdFromSums). An OutOfRange from
-/// `evaluate` at a trial point counts as an infeasible point (the line search steps back);
-/// other errors are returned.
+/// The fit with the data held elsewhere (as FitBgNbdFromSums, OutOfRange included).
 absl::StatusOr<ParetoNbdFit> FitParetoNbdFromSums(const ParetoNbdLogLikelihoodEvaluator& evaluate,
                                                   const FitOptions& options = {},
                                                   const ParetoNbdParams& initial = {});

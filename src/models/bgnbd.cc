@@ -223,13 +223,8 @@ absl::StatusOr<BgNbdFit> FitBgNbdFromSums(const BgNbdLogLikelihoodEvaluator& eva
       *weight = 1.0;
       return absl::OkStatus();
     }
-    const absl::StatusOr<LogLikelihoodSum<4>> evaluated = evaluate(p);
-    if (absl::IsOutOfRange(evaluated.status())) {  // too extreme for double: step back
-      *ll = -HUGE_VAL;
-      *weight = 1.0;
-      return absl::OkStatus();
-    }
-    CRM_ASSIGN_OR_RETURN(const LogLikelihoodSum<4> s, evaluated);
+    // OutOfRange (parameters too extreme for double) makes the line search step back.
+    CRM_ASSIGN_OR_RETURN(const LogLikelihoodSum<4> s, evaluate(p));
     *ll = s.log_likelihood;
     *weight = s.weight;
     for (size_t k = 0; k < 4; ++k) gradient[k] = s.gradient[k];

@@ -122,13 +122,8 @@ absl::StatusOr<GammaGammaFit> FitGammaGammaFromSums(
       *weight = 1.0;
       return absl::OkStatus();
     }
-    const absl::StatusOr<LogLikelihoodSum<3>> evaluated = evaluate(params);
-    if (absl::IsOutOfRange(evaluated.status())) {  // too extreme for double: step back
-      *ll = -HUGE_VAL;
-      *weight = 1.0;
-      return absl::OkStatus();
-    }
-    CRM_ASSIGN_OR_RETURN(const LogLikelihoodSum<3> s, evaluated);
+    // OutOfRange (parameters too extreme for double) makes the line search step back.
+    CRM_ASSIGN_OR_RETURN(const LogLikelihoodSum<3> s, evaluate(params));
     *ll = s.log_likelihood;
     *weight = s.weight;
     for (size_t k = 0; k < 3; ++k) gradient[k] = s.gradient[k];

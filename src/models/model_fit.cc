@@ -109,6 +109,9 @@ absl::StatusOr<FitReport> MaximizeLogLikelihood(const LogParamObjective& objecti
     std::fill(gradient.begin(), gradient.end(), 0.0);
     absl::Status status = objective(absl::MakeConstSpan(x.data(), n), &ll, &weight,
                                     absl::MakeSpan(gradient));
+    // OutOfRange is a point the model cannot evaluate in double (a series that does not
+    // converge, terms that overflow): like a non-finite likelihood, "much worse".
+    if (absl::IsOutOfRange(status)) return std::numeric_limits<double>::infinity();
     if (!status.ok()) throw ObjectiveFailed{std::move(status)};
     if (!(weight > 0.0)) {
       throw ObjectiveFailed{absl::InvalidArgumentError(absl::StrCat(

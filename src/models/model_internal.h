@@ -43,7 +43,8 @@ using LogParamObjective =
 
 /// Maximizes the log-likelihood over log-parameters, starting from and writing back
 /// `log_params`. Returns the report (converged or not); an error only when the objective
-/// itself fails.
+/// itself fails. An OutOfRange from the objective, or a non-finite log-likelihood or
+/// gradient, marks a trial point outside the model: the line search steps back.
 absl::StatusOr<FitReport> MaximizeLogLikelihood(const LogParamObjective& objective,
                                                 std::vector<double>& log_params,
                                                 const FitOptions& options);

@@ -268,13 +268,10 @@ absl::StatusOr<ParetoNbdFit> FitParetoNbdFromSums(const ParetoNbdLogLikelihoodEv
   auto objective = [&](absl::Span<const double> lp, double* ll, double* weight,
                        absl::Span<double> gradient) -> absl::Status {
     const ParetoNbdParams p{std::exp(lp[0]), std::exp(lp[1]), std::exp(lp[2]), std::exp(lp[3])};
+    // OutOfRange (a parameter over/underflowed, a series that does not converge, terms too
+    // extreme for double) makes the line search step back.
     absl::StatusOr<LogLikelihoodSum<4>> s =
         p.Validate().ok() ? evaluate(p) : absl::OutOfRangeError("parameter over/underflow");
-    if (!s.ok() && s.status().code() == absl::StatusCode::kOutOfRange) {
-      *ll = -HUGE_VAL;  // an infeasible trial point: the line search steps back
-      *weight = 1.0;
-      return absl::OkStatus();
-    }
     CRM_RETURN_IF_ERROR(s.status());
     *ll = s->log_likelihood;
     *weight = s->weight;

@@ -86,6 +86,27 @@ double RelativeError(double value, const Real& reference) {
 
 // ---- Published estimates
 
+// A trial point the evaluator cannot compute (OutOfRange, as for parameters too extreme
+// for double) is one the line search steps back from, not the end of the fit: here every
+// point with alpha > 4.6 is refused, and the fit still reaches the optimum (alpha = 4.414).
+TEST(BgNbdFitTest, OutOfRangeTrialPointsAreSteppedBackFrom) {
+  const PurchaseHistories histories = CdnowHistories();
+  int refused = 0;
+  const auto evaluate = [&](const BgNbdParams& p) -> absl::StatusOr<LogLikelihoodSum<4>> {
+    if (p.alpha > 4.6) {
+      ++refused;
+      return absl::OutOfRangeError("refused");
+    }
+    return BgNbdLogLikelihoodSum(p, histories);
+  };
+  auto fit = FitBgNbdFromSums(evaluate, FitOptions(), {0.25, 1.0, 1.0, 1.0});
+  ASSERT_TRUE(fit.ok()) << fit.status();
+  EXPECT_GT(refused, 0);  // the search did probe the refused region
+  EXPECT_TRUE(fit->report.converged) << fit->report.message;
+  EXPECT_NEAR(fit->params.r, 0.243, 0.0005);
+  EXPECT_NEAR(fit->params.alpha, 4.414, 0.005);
+}
+
 TEST(BgNbdFitTest, ReproducesPublishedCdnowEstimates) {
   const PurchaseHistories histories = CdnowHistories();
   EXPECT_DOUBLE_EQ(histories.total_weight(), 2357.0);
