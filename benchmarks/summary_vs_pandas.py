@@ -8,7 +8,7 @@ build the summary with the Fader-Hardie / lifetimes conventions (same-day purcha
 are one occasion; frequency, recency, T in weeks, mean repeat value; calibration ends
 1997-09-30), write it as CSV.
 
-    python3 benchmarks/summary_vs_pandas.py --crmcore build/release/examples/crmcore \
+    python3 benchmarks/summary_vs_pandas.py --crmcore build/release/tools/crmcore/crmcore \
         [--rows 10000000] [--log /tmp/log.txt]
 
 Needs Debian's python3-pandas and GNU time (`bash scripts/install-deps.sh --bench`);

@@ -2,6 +2,8 @@
 
 option(CRMCORE_BUILD_TESTS "Build the GoogleTest suite" ${PROJECT_IS_TOP_LEVEL})
 option(CRMCORE_BUILD_EXAMPLES "Build the example programs" ${PROJECT_IS_TOP_LEVEL})
+option(CRMCORE_BUILD_TOOLS "Build the crmcore command-line program (tools/crmcore)" ${PROJECT_IS_TOP_LEVEL})
+option(CRMCORE_BUILD_BINDINGS "Build the hosts of the C API in bindings/ (SQLite; Python tests)" ${PROJECT_IS_TOP_LEVEL})
 option(CRMCORE_BUILD_CAPI "Build the C API shared library libcrmcore_c (capi/)" ON)
 option(CRMCORE_BUILD_BENCHMARKS "Build the Google Benchmark programs" OFF)
 option(CRMCORE_BUILD_FUZZERS "Build the libFuzzer targets in fuzz/ (clang only; see the fuzz preset)" OFF)

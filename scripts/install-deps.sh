@@ -13,10 +13,10 @@ packages=(
   liblbfgspp-dev libeigen3-dev
   # the C API's ABI check against abi/libcrmcore_c.abi (abidw, abidiff)
   abigail-tools
-  # the SQLite extension (examples/sqlite): its headers, and the shell its test runs
+  # the SQLite extension (bindings/sqlite): its headers, and the shell its test runs
   libsqlite3-dev sqlite3
-  # the Python binding (examples/python: ctypes, no compiled extension) and its pytest
-  # suite, run by ctest as examples.python with Debian's /usr/bin/python3
+  # the Python binding (bindings/python: ctypes, no compiled extension) and its pytest
+  # suite, run by ctest as bindings.python with Debian's /usr/bin/python3
   python3 python3-numpy python3-pytest
 )
 for option in "$@"; do

@@ -4,7 +4,7 @@
  * extension header, and is C99. Load it from the sqlite3 shell with
  *   .load path/to/libcrmcore_sqlite
  * (entry point sqlite3_crmcoresqlite_init, which SQLite derives from the file name).
- * examples/sqlite/README.md lists the SQL functions and their semantics.
+ * bindings/sqlite/README.md lists the SQL functions and their semantics.
  *
  * SQL conventions kept here:
  *   - A NULL argument gives a NULL result (scalars), except where a NULL means "not
@@ -616,7 +616,7 @@ static void append_json_string(sqlite3_str* out, const char* text) {
   sqlite3_str_appendchar(out, 1, '"');
 }
 
-/* The fit as the CLI's `crmcore fit --out` writes it (examples/cli/output.cc FitJson). */
+/* The fit as the CLI's `crmcore fit --out` writes it (tools/crmcore/output.cc FitJson). */
 static char* fit_json(const fit_fn* fn, const crm_model* model, const double* params,
                       int converged) {
   sqlite3_str* out = sqlite3_str_new(NULL);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The SQLite extension in the sqlite3 shell (ctest examples.sqlite_extension).
+# The SQLite extension in the sqlite3 shell (ctest bindings.sqlite_extension).
 #
 #   CRMCORE_EXPECTED_VERSION=X.Y.Z test_sqlite_extension.sh SQLITE3 EXTENSION DATA_DIR WORK_DIR [CRMCORE_CLI]
 #
@@ -352,5 +352,5 @@ expect_error "predictions: text parameter" "SELECT crm_bgnbd_p_alive('r', 4.4, 0
 expect_error "predictions: text history" "SELECT crm_bgnbd_expected_purchases(0.24, 4.4, 0.8, 2.4, 39, 2, 30, 'T')" \
   "crm_bgnbd_expected_purchases(): argument 8 (T) is not a number: 'T'"
 
-echo "examples.sqlite_extension: $checks checks, $failures failed"
+echo "bindings.sqlite_extension: $checks checks, $failures failed"
 [ "$failures" -eq 0 ]

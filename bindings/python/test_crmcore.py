@@ -1,8 +1,8 @@
 """Tests of the ctypes binding (crmcore.py) on the bundled CDNOW data.
 
-Run:  CRMCORE_LIB=build/debug/libcrmcore_c.so.0 CRMCORE_CLI=build/debug/examples/crmcore \
-      /usr/bin/python3 -m pytest -q examples/python
-(ctest runs it as examples.python with both variables set.)
+Run:  CRMCORE_LIB=build/debug/libcrmcore_c.so.0 CRMCORE_CLI=build/debug/tools/crmcore/crmcore \
+      /usr/bin/python3 -m pytest -q bindings/python
+(ctest runs it as bindings.python with both variables set.)
 
 References: the crmcore CLI (the C++ path, run as a subprocess), the published CDNOW
 estimates, and numpy implementations of the engine's rules written out here.
@@ -28,7 +28,8 @@ import pytest
 import crmcore
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE.parent / "data"
+ROOT = HERE.parent.parent
+DATA = ROOT / "examples" / "data"
 SAMPLE = DATA / "CDNOW_sample.txt"
 
 # The CDNOW sample's layout (examples/data/README.md; tests/capi/capi_models_test.c).
@@ -44,7 +45,7 @@ def _cli():
     if env:
         return env
     for preset in ("debug", "release"):
-        p = HERE.parent.parent / "build" / preset / "examples" / "crmcore"
+        p = ROOT / "build" / preset / "tools" / "crmcore" / "crmcore"
         if p.exists():
             return str(p)
     return None
