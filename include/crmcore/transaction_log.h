@@ -28,6 +28,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
+#include "crmcore/calendar.h"  // ToDayNumber, ToCivilDay: the encoding of TransactionLog::day
 
 namespace crmcore {
 
@@ -153,11 +154,6 @@ struct TransactionLog {
   /// Number of distinct customers.
   size_t customer_count() const { return customer_ids.size(); }
 };
-
-/// Days since 1970-01-01 of `day`, the encoding of TransactionLog::day.
-int32_t ToDayNumber(absl::CivilDay day);
-/// The civil day of a TransactionLog::day value.
-absl::CivilDay ToCivilDay(int32_t day_number);
 
 /// Loads the log at `path`, reading it in 1 MiB chunks.
 ///
