@@ -640,7 +640,7 @@ def taxonomies() -> dict[str, list[str]]:
 
 
 def satisfaction_ratio(perceived_value_b: float, expectation_a: float) -> float:
-    """Satisfaction degree C = B / A (DOMAIN.md §3.1)."""
+    """Satisfaction degree C = B / A (docs/domain.md §3.1)."""
     out = c_double()
     _lib.crm_satisfaction_ratio(perceived_value_b, expectation_a, byref(out))
     return out.value
@@ -676,7 +676,7 @@ def ladder_rung(*, qualified_need=False, qualified_ability=False, disqualified=F
                 client_window_periods: int | None = None,
                 promoter_min_score: int | None = None,
                 advocate_min_referrals: int | None = None) -> int:
-    """The loyalty-ladder rung (taxonomy "ladder_rung") of one customer (DOMAIN.md §4.1)."""
+    """The loyalty-ladder rung (taxonomy "ladder_rung") of one customer (docs/domain.md §4.1)."""
     facts = LadderFacts.defaults()
     facts.qualified_need = _flag("qualified_need", qualified_need)
     facts.qualified_ability = _flag("qualified_ability", qualified_ability)
@@ -700,7 +700,7 @@ def ladder_rung(*, qualified_need=False, qualified_ability=False, disqualified=F
 
 
 def retention_value(margin: float, retention: float, discount: float) -> float:
-    """V = m (1 + d) / (1 + d - r) (DOMAIN.md §4.4)."""
+    """V = m (1 + d) / (1 + d - r) (docs/domain.md §4.4)."""
     out = c_double()
     _lib.crm_retention_value(margin, retention, discount, byref(out))
     return out.value
@@ -719,7 +719,7 @@ def _scorecard_arrays(scores, weights):
 
 
 def scorecard_score(scores, weights=None) -> float:
-    """Weighted 1-5 score of the ten scorecard criteria (DOMAIN.md §5)."""
+    """Weighted 1-5 score of the ten scorecard criteria (docs/domain.md §5)."""
     s, w = _scorecard_arrays(scores, weights)
     out = c_double()
     _lib.crm_scorecard_score(_ptr(s), _ptr(w), byref(out))
@@ -763,7 +763,7 @@ def _component_index(component) -> int:
 
 
 class CompositePlan(_Handle):
-    """A composite value plan (DOMAIN.md §5): a weight and a normalizer per component
+    """A composite value plan (docs/domain.md §5): a weight and a normalizer per component
     (COMPONENTS) and a missing policy ("reject" or "renormalize").
 
         plan = CompositePlan({"current_contribution": 0.5, "loyalty": 0.3},
@@ -924,7 +924,7 @@ def rfm_quintiles(values, lower_is_better: bool = False, *, threads: int | None 
 
 def satisfaction_ratios(perceived_value_b, expectation_a, *, threads: int | None = None,
                         out: np.ndarray | None = None) -> np.ndarray:
-    """C = B / A column-wise (DOMAIN.md §3.1)."""
+    """C = B / A column-wise (docs/domain.md §3.1)."""
     b = _as_array("perceived_value_b", perceived_value_b)
     a = _as_array("expectation_a", expectation_a)
     n = _same_length("satisfaction_ratios", perceived_value_b=b, expectation_a=a)
