@@ -1,4 +1,4 @@
-// Shared pieces of the buy-till-you-die models (DOMAIN.md §6.3): the customer
+// Shared pieces of the buy-till-you-die models (docs/domain.md §6.3): the customer
 // histories they are fitted on, the maximum-likelihood fit options and report, and the
 // log-likelihood sums a host adds up across data partitions.
 //

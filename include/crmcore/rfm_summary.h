@@ -1,5 +1,5 @@
 // The per-customer RFM summary of a transaction log: frequency, recency, T and
-// monetary value, with an optional calibration/holdout split (DOMAIN.md §6.3).
+// monetary value, with an optional calibration/holdout split (docs/domain.md §6.3).
 //
 // Conventions are those of the customer-base-analysis literature (Fader, Hardie & Lee
 // 2005, "Counting your customers the easy way" and "RFM and CLV") and of the Python
