@@ -1,5 +1,5 @@
 // The main job: from a transaction log to one scored, classified row per customer
-// and a population summary (docs/domain.md §2, §4, §5, §6.1; ARCHITECTURE.md "data flow").
+// and a population summary (docs/domain.md §2, §4, §5, §6.1).
 //
 //   log --GroupOccasions--> CustomerOccasions --ScoreCustomers--> CustomerTable
 //                            (grouped once)       (summary, models, engine, rules)
