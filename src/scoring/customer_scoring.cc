@@ -170,18 +170,18 @@ absl::Status ClassifyCustomer(const PeriodFacts& facts, int32_t end_day,
 
 // The composite value (engine.h: identical to ScoreCompositeReference for percentile-rank
 // components) and the value tiers of the population.
+// `growth` is each customer's growth-potential component (recent minus earlier occasions).
 absl::Status ScoreComposite(const ScoringOptions& options, const engine::EngineOptions& engine,
-                            const std::vector<PeriodFacts>& facts, CustomerTable& table) {
+                            const std::vector<double>& growth, CustomerTable& table) {
   const size_t n = table.size();
   const double minor_per_major = std::pow(10.0, table.summary.minor_digits);
-  std::vector<double> current(n), future(n), loyalty(n), growth(n);
+  std::vector<double> current(n), future(n), loyalty(n);
   for (size_t i = 0; i < n; ++i) {
     const double frequency = static_cast<double>(table.summary.frequency[i]);
     const double t = table.summary.T[i];
     current[i] = static_cast<double>(table.calibration_value_minor[i]) / minor_per_major;
     future[i] = table.has_lifetime_model ? table.clv[i] : (t > 0 ? frequency / t : 0.0);
     loyalty[i] = frequency;
-    growth[i] = static_cast<double>(facts[i].lifecycle_recent - facts[i].lifecycle_earlier);
   }
   CompositePlan::Normalizers normalizers;
   normalizers.fill(NormalizerSpec{NormalizerKind::kPercentileRank});
@@ -297,17 +297,19 @@ absl::StatusOr<CustomerTable> ScoreCustomers(const CustomerOccasions& occasions,
   table.lifecycle_stage.resize(n);
   table.relationship_stage.resize(n);
   table.loyalty_class.resize(n);
-  std::vector<PeriodFacts> facts(n);
+  // Of each customer's facts only the growth component outlives the loop.
+  std::vector<double> growth(n);
   for (size_t i = 0; i < n; ++i) {
     // Every summary row has a calibration occasion, so the facts have a first day.
     absl::StatusOr<PeriodFacts> collected =
         CollectPeriodFacts(occasions, table.summary.customer[i], end_day, options);
     absl::Status status = collected.status();
     if (collected.ok()) {
-      facts[i] = *collected;
-      table.calibration_value_minor[i] = facts[i].total_value;
-      table.days_since_last_purchase[i] = end_day - facts[i].last_day;
-      status = ClassifyCustomer(facts[i], end_day, options, i, table);
+      const PeriodFacts& facts = *collected;
+      table.calibration_value_minor[i] = facts.total_value;
+      table.days_since_last_purchase[i] = end_day - facts.last_day;
+      growth[i] = static_cast<double>(facts.lifecycle_recent - facts.lifecycle_earlier);
+      status = ClassifyCustomer(facts, end_day, options, i, table);
     }
     if (!status.ok()) {
       return absl::Status(status.code(), absl::StrCat("customer \"", table.summary.customer_ids[i],
@@ -315,7 +317,7 @@ absl::StatusOr<CustomerTable> ScoreCustomers(const CustomerOccasions& occasions,
     }
   }
   CRM_RETURN_IF_ERROR(ScoreRfm(engine, table));
-  CRM_RETURN_IF_ERROR(ScoreComposite(options, engine, facts, table));
+  CRM_RETURN_IF_ERROR(ScoreComposite(options, engine, growth, table));
   return table;
 }
 
