@@ -50,7 +50,9 @@ struct CustomerOccasions {
   int64_t rows_skipped = 0;
   int64_t transaction_count = 0;
 
-  size_t customer_count() const { return customer_ids.size(); }
+  /// The number of customers (from `offset`, so it stays right after an rvalue
+  /// SummarizeOccasions() or ScoreCustomers() has taken customer_ids).
+  size_t customer_count() const { return offset.empty() ? 0 : offset.size() - 1; }
   size_t occasion_count() const { return day.size(); }
   /// Customer c's occasion days and values. Precondition: c < customer_count().
   absl::Span<const int32_t> days_of(size_t c) const {

@@ -176,6 +176,12 @@ struct PopulationSummary {
 absl::StatusOr<CustomerTable> ScoreCustomers(const CustomerOccasions& occasions,
                                              const ScoringOptions& options);
 
+/// The same, taking the view's customer ids for the table instead of copying them
+/// (SummarizeOccasions(CustomerOccasions&&)); the view's occasions and counts stay valid,
+/// e.g. for SummarizePopulation().
+absl::StatusOr<CustomerTable> ScoreCustomers(CustomerOccasions&& occasions,
+                                             const ScoringOptions& options);
+
 /// The same for a caller holding only the log: validates the options, groups the log
 /// (GroupOccasions) and scores the view. Errors: those of GroupOccasions and the above.
 absl::StatusOr<CustomerTable> ScoreCustomers(const TransactionLog& log,

@@ -105,6 +105,12 @@ struct RfmSummary {
 absl::StatusOr<RfmSummary> SummarizeOccasions(const CustomerOccasions& occasions,
                                               const SummaryOptions& options);
 
+/// The same, taking `occasions.customer_ids` for the summary instead of copying it
+/// (millions of ids are hundreds of MB): afterwards the view's customer_ids is empty, while
+/// its occasions, offsets, customer_count() and counts stay valid.
+absl::StatusOr<RfmSummary> SummarizeOccasions(CustomerOccasions&& occasions,
+                                              const SummaryOptions& options);
+
 /// GroupOccasions(log) then SummarizeOccasions(): for a caller that needs only the
 /// summary. Errors: those of both.
 absl::StatusOr<RfmSummary> SummarizeTransactions(const TransactionLog& log,

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <limits>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -51,10 +52,10 @@ std::optional<CustomerTotals> TotalOccasions(const CustomerOccasions& occasions,
   return totals;
 }
 
-}  // namespace
-
-absl::StatusOr<RfmSummary> SummarizeOccasions(const CustomerOccasions& occasions,
-                                              const SummaryOptions& options) {
+// The summary of a view; `Occasions` is `const CustomerOccasions` (the ids are copied) or
+// `CustomerOccasions` (the ids of the summary's rows are moved out).
+template <typename Occasions>
+absl::StatusOr<RfmSummary> Summarize(Occasions& occasions, const SummaryOptions& options) {
   if (occasions.occasion_count() == 0) {
     return absl::InvalidArgumentError("rfm summary: the transaction log is empty");
   }
@@ -89,8 +90,9 @@ absl::StatusOr<RfmSummary> SummarizeOccasions(const CustomerOccasions& occasions
                             minor_per_major;
   };
   const auto reserve = [customers](auto&... columns) { (columns.reserve(customers), ...); };
-  reserve(summary.customer_ids, summary.customer, summary.frequency, summary.recency,
-          summary.T, summary.repeat_value_minor, summary.monetary_value);
+  reserve(summary.customer, summary.frequency, summary.recency, summary.T,
+          summary.repeat_value_minor, summary.monetary_value);
+  if constexpr (std::is_const_v<Occasions>) reserve(summary.customer_ids);
   if (summary.has_holdout) {
     reserve(summary.holdout_frequency, summary.holdout_value_minor,
             summary.holdout_monetary_value);
@@ -111,7 +113,14 @@ absl::StatusOr<RfmSummary> SummarizeOccasions(const CustomerOccasions& occasions
     }
     const int32_t first_day = occasions.day[occasions.offset[c]];
     const int64_t frequency = totals->calibration_occasions - 1;
-    summary.customer_ids.push_back(occasions.customer_ids[c]);
+    if constexpr (std::is_const_v<Occasions>) {
+      summary.customer_ids.push_back(occasions.customer_ids[c]);
+    } else {
+      // Compacted in place (row k <= c, whose own id was handled already); the vector
+      // itself becomes the summary's below.
+      const size_t row = summary.customer.size();
+      if (row != c) occasions.customer_ids[row] = std::move(occasions.customer_ids[c]);
+    }
     summary.customer.push_back(static_cast<uint32_t>(c));
     summary.frequency.push_back(frequency);
     summary.recency.push_back(
@@ -126,7 +135,24 @@ absl::StatusOr<RfmSummary> SummarizeOccasions(const CustomerOccasions& occasions
           mean_major(totals->holdout_value, totals->holdout_occasions));
     }
   }
+  if constexpr (!std::is_const_v<Occasions>) {
+    occasions.customer_ids.resize(summary.customer.size());
+    summary.customer_ids = std::move(occasions.customer_ids);
+    occasions.customer_ids.clear();
+  }
   return summary;
+}
+
+}  // namespace
+
+absl::StatusOr<RfmSummary> SummarizeOccasions(const CustomerOccasions& occasions,
+                                              const SummaryOptions& options) {
+  return Summarize(occasions, options);
+}
+
+absl::StatusOr<RfmSummary> SummarizeOccasions(CustomerOccasions&& occasions,
+                                              const SummaryOptions& options) {
+  return Summarize(occasions, options);
 }
 
 absl::StatusOr<RfmSummary> SummarizeTransactions(const TransactionLog& log,

@@ -174,21 +174,26 @@ absl::Status ClassifyCustomer(const PeriodFacts& facts, int32_t end_day,
 absl::Status ScoreComposite(const ScoringOptions& options, const engine::EngineOptions& engine,
                             const std::vector<double>& growth, CustomerTable& table) {
   const size_t n = table.size();
-  const double minor_per_major = std::pow(10.0, table.summary.minor_digits);
-  std::vector<double> current(n), future(n), loyalty(n);
-  for (size_t i = 0; i < n; ++i) {
-    const double frequency = static_cast<double>(table.summary.frequency[i]);
-    const double t = table.summary.T[i];
-    current[i] = static_cast<double>(table.calibration_value_minor[i]) / minor_per_major;
-    future[i] = table.has_lifetime_model ? table.clv[i] : (t > 0 ? frequency / t : 0.0);
-    loyalty[i] = frequency;
+  // Percentile ranks depend only on the order of the values, so spend enters in exact minor
+  // units and loyalty as the repeat count: int64 columns the engine reads in place, with
+  // the ranks of spend in major units (any two totals below 2^53 minor units stay apart).
+  const absl::Span<const int64_t> current = table.calibration_value_minor;
+  const absl::Span<const int64_t> loyalty = table.summary.frequency;
+  std::vector<double> future;
+  if (!table.has_lifetime_model) {
+    future.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      const double t = table.summary.T[i];
+      future[i] = t > 0 ? static_cast<double>(table.summary.frequency[i]) / t : 0.0;
+    }
   }
   CompositePlan::Normalizers normalizers;
   normalizers.fill(NormalizerSpec{NormalizerKind::kPercentileRank});
   CRM_ASSIGN_OR_RETURN(auto plan, CompositePlan::Create(options.weights, normalizers));
   engine::CompositeColumns columns;
   columns.column[static_cast<size_t>(CompositeComponent::kCurrentContribution)] = current;
-  columns.column[static_cast<size_t>(CompositeComponent::kFutureContribution)] = future;
+  columns.column[static_cast<size_t>(CompositeComponent::kFutureContribution)] =
+      table.has_lifetime_model ? table.clv : future;
   columns.column[static_cast<size_t>(CompositeComponent::kLoyalty)] = loyalty;
   columns.column[static_cast<size_t>(CompositeComponent::kGrowthPotential)] = growth;
   table.composite_value.resize(n);
@@ -273,13 +278,16 @@ absl::Status ScoringOptions::Validate() const {
   return CompositePlan::Create(weights).status();
 }
 
-absl::StatusOr<CustomerTable> ScoreCustomers(const CustomerOccasions& occasions,
-                                             const ScoringOptions& options) {
-  CRM_RETURN_IF_ERROR(options.Validate());
+namespace {
+
+// Scores the view; `summary` is its summary, made by the caller with or without moving
+// the ids out of the view.
+absl::StatusOr<CustomerTable> ScoreSummarized(const CustomerOccasions& occasions,
+                                              RfmSummary summary, const ScoringOptions& options) {
   engine::EngineOptions engine;
   engine.threads = options.threads;
   CustomerTable table;
-  CRM_ASSIGN_OR_RETURN(table.summary, SummarizeOccasions(occasions, options.summary));
+  table.summary = std::move(summary);
   const size_t n = table.size();
   const int32_t end_day = ToDayNumber(table.summary.observation_end);
   if (options.lifetime_model == LifetimeModelKind::kBgNbdGammaGamma) {
@@ -319,6 +327,23 @@ absl::StatusOr<CustomerTable> ScoreCustomers(const CustomerOccasions& occasions,
   CRM_RETURN_IF_ERROR(ScoreRfm(engine, table));
   CRM_RETURN_IF_ERROR(ScoreComposite(options, engine, growth, table));
   return table;
+}
+
+}  // namespace
+
+absl::StatusOr<CustomerTable> ScoreCustomers(const CustomerOccasions& occasions,
+                                             const ScoringOptions& options) {
+  CRM_RETURN_IF_ERROR(options.Validate());
+  CRM_ASSIGN_OR_RETURN(RfmSummary summary, SummarizeOccasions(occasions, options.summary));
+  return ScoreSummarized(occasions, std::move(summary), options);
+}
+
+absl::StatusOr<CustomerTable> ScoreCustomers(CustomerOccasions&& occasions,
+                                             const ScoringOptions& options) {
+  CRM_RETURN_IF_ERROR(options.Validate());
+  CRM_ASSIGN_OR_RETURN(RfmSummary summary,
+                       SummarizeOccasions(std::move(occasions), options.summary));
+  return ScoreSummarized(occasions, std::move(summary), options);
 }
 
 absl::StatusOr<CustomerTable> ScoreCustomers(const TransactionLog& log,

@@ -147,6 +147,13 @@ TEST(CustomerOccasionsTest, SummaryOfTheViewEqualsTheSummaryOfTheLog) {
   EXPECT_EQ(from_view->holdout_frequency, from_log->holdout_frequency);
   EXPECT_EQ(from_view->calibration_transactions + from_view->holdout_transactions,
             occasions->transaction_count);
+  // Taking the view's ids gives the same summary and leaves the view's counts.
+  CustomerOccasions consumed = *occasions;
+  const auto taken = SummarizeOccasions(std::move(consumed), options);
+  ASSERT_TRUE(taken.ok());
+  EXPECT_EQ(taken->customer_ids, from_log->customer_ids);
+  EXPECT_EQ(consumed.customer_count(), 23570u);  // NOLINT(bugprone-use-after-move)
+  EXPECT_TRUE(consumed.customer_ids.empty());
   // CDNOW has 23,570 customers and 69,659 rows; several rows of a customer-day merge.
   EXPECT_EQ(occasions->customer_count(), 23570u);
   EXPECT_EQ(occasions->transaction_count, 69659);

@@ -411,6 +411,17 @@ TEST(CustomerScoringTest, EngineResultsEqualTheScalarReferencesOnCdnow) {
   EXPECT_EQ(population->value_tier, population_of_log->value_tier);
   EXPECT_EQ(population->customers_in_log, population_of_log->customers_in_log);
 
+  // Consuming the view moves the ids into the table; its occasions and counts stay usable.
+  CustomerOccasions consumed = *occasions;
+  auto moved = ScoreCustomers(std::move(consumed), options);
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(moved->summary.customer_ids, table->summary.customer_ids);
+  EXPECT_EQ(moved->composite_value, table->composite_value);
+  auto population_after_move = SummarizePopulation(consumed, *moved);  // NOLINT: documented
+  ASSERT_TRUE(population_after_move.ok());
+  EXPECT_EQ(population_after_move->customers_in_log, population->customers_in_log);
+  EXPECT_EQ(population_after_move->transactions, 69659);
+
   options.threads = -1;
   EXPECT_THAT(ScoreCustomers(*occasions, options).status().message(), HasSubstr("threads"));
 }

@@ -447,7 +447,9 @@ int Run(const std::string& command, const std::string& log_path) {
 
   progress.Stage(scoring->lifetime_model == crmcore::LifetimeModelKind::kNone ? "score"
                                                                                : "fit+score");
-  absl::StatusOr<crmcore::CustomerTable> table = crmcore::ScoreCustomers(*occasions, *scoring);
+  // The ids move into the table (the view keeps the counts the population report reads).
+  absl::StatusOr<crmcore::CustomerTable> table =
+      crmcore::ScoreCustomers(*std::move(occasions), *scoring);
   if (!table.ok()) {
     // ScoreCustomers reports a lifetime-model fit that did not converge as FailedPrecondition.
     const bool not_converged = table.status().code() == absl::StatusCode::kFailedPrecondition;
