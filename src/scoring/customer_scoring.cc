@@ -16,6 +16,7 @@
 #include "crmcore/engine.h"
 #include "crmcore/rfm_score.h"
 #include "crmcore/status.h"
+#include "engine/parallel.h"
 
 namespace crmcore {
 namespace {
@@ -305,25 +306,35 @@ absl::StatusOr<CustomerTable> ScoreSummarized(const CustomerOccasions& occasions
   table.lifecycle_stage.resize(n);
   table.relationship_stage.resize(n);
   table.loyalty_class.resize(n);
-  // Of each customer's facts only the growth component outlives the loop.
+  // Of each customer's facts only the growth component outlives the loop. Customers are
+  // classified in fixed blocks on the engine's threads, each block writing its own rows;
+  // the error reported is the first in row order, whatever the thread count.
   std::vector<double> growth(n);
-  for (size_t i = 0; i < n; ++i) {
-    // Every summary row has a calibration occasion, so the facts have a first day.
-    absl::StatusOr<PeriodFacts> collected =
-        CollectPeriodFacts(occasions, table.summary.customer[i], end_day, options);
-    absl::Status status = collected.status();
-    if (collected.ok()) {
-      const PeriodFacts& facts = *collected;
-      table.calibration_value_minor[i] = facts.total_value;
-      table.days_since_last_purchase[i] = end_day - facts.last_day;
-      growth[i] = static_cast<double>(facts.lifecycle_recent - facts.lifecycle_earlier);
-      status = ClassifyCustomer(facts, end_day, options, i, table);
+  const size_t blocks = (n + engine::kEngineBlockRows - 1) / engine::kEngineBlockRows;
+  std::vector<absl::Status> errors(blocks);
+  engine::internal::ForEachBlock(blocks, engine.ResolvedThreads(), [&](size_t, size_t block) {
+    const size_t end = std::min(n, (block + 1) * engine::kEngineBlockRows);
+    for (size_t i = block * engine::kEngineBlockRows; i < end; ++i) {
+      // Every summary row has a calibration occasion, so the facts have a first day.
+      absl::StatusOr<PeriodFacts> collected =
+          CollectPeriodFacts(occasions, table.summary.customer[i], end_day, options);
+      absl::Status status = collected.status();
+      if (collected.ok()) {
+        const PeriodFacts& facts = *collected;
+        table.calibration_value_minor[i] = facts.total_value;
+        table.days_since_last_purchase[i] = end_day - facts.last_day;
+        growth[i] = static_cast<double>(facts.lifecycle_recent - facts.lifecycle_earlier);
+        status = ClassifyCustomer(facts, end_day, options, i, table);
+      }
+      if (!status.ok()) {
+        errors[block] = absl::Status(status.code(),
+                                     absl::StrCat("customer \"", table.summary.customer_ids[i],
+                                                  "\": ", status.message()));
+        return;
+      }
     }
-    if (!status.ok()) {
-      return absl::Status(status.code(), absl::StrCat("customer \"", table.summary.customer_ids[i],
-                                                      "\": ", status.message()));
-    }
-  }
+  });
+  for (const absl::Status& error : errors) CRM_RETURN_IF_ERROR(error);
   CRM_RETURN_IF_ERROR(ScoreRfm(engine, table));
   CRM_RETURN_IF_ERROR(ScoreComposite(options, engine, growth, table));
   return table;
