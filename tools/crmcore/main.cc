@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <utility>
@@ -34,6 +35,7 @@
 #include "crmcore/transaction_log.h"
 #include "crmcore/version.h"
 #include "output.h"
+#include "safe_output.h"
 
 // Flag names use '_' because they are C++ identifiers; main() accepts the documented
 // '-' spellings (--customer-col) by rewriting them before absl parses the command line.
@@ -310,19 +312,24 @@ class RunProgress {
   std::vector<std::pair<std::string, double>> timings_;
 };
 
-// Writes `write(stream)` to `path`, or to stdout when `path` is empty.
-template <typename WriteFn>
-absl::Status WriteOutput(const std::string& path, WriteFn write) {
-  if (path.empty()) {
-    write(std::cout);
-    std::cout.flush();  // a full disk shows only when the buffer is written
-    return std::cout.good() ? absl::OkStatus() : absl::UnavailableError("cannot write to stdout");
+// Writes `write(stream)` to `path` through a temporary file renamed into place
+// (safe_output.h), or to stdout when `path` is empty.
+absl::Status WriteOutput(const std::string& path,
+                         const std::function<void(std::ostream&)>& write) {
+  return path.empty() ? crmcore_cli::WriteStdout(write)
+                      : crmcore_cli::WriteFileSafely(path, write);
+}
+
+// Refuses, before anything is read, outputs that are the input or each other.
+absl::Status CheckOutputs(const std::string& input_path, bool with_summary) {
+  std::vector<crmcore_cli::NamedPath> outputs;
+  if (const std::string out = absl::GetFlag(FLAGS_out); !out.empty()) {
+    outputs.push_back({"--out", out});
   }
-  std::ofstream file(path, std::ios::binary);
-  if (file) write(file);
-  file.close();
-  if (!file) return absl::UnavailableError(absl::StrCat("cannot write ", path));
-  return absl::OkStatus();
+  if (const std::string summary = absl::GetFlag(FLAGS_summary); with_summary && !summary.empty()) {
+    outputs.push_back({"--summary", summary});
+  }
+  return crmcore_cli::CheckOutputsAreDistinct({{"the input", input_path}}, outputs);
 }
 
 // The (x, t_x, T, monetary) columns `fit` works on, from a summary CSV or a log.
@@ -392,7 +399,9 @@ int RunFit(const std::string& path, const crmcore::TransactionLogOptions& ingest
   if (!input.ok()) return Fail(kBadInput, input.status());
   absl::StatusOr<crmcore_cli::FitResult> fit = FitModel(model, *input);
   if (!fit.ok()) return Fail(kBadInput, fit.status());
-  std::cout << crmcore_cli::FitText(*fit);
+  absl::Status printed =
+      WriteOutput("", [&](std::ostream& s) { s << crmcore_cli::FitText(*fit); });
+  if (!printed.ok()) return Fail(kCannotWrite, printed);
   if (const std::string out = absl::GetFlag(FLAGS_out); !out.empty()) {
     absl::Status written =
         WriteOutput(out, [&](std::ostream& s) { s << crmcore_cli::FitJson(*fit) << "\n"; });
@@ -407,6 +416,9 @@ int Run(const std::string& command, const std::string& log_path) {
   auto scoring = ScoringOptionsFromFlags(command);
   if (!scoring.ok()) return Fail(kUsage, scoring.status());
   const bool quiet = absl::GetFlag(FLAGS_quiet);
+  if (absl::Status distinct = CheckOutputs(log_path, command == "score"); !distinct.ok()) {
+    return Fail(kBadInput, distinct);
+  }
   if (command == "fit") return RunFit(log_path, *ingest, scoring->summary);
 
   if (absl::GetFlag(FLAGS_top) < 0) {
@@ -473,8 +485,11 @@ int Run(const std::string& command, const std::string& log_path) {
   }
   progress.Finish();
   if (!quiet) {
-    crmcore_cli::WriteReport(log_path, *table, *population,
-                             static_cast<size_t>(absl::GetFlag(FLAGS_top)), std::cout);
+    absl::Status printed = WriteOutput("", [&](std::ostream& s) {
+      crmcore_cli::WriteReport(log_path, *table, *population,
+                               static_cast<size_t>(absl::GetFlag(FLAGS_top)), s);
+    });
+    if (!printed.ok()) return Fail(kCannotWrite, printed);
   }
   return kOk;
 }
