@@ -266,6 +266,14 @@ TEST_F(CliTest, LenientModeSkipsAndReportsBadRows) {
   EXPECT_THAT(json, HasSubstr("\"rows_read\": 3"));
   EXPECT_THAT(json, HasSubstr("\"rows_skipped\": 1"));
   EXPECT_THAT(json, HasSubstr("\"line\": 3"));
+  // --quiet silences the report, never the skipped rows (issue 13 item 5).
+  for (const std::string& command : {std::string("score"), std::string("summarize")}) {
+    const RunResult quiet = RunCrmcore(absl::StrCat(command, " ", log, " --lenient --quiet --model=none --out=",
+                                                    Path(command + ".csv")));
+    EXPECT_EQ(quiet.exit_code, 0) << quiet.output;
+    EXPECT_THAT(quiet.output, HasSubstr("skipped 1 bad rows"));
+    EXPECT_THAT(quiet.output, HasSubstr("mixed.csv:3:"));
+  }
 }
 
 // Covers docs/bad-input.md BI-CLI-05

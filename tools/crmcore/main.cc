@@ -430,7 +430,8 @@ int Run(const std::string& command, const std::string& log_path) {
   absl::StatusOr<crmcore::TransactionLog> log = crmcore::LoadTransactionLog(log_path, *ingest);
   if (!log.ok()) return Fail(kBadInput, log.status());
   const std::vector<crmcore::RowError> skipped = std::move(log->skipped);
-  if (log->rows_skipped > 0 && !quiet) {
+  // Skipped rows are always reported, --quiet or not: dropping data silently is never quiet.
+  if (log->rows_skipped > 0) {
     std::cerr << "crmcore: skipped " << log->rows_skipped << " bad rows (--lenient)";
     for (const crmcore::RowError& e : skipped) {
       std::cerr << "\n  " << log_path << ":" << e.line << ":" << e.column << ": field '"
