@@ -1032,7 +1032,7 @@ CRM_API crm_status crm_summary_skipped_row(const crm_summary* summary, size_t in
  *                         CLV"). Parameters: p, q, gamma.
  *
  * A customer's history is (x, t_x, T): x repeat purchases (a whole number >= 0), the last
- * at t_x, observed for T since the first purchase (t_x <= T, t_x > 0 when x > 0, all
+ * at t_x, observed for T since the first purchase (t_x <= T, t_x = 0 when x = 0, all
  * finite and >= 0), as in a crm_summary's columns. Alpha and beta are in the time unit of
  * t_x and T. Every column is a borrowed array of `n` doubles read during the call only
  * (zero copy); outputs are caller arrays of `n` doubles, written only on success.

@@ -22,7 +22,7 @@ namespace crmcore::fuzz {
 inline bool ValidHistory(double x, double t_x, double T) {
   if (!std::isfinite(x) || x < 0 || x != std::floor(x) || x > 9007199254740992.0) return false;
   if (!std::isfinite(t_x) || !std::isfinite(T) || t_x < 0 || T < 0 || t_x > T) return false;
-  return !(x > 0 && t_x <= 0);
+  return !(x == 0 && t_x > 0);
 }
 
 inline void CheckError(const absl::Status& status, const char* what) {

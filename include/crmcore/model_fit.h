@@ -25,8 +25,11 @@ namespace crmcore {
 
 /// Checks one customer's history (x, t_x, T), reporting `row` in the message:
 /// x must be a finite non-negative integer (a count of repeat purchases) no larger than
-/// 2^53; t_x and T finite and >= 0; t_x <= T; and t_x > 0 when x > 0 (a repeat purchase
-/// happens after the first one). InvalidArgument naming the row, column and value.
+/// 2^53; t_x and T finite and >= 0; t_x <= T; and t_x = 0 when x = 0 (without a repeat
+/// purchase the last purchase is the first). x > 0 with t_x = 0 is valid: repeat purchases
+/// within the first time unit, which a summary rounded to whole units produces (the
+/// `lifetimes` library accepts them too); PurchaseHistories counts them.
+/// InvalidArgument naming the row, column and value.
 absl::Status ValidatePurchaseHistory(size_t row, double x, double t_x, double T);
 
 /// Customer histories for fitting, compressed: customers with equal (x, t_x, T) form one
@@ -49,6 +52,9 @@ class PurchaseHistories {
   double total_weight() const { return total_weight_; }
   /// Sum of the weights of rows with x > 0 (the repeat buyers).
   double repeat_buyer_weight() const { return repeat_buyer_weight_; }
+  /// Sum of the weights of repeat buyers with recency t_x = 0 (valid; see
+  /// ValidatePurchaseHistory), which the fits count in FitReport.
+  double zero_recency_repeat_weight() const { return zero_recency_repeat_weight_; }
 
   absl::Span<const double> frequency() const { return frequency_; }
   absl::Span<const double> recency() const { return recency_; }
@@ -62,6 +68,7 @@ class PurchaseHistories {
   std::vector<double> weight_;
   double total_weight_ = 0.0;
   double repeat_buyer_weight_ = 0.0;
+  double zero_recency_repeat_weight_ = 0.0;
 };
 
 /// A weighted sum over customers of log-likelihoods and of their gradient with respect to
@@ -119,6 +126,11 @@ struct FitReport {
   double log_likelihood = 0.0;
   /// "converged", or why not (iteration cap, line-search failure).
   std::string message;
+  /// BG/NBD and Pareto/NBD fits on PurchaseHistories: the (weighted) repeat buyers whose
+  /// recency is 0, i.e. repeat purchases within the first time unit, which summaries
+  /// rounded to whole units produce. They are fitted like any other; the count lets a
+  /// report say so.
+  double zero_recency_repeat_buyers = 0.0;
 };
 
 }  // namespace crmcore

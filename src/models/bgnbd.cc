@@ -248,9 +248,12 @@ absl::StatusOr<BgNbdFit> FitBgNbd(const PurchaseHistories& histories, const FitO
         FormatDouble(histories.repeat_buyer_weight()), ", need at least ",
         FormatDouble(options.min_repeat_buyers)));
   }
-  return FitBgNbdFromSums(
-      [&](const BgNbdParams& p) { return BgNbdLogLikelihoodSum(p, histories); }, options,
-      initial);
+  CRM_ASSIGN_OR_RETURN(
+      BgNbdFit fit,
+      FitBgNbdFromSums([&](const BgNbdParams& p) { return BgNbdLogLikelihoodSum(p, histories); },
+                       options, initial));
+  fit.report.zero_recency_repeat_buyers = histories.zero_recency_repeat_weight();
+  return fit;
 }
 
 absl::Status BgNbdProbabilityAlive(const BgNbdParams& params, absl::Span<const double> x,

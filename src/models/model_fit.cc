@@ -217,10 +217,13 @@ absl::Status ValidatePurchaseHistory(size_t row, double x, double t_x, double T)
         absl::StrCat("purchase history row ", row, ": recency t_x = ", FormatDouble(t_x),
                      " must be <= T = ", FormatDouble(T)));
   }
-  if (x > 0.0 && t_x == 0.0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("purchase history row ", row, ": frequency x = ", FormatDouble(x),
-                     " > 0 needs recency t_x > 0, got 0"));
+  // x > 0 with t_x = 0 is a history the likelihood covers (repeat purchases within the
+  // first time unit, e.g. a summary rounded to whole units); x = 0 with t_x > 0 is not: a
+  // last purchase after the first needs a repeat purchase.
+  if (x == 0.0 && t_x > 0.0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "purchase history row ", row, ": frequency x = 0 (no repeat purchase) needs recency ",
+        "t_x = 0, got ", FormatDouble(t_x)));
   }
   return absl::OkStatus();
 }
@@ -266,6 +269,7 @@ absl::StatusOr<PurchaseHistories> PurchaseHistories::Create(absl::Span<const dou
     }
     out.total_weight_ += w;
     if (frequency[i] > 0.0) out.repeat_buyer_weight_ += w;
+    if (frequency[i] > 0.0 && recency[i] == 0.0) out.zero_recency_repeat_weight_ += w;
   }
   return out;
 }

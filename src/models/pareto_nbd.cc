@@ -297,9 +297,13 @@ absl::StatusOr<ParetoNbdFit> FitParetoNbd(const PurchaseHistories& histories,
         FormatDouble(histories.repeat_buyer_weight()), ", need at least ",
         FormatDouble(options.min_repeat_buyers)));
   }
-  return FitParetoNbdFromSums(
-      [&](const ParetoNbdParams& p) { return ParetoNbdLogLikelihoodSum(p, histories); },
-      options, initial);
+  CRM_ASSIGN_OR_RETURN(
+      ParetoNbdFit fit,
+      FitParetoNbdFromSums(
+          [&](const ParetoNbdParams& p) { return ParetoNbdLogLikelihoodSum(p, histories); },
+          options, initial));
+  fit.report.zero_recency_repeat_buyers = histories.zero_recency_repeat_weight();
+  return fit;
 }
 
 absl::Status ParetoNbdProbabilityAlive(const ParetoNbdParams& params, absl::Span<const double> x,

@@ -11,6 +11,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "crmcore/pareto_nbd.h"
 #include "model_test_data.h"
 
 namespace crmcore {
@@ -368,7 +369,7 @@ TEST(BgNbdBadInputTest, InvalidHistoriesNameRowAndValue) {
                          Bad{1, 1, -2, "T must be finite and >= 0, got -2"},
                          Bad{1, 1, nan, "T must be finite and >= 0, got nan"},
                          Bad{1, 3, 2, "recency t_x = 3 must be <= T = 2"},
-                         Bad{2, 0, 2, "frequency x = 2 > 0 needs recency t_x > 0"}}) {
+                         Bad{0, 1, 2, "frequency x = 0 (no repeat purchase) needs recency t_x = 0, got 1"}}) {
     std::vector<double> x = {0, bad.x}, tx = {0, bad.t_x}, T = {1, bad.T}, out(2);
     auto h = PurchaseHistories::Create(x, tx, T);
     EXPECT_EQ(h.status().code(), absl::StatusCode::kInvalidArgument);
@@ -461,6 +462,45 @@ TEST(BgNbdBadInputTest, TooFewRepeatBuyers) {
   bad.min_repeat_buyers = std::numeric_limits<double>::quiet_NaN();
   EXPECT_EQ(FitBgNbd(*h, bad).status().message(),
             "fit options: min_repeat_buyers must be finite and >= 1, got nan");
+}
+
+}  // namespace
+}  // namespace crmcore
+
+namespace crmcore {
+namespace {
+
+// Repeat buyers with recency 0 (a summary rounded to whole weeks makes them) are valid
+// histories: both models fit, count them in the report, and predict finite values for them
+// (issue 13 item 8; lifetimes accepts them too).
+// Covers docs/bad-input.md BI-MOD-05
+TEST(ZeroRecencyRepeatBuyersTest, AreFittedAndCounted) {
+  const testing::CdnowSummary data = testing::LoadCdnowSummary();
+  std::vector<double> t_x = data.t_x, T = data.T;
+  double zero_recency = 0;
+  for (size_t i = 0; i < t_x.size(); ++i) {
+    t_x[i] = std::round(t_x[i]);
+    T[i] = std::round(T[i]);
+    if (data.x[i] > 0 && t_x[i] == 0) ++zero_recency;
+  }
+  ASSERT_GT(zero_recency, 0);
+  auto histories = PurchaseHistories::Create(data.x, t_x, T);
+  ASSERT_TRUE(histories.ok()) << histories.status();
+  EXPECT_EQ(histories->zero_recency_repeat_weight(), zero_recency);
+  auto bgnbd = FitBgNbd(*histories);
+  ASSERT_TRUE(bgnbd.ok()) << bgnbd.status();
+  EXPECT_TRUE(bgnbd->report.converged);
+  EXPECT_EQ(bgnbd->report.zero_recency_repeat_buyers, zero_recency);
+  EXPECT_NEAR(bgnbd->params.r, 0.243, 0.02);  // rounding moves the estimates only a little
+  auto pareto = FitParetoNbd(*histories);
+  ASSERT_TRUE(pareto.ok()) << pareto.status();
+  EXPECT_EQ(pareto->report.zero_recency_repeat_buyers, zero_recency);
+  std::vector<double> x = {3}, tx = {0}, TT = {30}, alive(1), pareto_alive(1);
+  ASSERT_TRUE(BgNbdProbabilityAlive(bgnbd->params, x, tx, TT, absl::MakeSpan(alive)).ok());
+  ASSERT_TRUE(
+      ParetoNbdProbabilityAlive(pareto->params, x, tx, TT, absl::MakeSpan(pareto_alive)).ok());
+  EXPECT_TRUE(alive[0] > 0 && alive[0] < 1) << alive[0];
+  EXPECT_TRUE(pareto_alive[0] > 0 && pareto_alive[0] < 1) << pareto_alive[0];
 }
 
 }  // namespace

@@ -285,8 +285,8 @@ TEST(ParetoNbdBadInputTest, InvalidInputsAreNamed) {
   EXPECT_THAT(s.message(), HasSubstr("row 1: recency t_x = 3 must be <= T = 2"));
   EXPECT_THAT(ParetoNbdLogLikelihood({1, 1, 0, 1}, 1, 1, 2).status().message(),
               HasSubstr("parameter s must be finite and > 0, got 0"));
-  EXPECT_THAT(ParetoNbdLogLikelihood(kCdnow, 1, 0, 2).status().message(),
-              HasSubstr("needs recency t_x > 0"));
+  EXPECT_THAT(ParetoNbdLogLikelihood(kCdnow, 0, 1, 2).status().message(),
+              HasSubstr("needs recency t_x = 0"));
   std::vector<double> x1 = {1}, tx1 = {1}, T1 = {2}, out1(1);
   EXPECT_THAT(ParetoNbdExpectedPurchases(kCdnow, std::nan(""), x1, tx1, T1, absl::MakeSpan(out1))
                   .message(),

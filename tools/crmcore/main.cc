@@ -378,14 +378,12 @@ absl::StatusOr<crmcore_cli::FitResult> FitModel(const std::string& model,
       ++excluded;
     }
   }
-  if (excluded > 0) {
-    std::cerr << "crmcore: " << excluded
-              << " repeat buyers with a mean repeat spend <= 0 left out of the Gamma-Gamma fit\n";
-  }
   CRM_ASSIGN_OR_RETURN(auto spend,
                        crmcore::SpendHistories::Create(input.frequency, input.monetary_value));
   CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitGammaGamma(spend));
-  return crmcore_cli::FitResult::Of(fit);
+  crmcore_cli::FitResult result = crmcore_cli::FitResult::Of(fit);
+  result.excluded_repeat_buyers = excluded;  // stated in the fit report
+  return result;
 }
 
 int RunFit(const std::string& path, const crmcore::TransactionLogOptions& ingest,

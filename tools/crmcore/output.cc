@@ -234,10 +234,22 @@ std::string FitText(const FitResult& fit) {
     absl::StrAppend(&params, params.empty() ? "" : ", ", name, " = ",
                     absl::StrFormat("%.4f", value));
   }
-  return absl::StrFormat("%s: %s\n  log-likelihood %.4f; %s after %d iterations, gradient norm %.3g\n",
-                         fit.model, params, fit.report.log_likelihood,
-                         fit.report.converged ? "converged" : "NOT converged (" + fit.report.message + ")",
-                         fit.report.iterations, fit.report.gradient_norm);
+  std::string text = absl::StrFormat(
+      "%s: %s\n  log-likelihood %.4f; %s after %d iterations, gradient norm %.3g\n", fit.model,
+      params, fit.report.log_likelihood,
+      fit.report.converged ? "converged" : "NOT converged (" + fit.report.message + ")",
+      fit.report.iterations, fit.report.gradient_norm);
+  if (fit.report.zero_recency_repeat_buyers > 0) {
+    absl::StrAppend(&text, "  ", FormatDouble(fit.report.zero_recency_repeat_buyers),
+                    " repeat buyers with recency 0 (repeat purchases within the first time "
+                    "unit) fitted as they are\n");
+  }
+  if (fit.excluded_repeat_buyers > 0) {
+    absl::StrAppend(&text, "  ", fit.excluded_repeat_buyers,
+                    " repeat buyers with a mean repeat spend <= 0 left out of the Gamma-Gamma "
+                    "fit (the model needs positive spend)\n");
+  }
+  return text;
 }
 
 void WriteSummaryCsv(const crmcore::RfmSummary& summary, std::ostream& out) {
@@ -337,6 +349,7 @@ void WriteSummaryJson(const std::string& log_path, const std::vector<crmcore::Ro
   if (table.has_lifetime_model) {
     out << "  \"lifetime_model\": [" << FitJson(FitResult::Of(table.bgnbd)) << ", "
         << FitJson(FitResult::Of(table.gamma_gamma)) << "],\n";
+    out << "  \"spend_model_excluded\": " << table.spend_model_excluded << ",\n";
     out << "  \"horizon\": " << FormatDouble(table.horizon) << ",\n";
     double total_clv = 0;
     for (const double v : table.clv) total_clv += v;
@@ -403,6 +416,16 @@ void WriteReport(const std::string& log_path, const crmcore::CustomerTable& tabl
                            b.r, b.alpha, b.a, b.b, table.bgnbd.report.log_likelihood);
     out << absl::StrFormat("  Gamma-Gamma  p = %.4f, q = %.4f, gamma = %.4f; LL %.1f\n", g.p, g.q,
                            g.gamma, table.gamma_gamma.report.log_likelihood);
+    if (table.bgnbd.report.zero_recency_repeat_buyers > 0) {
+      out << absl::StrFormat("  %.0f repeat buyers with recency 0 fitted as they are\n",
+                             table.bgnbd.report.zero_recency_repeat_buyers);
+    }
+    if (table.spend_model_excluded > 0) {
+      out << absl::StrFormat(
+          "  %d repeat buyers with a mean repeat spend <= 0 left out of the Gamma-Gamma fit "
+          "(their expected spend is the population mean)\n",
+          table.spend_model_excluded);
+    }
     double purchases = 0, clv = 0;
     for (size_t i = 0; i < table.size(); ++i) {
       purchases += table.expected_purchases[i];

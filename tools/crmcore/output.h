@@ -4,6 +4,7 @@
 #define CRMCORE_TOOLS_CRMCORE_OUTPUT_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <ostream>
 #include <string>
 #include <utility>
@@ -23,6 +24,9 @@ struct FitResult {
   std::string model;
   std::vector<std::pair<std::string, double>> params;
   crmcore::FitReport report;
+  /// Gamma-Gamma: repeat buyers left out of the fit because their mean repeat spend is
+  /// <= 0 (the model needs positive spend).
+  int64_t excluded_repeat_buyers = 0;
 
   static FitResult Of(const crmcore::BgNbdFit& fit);
   static FitResult Of(const crmcore::ParetoNbdFit& fit);
@@ -33,7 +37,9 @@ struct FitResult {
 ///  "gradient_norm": ..., "message": ...}
 std::string FitJson(const FitResult& fit);
 
-/// Two lines for people: the parameters and the fit report.
+/// For people: the parameters and the fit report, then a line for each rule applied to
+/// the input (repeat buyers with recency 0 fitted as they are; repeat buyers without
+/// positive spend left out of a Gamma-Gamma fit).
 std::string FitText(const FitResult& fit);
 
 /// `customer_id,frequency,recency,T,monetary_value`, then
