@@ -115,8 +115,8 @@ struct FitOptions {
 struct FitReport {
   /// True when the gradient tolerance was met.
   bool converged = false;
-  /// Quasi-Newton iterations taken. The optimizer (LBFGS++) does not report its count
-  /// when its line search fails, so then this is 0: `evaluations` still counts the work.
+  /// Quasi-Newton iterations taken (accepted steps), also when the fit stopped on a failed
+  /// line search.
   int iterations = 0;
   /// Number of log-likelihood (and gradient) evaluations.
   int evaluations = 0;

@@ -22,6 +22,24 @@ namespace crmcore {
 
 namespace models_internal {
 
+namespace {
+
+// Line searches that ended in an accepted step on this thread: LBFGS++ returns its
+// iteration count only when it stops normally, not when a line search throws, so the
+// search is wrapped to count them (one accepted step = one iteration).
+thread_local int accepted_steps = 0;
+
+template <typename Scalar>
+struct CountingBacktracking {
+  template <typename... Args>
+  static void LineSearch(Args&... args) {
+    LBFGSpp::LineSearchBacktracking<Scalar>::LineSearch(args...);
+    ++accepted_steps;
+  }
+};
+
+}  // namespace
+
 double LogGamma(double x) {
 #if defined(__GLIBC__)
   int sign = 0;
@@ -141,17 +159,19 @@ absl::StatusOr<FitReport> MaximizeLogLikelihood(const LogParamObjective& objecti
   param.max_iterations = options.max_iterations;
   param.linesearch = LBFGSpp::LBFGS_LINESEARCH_BACKTRACKING_WOLFE;
   param.max_linesearch = 60;
-  LBFGSpp::LBFGSSolver<double, LBFGSpp::LineSearchBacktracking> solver(param);
+  LBFGSpp::LBFGSSolver<double, CountingBacktracking> solver(param);
   Eigen::VectorXd x = best_x;
   double fx = 0.0;
   std::string failure;
+  accepted_steps = 0;
   try {
-    report.iterations = solver.minimize(negative_mean_ll, x, fx);
+    solver.minimize(negative_mean_ll, x, fx);
   } catch (const ObjectiveFailed& failed) {
     return failed.status;
   } catch (const std::exception& e) {
     failure = e.what();
   }
+  report.iterations = accepted_steps;
   if (!std::isfinite(best_f)) {
     report.converged = false;
     report.message = "the log-likelihood is not finite at the starting point";

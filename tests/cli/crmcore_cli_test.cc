@@ -289,6 +289,9 @@ TEST_F(CliTest, FitThatDoesNotConvergeExitsWithFour) {
   const RunResult run = RunCrmcore(absl::StrCat("fit ", summary, " --model=bgnbd"));
   EXPECT_EQ(run.exit_code, 4) << run.output;
   EXPECT_THAT(run.output, HasSubstr("NOT converged"));
+  // The iterations it ran, also when it stopped on a failed line search (issue 13 item 9).
+  EXPECT_THAT(run.output, HasSubstr("line search failed"));
+  EXPECT_THAT(run.output, ::testing::ContainsRegex("after [1-9][0-9]* iterations"));
 }
 
 // Covers docs/bad-input.md BI-CLI-03

@@ -77,7 +77,8 @@ TEST(FuzzRegressionTest, ParetoNbdGradientIsFiniteWhenTIsNegligible) {
   const ParetoNbdParams params{0.049787068367863944, 0.049787068367863944,
                                0.049787068367863944, 0.050079650272480306};
   for (const double T : {3.47328271065196e-310, 1e-300, 1e-20}) {
-    for (const double t_x : {0.0, T / 2}) {
+    // (The input had t_x = T / 2 as well, which x = 0 no longer accepts: BI-MOD-05.)
+    for (const double t_x : {0.0}) {
       SCOPED_TRACE(::testing::Message() << "T " << T << " t_x " << t_x);
       const std::vector<double> x = {0.0}, recency = {t_x}, age = {T};
       const absl::StatusOr<PurchaseHistories> histories =
