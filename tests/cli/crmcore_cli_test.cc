@@ -504,6 +504,28 @@ TEST_F(CliOutputTest, SymlinkedOutputsAndDevicesAreWrittenThrough) {
   EXPECT_TRUE(std::filesystem::is_character_file("/dev/null"));
 }
 
+// Errors name the flags as the user typed them, not the library's option fields.
+TEST_F(CliOutputTest, ErrorsNameFlagsAsTyped) {
+  struct Case {
+    std::string flags, message;
+  };
+  for (const Case& c : {Case{"--period-days=0", "crmcore: --period-days must be finite and > 0"},
+                        Case{"--lost-p-alive=2", "crmcore: --lost-p-alive must be finite"},
+                        Case{"--time-unit=years", "crmcore: --time-unit: \"years\""},
+                        Case{"--weights=1,0,1,0,0", "crmcore: --weights: the weight of credit"},
+                        Case{"--observation-end=1990-01-01",
+                             "crmcore: --observation-end 1990-01-01 is before"}}) {
+    const RunResult run = RunCrmcore(Sample("score", c.flags));
+    EXPECT_NE(run.exit_code, 0) << c.flags;
+    EXPECT_THAT(run.output, HasSubstr(c.message)) << c.flags;
+  }
+  std::ofstream(Path("tiny.csv")) << "customer_id,date,amount\na,2020-01-01,1\nb,2020-01-02,1\n";
+  const RunResult run = RunCrmcore(absl::StrCat("score ", Path("tiny.csv"), " --quiet"));
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr("score without one (--model=none) instead"));
+  EXPECT_THAT(RunCrmcore("--help").output, HasSubstr("no purchase in\n"));
+}
+
 // Every flag is checked before any input is read or output written: a bad --top with
 // --quiet too.
 // Covers docs/bad-input.md BI-CLI-10

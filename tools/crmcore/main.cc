@@ -19,6 +19,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
@@ -121,7 +122,9 @@ Scoring flags:
   --model=M           score: bgnbd (BG/NBD + Gamma-Gamma, the default) or none
   --horizon=H         expected purchases and CLV over the next H time units (one year)
   --discount-rate=D   annual discount rate of the CLV (0.10)
-  --lost-p-alive=P    relationship stage "lost" when P(alive) < P (0.5)
+  --lost-p-alive=P    a customer's relationship stage is "lost" when it made no purchase in
+                      the last 4 activity periods (--period-days each) or, with a
+                      lifetime model, when its P(alive) < P (0.5); otherwise "current"
 
 Fit flags:
   --model=M           bgnbd | pareto | gammagamma (required)
@@ -138,8 +141,23 @@ Example (the bundled CDNOW data):
 
 enum ExitCode { kOk = 0, kUsage = 1, kBadInput = 2, kCannotWrite = 3, kNotConverged = 4 };
 
+// The library names its options as C++ fields (period_days, lifetime_model = none); the
+// user typed flags, so messages name the flags.
+std::string InFlagTerms(absl::string_view message) {
+  return absl::StrReplaceAll(
+      message, {{"scoring: period_days", "--period-days"},
+                {"scoring: horizon", "--horizon"},
+                {"scoring: annual_discount_rate", "--discount-rate"},
+                {"scoring: weight of credit", "--weights: the weight of credit"},
+                {"relationship stage rule: lost_p_alive_below", "--lost-p-alive"},
+                {"time unit: ", "--time-unit: "},
+                {"money: minor_digits", "--minor-digits"},
+                {"rfm summary: observation_end", "--observation-end"},
+                {"(lifetime_model = none)", "(--model=none)"}});
+}
+
 int Fail(int code, const absl::Status& status) {
-  std::cerr << "crmcore: " << status.message() << "\n";
+  std::cerr << "crmcore: " << InFlagTerms(status.message()) << "\n";
   return code;
 }
 
