@@ -710,3 +710,30 @@ def test_taxonomy_labels():
         crmcore.taxonomy_parse("value_tier", "gold")
     with pytest.raises(crmcore.InvalidArgument):
         crmcore.taxonomy_id("value_tier", 4)
+
+
+# ---------------------------------------------------------------------------
+# Integers crossing into C are range-checked, NULs refused (issue 13 item 6;
+# docs/bad-input.md BI-PY-01, BI-PY-02).
+
+def test_out_of_range_integers_raise_naming_the_argument():
+    with crmcore.Summary.load(SAMPLE, **CDNOW) as s, crmcore.Model.fit("bgnbd", s) as model:
+        with pytest.raises(crmcore.InvalidArgument, match="n_purchases"):
+            model.purchase_count_probability(2**64, 5)
+        with pytest.raises(crmcore.InvalidArgument, match="n_purchases must be an integer"):
+            model.purchase_count_probability(2.5, 5)
+        assert 0 <= model.purchase_count_probability(2, 5) <= 1
+    for name, value in (("customer", 2**32 + 2), ("minor_digits", 2**31), ("delimiter", -2**40),
+                        ("time_unit", 2**33)):
+        options = dict(CDNOW)
+        options.pop("whitespace") if name == "delimiter" else None
+        options[name] = value
+        with pytest.raises(crmcore.InvalidArgument, match=name):
+            crmcore.Summary.load(SAMPLE, **options)
+
+
+def test_paths_and_texts_with_a_nul_raise():
+    with pytest.raises(crmcore.InvalidArgument, match="NUL"):
+        crmcore.Summary.load(str(SAMPLE) + "\0.bak", **CDNOW)
+    with pytest.raises(crmcore.InvalidArgument, match="NUL"):
+        crmcore.Summary.load(SAMPLE, **dict(CDNOW, date_format="%Y%m%d\0"))

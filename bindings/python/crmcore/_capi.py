@@ -2,11 +2,41 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 from ctypes import (POINTER, Structure, byref, c_char, c_char_p, c_double, c_int, c_int8,
                     c_int32, c_int64, c_size_t, c_uint8, c_void_p, sizeof)
 
-from ._errors import _errcheck
+from ._errors import InvalidArgument, _errcheck
 from ._loader import _lib
+
+
+# =========================================================================
+# Integers crossing into C are range-checked: ctypes silently wraps an int that does not
+# fit its C type (2**32 + 2 into an int32_t is 2), which would read another column or
+# compute another count without a word.
+# =========================================================================
+
+def _int_range(ctype):
+    bits = 8 * sizeof(ctype)
+    signed = ctype(-1).value == -1
+    return (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+
+
+_INT_RANGES = {t: _int_range(t) for t in (c_int, c_int8, c_int32, c_int64, c_size_t, c_uint8)}
+
+
+def _checked_int(name: str, value, ctype):
+    """`value` as a Python int that fits `ctype`; InvalidArgument naming `name` otherwise
+    (a float, a str or an out-of-range int)."""
+    try:
+        as_int = operator.index(value)  # ints, numpy integers and bools; not 2.5
+    except TypeError:
+        raise InvalidArgument(1, f"{name} must be an integer, got {value!r}") from None
+    low, high = _INT_RANGES[ctype]
+    if not low <= as_int <= high:
+        raise InvalidArgument(1, f"{name} must be in [{low}, {high}], got {as_int}")
+    return as_int
 
 
 # The header this module mirrors: capi/crmcore.h's CRM_VERSION_MAJOR.
@@ -21,6 +51,12 @@ class _Struct(Structure):
     """A C options struct; ``_init_`` names the crm_*_init function filling the defaults."""
 
     _init_ = None
+
+    def __setattr__(self, name, value):
+        ctype = dict(self._fields_).get(name)
+        if ctype in _INT_RANGES:
+            value = _checked_int(name, value, ctype)
+        super().__setattr__(name, value)
 
     @classmethod
     def defaults(cls):
@@ -211,6 +247,17 @@ _PROTOTYPES = {
                                       _pd]),
 }
 
+def _int_checked(name, function, int_args):
+    """`function` with its integer arguments range-checked (see _checked_int)."""
+    @functools.wraps(function)
+    def call(*args):
+        for k, ctype in int_args:
+            if k < len(args):
+                _checked_int(f"{name} argument {k + 1}", args[k], ctype)
+        return function(*args)
+    return call
+
+
 _NO_STATUS = {"crm_version_number", "crm_version_string", "crm_engine_target", "crm_status_name",
               "crm_last_error"}
 
@@ -222,7 +269,10 @@ for _name, (_restype, _argtypes) in _PROTOTYPES.items():
     _f.argtypes = _argtypes
     if _restype is _S and _name not in _NO_STATUS:
         _f.errcheck = _errcheck  # raises on any non-OK status, on the calling thread
-del _name, _restype, _argtypes, _f
+    _ints = [(k, t) for k, t in enumerate(_argtypes) if t in _INT_RANGES]
+    if _ints:
+        setattr(_lib, _name, _int_checked(_name, _f, _ints))
+del _name, _restype, _argtypes, _f, _ints
 
 
 def _check_version(header_major: int) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
-from ctypes import POINTER, byref, c_char, c_char_p, c_double, c_int64, c_size_t
+from ctypes import POINTER, byref, c_char, c_char_p, c_double, c_int32, c_int64, c_size_t
 
 import numpy as np
 
 from ._arrays import _flag, _new_handle_pointer
-from ._capi import IngestOptions, _pd
+from ._capi import IngestOptions, _checked_int, _pd
 from ._errors import InvalidArgument
 from ._loader import _lib
 
@@ -30,8 +30,10 @@ def _ingest_options(delimiter=",", whitespace=False, header=True, lenient=False,
     o = IngestOptions.defaults()
     keep = []  # the encoded strings, alive until the call returns
 
-    def text(value):
+    def text(value, name):
         b = value.encode("utf-8")
+        if b"\0" in b:  # C would read a shorter string
+            raise InvalidArgument(1, f"ingest: {name} {value!r} contains a NUL character")
         keep.append(b)
         return b
 
@@ -42,27 +44,27 @@ def _ingest_options(delimiter=",", whitespace=False, header=True, lenient=False,
             raise InvalidArgument(1, f"ingest: delimiter {delimiter!r} must be one byte")
         o.delimiter = ord(delimiter)
     else:
-        o.delimiter = int(delimiter)
+        o.delimiter = _checked_int("delimiter", delimiter, c_int32)
     o.has_header = _flag("header", header)
     o.lenient = _flag("lenient", lenient)
     for field, value in (("customer", customer), ("date", date), ("amount", amount)):
         if value is None:
             continue
         if isinstance(value, str):
-            setattr(o, f"{field}_column", text(value))
+            setattr(o, f"{field}_column", text(value, field))
         else:
-            setattr(o, f"{field}_index", int(value))
-    o.minor_digits = minor_digits
+            setattr(o, f"{field}_index", _checked_int(field, value, c_int32))
+    o.minor_digits = _checked_int("minor_digits", minor_digits, c_int32)
     if date_format is not None:
-        o.date_format = text(date_format)
+        o.date_format = text(date_format, "date_format")
     if observation_end is not None:
-        o.observation_end = text(str(observation_end))
+        o.observation_end = text(str(observation_end), "observation_end")
     if isinstance(time_unit, str):
         if time_unit not in _TIME_UNITS:
             raise InvalidArgument(1, f"ingest: unknown time_unit {time_unit!r} "
                                      "(days, weeks, months)")
         time_unit = _TIME_UNITS[time_unit]
-    o.time_unit = time_unit
+    o.time_unit = _checked_int("time_unit", time_unit, c_int32)
     return o, keep
 
 
@@ -98,8 +100,11 @@ class Summary:
         """Loads the log at `path`. NotFound when there is no such file; InvalidArgument
         with "PATH:LINE:COLUMN: ..." for a malformed row."""
         o, keep = _ingest_options(**options)
+        encoded = os.fsencode(path)
+        if b"\0" in encoded:  # C would open a shorter path
+            raise InvalidArgument(1, f"Summary.load: path {path!r} contains a NUL character")
         pointer = _new_handle_pointer()
-        _lib.crm_summary_load_path(os.fsencode(path), byref(o), byref(pointer))
+        _lib.crm_summary_load_path(encoded, byref(o), byref(pointer))
         return cls(pointer)
 
     @classmethod

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from ctypes import byref, c_char_p, c_double, c_int, c_int32, c_size_t
+from ctypes import byref, c_char_p, c_double, c_int, c_int32, c_int64, c_size_t
 from typing import Mapping
 
 import numpy as np
 
 from ._arrays import _Handle, _as_array, _handle_of, _new_handle_pointer, _out, _ptr, _same_length
-from ._capi import ClvOptions, FitOptions
+from ._capi import ClvOptions, FitOptions, _checked_int
 from ._errors import InvalidArgument
 from ._ingest import Summary
 from ._loader import _lib
@@ -176,6 +176,7 @@ class Model(_Handle):
     def purchase_count_probability(self, n_purchases: int, t: float) -> float:
         """P(X(t) = n) for a new customer (BG/NBD only)."""
         out = c_double()
+        n_purchases = _checked_int("n_purchases", n_purchases, c_int64)
         _lib.crm_model_purchase_count_probability(self._h, n_purchases, t, byref(out))
         return out.value
 
