@@ -4,17 +4,38 @@
 //
 // Invariants: an error is InvalidArgument with a message naming the source; a table that
 // parses has columns of equal length (monetary empty iff not requested), at least one row,
-// only finite values, a first line HasSummaryHeader recognizes, and survives a round trip:
-// written back as CSV with 17 significant digits, it parses to the same doubles.
+// only finite values, a first line HasSummaryHeader recognizes, a line number per row (rising),
+// every row's line with as many fields as the header line (counted here by a plain reading
+// of RFC 4180 quoting), and survives a round trip: written back as CSV with 17 significant
+// digits, it parses to the same doubles.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "crmcore/summary_csv.h"
 #include "fuzz_common.h"
+
+namespace {
+
+// Fields of one line: commas outside double quotes, plus one.
+size_t CountFields(absl::string_view line) {
+  size_t fields = 1;
+  bool quoted = false;
+  for (const char c : line) {
+    if (c == '"') quoted = !quoted;
+    if (c == ',' && !quoted) ++fields;
+  }
+  return fields;
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace crmcore;
@@ -40,6 +61,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                  "columns of unequal length");
   CRM_FUZZ_CHECK(HasSummaryHeader(text, names),
                  "ParseSummaryCsv accepted a table whose header HasSummaryHeader rejects");
+  // The field-count invariant: each accepted row's line has the header's field count.
+  const std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
+  const auto strip_cr = [](absl::string_view line) { return absl::StripSuffix(line, "\r"); };
+  // The header's cells are split at every comma (summary_csv.h), quotes or not.
+  const size_t header_fields =
+      static_cast<size_t>(std::count(lines.front().begin(), lines.front().end(), ',')) + 1;
+  CRM_FUZZ_CHECK(table->line.size() == n, "a row without its line number");
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t line = table->line[i];
+    CRM_FUZZ_CHECK(line >= 2 && static_cast<size_t>(line) <= lines.size() &&
+                       (i == 0 || line > table->line[i - 1]),
+                   absl::StrCat("row ", i, ": line ", line, " out of order or range"));
+    CRM_FUZZ_CHECK(CountFields(strip_cr(lines[static_cast<size_t>(line) - 1])) == header_fields,
+                   absl::StrCat("line ", line, ": a field count other than the header's"));
+  }
   std::string csv = names.monetary_value.empty() ? "frequency,recency,T\n"
                                                  : "frequency,recency,T,monetary_value\n";
   for (size_t i = 0; i < n; ++i) {

@@ -31,6 +31,8 @@ struct SummaryTable {
   std::vector<double> T;
   /// Empty when SummaryColumnNames::monetary_value was empty.
   std::vector<double> monetary_value;
+  /// The 1-based line of each row in the file, for messages about a row.
+  std::vector<int64_t> line;
 
   size_t size() const { return frequency.size(); }
 };

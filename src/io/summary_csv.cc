@@ -107,7 +107,6 @@ absl::StatusOr<SummaryTable> ParseSummaryCsv(absl::string_view text, absl::strin
                                 {&names.recency, &table.recency},
                                 {&names.T, &table.T}};
   if (!names.monetary_value.empty()) wanted.push_back({&names.monetary_value, &table.monetary_value});
-  int needed_fields = 0;
   for (Wanted& w : wanted) {
     w.index = ColumnIndex(header, *w.name);
     if (w.index < 0) {
@@ -115,7 +114,6 @@ absl::StatusOr<SummaryTable> ParseSummaryCsv(absl::string_view text, absl::strin
           source_name, ":1: no column named \"", *w.name, "\" in the header; its columns are: ",
           absl::StrJoin(header, ", ")));
     }
-    needed_fields = std::max(needed_fields, w.index + 1);
   }
   for (size_t n = 1; n < lines.size(); ++n) {
     const absl::string_view line = StripCr(lines[n]);
@@ -129,10 +127,12 @@ absl::StatusOr<SummaryTable> ParseSummaryCsv(absl::string_view text, absl::strin
                                                      "close on its line, before a comma)"));
     }
     const std::vector<absl::string_view>& fields = *split;
-    if (static_cast<int>(fields.size()) < needed_fields) {
+    // Any other count than the header's is an error: a row with an extra field (an
+    // unquoted "1,234.56") would otherwise be read shifted, with no word.
+    if (fields.size() != header.size()) {
       return absl::InvalidArgumentError(absl::StrCat(source_name, ":", line_number, ": has ",
-                                                     fields.size(), " fields, the header needs ",
-                                                     needed_fields));
+                                                     fields.size(), " fields, the header has ",
+                                                     header.size()));
     }
     for (Wanted& w : wanted) {
       const auto index = static_cast<size_t>(w.index);
@@ -144,6 +144,7 @@ absl::StatusOr<SummaryTable> ParseSummaryCsv(absl::string_view text, absl::strin
       }
       w.column->push_back(value);
     }
+    table.line.push_back(line_number);
   }
   if (table.size() == 0) {
     return absl::InvalidArgumentError(absl::StrCat(source_name, ": no data rows after the header"));

@@ -526,6 +526,22 @@ TEST_F(CliOutputTest, ErrorsNameFlagsAsTyped) {
   EXPECT_THAT(RunCrmcore("--help").output, HasSubstr("no purchase in\n"));
 }
 
+// A bad row of a summary CSV is named by file and line, not by a row index; a row with
+// more fields than the header (an unquoted "1,234.56") is one (issue 13 items 4 and 9).
+TEST_F(CliOutputTest, SummaryCsvErrorsNameFileAndLine) {
+  std::ofstream(Path("s.csv")) << "frequency,recency,T,monetary_value\n2,3,5,10\n\n0,2,5,0\n";
+  RunResult run = RunCrmcore(absl::StrCat("fit ", Path("s.csv"), " --model=bgnbd"));
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_THAT(run.output,
+              HasSubstr(absl::StrCat(Path("s.csv"), ":4: frequency x = 0 (no repeat purchase) "
+                                                    "needs recency t_x = 0, got 2")));
+  std::ofstream(Path("t.csv")) << "frequency,recency,T,monetary_value\n2,3,5,1,234.56\n";
+  run = RunCrmcore(absl::StrCat("fit ", Path("t.csv"), " --model=gammagamma"));
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_THAT(run.output,
+              HasSubstr(absl::StrCat(Path("t.csv"), ":2: has 5 fields, the header has 4")));
+}
+
 // Every flag is checked before any input is read or output written: a bad --top with
 // --quiet too.
 // Covers docs/bad-input.md BI-CLI-10

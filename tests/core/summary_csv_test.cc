@@ -57,7 +57,21 @@ TEST(SummaryCsvBadInputTest, RowWithTooFewFields) {
   const auto table = Parse("frequency,recency,T,monetary_value\n1,2,3,4\n1,2\n");
   ASSERT_FALSE(table.ok());
   EXPECT_EQ(table.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(table.status().message(), "s.csv:3: has 2 fields, the header needs 4");
+  EXPECT_EQ(table.status().message(), "s.csv:3: has 2 fields, the header has 4");
+}
+
+// An unquoted "1,234.56" makes one field two: an error, not a value read shifted.
+// Covers docs/bad-input.md BI-SUM-02
+TEST(SummaryCsvBadInputTest, RowWithTooManyFields) {
+  const auto table = Parse("frequency,recency,T,monetary_value\n1,2,3,4\n\n2,3,4,1,234.56\n");
+  ASSERT_FALSE(table.ok());
+  EXPECT_EQ(table.status().message(), "s.csv:4: has 5 fields, the header has 4");
+  const auto good = Parse("frequency,recency,T,monetary_value\n1,2,3,4\n\n2,3,4,\"1,234.56\"\n");
+  ASSERT_FALSE(good.ok());  // a quoted "1,234.56" is one field, but not a number
+  EXPECT_THAT(good.status().message(), HasSubstr("s.csv:4:8: field 'monetary_value'"));
+  const auto lines = Parse("frequency,recency,T,monetary_value\n1,2,3,4\n\n2,3,4,5\n");
+  ASSERT_TRUE(lines.ok());
+  EXPECT_THAT(lines->line, ::testing::ElementsAre(2, 4));
 }
 
 // Covers docs/bad-input.md BI-SUM-03

@@ -21,6 +21,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -375,8 +376,24 @@ absl::StatusOr<crmcore::SummaryTable> LoadFitInput(const std::string& path,
   return table;
 }
 
-absl::StatusOr<crmcore_cli::FitResult> FitModel(const std::string& model,
+// Checks each row of a summary CSV as the models will, naming the file and line (the
+// models name a row index, which means nothing to someone reading the file).
+absl::Status ValidateRows(const std::string& path, const crmcore::SummaryTable& input) {
+  for (size_t i = 0; i < input.line.size(); ++i) {
+    const absl::Status valid =
+        crmcore::ValidatePurchaseHistory(i, input.frequency[i], input.recency[i], input.T[i]);
+    if (!valid.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ":", input.line[i], ": ",
+          absl::StripPrefix(valid.message(), absl::StrCat("purchase history row ", i, ": "))));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<crmcore_cli::FitResult> FitModel(const std::string& model, const std::string& path,
                                                 crmcore::SummaryTable& input) {
+  CRM_RETURN_IF_ERROR(ValidateRows(path, input));
   if (model == "bgnbd" || model == "pareto") {
     CRM_ASSIGN_OR_RETURN(auto histories,
                          crmcore::PurchaseHistories::Create(input.frequency, input.recency, input.T));
@@ -413,7 +430,7 @@ int RunFit(const std::string& path, const crmcore::TransactionLogOptions& ingest
   }
   absl::StatusOr<crmcore::SummaryTable> input = LoadFitInput(path, ingest, summary_options);
   if (!input.ok()) return Fail(kBadInput, input.status());
-  absl::StatusOr<crmcore_cli::FitResult> fit = FitModel(model, *input);
+  absl::StatusOr<crmcore_cli::FitResult> fit = FitModel(model, path, *input);
   if (!fit.ok()) return Fail(kBadInput, fit.status());
   absl::Status printed =
       WriteOutput("", [&](std::ostream& s) { s << crmcore_cli::FitText(*fit); });
