@@ -771,7 +771,10 @@ std::vector<std::uint64_t> BucketCounts(absl::Span<const double> values, std::si
     const BlockRange rows = RangeOf(block, values.size());
     Counter* histogram = histograms[worker].data();
     const double* x = values.data() + rows.begin;
-    for (std::size_t i = 0; i < rows.size; ++i) ++histogram[bucket_of(x[i])];
+    // A local copy: the counters' stores could alias the captured shift (an int) of the
+    // caller's object, which the compiler would then reload for every value.
+    const BucketOf bucket = bucket_of;
+    for (std::size_t i = 0; i < rows.size; ++i) ++histogram[bucket(x[i])];
   });
   std::vector<std::uint64_t> total(buckets, 0);
   for (const auto& histogram : histograms) {
@@ -937,14 +940,22 @@ std::vector<RankProbe> ProbeRanks(absl::Span<const double> values,
     out.min.assign(slots, kInf);
     out.max.assign(slots, -kInf);
     const double* x = values.data() + rows.begin;
+    // Locals, not the captured references: the stores below could alias them, and the
+    // compiler would reload each for every value.
+    const auto bucket = bucket_of;
+    const std::uint64_t* const slot_bits = has_slot.data();
+    const std::int16_t* const slot_index = slot_of.data();
+    double* const slot_min = out.min.data();
+    double* const slot_max = out.max.data();
+    const std::size_t gather_below = gathered_slots;
     for (std::size_t i = 0; i < rows.size; ++i) {
-      const std::size_t b = bucket_of(x[i]);
-      if ((has_slot[b / 64] >> (b % 64) & 1) == 0) continue;
-      const int slot = slot_of[b];
-      const auto s = static_cast<std::size_t>(slot);
-      out.min[s] = std::min(out.min[s], x[i]);
-      out.max[s] = std::max(out.max[s], x[i]);
-      if (s < gathered_slots) out.values[s].push_back(x[i]);
+      const double v = x[i];
+      const std::size_t b = bucket(v);
+      if ((slot_bits[b / 64] >> (b % 64) & 1) == 0) continue;
+      const auto s = static_cast<std::size_t>(slot_index[b]);
+      slot_min[s] = std::min(slot_min[s], v);
+      slot_max[s] = std::max(slot_max[s], v);
+      if (s < gather_below) out.values[s].push_back(v);
     }
   });
   std::vector<double> slot_min(slots, kInf), slot_max(slots, -kInf);
@@ -990,39 +1001,23 @@ double RfmThreshold(int k, std::int64_t n, double candidate, const Neighbourhood
 }
 
 // Scores against thresholds, or assigns tiers against cut-offs: a parallel pass that counts
-// how many of `levels` each key reaches.
-// Scores against thresholds, or assigns tiers against cut-offs: a parallel pass that counts
 // how many of `levels` each key reaches (key = value, or -value when `negate`), writing
-// base + step * count (the SIMD kernel of order_kernels.h). Out is std::int8_t (RFM
-// scores) or ValueTier (int-sized: written through an int32 block scratch and memcpy,
-// which keeps the enum's objects accessed as themselves).
+// base + step * count (the SIMD kernel of order_kernels.h) straight into `out`: std::int8_t
+// (RFM scores) or ValueTier.
 template <class Out, std::size_t kLevels>
 absl::Status CountReachedLevels(absl::Span<const double> values, bool negate,
                                 const std::array<double, kLevels>& levels, int base, int step,
                                 absl::string_view context, const EngineOptions& options,
                                 Out* out) {
   static_assert(kLevels <= 4);
-  static_assert(sizeof(Out) == 1 || sizeof(Out) == sizeof(std::int32_t));
   const std::size_t blocks = BlockCount(values.size());
   const int threads = options.ResolvedThreads();
   std::vector<absl::Status> errors(blocks);
-  std::vector<std::vector<std::int32_t>> scratch(
-      sizeof(Out) == 1 ? 0 : WorkerCount(threads, blocks));
-  ForEachBlock(blocks, threads, [&](std::size_t worker, std::size_t block) {
+  ForEachBlock(blocks, threads, [&](std::size_t, std::size_t block) {
     const BlockRange rows = RangeOf(block, values.size());
-    const double* x = values.data() + rows.begin;
-    bool non_finite = false;
-    if constexpr (sizeof(Out) == 1) {
-      non_finite = internal::CountReachedLevels(x, rows.size, negate, levels.data(), kLevels,
-                                                base, step,
-                                                reinterpret_cast<std::int8_t*>(out + rows.begin));
-    } else {
-      std::vector<std::int32_t>& block_out = scratch[worker];
-      block_out.resize(rows.size);
-      non_finite = internal::CountReachedLevels(x, rows.size, negate, levels.data(), kLevels,
-                                                base, step, block_out.data());
-      std::memcpy(out + rows.begin, block_out.data(), rows.size * sizeof(Out));
-    }
+    const bool non_finite =
+        internal::CountReachedLevels(values.data() + rows.begin, rows.size, negate,
+                                     levels.data(), kLevels, base, step, out + rows.begin);
     if (!non_finite) return;
     for (std::size_t i = rows.begin; i < rows.begin + rows.size; ++i) {
       if (!std::isfinite(values[i])) {
@@ -1104,7 +1099,6 @@ absl::Status AssignTiers(absl::Span<const double> values, const TierCutoffs& cut
   }
   // Cut-offs never increase from VIP to ordinary, so reaching k of them means reaching the
   // k least valuable ones: the tier is kSmall − k.
-  static_assert(sizeof(ValueTier) == sizeof(std::int32_t));
   return CountReachedLevels(values, false, cutoffs.value, static_cast<int>(ValueTier::kSmall), -1,
                             "pyramid", options, out.data());
 }

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "engine/order_kernels.h"
@@ -63,6 +64,7 @@ template <typename Out>
 bool CountReachedLevelsT(const double* HWY_RESTRICT x, std::size_t n, bool negate,
                          const double* levels, std::size_t count, int base, int step,
                          Out* HWY_RESTRICT out) {
+  static_assert(sizeof(Out) == 1 || sizeof(Out) == sizeof(std::int32_t));
   const hn::ScalableTag<double> d;
   const hn::Rebind<std::int32_t, decltype(d)> d32;
   const hn::Rebind<Out, decltype(d)> d_out;
@@ -94,7 +96,9 @@ bool CountReachedLevelsT(const double* HWY_RESTRICT x, std::size_t n, bool negat
     const auto as_int = hn::DemoteTo(d32, hn::IfThenElseZero(hn::MaskFromVec(hn::Not(bad)),
                                                              result));
     if constexpr (sizeof(Out) == sizeof(std::int32_t)) {
-      hn::StoreU(as_int, d32, out + i);
+      // Out is ValueTier: a vector store (Highway stores through may_alias vector types,
+      // or memcpy on the scalar targets) of int32 lanes into the enum's storage.
+      hn::StoreU(as_int, d32, reinterpret_cast<std::int32_t*>(out + i));
     } else {
       hn::StoreU(hn::DemoteTo(d_out, as_int), d_out, out + i);
     }
@@ -105,7 +109,12 @@ bool CountReachedLevelsT(const double* HWY_RESTRICT x, std::size_t n, bool negat
     non_finite = non_finite || !std::isfinite(x[i]);
     int reached = 0;
     for (std::size_t k = 0; k < count; ++k) reached += key >= levels[k] ? 1 : 0;
-    out[i] = static_cast<Out>(base + step * reached);
+    if constexpr (sizeof(Out) == sizeof(std::int32_t)) {
+      const std::int32_t value = base + step * reached;
+      std::memcpy(out + i, &value, sizeof(value));
+    } else {
+      out[i] = static_cast<Out>(base + step * reached);
+    }
   }
   return non_finite;
 }
@@ -116,7 +125,7 @@ bool CountReachedLevels8(const double* x, std::size_t n, bool negate, const doub
 }
 
 bool CountReachedLevels32(const double* x, std::size_t n, bool negate, const double* levels,
-                          std::size_t count, int base, int step, std::int32_t* out) {
+                          std::size_t count, int base, int step, ValueTier* out) {
   return CountReachedLevelsT(x, n, negate, levels, count, base, step, out);
 }
 
@@ -145,7 +154,7 @@ bool CountReachedLevels(const double* x, std::size_t n, bool negate, const doubl
 }
 
 bool CountReachedLevels(const double* x, std::size_t n, bool negate, const double* levels,
-                        std::size_t count, int base, int step, std::int32_t* out) {
+                        std::size_t count, int base, int step, ValueTier* out) {
   return HWY_DYNAMIC_DISPATCH(CountReachedLevels32)(x, n, negate, levels, count, base, step,
                                                     out);
 }
