@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "engine/order_kernels.h"
 
@@ -67,7 +68,9 @@ bool CountReachedLevelsT(const double* HWY_RESTRICT x, std::size_t n, bool negat
   static_assert(sizeof(Out) == 1 || sizeof(Out) == sizeof(std::int32_t));
   const hn::ScalableTag<double> d;
   const hn::Rebind<std::int32_t, decltype(d)> d32;
-  const hn::Rebind<Out, decltype(d)> d_out;
+  // The lane type of the output: int8 for RFM scores; tiers are stored as int32 lanes.
+  using Lane = std::conditional_t<sizeof(Out) == 1, std::int8_t, std::int32_t>;
+  const hn::Rebind<Lane, decltype(d)> d_out;
   const std::size_t lanes = hn::Lanes(d);
   // "key >= level" with key = -x when negating is "x <= -level": negation is exact.
   // Separate variables, not an array: scalable vector types cannot form arrays.
