@@ -102,14 +102,6 @@ constexpr int32_t DaysInMonth(int32_t year, int32_t month) {
 
 }  // namespace
 
-int32_t ToDayNumber(absl::CivilDay day) {
-  return static_cast<int32_t>(day - absl::CivilDay(1970, 1, 1));
-}
-
-absl::CivilDay ToCivilDay(int32_t day_number) {
-  return absl::CivilDay(1970, 1, 1) + day_number;
-}
-
 namespace {
 
 // A compiled date_format: fixed-width tokens, so a date is a fixed number of bytes

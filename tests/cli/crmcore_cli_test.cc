@@ -266,6 +266,14 @@ TEST_F(CliTest, LenientModeSkipsAndReportsBadRows) {
   EXPECT_THAT(json, HasSubstr("\"rows_read\": 3"));
   EXPECT_THAT(json, HasSubstr("\"rows_skipped\": 1"));
   EXPECT_THAT(json, HasSubstr("\"line\": 3"));
+  // --quiet silences the report, never the skipped rows (issue 13 item 5).
+  for (const std::string& command : {std::string("score"), std::string("summarize")}) {
+    const RunResult quiet = RunCrmcore(absl::StrCat(command, " ", log, " --lenient --quiet --model=none --out=",
+                                                    Path(command + ".csv")));
+    EXPECT_EQ(quiet.exit_code, 0) << quiet.output;
+    EXPECT_THAT(quiet.output, HasSubstr("skipped 1 bad rows"));
+    EXPECT_THAT(quiet.output, HasSubstr("mixed.csv:3:"));
+  }
 }
 
 // Covers docs/bad-input.md BI-CLI-05
@@ -339,6 +347,172 @@ TEST_F(CliTest, FullStdoutIsAWriteError) {
   const RunResult run = RunCrmcore(absl::StrCat("summarize ", kData, "/CDNOW_sample.txt", kCdnowSampleFlags,
                                                 " > /dev/full"));
   EXPECT_EQ(run.exit_code, 3) << run.output;
+}
+
+// ---------------------------------------------------------------------------
+// Outputs that never lose data (docs/bad-input.md BI-CLI-06..10).
+
+// Runs `shell_command` (which names the program as $CRMCORE) under sh, stdout and stderr
+// together unless the command redirects them itself.
+RunResult RunShell(const std::string& shell_command) {
+  const std::string command =
+      absl::StrCat("CRMCORE='", CRMCORE_CLI_PATH, "'; export CRMCORE; ", shell_command);
+  RunResult result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buffer[4096];
+  size_t got = 0;
+  while ((got = fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, got);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+// Files in `dir` whose name marks a temporary output (".NAME.crmcore-XXXXXX").
+std::vector<std::string> TempFiles(const std::filesystem::path& dir) {
+  std::vector<std::string> found;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find(".crmcore-") != std::string::npos) found.push_back(name);
+  }
+  return found;
+}
+
+class CliOutputTest : public CliTest {
+ protected:
+  void SetUp() override {
+    CliTest::SetUp();
+    std::filesystem::copy_file(absl::StrCat(kData, "/CDNOW_sample.txt"), Path("in.txt"));
+    original_ = ReadFile(Path("in.txt"));
+  }
+  std::string Sample(const std::string& command, const std::string& rest) const {
+    return absl::StrCat(command, " ", Path("in.txt"), kCdnowSampleFlags, " --model=none --quiet ",
+                        rest);
+  }
+  std::string original_;
+};
+
+// Covers docs/bad-input.md BI-CLI-06
+TEST_F(CliOutputTest, AnOutputThatIsAnInputOrAnotherOutputIsRefused) {
+  std::filesystem::create_symlink(Path("in.txt"), Path("link.txt"));
+  std::filesystem::create_hard_link(Path("in.txt"), Path("hard.txt"));
+  std::filesystem::create_directories(Path("sub"));
+  struct Case {
+    std::string command;
+    std::string names;  // what the message must name
+  };
+  const std::vector<Case> cases = {
+      {Sample("score", "--out=" + Path("in.txt")), "--out " + Path("in.txt")},
+      {Sample("score", "--summary=" + Path("in.txt")), "--summary " + Path("in.txt")},
+      {Sample("score", "--out=" + Path("link.txt")), "--out " + Path("link.txt")},
+      {Sample("score", "--out=" + Path("hard.txt")), "--out " + Path("hard.txt")},
+      {Sample("score", "--out=" + Path("sub/../in.txt")), "--out " + Path("sub/../in.txt")},
+      {Sample("summarize", "--out=" + Path("in.txt")), "--out " + Path("in.txt")},
+      {absl::StrCat("fit ", Path("in.txt"), kCdnowSampleFlags, " --model=bgnbd --out=",
+                    Path("link.txt")),
+       "--out " + Path("link.txt")},
+  };
+  for (const Case& c : cases) {
+    const RunResult run = RunCrmcore(c.command);
+    EXPECT_EQ(run.exit_code, 2) << c.command << "\n" << run.output;
+    EXPECT_THAT(run.output, HasSubstr(absl::StrCat(c.names, " is the same file as the input ",
+                                                   Path("in.txt"))));
+    EXPECT_EQ(ReadFile(Path("in.txt")), original_) << c.command;
+  }
+  // Two outputs naming one file (the second spelled through ../) would let the JSON
+  // overwrite the table: refused before anything is written.
+  const RunResult run = RunCrmcore(
+      Sample("score", absl::StrCat("--out=", Path("a.csv"), " --summary=", Path("sub/../a.csv"))));
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr(absl::StrCat("--summary ", Path("sub/../a.csv"),
+                                                 " is the same file as --out ", Path("a.csv"))));
+  EXPECT_FALSE(std::filesystem::exists(Path("a.csv")));
+}
+
+// Covers docs/bad-input.md BI-CLI-07
+TEST_F(CliOutputTest, AFailedWriteKeepsThePreviousOutputAndSaysWhy) {
+  ASSERT_EQ(RunCrmcore(Sample("score", "--out=" + Path("a.csv"))).exit_code, 0);
+  const std::string previous = ReadFile(Path("a.csv"));
+  ASSERT_GT(previous.size(), 100000u);
+  // A file size limit of 8 KiB (SIGXFSZ ignored): writing fails with EFBIG part-way.
+  const RunResult run = RunShell(absl::StrCat(
+      "(trap '' XFSZ; ulimit -f 16; exec \"$CRMCORE\" ",
+      Sample("score", absl::StrCat("--out=", Path("a.csv"), " --period-days=30")), ") 2>&1"));
+  EXPECT_EQ(run.exit_code, 3) << run.output;
+  EXPECT_THAT(run.output, HasSubstr(absl::StrCat("cannot write ", Path("a.csv"),
+                                                 ": File too large")));
+  EXPECT_EQ(ReadFile(Path("a.csv")), previous);
+  EXPECT_THAT(TempFiles(dir_), ::testing::IsEmpty());
+}
+
+// Covers docs/bad-input.md BI-CLI-08
+TEST_F(CliOutputTest, AFailingStdoutIsAnErrorForEveryCommand) {
+  if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+  for (const std::string& command :
+       {absl::StrCat("summarize ", Path("in.txt"), kCdnowSampleFlags),
+        absl::StrCat("score ", Path("in.txt"), kCdnowSampleFlags, " --model=none"),
+        absl::StrCat("fit ", kData, "/cdnow_customers_summary.csv --model=bgnbd")}) {
+    const RunResult run = RunShell(absl::StrCat("\"$CRMCORE\" ", command, " 2>&1 >/dev/full"));
+    EXPECT_EQ(run.exit_code, 3) << command << "\n" << run.output;
+    EXPECT_THAT(run.output, HasSubstr("cannot write to stdout: No space left on device"));
+  }
+}
+
+// An interrupted run (SIGINT or SIGTERM, at any moment) leaves the previous output whole
+// and no temporary file; a run killed outright (SIGKILL) leaves at most a temporary file,
+// which the next run neither reads nor mistakes for its output.
+// Covers docs/bad-input.md BI-CLI-09
+TEST_F(CliOutputTest, InterruptedAndKilledRunsNeverLeaveAPartialOutput) {
+  const std::string master = absl::StrCat(kData, "/CDNOW_master.txt");
+  const std::string command = absl::StrCat("\"$CRMCORE\" score ", master, kCdnowMasterFlags,
+                                           " --model=none --quiet --out=", Path("s.csv"),
+                                           " --summary=", Path("s.json"));
+  ASSERT_EQ(RunShell(command).exit_code, 0);
+  const std::string table = ReadFile(Path("s.csv"));
+  const std::string json = ReadFile(Path("s.json"));
+  for (const char* signal : {"INT", "TERM", "KILL"}) {
+    for (const int delay_ms : {20, 60, 120, 200, 300}) {
+      RunShell(absl::StrCat(command, " & pid=$!; sleep ", delay_ms / 1000.0, "; kill -", signal,
+                            " $pid 2>/dev/null; wait $pid 2>/dev/null"));
+      // Whatever the moment, each output is the whole previous file (the runs give
+      // identical output, so a whole new file reads the same).
+      EXPECT_EQ(ReadFile(Path("s.csv")), table) << signal << " after " << delay_ms << " ms";
+      EXPECT_EQ(ReadFile(Path("s.json")), json) << signal << " after " << delay_ms << " ms";
+      if (std::string(signal) != "KILL") {
+        EXPECT_THAT(TempFiles(dir_), ::testing::IsEmpty()) << signal << " after " << delay_ms;
+      }
+    }
+  }
+  // Leftovers of killed runs change nothing for the next run.
+  ASSERT_EQ(RunShell(command).exit_code, 0);
+  EXPECT_EQ(ReadFile(Path("s.csv")), table);
+}
+
+// A symlinked output replaces the file it names (the link stays); a device is written in
+// place, never replaced.
+TEST_F(CliOutputTest, SymlinkedOutputsAndDevicesAreWrittenThrough) {
+  std::filesystem::create_directories(Path("real"));
+  std::filesystem::create_symlink(Path("real/a.csv"), Path("a.csv"));
+  ASSERT_EQ(RunCrmcore(Sample("score", "--out=" + Path("a.csv"))).exit_code, 0);
+  EXPECT_TRUE(std::filesystem::is_symlink(Path("a.csv")));
+  EXPECT_GT(std::filesystem::file_size(Path("real/a.csv")), 100000u);
+  const RunResult run = RunCrmcore(Sample("score", "--out=/dev/null"));
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_TRUE(std::filesystem::is_character_file("/dev/null"));
+}
+
+// Every flag is checked before any input is read or output written: a bad --top with
+// --quiet too.
+// Covers docs/bad-input.md BI-CLI-10
+TEST_F(CliOutputTest, BadFlagsAreRefusedBeforeAnythingIsWritten) {
+  for (const std::string& flags : {std::string("--top=-1"), std::string("--top=-1 --quiet")}) {
+    const RunResult run = RunCrmcore(absl::StrCat("score ", Path("in.txt"), kCdnowSampleFlags,
+                                                  " --model=none ", flags, " --out=",
+                                                  Path("a.csv")));
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("--top must be >= 0"));
+    EXPECT_FALSE(std::filesystem::exists(Path("a.csv")));
+  }
 }
 
 }  // namespace

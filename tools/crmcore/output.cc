@@ -4,7 +4,10 @@
 #include <charconv>
 #include <cstdint>
 #include <numeric>
+#include <exception>
+#include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -40,13 +43,17 @@ std::string JsonString(absl::string_view text) {
   return out + "\"";
 }
 
-// Table rows are formatted into one buffer handed to the stream in large blocks: a
+// Table rows are formatted into a text buffer handed to the stream in large blocks: a
 // million-row summary through operator<< spends more time in the stream's per-call
 // machinery than in formatting. Numbers are written exactly as FormatDouble and
 // operator<< write them (std::to_chars, shortest round-trip form for doubles).
 class CsvBuffer {
  public:
-  explicit CsvBuffer(std::ostream& out) : out_(out) { buffer_.reserve(kFlushBytes + 4096); }
+  // Appends to `text`; `out`, when not null, receives the text in large blocks (and the
+  // rest when the buffer is destroyed).
+  CsvBuffer(std::ostream* out, std::string& text) : out_(out), buffer_(text) {
+    buffer_.reserve(kFlushBytes + 4096);
+  }
   CsvBuffer(const CsvBuffer&) = delete;
   CsvBuffer& operator=(const CsvBuffer&) = delete;
   ~CsvBuffer() { Flush(); }
@@ -80,13 +87,53 @@ class CsvBuffer {
   static constexpr size_t kFlushBytes = size_t{1} << 20;
 
   void Flush() {
-    out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    if (out_ == nullptr) return;
+    out_->write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
     buffer_.clear();
   }
 
-  std::ostream& out_;
-  std::string buffer_;
+  std::ostream* out_;
+  std::string& buffer_;
 };
+
+// Writes `rows` table rows, write_row(i, csv) formatting row i without its line end, in
+// the rows' order. Formatting (shortest round-trip doubles) costs more than the write, so
+// chunks of rows are formatted two at a time, one on a helper thread; without a thread
+// (the system refuses one) both are formatted here. The output is the same either way.
+template <typename WriteRow>
+void WriteRows(size_t rows, std::ostream& out, const WriteRow& write_row) {
+  constexpr size_t kChunkRows = 32768;
+  const size_t chunks = (rows + kChunkRows - 1) / kChunkRows;
+  std::string text[2];
+  const auto format = [&](size_t chunk, std::string& into) {
+    into.clear();
+    CsvBuffer csv(nullptr, into);
+    for (size_t i = chunk * kChunkRows; i < std::min(rows, (chunk + 1) * kChunkRows); ++i) {
+      write_row(i, csv);
+      csv.EndRow();
+    }
+  };
+  for (size_t chunk = 0; chunk < chunks && out; chunk += 2) {
+    const bool pair = chunk + 1 < chunks;
+    std::thread helper;
+    if (pair) {
+      try {
+        helper = std::thread(format, chunk + 1, std::ref(text[1]));
+      } catch (const std::exception&) {
+        // No thread: format the second chunk below on this one.
+      }
+    }
+    format(chunk, text[0]);
+    if (helper.joinable()) {
+      helper.join();
+    } else if (pair) {
+      format(chunk + 1, text[1]);
+    }
+    for (int k = 0; k < (pair ? 2 : 1); ++k) {
+      out.write(text[k].data(), static_cast<std::streamsize>(text[k].size()));
+    }
+  }
+}
 
 void WriteSummaryColumns(const crmcore::RfmSummary& s, size_t i, CsvBuffer& out) {
   out.Field(s.customer_ids[i]);
@@ -194,26 +241,32 @@ std::string FitText(const FitResult& fit) {
 }
 
 void WriteSummaryCsv(const crmcore::RfmSummary& summary, std::ostream& out) {
-  CsvBuffer csv(out);
-  csv.Text(kSummaryHeader);
-  if (summary.has_holdout) csv.Text(kHoldoutHeader);
-  csv.EndRow();
-  for (size_t i = 0; i < summary.size(); ++i) {
-    WriteSummaryColumns(summary, i, csv);
+  {
+    std::string header;
+    CsvBuffer csv(&out, header);
+    csv.Text(kSummaryHeader);
+    if (summary.has_holdout) csv.Text(kHoldoutHeader);
     csv.EndRow();
   }
+  WriteRows(summary.size(), out,
+            [&](size_t i, CsvBuffer& csv) { WriteSummaryColumns(summary, i, csv); });
 }
 
 void WriteScoreCsv(const crmcore::CustomerTable& table, std::ostream& out) {
-  CsvBuffer csv(out);
-  csv.Text(kSummaryHeader);
-  if (table.summary.has_holdout) csv.Text(kHoldoutHeader);
-  csv.Text(
-      ",rfm_r,rfm_f,rfm_m,ladder_rung,lifecycle_stage,relationship_stage,loyalty_class,"
-      "composite_value,value_tier");
-  if (table.has_lifetime_model) csv.Text(",p_alive,expected_purchases,expected_mean_spend,clv");
-  csv.EndRow();
-  for (size_t i = 0; i < table.size(); ++i) {
+  {
+    std::string header;
+    CsvBuffer csv(&out, header);
+    csv.Text(kSummaryHeader);
+    if (table.summary.has_holdout) csv.Text(kHoldoutHeader);
+    csv.Text(
+        ",rfm_r,rfm_f,rfm_m,ladder_rung,lifecycle_stage,relationship_stage,loyalty_class,"
+        "composite_value,value_tier");
+    if (table.has_lifetime_model) {
+      csv.Text(",p_alive,expected_purchases,expected_mean_spend,clv");
+    }
+    csv.EndRow();
+  }
+  WriteRows(table.size(), out, [&](size_t i, CsvBuffer& csv) {
     WriteSummaryColumns(table.summary, i, csv);
     for (const int score : {int{table.rfm_r[i]}, int{table.rfm_f[i]}, int{table.rfm_m[i]}}) {
       csv.Char(',');
@@ -236,11 +289,10 @@ void WriteScoreCsv(const crmcore::CustomerTable& table, std::ostream& out) {
         csv.Num(value);
       }
     }
-    csv.EndRow();
-  }
+  });
 }
 
-void WriteSummaryJson(const std::string& log_path, const crmcore::TransactionLog& log,
+void WriteSummaryJson(const std::string& log_path, const std::vector<crmcore::RowError>& skipped,
                       const crmcore::CustomerTable& table,
                       const crmcore::PopulationSummary& population, std::ostream& out) {
   out << "{\n";
@@ -291,8 +343,8 @@ void WriteSummaryJson(const std::string& log_path, const crmcore::TransactionLog
     out << "  \"total_clv\": " << FormatDouble(total_clv) << ",\n";
   }
   out << "  \"skipped_rows\": [";
-  for (size_t i = 0; i < log.skipped.size(); ++i) {
-    const crmcore::RowError& e = log.skipped[i];
+  for (size_t i = 0; i < skipped.size(); ++i) {
+    const crmcore::RowError& e = skipped[i];
     out << (i ? ", " : "") << "{\"line\": " << e.line << ", \"column\": " << e.column
         << ", \"field\": " << JsonString(e.field) << ", \"reason\": " << JsonString(e.reason)
         << ", \"text\": " << JsonString(e.text) << "}";
