@@ -3,7 +3,9 @@
 // N = 10^4 .. 10^7 customers (10^8 with CRMCORE_BENCH_1E8=1), on one thread and on all
 // threads, with items/s (customers) and bytes/s (column bytes read and written) counters;
 // and, in the same binary, a plain compiled 5-column weighted-sum loop, whose rows/s the
-// composite scoring stage is compared with (the ratio is printed at the end).
+// composite scoring stage is compared with (the ratio is printed at the end); and value
+// tiers beside RFM quintile scores of the same continuous column, the composite value
+// (BM_CompositeColumnTiers / BM_CompositeColumnRfm; their time ratio is printed at the end).
 //
 //   cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DCRMCORE_BUILD_BENCHMARKS=ON
 //   cmake --build build/bench --target engine_benchmark
@@ -173,6 +175,42 @@ void BM_RfmColumnStage(benchmark::State& state) {
   SetCounters(state, n, 9.0);
 }
 
+// Value tiers and RFM quintiles of ONE continuous column, the composite value (min-max plan)
+// of the population: the two order-statistics stages on the same values, so that their
+// ratio (printed at the end) compares the selections themselves (issue 12: tiers on a
+// continuous column should cost no more than RFM on it).
+const std::vector<double>& CompositeColumnOf(std::size_t n) {
+  static std::map<std::size_t, std::vector<double>> cache;
+  std::vector<double>& value = cache[n];
+  if (value.size() == n && n > 0) return value;
+  value = *ComputeCompositeValues(MinMaxPlan(), ColumnsOf(PopulationOf(n)));
+  return value;
+}
+
+void BM_CompositeColumnTiers(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const std::vector<double>& value = CompositeColumnOf(n);
+  std::vector<ValueTier> tiers(n);
+  for (auto _ : state) {
+    Check(AssignPyramidTiers(value, absl::MakeSpan(tiers), {}, Threads(state)), state);
+    benchmark::DoNotOptimize(tiers.data());
+  }
+  SetCounters(state, n, 12.0);
+}
+
+void BM_CompositeColumnRfm(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const std::vector<double>& value = CompositeColumnOf(n);
+  std::vector<std::int8_t> scores(n);
+  for (auto _ : state) {
+    Check(ScoreRfmQuintiles(value, RfmDirection::kHigherIsBetter, absl::MakeSpan(scores),
+                            Threads(state)),
+          state);
+    benchmark::DoNotOptimize(scores.data());
+  }
+  SetCounters(state, n, 9.0);
+}
+
 // Stage 5: satisfaction ratio C = B / A.
 void BM_SatisfactionRatioStage(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
@@ -299,6 +337,8 @@ BENCHMARK(BM_CompositeScoringStage)->Apply(Sizes);
 BENCHMARK(BM_StatisticsStage)->Apply(Sizes);
 BENCHMARK(BM_TierStage)->Apply(Sizes);
 BENCHMARK(BM_RfmColumnStage)->Apply(Sizes);
+BENCHMARK(BM_CompositeColumnTiers)->Apply(Sizes);
+BENCHMARK(BM_CompositeColumnRfm)->Apply(Sizes);
 BENCHMARK(BM_SatisfactionRatioStage)->Apply(Sizes);
 BENCHMARK(BM_SatisfactionIndexStage)->Apply(Sizes);
 BENCHMARK(BM_SatisfactionIndexReferenceLoop)->Apply(PlainSizes);
@@ -311,6 +351,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
     for (const Run& run : runs) {
       const auto it = run.counters.find("items_per_second");
       if (it != run.counters.end()) rows_per_second_[run.benchmark_name()] = it->second.value;
+      cpu_ms_[run.benchmark_name()] = run.GetAdjustedCPUTime();
     }
     ConsoleReporter::ReportRuns(runs);
   }
@@ -325,6 +366,23 @@ class RatioReporter : public benchmark::ConsoleReporter {
       if (stage == rows_per_second_.end()) continue;
       std::printf("  %-40s plain %8.1f M rows/s  engine %8.1f M rows/s  ratio %.2f\n",
                   suffix.c_str(), rate / 1e6, stage->second / 1e6, stage->second / rate);
+    }
+    std::printf("value tiers vs RFM quintiles of the same composite column (time ratio; "
+                "target <= 1.2):\n");
+    for (const auto& [name, rate] : rows_per_second_) {
+      if (name.rfind("BM_CompositeColumnTiers/", 0) != 0) continue;
+      const std::string suffix = name.substr(std::strlen("BM_CompositeColumnTiers"));
+      const auto rfm = rows_per_second_.find("BM_CompositeColumnRfm" + suffix);
+      if (rfm == rows_per_second_.end()) continue;
+      // The CPU time of the calling thread too: on a shared machine the wall-clock time
+      // includes waits for the CPU (on one thread it is the whole work).
+      const double tiers_cpu = cpu_ms_.at(name);
+      const auto rfm_cpu_it = cpu_ms_.find("BM_CompositeColumnRfm" + suffix);
+      const double rfm_cpu = rfm_cpu_it == cpu_ms_.end() ? 0.0 : rfm_cpu_it->second;
+      std::printf("  %-40s tiers %8.1f M rows/s  RFM %8.1f M rows/s  ratio %.2f (CPU time "
+                  "%.1f / %.1f ms, ratio %.2f)\n",
+                  suffix.c_str(), rate / 1e6, rfm->second / 1e6, rfm->second / rate, tiers_cpu,
+                  rfm_cpu, rfm_cpu > 0.0 ? tiers_cpu / rfm_cpu : 0.0);
     }
     std::printf("all threads vs one thread (rows/s ratio):\n");
     for (const auto& [name, rate] : rows_per_second_) {
@@ -341,6 +399,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
 
  private:
   std::map<std::string, double> rows_per_second_;
+  std::map<std::string, double> cpu_ms_;  // per iteration, in the runs' unit (ms)
 };
 
 }  // namespace

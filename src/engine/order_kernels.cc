@@ -13,7 +13,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "engine/order_kernels.h"
 
@@ -63,9 +65,12 @@ template <typename Out>
 bool CountReachedLevelsT(const double* HWY_RESTRICT x, std::size_t n, bool negate,
                          const double* levels, std::size_t count, int base, int step,
                          Out* HWY_RESTRICT out) {
+  static_assert(sizeof(Out) == 1 || sizeof(Out) == sizeof(std::int32_t));
   const hn::ScalableTag<double> d;
   const hn::Rebind<std::int32_t, decltype(d)> d32;
-  const hn::Rebind<Out, decltype(d)> d_out;
+  // The lane type of the output: int8 for RFM scores; tiers are stored as int32 lanes.
+  using Lane = std::conditional_t<sizeof(Out) == 1, std::int8_t, std::int32_t>;
+  const hn::Rebind<Lane, decltype(d)> d_out;
   const std::size_t lanes = hn::Lanes(d);
   // "key >= level" with key = -x when negating is "x <= -level": negation is exact.
   // Separate variables, not an array: scalable vector types cannot form arrays.
@@ -94,7 +99,9 @@ bool CountReachedLevelsT(const double* HWY_RESTRICT x, std::size_t n, bool negat
     const auto as_int = hn::DemoteTo(d32, hn::IfThenElseZero(hn::MaskFromVec(hn::Not(bad)),
                                                              result));
     if constexpr (sizeof(Out) == sizeof(std::int32_t)) {
-      hn::StoreU(as_int, d32, out + i);
+      // Out is ValueTier: a vector store (Highway stores through may_alias vector types,
+      // or memcpy on the scalar targets) of int32 lanes into the enum's storage.
+      hn::StoreU(as_int, d32, reinterpret_cast<std::int32_t*>(out + i));
     } else {
       hn::StoreU(hn::DemoteTo(d_out, as_int), d_out, out + i);
     }
@@ -105,7 +112,12 @@ bool CountReachedLevelsT(const double* HWY_RESTRICT x, std::size_t n, bool negat
     non_finite = non_finite || !std::isfinite(x[i]);
     int reached = 0;
     for (std::size_t k = 0; k < count; ++k) reached += key >= levels[k] ? 1 : 0;
-    out[i] = static_cast<Out>(base + step * reached);
+    if constexpr (sizeof(Out) == sizeof(std::int32_t)) {
+      const std::int32_t value = base + step * reached;
+      std::memcpy(out + i, &value, sizeof(value));
+    } else {
+      out[i] = static_cast<Out>(base + step * reached);
+    }
   }
   return non_finite;
 }
@@ -116,7 +128,7 @@ bool CountReachedLevels8(const double* x, std::size_t n, bool negate, const doub
 }
 
 bool CountReachedLevels32(const double* x, std::size_t n, bool negate, const double* levels,
-                          std::size_t count, int base, int step, std::int32_t* out) {
+                          std::size_t count, int base, int step, ValueTier* out) {
   return CountReachedLevelsT(x, n, negate, levels, count, base, step, out);
 }
 
@@ -145,7 +157,7 @@ bool CountReachedLevels(const double* x, std::size_t n, bool negate, const doubl
 }
 
 bool CountReachedLevels(const double* x, std::size_t n, bool negate, const double* levels,
-                        std::size_t count, int base, int step, std::int32_t* out) {
+                        std::size_t count, int base, int step, ValueTier* out) {
   return HWY_DYNAMIC_DISPATCH(CountReachedLevels32)(x, n, negate, levels, count, base, step,
                                                     out);
 }

@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "crmcore/taxonomy.h"
+
 namespace crmcore {
 namespace engine {
 namespace internal {
@@ -29,9 +31,11 @@ FiniteRange ComputeFiniteRange(const double* x, std::size_t n);
 /// unspecified for those rows). count <= 4; base + step * k must fit int8 for k in [0, count].
 bool CountReachedLevels(const double* x, std::size_t n, bool negate, const double* levels,
                         std::size_t count, int base, int step, std::int8_t* out);
-/// The same into int32 values (value tiers, whose enum is int-sized).
+/// The same into value tiers (an int-sized enum), written in place: vector stores and
+/// memcpy of int32 values, which C++ allows into the enum's objects (no int32 lvalue is
+/// formed), so no scratch copy is needed.
 bool CountReachedLevels(const double* x, std::size_t n, bool negate, const double* levels,
-                        std::size_t count, int base, int step, std::int32_t* out);
+                        std::size_t count, int base, int step, ValueTier* out);
 
 }  // namespace internal
 }  // namespace engine

@@ -15,13 +15,14 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "test_support.h"
 
 namespace crmcore {
 namespace {
 
 using ::boost::multiprecision::cpp_bin_float_50;
-using ::testing::HasSubstr;
 using C = CompositeComponent;  // any taxonomy works; five values keep cases short
+using test_support::ExpectError;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
@@ -31,13 +32,6 @@ constexpr double kMax = std::numeric_limits<double>::max();
 constexpr bool IsInverseForTest(C c) { return c == C::kCredit || c == C::kLoyalty; }
 
 constexpr IndicatorIndexSpec<C> kSpec{.context = "test index", .is_inverse = IsInverseForTest};
-
-void ExpectError(const absl::Status& status, absl::StatusCode code,
-                 const std::vector<std::string>& parts) {
-  ASSERT_FALSE(status.ok());
-  EXPECT_EQ(status.code(), code) << status;
-  for (const std::string& part : parts) EXPECT_THAT(status.message(), HasSubstr(part));
-}
 
 double Score(C c, IndicatorReading reading) {
   const absl::StatusOr<double> score = MinMaxIndicatorScore(c, reading, kSpec);

@@ -11,23 +11,18 @@
 #include "boost/multiprecision/cpp_bin_float.hpp"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "test_support.h"
 
 namespace crmcore {
 namespace {
 
-using ::testing::HasSubstr;
+using test_support::ExpectInvalid;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 double Below(double x) { return std::nextafter(x, -kInf); }
 double Above(double x) { return std::nextafter(x, kInf); }
-
-void ExpectInvalid(const absl::Status& status, const std::vector<std::string>& parts) {
-  ASSERT_FALSE(status.ok());
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
-  for (const std::string& part : parts) EXPECT_THAT(status.message(), HasSubstr(part));
-}
 
 // A customer past exploration under the default rule.
 LifecycleFacts Settled(int64_t recent, int64_t earlier) { return {10.0, recent, earlier}; }

@@ -13,6 +13,7 @@
 #include "boost/multiprecision/cpp_bin_float.hpp"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "test_support.h"
 
 namespace crmcore {
 
@@ -23,6 +24,7 @@ namespace {
 
 using ::boost::multiprecision::cpp_bin_float_50;
 using ::testing::HasSubstr;
+using test_support::ExpectError;
 
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
@@ -323,10 +325,10 @@ TEST(FormatMoneyTest, FormatOfParseIsIdentityOnCanonicalText) {
 // ---------------------------------------------------------------------------
 // Checked arithmetic
 
+// ExpectError() for OutOfRange, naming the amount when the operation did not overflow.
 void ExpectOverflow(const absl::StatusOr<Money>& result, absl::string_view message) {
   ASSERT_FALSE(result.ok()) << "got " << result->minor_units();
-  EXPECT_EQ(result.status().code(), absl::StatusCode::kOutOfRange);
-  EXPECT_THAT(result.status().message(), HasSubstr(message));
+  ExpectError(result, absl::StatusCode::kOutOfRange, {std::string(message)});
 }
 
 // Covers docs/bad-input.md BI-MNY-06

@@ -10,26 +10,19 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "test_support.h"
 
 namespace crmcore {
 namespace {
 
 using ::testing::HasSubstr;
+using test_support::ExpectInvalid;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 double Below(double x) { return std::nextafter(x, -kInf); }
 double Above(double x) { return std::nextafter(x, kInf); }
-
-void ExpectInvalid(const absl::StatusOr<RelationshipStage>& result,
-                   const std::vector<std::string>& parts) {
-  ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument) << result.status();
-  for (const std::string& part : parts) {
-    EXPECT_THAT(result.status().message(), HasSubstr(part));
-  }
-}
 
 RelationshipFacts Prospect(bool contacted, bool has_need, bool has_ability) {
   RelationshipFacts facts;

@@ -10,26 +10,17 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "test_support.h"
 
 namespace crmcore {
 namespace {
 
 using ::boost::multiprecision::cpp_bin_float_50;
-using ::testing::HasSubstr;
+using test_support::ExpectError;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr auto kInvalid = absl::StatusCode::kInvalidArgument;
-
-template <typename T>
-void ExpectError(const absl::StatusOr<T>& result, absl::StatusCode code,
-                 const std::vector<std::string>& parts) {
-  ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.status().code(), code) << result.status();
-  for (const std::string& part : parts) {
-    EXPECT_THAT(result.status().message(), HasSubstr(part));
-  }
-}
 
 // m (1 + d) / (1 + d - r) in 50 significant digits, from the exact double inputs.
 cpp_bin_float_50 Reference50(double m, double r, double d) {

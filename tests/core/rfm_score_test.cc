@@ -12,13 +12,14 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "test_support.h"
 
 namespace crmcore {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
-using ::testing::HasSubstr;
+using test_support::ExpectInvalid;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
@@ -49,12 +50,6 @@ std::vector<int> BruteForceScores(const std::vector<double>& values, RfmDirectio
     scores.push_back(static_cast<int>(1 + 5 * (2 * worse + equal) / (2 * n)));
   }
   return scores;
-}
-
-void ExpectInvalid(const absl::Status& status, const std::vector<std::string>& parts) {
-  ASSERT_FALSE(status.ok());
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
-  for (const std::string& part : parts) EXPECT_THAT(status.message(), HasSubstr(part));
 }
 
 // ---------------------------------------------------------------------------

@@ -12,12 +12,13 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "test_support.h"
 
 namespace crmcore {
 namespace {
 
 using ::boost::multiprecision::cpp_bin_float_50;
-using ::testing::HasSubstr;
+using test_support::ExpectError;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
@@ -25,23 +26,6 @@ constexpr double kMax = std::numeric_limits<double>::max();
 
 double Below(double x) { return std::nextafter(x, -kInf); }
 double Above(double x) { return std::nextafter(x, kInf); }
-
-// Expects `status` to carry `code` and a message containing every one of `parts`.
-template <typename T>
-void ExpectError(const absl::StatusOr<T>& result, absl::StatusCode code,
-                 const std::vector<std::string>& parts) {
-  ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.status().code(), code) << result.status();
-  for (const std::string& part : parts) {
-    EXPECT_THAT(result.status().message(), HasSubstr(part));
-  }
-}
-void ExpectError(const absl::Status& status, absl::StatusCode code,
-                 const std::vector<std::string>& parts) {
-  ASSERT_FALSE(status.ok());
-  EXPECT_EQ(status.code(), code) << status;
-  for (const std::string& part : parts) EXPECT_THAT(status.message(), HasSubstr(part));
-}
 
 // ---------------------------------------------------------------------------
 // §3.1 C = B / A
