@@ -257,11 +257,6 @@ absl::Status RequireArray(const void* pointer, std::size_t n, absl::string_view 
   return absl::InvalidArgumentError(absl::StrCat(name, " is NULL but n is ", n));
 }
 
-// Engine tiers (ValueTier, an int enum) → the caller's int8_t array.
-void CopyTiers(const std::vector<ValueTier>& tiers, int8_t* out) {
-  for (std::size_t i = 0; i < tiers.size(); ++i) out[i] = static_cast<int8_t>(tiers[i]);
-}
-
 // The two-call serialization pattern shared by both state kinds.
 template <typename State, typename Serialize>
 absl::Status SerializeTwoCall(const State& state, uint8_t* buffer, std::size_t capacity,
@@ -427,11 +422,10 @@ crm_status crm_assign_value_tiers(const double* values, size_t n,
     CRM_RETURN_IF_ERROR(RequireArray(out_tiers, n, "out_tiers"));
     CRM_ASSIGN_OR_RETURN(const crmcore::PyramidFractions core_fractions, ToCore(fractions));
     CRM_ASSIGN_OR_RETURN(const EngineOptions core_options, ToCore(options));
-    std::vector<ValueTier> tiers(n);
-    CRM_RETURN_IF_ERROR(crmcore::engine::AssignPyramidTiers(
-        absl::MakeConstSpan(values, n), absl::MakeSpan(tiers), core_fractions, core_options));
-    CopyTiers(tiers, out_tiers);
-    return absl::OkStatus();
+    // The engine writes the CRM_TIER_* codes straight into the caller's array.
+    return crmcore::engine::AssignPyramidTiers(absl::MakeConstSpan(values, n),
+                                               absl::MakeSpan(out_tiers, n), core_fractions,
+                                               core_options);
   });
 }
 
@@ -670,11 +664,8 @@ crm_status crm_assign_value_tiers_with_state(const double* values, size_t n,
     CRM_ASSIGN_OR_RETURN(const EngineOptions core_options, ToCore(options));
     CRM_ASSIGN_OR_RETURN(const crmcore::engine::TierCutoffs cutoffs,
                          crmcore::engine::TierCutoffsFrom(state->state, core_fractions));
-    std::vector<ValueTier> tiers(n);
-    CRM_RETURN_IF_ERROR(crmcore::engine::AssignTiers(absl::MakeConstSpan(values, n), cutoffs,
-                                                     absl::MakeSpan(tiers), core_options));
-    CopyTiers(tiers, out_tiers);
-    return absl::OkStatus();
+    return crmcore::engine::AssignTiers(absl::MakeConstSpan(values, n), cutoffs,
+                                        absl::MakeSpan(out_tiers, n), core_options);
   });
 }
 

@@ -290,6 +290,16 @@ absl::Status AssignPyramidTiers(absl::Span<const double> values, absl::Span<Valu
                               const PyramidFractions& fractions = {},
                               const EngineOptions& options = {});
 
+/// AssignTiers() and AssignPyramidTiers() writing each tier as its one-byte code (the
+/// ValueTier value: 0 VIP, 1 major, 2 ordinary, 3 small), the layout of the C API and of
+/// columnar hosts: the kernel stores the codes directly, with no column of ValueTier in
+/// between. Results and errors are those of the ValueTier forms.
+absl::Status AssignTiers(absl::Span<const double> values, const TierCutoffs& cutoffs,
+                         absl::Span<std::int8_t> out, const EngineOptions& options = {});
+absl::Status AssignPyramidTiers(absl::Span<const double> values, absl::Span<std::int8_t> out,
+                                const PyramidFractions& fractions = {},
+                                const EngineOptions& options = {});
+
 /// The RFM quintile rule of rfm_score.h as four thresholds on a "better is larger" key
 /// (key = value for kHigherIsBetter, −value for kLowerIsBetter): score = 1 + the number
 /// of thresholds the key reaches. threshold[k − 1] is the least key whose mid-rank p gives

@@ -606,8 +606,12 @@ absl::StatusOr<TierCutoffs> ComputeTierCutoffs(absl::Span<const double> values,
   return cutoffs;
 }
 
-absl::Status AssignTiers(absl::Span<const double> values, const TierCutoffs& cutoffs,
-                         absl::Span<ValueTier> out, const EngineOptions& options) {
+namespace {
+
+// AssignTiers for an output of ValueTier or of its one-byte code.
+template <class Out>
+absl::Status AssignTiersTo(absl::Span<const double> values, const TierCutoffs& cutoffs,
+                           absl::Span<Out> out, const EngineOptions& options) {
   CRM_RETURN_IF_ERROR(options.Validate());
   if (out.size() != values.size()) {
     return absl::InvalidArgumentError(absl::StrCat("pyramid: out has ", out.size(),
@@ -619,8 +623,10 @@ absl::Status AssignTiers(absl::Span<const double> values, const TierCutoffs& cut
                             "pyramid", options, out.data());
 }
 
-absl::Status AssignPyramidTiers(absl::Span<const double> values, absl::Span<ValueTier> out,
-                              const PyramidFractions& fractions, const EngineOptions& options) {
+template <class Out>
+absl::Status AssignPyramidTiersTo(absl::Span<const double> values, absl::Span<Out> out,
+                                  const PyramidFractions& fractions,
+                                  const EngineOptions& options) {
   CRM_RETURN_IF_ERROR(options.Validate());
   CRM_RETURN_IF_ERROR(fractions.Validate());
   if (out.size() != values.size()) {
@@ -628,7 +634,29 @@ absl::Status AssignPyramidTiers(absl::Span<const double> values, absl::Span<Valu
                                                    " elements but value has ", values.size()));
   }
   CRM_ASSIGN_OR_RETURN(const TierCutoffs cutoffs, ComputeTierCutoffs(values, fractions, options));
-  return AssignTiers(values, cutoffs, out, options);
+  return AssignTiersTo(values, cutoffs, out, options);
+}
+
+}  // namespace
+
+absl::Status AssignTiers(absl::Span<const double> values, const TierCutoffs& cutoffs,
+                         absl::Span<ValueTier> out, const EngineOptions& options) {
+  return AssignTiersTo(values, cutoffs, out, options);
+}
+
+absl::Status AssignTiers(absl::Span<const double> values, const TierCutoffs& cutoffs,
+                         absl::Span<std::int8_t> out, const EngineOptions& options) {
+  return AssignTiersTo(values, cutoffs, out, options);
+}
+
+absl::Status AssignPyramidTiers(absl::Span<const double> values, absl::Span<ValueTier> out,
+                                const PyramidFractions& fractions, const EngineOptions& options) {
+  return AssignPyramidTiersTo(values, out, fractions, options);
+}
+
+absl::Status AssignPyramidTiers(absl::Span<const double> values, absl::Span<std::int8_t> out,
+                                const PyramidFractions& fractions, const EngineOptions& options) {
+  return AssignPyramidTiersTo(values, out, fractions, options);
 }
 
 absl::StatusOr<RfmThresholds> RfmThresholdsFrom(const QuantileState& population,

@@ -63,6 +63,25 @@ TEST(EngineTierTest, TiersMatchTheReferenceIncludingTies) {
   ASSERT_TRUE(crmcore::AssignValueTiers(values, absl::MakeSpan(reference), fractions).ok());
   ASSERT_TRUE(AssignPyramidTiers(values, absl::MakeSpan(engine), fractions).ok());
   EXPECT_EQ(engine, reference);
+  // The one-byte codes of the C API's layout: the same tiers, and the same errors.
+  std::vector<std::int8_t> codes(values.size(), -1);
+  ASSERT_TRUE(AssignPyramidTiers(values, absl::MakeSpan(codes), fractions).ok());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    ASSERT_EQ(codes[i], static_cast<std::int8_t>(reference[i])) << i;
+  }
+  std::fill(codes.begin(), codes.end(), std::int8_t{-1});
+  const absl::StatusOr<TierCutoffs> cutoffs = ComputeTierCutoffs(values, fractions);
+  ASSERT_TRUE(cutoffs.ok());
+  ASSERT_TRUE(AssignTiers(values, *cutoffs, absl::MakeSpan(codes)).ok());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    ASSERT_EQ(codes[i], static_cast<std::int8_t>(reference[i])) << i;
+  }
+  std::vector<double> bad = values;
+  bad[70000] = std::numeric_limits<double>::infinity();
+  EXPECT_THAT(AssignPyramidTiers(bad, absl::MakeSpan(codes)).message(),
+              ::testing::HasSubstr("index 70000"));
+  EXPECT_THAT(AssignTiers(values, *cutoffs, absl::MakeSpan(codes).subspan(1)).message(),
+              ::testing::HasSubstr("out has"));
 }
 
 TEST(EngineRfmTest, ScoresMatchTheReferenceScoreForScore) {
