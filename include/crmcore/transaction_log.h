@@ -107,7 +107,7 @@ struct TransactionLogOptions {
   /// order, ids in first-seen order, counts, skipped rows, and on a bad row the same
   /// error). When a cut turns out not to be a record boundary (a quoted field holding
   /// a newline) or any chunk meets an error, the load is redone sequentially, so an
-  /// error costs up to twice the time of a sequential load.
+  /// error costs up to twice the time of a sequential load. At most 1024.
   unsigned threads = 0;
 
   /// Called by LoadTransactionLog after each chunk it reads (about every MiB) with the
@@ -118,7 +118,7 @@ struct TransactionLogOptions {
   std::function<void(int64_t bytes_read, int64_t bytes_total)> progress;
 
   /// OK, or InvalidArgument naming the first bad option (delimiter, date_format,
-  /// minor_digits, max_line_bytes, an empty or zero ColumnRef).
+  /// minor_digits, max_line_bytes, threads, an empty or zero ColumnRef).
   absl::Status Validate() const;
 };
 

@@ -108,6 +108,13 @@ class IdInterner {
     }
   }
 
+  // Frees the table (lookups must not follow): for a loader whose ids are being
+  // merged into another's.
+  void Release() {
+    table_ = ZeroedSlots();
+    size_ = 0;
+  }
+
   // Records that ids_[index] (just appended) is the id Find missed with `probe`.
   void Insert(const Probe& probe, uint32_t index) {
     table_[probe.slot] = Entry(probe.tag, index);

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -163,7 +164,7 @@ void Loader::ContinueAfter(const Loader& header, int64_t first_line) {
   setup_error_ = header.setup_error_;
 }
 
-bool Loader::Absorb(Loader&& later) {
+bool Loader::Absorb(Loader&& later, unsigned threads, size_t min_ids_per_thread) {
   TransactionLog& from = later.log_;
   // `later` counted its lines from 1 at the first byte after this loader's last one.
   const int64_t line_base = line_ - 1;
@@ -172,18 +173,48 @@ bool Loader::Absorb(Loader&& later) {
     return false;
   }
   // Its ids in its first-seen order, which is also their first-seen order in the
-  // file after this loader's rows: those new here are appended in that order.
-  std::vector<uint32_t> remap(from.customer_ids.size());
-  for (size_t id = 0; id < from.customer_ids.size(); ++id) {
+  // file after this loader's rows: those new here are appended in that order. In
+  // batches whose table entries are fetched before they are probed.
+  later.interner_.Release();
+  const size_t ids = from.customer_ids.size();
+  constexpr uint32_t kNew = std::numeric_limits<uint32_t>::max();
+  std::vector<uint32_t> remap(ids, kNew);
+  // First the lookups, which only read this loader's table: on `threads` threads when
+  // there are many.
+  const auto look_up = [&](size_t begin, size_t end) {
+    constexpr size_t kBatch = 16;
+    std::array<uint64_t, kBatch> hashes{};
+    for (size_t first = begin; first < end; first += kBatch) {
+      const size_t count = std::min(kBatch, end - first);
+      for (size_t i = 0; i < count; ++i) {
+        hashes[i] = IdInterner::Hash(from.customer_ids[first + i]);
+        interner_.Prefetch(hashes[i]);
+      }
+      for (size_t i = 0; i < count; ++i) {
+        IdInterner::Probe probe;
+        const std::optional<uint32_t> index =
+            interner_.Find(from.customer_ids[first + i], hashes[i], probe);
+        if (index) remap[first + i] = *index;
+      }
+    }
+  };
+  const size_t parts =
+      std::clamp<size_t>(ids / std::max<size_t>(min_ids_per_thread, 1), 1, std::max(threads, 1u));
+  std::vector<std::thread> helpers;
+  for (size_t part = 1; part < parts; ++part) {
+    helpers.emplace_back(look_up, ids * part / parts, ids * (part + 1) / parts);
+  }
+  look_up(0, ids / parts);
+  for (std::thread& helper : helpers) helper.join();
+  // Then the ids new here, in order (distinct, so none is found twice).
+  for (size_t id = 0; id < ids; ++id) {
+    if (remap[id] != kNew) continue;
     std::string& text = from.customer_ids[id];
     IdInterner::Probe probe;
-    std::optional<uint32_t> index = interner_.Find(text, IdInterner::Hash(text), probe);
-    if (!index) {
-      index = static_cast<uint32_t>(log_.customer_ids.size());
-      log_.customer_ids.push_back(std::move(text));
-      interner_.Insert(probe, *index);
-    }
-    remap[id] = *index;
+    interner_.Find(text, IdInterner::Hash(text), probe);
+    remap[id] = static_cast<uint32_t>(log_.customer_ids.size());
+    log_.customer_ids.push_back(std::move(text));
+    interner_.Insert(probe, remap[id]);
   }
   from.customer_ids = {};
 

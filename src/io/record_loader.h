@@ -72,9 +72,11 @@ class Loader {
   // Appends what `later` loaded from the bytes right after this loader's (its lines
   // counted from 1, shifted here): its rows with their customer indices remapped to
   // this loader's first-seen order, its ids not seen here, its counts and skipped
-  // rows. False when the merged ids would come near the 2^32 - 1 limit, whose error
-  // only a sequential load reports faithfully.
-  bool Absorb(Loader&& later);
+  // rows. Looks its ids up on up to `threads` threads, each given at least
+  // `min_ids_per_thread` of them. False when the
+  // merged ids would come near the 2^32 - 1 limit, whose error only a sequential load
+  // reports faithfully.
+  bool Absorb(Loader&& later, unsigned threads, size_t min_ids_per_thread);
 
   absl::StatusOr<TransactionLog> Finish(int64_t total_bytes) &&;
 

@@ -26,6 +26,13 @@ namespace crmcore {
 using internal::DateFormat;
 using internal::QuotedText;
 
+namespace {
+
+// The most TransactionLogOptions::threads accepts, as the engine's options do.
+constexpr unsigned kMaxThreads = 1024;
+
+}  // namespace
+
 // ---------------------------------------------------------------------------
 // ColumnRef, options, day numbers.
 
@@ -82,6 +89,10 @@ absl::Status TransactionLogOptions::Validate() const {
   if (max_line_bytes == 0) {
     return absl::InvalidArgumentError(
         "transaction log options: max_line_bytes must be > 0, got 0");
+  }
+  if (threads > kMaxThreads) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "transaction log options: threads must be in [0, ", kMaxThreads, "], got ", threads));
   }
   const auto check = [](const ColumnRef& ref, const char* field) {
     if (ref.index == 0 && ref.name.empty()) {

@@ -40,6 +40,8 @@ struct IngestTuning {
   size_t parallel_min_bytes = size_t{8} << 20;
   /// The least bytes of data rows each parallel chunk gets (fewer chunks otherwise).
   size_t parallel_min_chunk_bytes = size_t{1} << 20;
+  /// The fewest customer ids the merge looks up on a thread of its own.
+  size_t merge_min_ids_per_thread = size_t{1} << 15;
   /// Bytes of a file read per read() call.
   size_t read_chunk_bytes = size_t{1} << 20;
   /// Where to describe the load, when set.

@@ -251,7 +251,10 @@ std::optional<TransactionLog> LoadInParallel(const ByteInput& input, absl::strin
   }
   Loader& merged = *chunks[0].loader;
   for (size_t k = 1; k < chunks.size(); ++k) {
-    if (!merged.Absorb(std::move(*chunks[k].loader))) return GiveUp(tuning);
+    if (!merged.Absorb(std::move(*chunks[k].loader), static_cast<unsigned>(threads),
+                       tuning.merge_min_ids_per_thread)) {
+      return GiveUp(tuning);
+    }
     chunks[k].loader.reset();
   }
   absl::StatusOr<TransactionLog> log = std::move(merged).Finish(total);

@@ -257,6 +257,12 @@ TEST(TransactionLogOptionsTest, RejectsBadOptions) {
   options.max_line_bytes = 0;
   EXPECT_THAT(options.Validate().message(), HasSubstr("max_line_bytes"));
   options = TransactionLogOptions();
+  options.threads = 1025;
+  EXPECT_EQ(options.Validate().message(),
+            "transaction log options: threads must be in [0, 1024], got 1025");
+  options.threads = 1024;
+  EXPECT_TRUE(options.Validate().ok());
+  options = TransactionLogOptions();
   options.customer = ColumnRef();
   EXPECT_THAT(options.Validate().message(), HasSubstr("'customer'"));
   EXPECT_TRUE(TransactionLogOptions().Validate().ok());
@@ -861,6 +867,7 @@ internal::IngestTuning SmallChunks(internal::IngestStats* stats = nullptr,
   internal::IngestTuning tuning;
   tuning.parallel_min_bytes = 0;
   tuning.parallel_min_chunk_bytes = 1;
+  tuning.merge_min_ids_per_thread = 1;
   tuning.read_chunk_bytes = read_chunk_bytes;
   tuning.stats = stats;
   return tuning;
