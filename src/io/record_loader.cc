@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -202,7 +203,12 @@ bool Loader::Absorb(Loader&& later, unsigned threads, size_t min_ids_per_thread)
       std::clamp<size_t>(ids / std::max<size_t>(min_ids_per_thread, 1), 1, std::max(threads, 1u));
   std::vector<std::thread> helpers;
   for (size_t part = 1; part < parts; ++part) {
-    helpers.emplace_back(look_up, ids * part / parts, ids * (part + 1) / parts);
+    try {
+      helpers.emplace_back(look_up, ids * part / parts, ids * (part + 1) / parts);
+    } catch (const std::system_error&) {
+      look_up(ids * part / parts, ids);  // No more threads: the rest is looked up here.
+      break;
+    }
   }
   look_up(0, ids / parts);
   for (std::thread& helper : helpers) helper.join();

@@ -23,6 +23,7 @@
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -236,12 +237,19 @@ std::optional<TransactionLog> LoadInParallel(const ByteInput& input, absl::strin
   std::atomic<int64_t> bytes_read{0};
   std::vector<std::thread> workers;
   workers.reserve(chunks.size() - 1);
+  std::vector<size_t> inline_chunks = {0};  // Parsed on the calling thread.
   for (size_t k = 1; k < chunks.size(); ++k) {
-    workers.emplace_back([&, k] {
-      ParseChunk(input, options, tuning, chunks[k], bytes_read, /*report=*/false);
-    });
+    try {
+      workers.emplace_back([&, k] {
+        ParseChunk(input, options, tuning, chunks[k], bytes_read, /*report=*/false);
+      });
+    } catch (const std::system_error&) {
+      inline_chunks.push_back(k);  // No thread to be had: parsed here instead.
+    }
   }
-  ParseChunk(input, options, tuning, chunks[0], bytes_read, /*report=*/true);
+  for (const size_t k : inline_chunks) {
+    ParseChunk(input, options, tuning, chunks[k], bytes_read, /*report=*/k == 0);
+  }
   for (std::thread& worker : workers) worker.join();
 
   int64_t total = data_begin;  // The header's bytes, then each chunk's.
