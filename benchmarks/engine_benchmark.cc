@@ -186,7 +186,7 @@ void BM_SatisfactionRatioStage(benchmark::State& state) {
   SetCounters(state, n, 24.0);
 }
 
-// Stage 6: the satisfaction index (DOMAIN.md §3.4) of six indicator columns on survey,
+// Stage 6: the satisfaction index (docs/domain.md §3.4) of six indicator columns on survey,
 // rate and amount scales, two of them inverse, with uneven weights.
 const SatisfactionIndexPlan::Scales kIndicatorScales = {
     {{1.0, 5.0}, {1.0, 5.0}, {0.0, 1.0}, {0.0, 1.0}, {0.0, 5000.0}, {1.0, 7.0}}};

@@ -8,7 +8,7 @@ each tier's last seat, ties to the higher tier); RFM quintile scores of R (lower
 F and M by the mid-rank rule of rfm_score.h. numpy does it the way a numpy user would:
 column arithmetic, np.partition for the cut-offs (what np.quantile uses) + np.searchsorted
 for the tiers, np.unique (a sort) with counts for the mid-ranks. crmcore does it through its
-C API, as a Python user would: the ctypes binding of bindings/python/crmcore.py, the numpy
+C API, as a Python user would: the ctypes binding in bindings/python/crmcore/, the numpy
 arrays passed zero-copy. Each side's best of three runs is timed; tier counts, score
 histograms and the largest difference of the values are compared, then the ratio is
 printed.

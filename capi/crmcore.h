@@ -152,7 +152,7 @@ CRM_API const char* crm_last_error(void);
  * Taxonomies
  * ========================================================================= */
 
-/* Every classification taxonomy of the domain (DOMAIN.md §1–8). Each taxonomy's values are
+/* Every classification taxonomy of the domain (docs/domain.md §1–8). Each taxonomy's values are
  * the ints 0 .. count-1, stable forever; read them with crm_taxonomy_id/label, or use the
  * value macros below for the taxonomies that the formulas return. */
 typedef enum crm_taxonomy CRM_ENUM_INT_ {
@@ -266,7 +266,7 @@ CRM_API crm_status crm_taxonomy_parse(crm_taxonomy t, const char* text, int* out
  * Scalar formulas
  * ========================================================================= */
 
-/* --- Satisfaction (DOMAIN.md §3) --------------------------------------- */
+/* --- Satisfaction (docs/domain.md §3) ---------------------------------- */
 
 /* Writes the satisfaction degree C = B / A (§3.1) to *out: perceived value B over
  * expectation A. B may be zero or negative (delivered value can be), A must be > 0.
@@ -301,7 +301,7 @@ CRM_API crm_status crm_satisfaction_level(double c,
                                           const crm_satisfaction_thresholds* thresholds,
                                           int* out);
 
-/* --- Loyalty ladder (DOMAIN.md §4.1) ----------------------------------- */
+/* --- Loyalty ladder (docs/domain.md §4.1) ------------------------------ */
 
 /* What the host knows about one customer. Boolean fields take 0 or 1 only.
  * `active_periods_in_window` counts the periods, among the last client_window_periods,
@@ -356,7 +356,7 @@ CRM_API crm_status crm_ladder_rule_init(crm_ladder_rule* rule, size_t struct_siz
 CRM_API crm_status crm_ladder_rung(const crm_ladder_facts* facts, const crm_ladder_rule* rule,
                                    int* out);
 
-/* --- Retention economics (DOMAIN.md §4.4) ------------------------------ */
+/* --- Retention economics (docs/domain.md §4.4) ------------------------- */
 
 /* Writes the retention-based lifetime value V = m (1 + d) / (1 + d - r) to *out: margin m
  * per period, received now and each further period the customer stays (probability r),
@@ -367,7 +367,7 @@ CRM_API crm_status crm_ladder_rung(const crm_ladder_facts* facts, const crm_ladd
 CRM_API crm_status crm_retention_value(double margin, double retention, double discount,
                                        double* out);
 
-/* --- Enterprise evaluation scorecard (DOMAIN.md §5) -------------------- */
+/* --- Enterprise evaluation scorecard (docs/domain.md §5) --------------- */
 
 /* Cut-offs on the 1–5 weighted score: A for score >= a_min, B for score >= b_min, C below.
  * Defaults: a_min 4.0 ("good"), b_min 3.0 (the scale's midpoint). Valid when both lie in
@@ -476,7 +476,7 @@ CRM_API crm_status crm_engine_options_init(crm_engine_options* options, size_t s
  * any thread. Since 0.2. */
 CRM_API const char* crm_engine_target(void);
 
-/* --- Composite value (DOMAIN.md §5) ------------------------------------ */
+/* --- Composite value (docs/domain.md §5) ------------------------------- */
 
 /* The five components (values of CRM_TAXONOMY_COMPOSITE_COMPONENT); column arrays passed
  * to the composite calls hold CRM_COMPOSITE_COMPONENT_COUNT entries indexed by these. */
@@ -568,7 +568,7 @@ CRM_API crm_status crm_score_composite(const crm_composite_plan* plan, const crm
                                        size_t n_columns, const crm_engine_options* options,
                                        double* out, size_t out_length);
 
-/* --- Value tiers (DOMAIN.md §2.2) and RFM quintiles --------------------- */
+/* --- Value tiers (docs/domain.md §2.2) and RFM quintiles ---------------- */
 
 /* Values of CRM_TAXONOMY_VALUE_TIER, most valuable first. */
 #define CRM_TIER_VIP 0
@@ -619,7 +619,7 @@ CRM_API crm_status crm_assign_value_tiers(const double* values, size_t n,
 CRM_API crm_status crm_rfm_quintiles(const double* values, size_t n, int32_t direction,
                                      const crm_engine_options* options, int8_t* out_scores);
 
-/* --- Satisfaction degree column-wise (DOMAIN.md §3.1) ------------------- */
+/* --- Satisfaction degree column-wise (docs/domain.md §3.1) -------------- */
 
 /* out_c[i] = perceived_value_b[i] / expectation_a[i] for i < n, each as
  * crm_satisfaction_ratio. The three arrays are borrowed (NULL allowed when n is 0).
@@ -630,7 +630,7 @@ CRM_API crm_status crm_satisfaction_ratios(const double* perceived_value_b,
                                            const double* expectation_a, size_t n,
                                            const crm_engine_options* options, double* out_c);
 
-/* --- Satisfaction index column-wise (DOMAIN.md §3.4) -------------------- */
+/* --- Satisfaction index column-wise (docs/domain.md §3.4) --------------- */
 
 /* The six satisfaction indicators (values of CRM_TAXONOMY_SATISFACTION_INDICATOR); the
  * column, scale and weight arrays of crm_score_satisfaction_index hold
@@ -1020,7 +1020,7 @@ CRM_API crm_status crm_summary_skipped_row(const crm_summary* summary, size_t in
  * Lifetime-value models: BG/NBD, Pareto/NBD, Gamma-Gamma, CLV
  * ========================================================================= */
 
-/* Buy-till-you-die models of repeat purchasing and spend (DOMAIN.md §6.3) and customer
+/* Buy-till-you-die models of repeat purchasing and spend (docs/domain.md §6.3) and customer
  * lifetime value (§6.2), over caller-owned columns (include/crmcore/bgnbd.h,
  * pareto_nbd.h, gamma_gamma.h, clv.h, model_fit.h):
  *
@@ -1233,7 +1233,7 @@ CRM_API crm_status crm_clv(const crm_model* transaction_model, const crm_model* 
                            const double* monetary, size_t n, const crm_clv_options* options,
                            double* out);
 
-/* Net present value of one relationship (DOMAIN.md §6.2; Gupta & Lehmann 2003), to *out:
+/* Net present value of one relationship (docs/domain.md §6.2; Gupta & Lehmann 2003), to *out:
  *   NPV = -acquisition_cost + sum_{k=1..n} (margins[k-1] - service_costs[k-1]) / (1 + d)^k,
  * the acquisition cost paid now, period k's flows at its end. `service_costs` may be NULL
  * for none; both arrays are borrowed (may be NULL when n = 0).

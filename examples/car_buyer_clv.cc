@@ -1,4 +1,4 @@
-// The course material's worked example of customer lifetime value (DOMAIN.md §6.2): a car
+// The course material's worked example of customer lifetime value (docs/domain.md §6.2): a car
 // buyer over 20 years brings "about ¥8M revenue and ¥510k profit". The material gives the
 // ingredients but not the arithmetic; the assumptions that reproduce its totals are spelled
 // out below, then the same cash flows are discounted with crmcore::NetPresentValue.

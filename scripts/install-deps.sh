@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   # toolchain
   gcc g++ binutils cmake ninja-build pkgconf
-  # libraries (ARCHITECTURE.md: Abseil, Boost.Multiprecision, Highway, GoogleTest, Benchmark)
+  # libraries (Abseil, Boost.Multiprecision, Highway, GoogleTest, Benchmark)
   libabsl-dev libboost-dev libhwy-dev libgtest-dev libgmock-dev libbenchmark-dev
   # L-BFGS for the lifetime-model fits (header-only, private to src/models/)
   liblbfgspp-dev libeigen3-dev

@@ -1,4 +1,4 @@
-"""Tests of the ctypes binding (crmcore.py) on the bundled CDNOW data.
+"""Tests of the ctypes binding (the crmcore package) on the bundled CDNOW data.
 
 Run:  CRMCORE_LIB=build/debug/libcrmcore_c.so.0 CRMCORE_CLI=build/debug/tools/crmcore/crmcore \
       /usr/bin/python3 -m pytest -q bindings/python

@@ -190,7 +190,7 @@ static void fn_version(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   sqlite3_result_text(ctx, crm_version_string(), -1, SQLITE_STATIC);
 }
 
-/* crm_satisfaction(b, a) → C = B / A (DOMAIN.md §3.1). */
+/* crm_satisfaction(b, a) → C = B / A (docs/domain.md §3.1). */
 static void fn_satisfaction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   static const char* const name = "crm_satisfaction";
   double b = 0, a = 0, c = 0;

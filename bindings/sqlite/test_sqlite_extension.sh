@@ -90,7 +90,7 @@ expect "database: three monthly cohorts" \
 # --- Loading ------------------------------------------------------------------------------
 expect "version" "SELECT crm_version()" "${CRMCORE_EXPECTED_VERSION:?set by ctest to the version built}"
 
-# --- Satisfaction (DOMAIN.md §3) ------------------------------------------------------------
+# --- Satisfaction (docs/domain.md §3) -------------------------------------------------------
 expect "satisfaction: C = B / A" "SELECT crm_satisfaction(1.2, 1.0), crm_satisfaction(3, 4)" \
   "1.2|0.75"
 expect "satisfaction: B may be negative" "SELECT crm_satisfaction(-2, 4)" "-0.5"
@@ -133,7 +133,7 @@ expect_error "satisfaction level: C as text" "SELECT crm_satisfaction_level('hig
 expect_error "satisfaction: wrong argument count" "SELECT crm_satisfaction(1)" \
   "wrong number of arguments to function crm_satisfaction()"
 
-# --- Loyalty ladder (DOMAIN.md §4.1, default rule; tests/core/loyalty_test.cc) -------------
+# --- Loyalty ladder (docs/domain.md §4.1, default rule; tests/core/loyalty_test.cc) --------
 expect "ladder: non-purchasers by qualification" \
   "SELECT crm_ladder_rung(0, 0, 0), crm_ladder_rung(0, 0, 0, NULL, 0, 1, 0),
           crm_ladder_rung(0, 0, 0, NULL, 1, 0, 0), crm_ladder_rung(0, 0, 0, NULL, 1, 1, 0),

@@ -1,6 +1,6 @@
 // The BG/NBD model of repeat buying (Fader, Hardie & Lee 2005, "'Counting your customers'
 // the easy way: an alternative to the Pareto/NBD model", Marketing Science 24(2)),
-// DOMAIN.md §6.3.
+// docs/domain.md §6.3.
 //
 // While alive, a customer buys as a Poisson process with rate λ ~ Gamma(r, α); after
 // each purchase they drop out with probability p ~ Beta(a, b). For a customer with x

@@ -1,4 +1,4 @@
-// Customer lifetime value (DOMAIN.md §6.2): the net present value of a customer's cash
+// Customer lifetime value (docs/domain.md §6.2): the net present value of a customer's cash
 // flows, net of acquisition and service cost, and its model-based form — expected
 // purchases from BG/NBD or Pareto/NBD times expected spend from Gamma-Gamma, discounted.
 //
@@ -14,7 +14,7 @@
 
 namespace crmcore {
 
-/// Net present value of a customer relationship (DOMAIN.md §6.2; Gupta & Lehmann 2003):
+/// Net present value of a customer relationship (docs/domain.md §6.2; Gupta & Lehmann 2003):
 ///
 ///   NPV = −acquisition_cost + Σ_{k=1..n} (margin_k − service_cost_k) / (1 + d)^k,
 ///

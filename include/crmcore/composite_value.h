@@ -1,4 +1,4 @@
-// Composite customer value (DOMAIN.md §5, 客户综合价值模型) — the plan and the scalar
+// Composite customer value (docs/domain.md §5, 客户综合价值模型) — the plan and the scalar
 // reference scorer.
 //
 //   value = w1·current contribution 当前贡献度 + w2·future contribution 未来贡献度

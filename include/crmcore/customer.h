@@ -1,4 +1,4 @@
-// The customer model (DOMAIN.md §1): an identity plus the facts a host already holds.
+// The customer model (docs/domain.md §1): an identity plus the facts a host already holds.
 //
 // crmcore owns algorithms, not the host's records: these are plain value types a
 // host fills from its own storage. Everything optional is an empty vector or an

@@ -1,18 +1,21 @@
 // The main job: from a transaction log to one scored, classified row per customer
-// and a population summary (DOMAIN.md §2, §4, §5, §6.1; ARCHITECTURE.md "data flow").
+// and a population summary (docs/domain.md §2, §4, §5, §6.1).
 //
-//   log --SummarizeTransactions--> RFM summary --ScoreCustomers--> CustomerTable
+//   log --GroupOccasions--> CustomerOccasions --ScoreCustomers--> CustomerTable
+//                            (grouped once)       (summary, models, engine, rules)
 //
-// ScoreCustomers applies the core's scalar rules to every customer of the summary:
-// RFM quintile scores (rfm_score.h), ladder rung (loyalty.h), lifecycle stage
-// (lifecycle.h), relationship stage (relationship_stage.h), loyalty class
-// (loyalty.h), composite value (composite_value.h) and value tier (value_tier.h).
-// The facts those rules need and the summary lacks (purchase occasions per period)
-// come from one extra pass over the log's columns. With a lifetime model (the
-// default), BG/NBD and Gamma-Gamma are fitted on the summary (bgnbd.h,
-// gamma_gamma.h) and give each customer P(alive), expected purchases, expected
-// spend and a discounted CLV (clv.h); the CLV is the composite value's future
-// contribution and P(alive) feeds the relationship stage's "lost" rule.
+// ScoreCustomers reads the per-customer view (customer_occasions.h), which the log is
+// grouped into exactly once: the RFM summary, the per-period facts of the classification
+// rules and the population report all come from it. Per customer it applies the core's
+// rules: ladder rung (loyalty.h), lifecycle stage (lifecycle.h), relationship stage
+// (relationship_stage.h) and loyalty class (loyalty.h). Over the population's columns the
+// vectorized engine (engine.h) computes the RFM quintile scores, the composite value and
+// the value tiers, with results identical to the scalar references of rfm_score.h,
+// composite_value.h and value_tier.h. With a lifetime model (the default), BG/NBD and
+// Gamma-Gamma are fitted on the summary (bgnbd.h, gamma_gamma.h) and give each customer
+// P(alive), expected purchases, expected spend and a discounted CLV (clv.h); the CLV is
+// the composite value's future contribution and P(alive) feeds the relationship stage's
+// "lost" rule.
 //
 // Part of the compiled library (crmcore::crmcore).
 #ifndef CRMCORE_CUSTOMER_SCORING_H_
@@ -24,6 +27,7 @@
 
 #include "absl/status/statusor.h"
 #include "crmcore/bgnbd.h"
+#include "crmcore/customer_occasions.h"
 #include "crmcore/gamma_gamma.h"
 #include "crmcore/lifecycle.h"
 #include "crmcore/model_fit.h"
@@ -90,6 +94,10 @@ struct ScoringOptions {
   /// How the models are fitted. A fit that does not converge is an error (never
   /// silently used): score with lifetime_model = kNone instead.
   FitOptions fit;
+
+  /// Threads of the engine stages (composite value, tiers, RFM scores): 0 = the hardware
+  /// concurrency, 1 = the calling thread only. Results do not depend on it.
+  int threads = 0;
 
   /// OK, or InvalidArgument naming the first bad option.
   absl::Status Validate() const;
@@ -160,16 +168,35 @@ struct PopulationSummary {
   LadderFunnel ladder_funnel;
 };
 
-/// Scores and classifies every customer of the log (see the file comment).
-/// Errors: anything SummarizeTransactions returns; InvalidArgument for bad options or a
+/// Scores and classifies every customer of the view (see the file comment).
+/// Errors: anything SummarizeOccasions returns; InvalidArgument for bad options or a
 /// log the lifetime model cannot be fitted on (e.g. too few repeat buyers);
-/// FailedPrecondition when a lifetime-model fit does not converge.
+/// FailedPrecondition when a lifetime-model fit does not converge; OutOfRange naming the
+/// customer whose calibration spend overflows int64 minor units.
+absl::StatusOr<CustomerTable> ScoreCustomers(const CustomerOccasions& occasions,
+                                             const ScoringOptions& options);
+
+/// The same, taking the view's customer ids for the table instead of copying them
+/// (SummarizeOccasions(CustomerOccasions&&)); the view's occasions and counts stay valid,
+/// e.g. for SummarizePopulation().
+absl::StatusOr<CustomerTable> ScoreCustomers(CustomerOccasions&& occasions,
+                                             const ScoringOptions& options);
+
+/// The same for a caller holding only the log: validates the options, groups the log
+/// (GroupOccasions) and scores the view. Errors: those of GroupOccasions and the above.
 absl::StatusOr<CustomerTable> ScoreCustomers(const TransactionLog& log,
                                              const ScoringOptions& options);
 
-/// Summarizes a scored table; `log` supplies the input counts.
+/// Summarizes a scored table; `occasions` (or `log`) supplies the input counts.
+absl::StatusOr<PopulationSummary> SummarizePopulation(const CustomerOccasions& occasions,
+                                                      const CustomerTable& table);
 absl::StatusOr<PopulationSummary> SummarizePopulation(const TransactionLog& log,
                                                       const CustomerTable& table);
+
+/// The models' inputs from an RFM summary (the adapter between io and models, which
+/// never include each other): its frequency, recency and T columns, validated and
+/// compressed by PurchaseHistories::Create(). Errors: those of Create().
+absl::StatusOr<PurchaseHistories> PurchaseHistoriesFromSummary(const RfmSummary& summary);
 
 }  // namespace crmcore
 

@@ -169,7 +169,7 @@ struct CompositeColumns {
 };
 
 // ---------------------------------------------------------------------------
-// Composite value (DOMAIN.md §5).
+// Composite value (docs/domain.md §5).
 
 /// Computes the statistics of every column `plan` uses over this partition (one SIMD pass
 /// per column: count, min, max, sum, then M2 about each block's mean, all per block while
@@ -320,7 +320,7 @@ absl::Status ScoreRfmQuintiles(absl::Span<const double> values, RfmDirection dir
                                const EngineOptions& options = {});
 
 // ---------------------------------------------------------------------------
-// Satisfaction degree C = B / A (DOMAIN.md §3.1) column-wise.
+// Satisfaction degree C = B / A (docs/domain.md §3.1) column-wise.
 
 /// out_c[i] = SatisfactionRatio(perceived_value_b[i], expectation_a[i]) (satisfaction.h).
 ///
@@ -333,7 +333,7 @@ absl::Status SatisfactionRatios(absl::Span<const double> perceived_value_b,
                                 absl::Span<double> out_c, const EngineOptions& options = {});
 
 // ---------------------------------------------------------------------------
-// Customer satisfaction index (CSI, DOMAIN.md §3.4) column-wise.
+// Customer satisfaction index (CSI, docs/domain.md §3.4) column-wise.
 
 /// Number of satisfaction indicators (columns of a SatisfactionIndicatorColumns).
 inline constexpr std::size_t kSatisfactionIndicatorCount = TaxonomySize<SatisfactionIndicator>();

@@ -1,6 +1,6 @@
 // The Gamma-Gamma model of spend per transaction (Fader, Hardie & Lee 2005, "RFM and
 // CLV: using iso-value curves for customer base analysis", J. Marketing Research 42(4);
-// Fader & Hardie 2013, "The Gamma-Gamma model of monetary value"), DOMAIN.md §6.3.
+// Fader & Hardie 2013, "The Gamma-Gamma model of monetary value"), docs/domain.md §6.3.
 //
 // A customer's transaction values are Gamma(p, ν) with ν ~ Gamma(q, γ) across customers,
 // independent of the purchase process. Given x repeat transactions with mean m:

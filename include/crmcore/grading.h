@@ -1,4 +1,4 @@
-// Grading management (客户的分级管理, DOMAIN.md §8): what to do with a customer given its
+// Grading management (客户的分级管理, docs/domain.md §8): what to do with a customer given its
 // value tier (§2.2), whether it can move up a tier, and whether it is a bad customer.
 #ifndef CRMCORE_GRADING_H_
 #define CRMCORE_GRADING_H_

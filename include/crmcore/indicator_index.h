@@ -1,5 +1,5 @@
 // A weighted index of min-max scored indicators: the computation shared by the customer
-// satisfaction index (DOMAIN.md §3.4, six indicators) and the loyalty index (§4.3, seven
+// satisfaction index (docs/domain.md §3.4, six indicators) and the loyalty index (§4.3, seven
 // indicators).
 //
 // Each indicator is read on its own scale [min, max] and scored in [0, 1]:

@@ -1,4 +1,4 @@
-// Customer lifecycle stage (DOMAIN.md §6.1, 客户生命周期): exploration 考察期,
+// Customer lifecycle stage (docs/domain.md §6.1, 客户生命周期): exploration 考察期,
 // formation 形成期, stability 稳定期, decline 退化期 — and the management phase each stage
 // calls for.
 //
@@ -39,7 +39,7 @@ struct LifecycleFacts {
   int64_t earlier_occasions = 0;
 };
 
-/// Thresholds of the default lifecycle rule (DOMAIN.md §6.1); see ClassifyLifecycleStage().
+/// Thresholds of the default lifecycle rule (docs/domain.md §6.1); see ClassifyLifecycleStage().
 struct LifecycleRule {
   /// A customer whose tenure is below this many periods is still in exploration.
   ///
@@ -125,7 +125,7 @@ inline double RatioTimesEarlierMinusRecent(double ratio, int64_t earlier, int64_
 
 }  // namespace lifecycle_internal
 
-/// Classifies a customer's lifecycle stage by the default rule of DOMAIN.md §6.1, the
+/// Classifies a customer's lifecycle stage by the default rule of docs/domain.md §6.1, the
 /// first test that holds deciding:
 ///
 ///   1. tenure_periods < exploration_max_tenure               → exploration 考察期

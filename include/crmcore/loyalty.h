@@ -1,4 +1,4 @@
-// Loyalty (DOMAIN.md §4) and the loyalty class of §2.3.
+// Loyalty (docs/domain.md §4) and the loyalty class of §2.3.
 //
 // Four tools, each a pure function of facts the host already holds:
 //   - the loyalty ladder (Griffin, §4.1): which rung a customer stands on, and the
@@ -33,7 +33,7 @@
 namespace crmcore {
 
 // ---------------------------------------------------------------------------
-// The loyalty ladder (客户忠诚度阶梯, Jill Griffin; DOMAIN.md §4.1)
+// The loyalty ladder (客户忠诚度阶梯, Jill Griffin; docs/domain.md §4.1)
 
 /// What the host knows about one customer, as the ladder's default rule reads it.
 ///
@@ -50,7 +50,7 @@ struct LadderFacts {
   std::optional<int> survey_score = std::nullopt;
 };
 
-/// Thresholds of the ladder's default rule (DOMAIN.md §4.1). The defaults are the
+/// Thresholds of the ladder's default rule (docs/domain.md §4.1). The defaults are the
 /// material's: purchases in at least 3 of the last 4 periods make a client; a client
 /// who referred at least one customer, or who answers 9 or 10 on the NPS scale (a
 /// "promoter", Reichheld 2003, "The One Number You Need to Grow"), is an advocate.
@@ -133,7 +133,7 @@ inline bool IsPromoter(const LadderFacts& facts, const LadderRule& rule) {
 
 }  // namespace loyalty_internal
 
-/// The ladder rung of one customer under `rule` (DOMAIN.md §4.1 default rule).
+/// The ladder rung of one customer under `rule` (docs/domain.md §4.1 default rule).
 ///
 /// Precedence, first match wins:
 ///   1. No purchase: flagged by the host → disqualified prospect; no qualified need →
@@ -169,7 +169,7 @@ inline absl::StatusOr<LadderRung> ClassifyLadderRung(const LadderFacts& facts,
 static_assert(TaxonomySize<LadderRung>() == 7, "LadderFunnel assumes the seven rungs of §4.1");
 
 /// A population's distribution over the ladder, for the promotion strategy 梯度推进
-/// (DOMAIN.md §4.1): how many customers stand on each rung and how many of those who
+/// (docs/domain.md §4.1): how many customers stand on each rung and how many of those who
 /// reached a rung went on to the next.
 ///
 /// The main ladder is suspect → prospect → first-time → repeat → client → advocate.
@@ -290,7 +290,7 @@ inline absl::StatusOr<LadderFunnel> BuildLadderFunnel(absl::Span<const LadderRun
 }
 
 // ---------------------------------------------------------------------------
-// Loyalty levels (客户忠诚度的四个层次; DOMAIN.md §4.2)
+// Loyalty levels (客户忠诚度的四个层次; docs/domain.md §4.2)
 
 /// What the loyalty of `level` rests on: "intention-based" (impulsive), "preference-based"
 /// (affective), "information-based" (cognitive), "action-based" (behavioural). Empty for a
@@ -317,7 +317,7 @@ constexpr bool IsMoreDeveloped(LoyaltyLevel a, LoyaltyLevel b) {
 }
 
 // ---------------------------------------------------------------------------
-// Loyalty index (客户忠诚度测评; DOMAIN.md §4.3)
+// Loyalty index (客户忠诚度测评; docs/domain.md §4.3)
 
 static_assert(TaxonomySize<LoyaltyIndicator>() == 7, "the seven indicators of §4.3");
 
@@ -359,7 +359,7 @@ struct LoyaltyIndexWeights {
   }
 };
 
-/// The loyalty index (DOMAIN.md §4.3): the weighted mean of the seven indicators' scores,
+/// The loyalty index (docs/domain.md §4.3): the weighted mean of the seven indicators' scores,
 /// each reading min-max normalized to [0, 1] and inverse indicators counted as
 /// 1 − normalized, computed as (max − value) / (max − min) (WeightedIndicatorIndex). 1 is
 /// the most loyal customer the scales allow, 0 the least. Any finite weights and scales
@@ -373,7 +373,7 @@ inline absl::StatusOr<double> LoyaltyIndex(const std::array<LoyaltyReading, 7>& 
 }
 
 // ---------------------------------------------------------------------------
-// Loyalty class (按客户的忠诚程度; DOMAIN.md §2.3)
+// Loyalty class (按客户的忠诚程度; docs/domain.md §2.3)
 
 /// A customer's purchase history as the loyalty-class rule reads it.
 ///
@@ -386,7 +386,7 @@ struct LoyaltyClassFacts {
   int64_t repeat_periods = 0;
 };
 
-/// Thresholds of the loyalty-class default rule (DOMAIN.md §2.3 gives only "from tenure and
+/// Thresholds of the loyalty-class default rule (docs/domain.md §2.3 gives only "from tenure and
 /// repeat behaviour"). The defaults mirror the ladder's client rule (§4.1: 3 of the last 4
 /// periods) so that the two views of a customer agree:
 ///   - new (新客户): fewer than `regular_min_purchases` (2) purchases, or a tenure below
@@ -482,7 +482,7 @@ inline absl::Status ValidateLoyaltyClassFacts(const LoyaltyClassFacts& facts) {
 
 }  // namespace loyalty_internal
 
-/// The loyalty class of one customer under `rule` (DOMAIN.md §2.3; thresholds and their
+/// The loyalty class of one customer under `rule` (docs/domain.md §2.3; thresholds and their
 /// reasons at LoyaltyClassRule). First match wins: no purchase → not-yet-customer; new;
 /// loyal; long-standing; regular.
 ///
@@ -510,7 +510,7 @@ inline absl::StatusOr<LoyaltyClass> ClassifyLoyaltyClass(const LoyaltyClassFacts
 // ---------------------------------------------------------------------------
 // §4.3 How loyalty is measured: retention (保持度) and share of wallet (占有率).
 
-/// Retention (保持度, DOMAIN.md §4.3): the share of the customers at the start of a
+/// Retention (保持度, docs/domain.md §4.3): the share of the customers at the start of a
 /// period who are still customers at its end, retained / at_start, in [0, 1].
 ///
 /// Errors (InvalidArgument): a negative count, retained > at_start, or at_start == 0
@@ -533,7 +533,7 @@ inline absl::StatusOr<double> RetentionRate(int64_t customers_at_start, int64_t 
   return static_cast<double>(retained) / static_cast<double>(customers_at_start);
 }
 
-/// Share of wallet (占有率, DOMAIN.md §4.3): the customer's spend with the firm as a share
+/// Share of wallet (占有率, docs/domain.md §4.3): the customer's spend with the firm as a share
 /// of the customer's whole spend in the category, our_spend / category_spend, in [0, 1].
 ///
 /// Errors (InvalidArgument): non-finite or negative amounts, our_spend > category_spend,

@@ -1,4 +1,4 @@
-// Shared pieces of the buy-till-you-die models (DOMAIN.md §6.3): the customer
+// Shared pieces of the buy-till-you-die models (docs/domain.md §6.3): the customer
 // histories they are fitted on, the maximum-likelihood fit options and report, and the
 // log-likelihood sums a host adds up across data partitions.
 //
@@ -20,7 +20,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
-#include "crmcore/rfm_summary.h"
 
 namespace crmcore {
 
@@ -43,9 +42,6 @@ class PurchaseHistories {
                                                   absl::Span<const double> recency,
                                                   absl::Span<const double> T,
                                                   absl::Span<const double> weight = {});
-
-  /// The same from an RFM summary's frequency, recency and T columns.
-  static absl::StatusOr<PurchaseHistories> FromSummary(const RfmSummary& summary);
 
   /// Number of compressed rows.
   size_t size() const { return frequency_.size(); }

@@ -1,4 +1,4 @@
-// Exact money amounts (DOMAIN.md §9).
+// Exact money amounts (docs/domain.md §9).
 //
 // An amount is an exact decimal in the host's currency, held as a 64-bit integer of
 // minor units (cents for a currency with two minor digits). Binary floating point is
@@ -35,7 +35,7 @@ namespace crmcore {
 /// Money is a value type with no implicit conversions and no floating-point
 /// constructor, so a double can never become an amount by accident; use ParseMoney
 /// or MoneyFromDouble, which validate and say how they round. Negative amounts are
-/// refunds (DOMAIN.md §9); whether one is allowed is decided by the rule using it.
+/// refunds (docs/domain.md §9); whether one is allowed is decided by the rule using it.
 class Money {
  public:
   /// Zero.
@@ -291,7 +291,7 @@ inline absl::StatusOr<Money> CheckedNegate(Money m) {
 }
 
 /// Converts a host's floating-point amount in major units (12.34 for 12.34 EUR) to
-/// Money, for hosts that keep amounts as doubles (DOMAIN.md §9).
+/// Money, for hosts that keep amounts as doubles (docs/domain.md §9).
 ///
 /// The conversion is exact up to one rounding: the double's exact binary value times
 /// 10^minor_digits is rounded to the nearest minor unit, halves away from zero (0.125 ->
@@ -353,7 +353,7 @@ inline double ToDouble(Money m, int minor_digits = 2) {
              money_internal::PowerOfTen(money_internal::ClampMinorDigits(minor_digits)));
 }
 
-/// A running total of many amounts that never overflows silently (DOMAIN.md §9): the
+/// A running total of many amounts that never overflows silently (docs/domain.md §9): the
 /// sum is kept in a checked 128-bit integer of minor units, so totals far beyond int64
 /// (10 x INT64_MAX and more) stay exact and can be formatted or averaged; only the
 /// final conversion back to Money can fail.

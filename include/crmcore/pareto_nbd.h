@@ -1,7 +1,7 @@
 // The Pareto/NBD model of repeat buying (Schmittlein, Morrison & Colombo 1987, "Counting
 // your customers: who are they and what will they do next?", Management Science 33(1)),
 // in the formulation of Fader & Hardie (2005, "A note on deriving the Pareto/NBD model and
-// related expressions"), DOMAIN.md §6.3.
+// related expressions"), docs/domain.md §6.3.
 //
 // While alive, a customer buys as a Poisson process with rate λ ~ Gamma(r, α); their
 // lifetime is exponential with rate μ ~ Gamma(s, β). For history (x, t_x, T) (F&H 2005 eq. 22):

@@ -1,4 +1,4 @@
-// Profitability quadrants and their strategies (客户区隔的策略, DOMAIN.md §2.8).
+// Profitability quadrants and their strategies (客户区隔的策略, docs/domain.md §2.8).
 #ifndef CRMCORE_PROFITABILITY_H_
 #define CRMCORE_PROFITABILITY_H_
 

@@ -1,8 +1,8 @@
-// Relationship stage of a customer (DOMAIN.md §2.1, 按客户与企业的关系所处的阶段):
+// Relationship stage of a customer (docs/domain.md §2.1, 按客户与企业的关系所处的阶段):
 // non-customer 非客户, potential 潜在客户, target 目标客户, current 现实客户, lost 流失客户.
 //
 // The course material names the stages but gives no rule; crmcore supplies the default
-// rule of DOMAIN.md §2.1, configurable through RelationshipStageRule.
+// rule of docs/domain.md §2.1, configurable through RelationshipStageRule.
 #ifndef CRMCORE_RELATIONSHIP_STAGE_H_
 #define CRMCORE_RELATIONSHIP_STAGE_H_
 
@@ -39,12 +39,12 @@ struct RelationshipFacts {
   int64_t purchases_in_window = 0;
   /// Purchases over the whole relationship; >= 0.
   int64_t purchases_ever = 0;
-  /// Probability that the customer is still active, e.g. BG/NBD P(alive) (DOMAIN.md §6.3,
+  /// Probability that the customer is still active, e.g. BG/NBD P(alive) (docs/domain.md §6.3,
   /// Fader, Hardie & Lee 2005); empty when no model has been fitted. In [0, 1].
   std::optional<double> p_alive;
 };
 
-/// Thresholds of the default relationship-stage rule (DOMAIN.md §2.1).
+/// Thresholds of the default relationship-stage rule (docs/domain.md §2.1).
 struct RelationshipStageRule {
   /// A customer with purchase history whose P(alive) is below this is lost, even with a
   /// purchase inside the window.
@@ -92,7 +92,7 @@ inline absl::Status ValidateFacts(const RelationshipFacts& facts) {
 
 }  // namespace relationship_stage_internal
 
-/// Classifies a customer's relationship stage by the default rule of DOMAIN.md §2.1:
+/// Classifies a customer's relationship stage by the default rule of docs/domain.md §2.1:
 ///
 ///   1. Purchase history decides first. With purchases_ever > 0 the customer is
 ///      lost when there is no purchase in the window, or when P(alive) is given and below

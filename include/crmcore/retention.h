@@ -1,4 +1,4 @@
-// Retention economics (DOMAIN.md §4.4).
+// Retention economics (docs/domain.md §4.4).
 //
 // Reichheld & Sasser (1990, "Zero Defections", HBR) report that a 5-point rise in
 // retention raises profit by 25 %–85 %. The simple retention-based lifetime value below
@@ -34,7 +34,7 @@ inline absl::Status ValidateRetention(absl::string_view name, double retention) 
 
 /// The lifetime value of a customer who yields margin `margin` per period, stays each
 /// further period with probability `retention`, and whose future margins are discounted at
-/// rate `discount` per period (DOMAIN.md §4.4):
+/// rate `discount` per period (docs/domain.md §4.4):
 ///
 ///   V = Σ_{t>=0} m · r^t / (1 + d)^t = m · (1 + d) / (1 + d − r).
 ///
@@ -81,7 +81,7 @@ struct RetentionWhatIf {
   double relative_change;  // absolute_change / |base_value|
 };
 
-/// What-if of a retention change (DOMAIN.md §4.4): the lifetime value at both retention
+/// What-if of a retention change (docs/domain.md §4.4): the lifetime value at both retention
 /// rates and the change between them. At m = 100, d = 0.1, raising r from 0.80 to 0.85
 /// lifts the value from 366.67 to 440.00, a relative change of +0.20.
 ///

@@ -1,5 +1,5 @@
 // The per-customer RFM summary of a transaction log: frequency, recency, T and
-// monetary value, with an optional calibration/holdout split (DOMAIN.md §6.3).
+// monetary value, with an optional calibration/holdout split (docs/domain.md §6.3).
 //
 // Conventions are those of the customer-base-analysis literature (Fader, Hardie & Lee
 // 2005, "Counting your customers the easy way" and "RFM and CLV") and of the Python
@@ -34,30 +34,11 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
+#include "crmcore/calendar.h"  // TimeUnit, ParseTimeUnit, TimeUnitName, DaysPerUnit
+#include "crmcore/customer_occasions.h"
 #include "crmcore/transaction_log.h"
 
 namespace crmcore {
-
-/// The unit recency and T are expressed in.
-enum class TimeUnit {
-  /// Calendar days.
-  kDays,
-  /// Days / 7, fractional (the unit of the CDNOW papers: 39-week calibration).
-  kWeeks,
-  /// Days / (365.25 / 12) = days / 30.4375, fractional: a fixed mean Gregorian month
-  /// (12 of them make the mean Julian year), not calendar months, so that the unit has
-  /// one length and recency and T stay proportional to days.
-  kMonths,
-};
-
-/// Parses "days", "weeks" or "months"; InvalidArgument naming the text otherwise.
-absl::StatusOr<TimeUnit> ParseTimeUnit(absl::string_view text);
-
-/// "days", "weeks" or "months".
-absl::string_view TimeUnitName(TimeUnit unit);
-
-/// The length of one `unit` in days: 1, 7 or 365.25 / 12.
-double DaysPerUnit(TimeUnit unit);
 
 /// How to summarize a log.
 struct SummaryOptions {
@@ -115,14 +96,23 @@ struct RfmSummary {
   size_t size() const { return frequency.size(); }
 };
 
-/// Summarizes `log` per customer (see the file comment for the conventions).
+/// Summarizes each customer of the per-customer view (see the file comment for the
+/// conventions), one pass over its occasions in O(occasions + customers).
 ///
-/// Runs in O(rows + customers) time plus a sort of any customer whose rows are out
-/// of date order, and needs about 12 bytes a row of scratch memory.
-/// Errors: InvalidArgument for an empty log, a log whose columns differ in length, an
-/// observation end before the log's first date (naming both dates) or after 9999-12-31
-/// (log dates have 4-digit years); OutOfRange when a
-/// customer's total value overflows int64 minor units.
+/// Errors: InvalidArgument for an empty view, an observation end before the log's first
+/// date (naming both dates) or after 9999-12-31 (log dates have 4-digit years);
+/// OutOfRange when a customer's repeat or holdout total overflows int64 minor units.
+absl::StatusOr<RfmSummary> SummarizeOccasions(const CustomerOccasions& occasions,
+                                              const SummaryOptions& options);
+
+/// The same, taking `occasions.customer_ids` for the summary instead of copying it
+/// (millions of ids are hundreds of MB): afterwards the view's customer_ids is empty, while
+/// its occasions, offsets, customer_count() and counts stay valid.
+absl::StatusOr<RfmSummary> SummarizeOccasions(CustomerOccasions&& occasions,
+                                              const SummaryOptions& options);
+
+/// GroupOccasions(log) then SummarizeOccasions(): for a caller that needs only the
+/// summary. Errors: those of both.
 absl::StatusOr<RfmSummary> SummarizeTransactions(const TransactionLog& log,
                                                  const SummaryOptions& options);
 

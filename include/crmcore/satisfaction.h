@@ -1,4 +1,4 @@
-// Customer satisfaction (DOMAIN.md §3, 十四、客户的满意).
+// Customer satisfaction (docs/domain.md §3, 十四、客户的满意).
 //
 // The satisfaction degree C = B / A compares what a customer perceives (B) with what
 // the customer expected (A). From C the library derives the three satisfaction levels,
@@ -38,7 +38,7 @@ inline bool IsFiniteNonNegative(double x) { return std::isfinite(x) && x >= 0.0;
 // ---------------------------------------------------------------------------
 // §3.1 The satisfaction degree C = B / A.
 
-/// Returns the satisfaction degree C = B / A (客户满意度 CSD, DOMAIN.md §3.1), where B is the
+/// Returns the satisfaction degree C = B / A (客户满意度 CSD, docs/domain.md §3.1), where B is the
 /// customer's perceived value and A the customer's expectation.
 ///
 /// B may be zero or negative: perceived value read as delivered value (§3.3) is value minus
@@ -72,7 +72,7 @@ inline absl::StatusOr<double> SatisfactionRatio(double perceived_value_b, double
 
 /// Thresholds on C that separate the three satisfaction levels (客户满意的三个层次).
 ///
-/// Default rule (DOMAIN.md §3.2): C < 1 dissatisfied (perception fell short of
+/// Default rule (docs/domain.md §3.2): C < 1 dissatisfied (perception fell short of
 /// expectation); 1 <= C < 1.2 satisfied (expectation met); C >= 1.2 very satisfied
 /// (expectation exceeded by at least 20 %).
 struct SatisfactionThresholds {
@@ -110,7 +110,7 @@ inline SatisfactionLevel LevelOf(double c, const SatisfactionThresholds& thresho
 
 }  // namespace satisfaction_internal
 
-/// Classifies a satisfaction degree C into a level (DOMAIN.md §3.2):
+/// Classifies a satisfaction degree C into a level (docs/domain.md §3.2):
 /// C < satisfied → dissatisfied; satisfied <= C < very_satisfied → satisfied;
 /// C >= very_satisfied → very satisfied. Each threshold belongs to the higher level.
 ///
@@ -134,7 +134,7 @@ struct SatisfactionCounts {
   int64_t very_satisfied = 0;
 };
 
-/// Classifies every C in `c` (DOMAIN.md §3.2) and counts customers per level.
+/// Classifies every C in `c` (docs/domain.md §3.2) and counts customers per level.
 ///
 /// Errors: InvalidArgument for invalid thresholds, or for the first non-finite C, naming its
 /// index (e.g. "satisfaction: C[3] must be finite, got nan").
@@ -157,7 +157,7 @@ inline absl::StatusOr<SatisfactionCounts> CountSatisfactionLevels(
   return counts;
 }
 
-/// How many people one customer at each level tells about the firm (DOMAIN.md §3.2).
+/// How many people one customer at each level tells about the firm (docs/domain.md §3.2).
 ///
 /// Defaults from the course material: a dissatisfied customer tells 22 people (bad word of
 /// mouth), a satisfied one 8, a very satisfied one "10 or more" — 10 is its documented
@@ -200,7 +200,7 @@ struct WordOfMouthReach {
   double net = 0.0;
 };
 
-/// Returns the expected word-of-mouth reach of a population (DOMAIN.md §3.2): each level's
+/// Returns the expected word-of-mouth reach of a population (docs/domain.md §3.2): each level's
 /// count times its rate, their total, and the net reach (good news minus bad news).
 ///
 /// Reach is an expectation, so it is a double even though counts are whole customers; it
@@ -240,7 +240,7 @@ inline absl::StatusOr<WordOfMouthReach> ExpectedWordOfMouth(const SatisfactionCo
 // ---------------------------------------------------------------------------
 // §3.3 Perceived value as delivered value.
 
-/// Total customer value (总顾客价值), the four parts of DOMAIN.md §3.3. Each must be finite
+/// Total customer value (总顾客价值), the four parts of docs/domain.md §3.3. Each must be finite
 /// and >= 0.
 struct CustomerValue {
   double product = 0.0;    // 产品价值
@@ -249,7 +249,7 @@ struct CustomerValue {
   double image = 0.0;      // 形象价值
 };
 
-/// Total customer cost (总顾客成本), the four parts of DOMAIN.md §3.3. Each must be finite
+/// Total customer cost (总顾客成本), the four parts of docs/domain.md §3.3. Each must be finite
 /// and >= 0.
 struct CustomerCost {
   double monetary = 0.0;  // 货币成本
@@ -281,7 +281,7 @@ inline absl::StatusOr<double> SumParts(
 
 }  // namespace satisfaction_internal
 
-/// Returns the customer delivered value (顾客让渡价值, DOMAIN.md §3.3): total customer value
+/// Returns the customer delivered value (顾客让渡价值, docs/domain.md §3.3): total customer value
 /// (product + service + personnel + image) minus total customer cost (monetary + time +
 /// mental + physical). It is the perceived value B of §3.1 and may be negative.
 ///
@@ -314,9 +314,9 @@ inline absl::StatusOr<double> DeliveredValue(const CustomerValue& value, const C
 // §3.4 Customer satisfaction index (CSI) from the six indicators.
 
 static_assert(TaxonomySize<SatisfactionIndicator>() == 6,
-              "DOMAIN.md §3.4 names six satisfaction indicators");
+              "docs/domain.md §3.4 names six satisfaction indicators");
 
-/// True for the indicators that count inversely (DOMAIN.md §3.4): a higher complaint rate
+/// True for the indicators that count inversely (docs/domain.md §3.4): a higher complaint rate
 /// (投诉率) or a higher price sensitivity (对价格的敏感度) means a less satisfied customer.
 constexpr bool IsInverseIndicator(SatisfactionIndicator indicator) {
   return indicator == SatisfactionIndicator::kComplaintRate ||
@@ -362,7 +362,7 @@ struct SatisfactionIndexWeights {
         weights, satisfaction_internal::kIndexSpec.context);
   }
 
-  /// The weights scaled to sum to 1 (DOMAIN.md §5 rule for weights, applied to the CSI).
+  /// The weights scaled to sum to 1 (docs/domain.md §5 rule for weights, applied to the CSI).
   /// Scaling by a power of two first keeps the sum finite for any finite weights
   /// (NormalizeWeights).
   absl::StatusOr<std::array<double, TaxonomySize<SatisfactionIndicator>()>> Normalized() const {
@@ -371,7 +371,7 @@ struct SatisfactionIndexWeights {
   }
 };
 
-/// Returns the customer satisfaction index (CSI, 客户满意指标体系, DOMAIN.md §3.4) in [0, 1]:
+/// Returns the customer satisfaction index (CSI, 客户满意指标体系, docs/domain.md §3.4) in [0, 1]:
 /// the weighted mean of the six indicator scores (see IndicatorScore), with the weights
 /// normalized to sum to 1 (WeightedIndicatorIndex). Multiply by 100 for the usual 0–100
 /// presentation. The index never exceeds 1, even with rounding.

@@ -1,4 +1,4 @@
-// The enterprise customer evaluation scorecard (客户评估与分析, DOMAIN.md §5): ten
+// The enterprise customer evaluation scorecard (客户评估与分析, docs/domain.md §5): ten
 // criteria, each scored 1–5 and weighted; the weighted score grades the customer A/B/C.
 #ifndef CRMCORE_SCORECARD_H_
 #define CRMCORE_SCORECARD_H_

@@ -1,4 +1,4 @@
-// The classification taxonomies of CRM practice (DOMAIN.md §1–8) as closed enums.
+// The classification taxonomies of CRM practice (docs/domain.md §1–8) as closed enums.
 //
 // Every taxonomy is an `enum class E : int` whose numeric values are stable: they
 // cross the C ABI and are stored by hosts, so a value is never renumbered or reused.

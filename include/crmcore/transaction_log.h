@@ -1,5 +1,5 @@
 // Transaction-log ingest: a CSV or whitespace-separated file of (customer, date, amount)
-// rows loaded into columns (DOMAIN.md §1 transactions, §9 money).
+// rows loaded into columns (docs/domain.md §1 transactions, §9 money).
 //
 // The loader reads in one pass over fixed-size chunks, so memory is bounded by the
 // columns it builds plus one chunk and one line (max_line_bytes) per thread, whatever
@@ -31,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
+#include "crmcore/calendar.h"  // ToDayNumber, ToCivilDay: the encoding of TransactionLog::day
 
 namespace crmcore {
 
@@ -78,7 +79,7 @@ struct TransactionLogOptions {
   ColumnRef amount = ColumnRef::Named("amount");
   /// Optional item count column: an integer ("3", "-1" for a return).
   std::optional<ColumnRef> quantity;
-  /// Optional margin/profit column (DOMAIN.md §1): an exact decimal like `amount`.
+  /// Optional margin/profit column (docs/domain.md §1): an exact decimal like `amount`.
   std::optional<ColumnRef> margin;
 
   /// strftime-style date layout. Supported conversions: %Y (4 digits), %m and %d (2
@@ -87,7 +88,7 @@ struct TransactionLogOptions {
   /// "%Y%m%d". A purpose-built parser, not absl::ParseTime, because it runs per row.
   std::string date_format = "%Y-%m-%d";
   /// Minor digits of the currency (2 for USD/EUR, 0 for JPY); amounts with more
-  /// non-zero fraction digits are rejected rather than rounded (DOMAIN.md §9).
+  /// non-zero fraction digits are rejected rather than rounded (docs/domain.md §9).
   int minor_digits = 2;
 
   /// Skip rows with a bad value instead of stopping (see the file comment).
@@ -168,11 +169,6 @@ struct TransactionLog {
   /// Number of distinct customers.
   size_t customer_count() const { return customer_ids.size(); }
 };
-
-/// Days since 1970-01-01 of `day`, the encoding of TransactionLog::day.
-int32_t ToDayNumber(absl::CivilDay day);
-/// The civil day of a TransactionLog::day value.
-absl::CivilDay ToCivilDay(int32_t day_number);
 
 /// Loads the log at `path`, reading it in 1 MiB chunks.
 ///

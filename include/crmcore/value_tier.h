@@ -1,4 +1,4 @@
-// The customer pyramid (客户金字塔, DOMAIN.md §2.2): value tiers VIP / major / ordinary /
+// The customer pyramid (客户金字塔, docs/domain.md §2.2): value tiers VIP / major / ordinary /
 // small by rank of a value column (profit, composite value §5, or CLV §6), and the
 // quantity-vs-profit pyramids (客户数量金字塔 / 客户利润金字塔) that summarize them.
 #ifndef CRMCORE_VALUE_TIER_H_
@@ -32,7 +32,7 @@ constexpr std::size_t Index(ValueTier tier) { return static_cast<std::size_t>(ti
 }  // namespace value_tier_internal
 
 /// The share of the population each tier is meant to hold, most valuable first.
-/// Defaults are the customer pyramid of DOMAIN.md §2.2: top 1 % VIP, next 4 % major,
+/// Defaults are the customer pyramid of docs/domain.md §2.2: top 1 % VIP, next 4 % major,
 /// next 15 % ordinary, remaining 80 % small.
 struct PyramidFractions {
   double vip = 0.01;

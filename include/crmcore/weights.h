@@ -1,4 +1,4 @@
-// Validation and normalization of a weight per taxonomy value (DOMAIN.md §5 rule for
+// Validation and normalization of a weight per taxonomy value (docs/domain.md §5 rule for
 // weights: "the library normalizes them to sum to 1 or rejects them").
 //
 // Shared by every weighted model of the core: the satisfaction index (§3.4), the loyalty

@@ -21,6 +21,7 @@
 #include "engine/kernels.h"
 #include "engine/order_kernels.h"
 #include "engine/parallel.h"
+#include "engine/rank_index.h"
 
 namespace crmcore {
 namespace engine {
@@ -289,21 +290,34 @@ absl::Status ConfigureComponent(const UsedComponent& component, const ColumnStat
 // Percentile mid-ranks of a staged block against the population's sorted values; raw
 // values are validated here since the kernel only sees the ranks.
 absl::Status StagePercentileRanks(const UsedComponent& component, const ColumnState& state,
-                                  const double* raw, BlockRange rows, MissingPolicy policy,
-                                  double* ranks) {
-  const std::vector<double>& sorted = state.quantiles.sorted;
-  for (std::size_t i = 0; i < rows.size; ++i) {
-    const double x = raw[i];
-    if (std::isinf(x) || (std::isnan(x) && policy == MissingPolicy::kReject)) {
-      return BadValueError(component.id, rows.begin + i, x);
+                                  const internal::SortedRankIndex& index, const double* raw,
+                                  BlockRange rows, MissingPolicy policy, double* ranks) {
+  // In batches whose lookups prefetch (rank_index.h): a lookup's cache misses overlap the
+  // other lookups' instead of running one after another.
+  constexpr std::size_t kBatch = 32;
+  for (std::size_t base = 0; base < rows.size; base += kBatch) {
+    const std::size_t end = std::min(rows.size, base + kBatch);
+    for (std::size_t i = base; i < end; ++i) {
+      const double x = raw[i];
+      if (std::isinf(x) || (std::isnan(x) && policy == MissingPolicy::kReject)) {
+        return BadValueError(component.id, rows.begin + i, x);
+      }
+      if (!std::isnan(x)) index.PrefetchBucket(x);
     }
-    if (std::isnan(x)) {
-      ranks[i] = kNaN;
-      continue;
+    for (std::size_t i = base; i < end; ++i) {
+      if (!std::isnan(raw[i])) index.PrefetchValues(raw[i]);
     }
-    const auto [first_equal, past_equal] = std::equal_range(sorted.begin(), sorted.end(), x);
-    ranks[i] = PercentileMidRank(first_equal - sorted.begin(), past_equal - first_equal,
-                                 state.count);
+    for (std::size_t i = base; i < end; ++i) {
+      const double x = raw[i];
+      if (std::isnan(x)) {
+        ranks[i] = kNaN;
+        continue;
+      }
+      const auto [first_equal, past_equal] = index.EqualRange(x);
+      ranks[i] = PercentileMidRank(static_cast<std::int64_t>(first_equal),
+                                   static_cast<std::int64_t>(past_equal - first_equal),
+                                   state.count);
+    }
   }
   return absl::OkStatus();
 }
@@ -445,6 +459,16 @@ absl::Status ScoreComposite(const CompositePlan& plan, const CompositeColumns& c
         kernel_plan.component[k]));
   }
 
+  // The population's sorted values of each percentile-rank component, indexed once.
+  static const std::vector<double> kNoValues;
+  std::vector<internal::SortedRankIndex> rank_index;
+  rank_index.reserve(used.size());
+  for (const UsedComponent& component : used) {
+    const ColumnState& state = population.column[static_cast<std::size_t>(component.id)];
+    const bool ranked = component.spec.kind == NormalizerKind::kPercentileRank;
+    rank_index.emplace_back(ranked ? state.quantiles.sorted : kNoValues);
+  }
+
   const std::size_t blocks = BlockCount(n);
   const int threads = options.ResolvedThreads();
   BlockScratch scratch = CompositeScratch(used, true, WorkerCount(threads, blocks), n);
@@ -476,7 +500,8 @@ absl::Status ScoreComposite(const CompositePlan& plan, const CompositeColumns& c
         }
       } else if (used[k].spec.kind == NormalizerKind::kPercentileRank) {
         double* ranks = scratch.region(worker, used.size() + k);
-        errors[block] = StagePercentileRanks(used[k], state, staged[k], rows, policy, ranks);
+        errors[block] =
+            StagePercentileRanks(used[k], state, rank_index[k], staged[k], rows, policy, ranks);
         if (!errors[block].ok()) return;
         block_plan.component[k].x = ranks;
       }

@@ -1,5 +1,5 @@
 // Transaction-log ingest (see include/crmcore/transaction_log.h for the contract): the
-// options, day numbers and the in-memory entry points. The rest of the loader:
+// options and the in-memory entry points. The rest of the loader:
 //   transaction_log_fields.{h,cc}    dates, amounts and quoted text, per field;
 //   id_interner.{h,cc}               customer ids to dense indices;
 //   record_loader.{h,cc}             records to rows over a window of bytes (Loader);
@@ -67,14 +67,6 @@ absl::StatusOr<ColumnRef> ColumnRef::Parse(absl::string_view text) {
 std::string ColumnRef::ToString() const {
   if (index > 0) return absl::StrCat("column ", index);
   return absl::StrCat("column '", name, "'");
-}
-
-int32_t ToDayNumber(absl::CivilDay day) {
-  return static_cast<int32_t>(day - absl::CivilDay(1970, 1, 1));
-}
-
-absl::CivilDay ToCivilDay(int32_t day_number) {
-  return absl::CivilDay(1970, 1, 1) + day_number;
 }
 
 absl::Status TransactionLogOptions::Validate() const {

@@ -270,9 +270,4 @@ absl::StatusOr<PurchaseHistories> PurchaseHistories::Create(absl::Span<const dou
   return out;
 }
 
-absl::StatusOr<PurchaseHistories> PurchaseHistories::FromSummary(const RfmSummary& summary) {
-  std::vector<double> frequency(summary.frequency.begin(), summary.frequency.end());
-  return Create(frequency, summary.recency, summary.T);
-}
-
 }  // namespace crmcore

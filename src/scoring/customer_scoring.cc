@@ -13,6 +13,7 @@
 #include "absl/types/span.h"
 #include "crmcore/clv.h"
 #include "crmcore/composite_value.h"
+#include "crmcore/engine.h"
 #include "crmcore/rfm_score.h"
 #include "crmcore/status.h"
 
@@ -21,52 +22,6 @@ namespace {
 
 // Periods are tracked in a 64-bit mask, so windows may span at most 64 periods.
 constexpr int kMaxWindowPeriods = 64;
-
-// One calibration transaction of a customer, for the per-customer pass.
-struct DatedAmount {
-  int32_t day;
-  int64_t amount;
-};
-
-// Calibration transactions grouped by customer (compressed rows: customer c owns
-// entries [offset[c], offset[c + 1])), each group sorted by day.
-struct TransactionsByCustomer {
-  std::vector<size_t> offset;
-  std::vector<DatedAmount> entries;
-
-  absl::Span<const DatedAmount> Of(uint32_t customer) const {
-    return absl::MakeConstSpan(entries).subspan(offset[customer],
-                                                offset[customer + 1] - offset[customer]);
-  }
-};
-
-TransactionsByCustomer GroupCalibrationTransactions(const TransactionLog& log, int32_t end_day) {
-  TransactionsByCustomer grouped;
-  grouped.offset.assign(log.customer_count() + 1, 0);
-  for (size_t row = 0; row < log.size(); ++row) {
-    if (log.day[row] <= end_day) ++grouped.offset[log.customer[row] + 1];
-  }
-  for (size_t c = 0; c < log.customer_count(); ++c) grouped.offset[c + 1] += grouped.offset[c];
-  grouped.entries.resize(grouped.offset.back());
-  std::vector<size_t> next(grouped.offset.begin(), grouped.offset.end() - 1);
-  for (size_t row = 0; row < log.size(); ++row) {
-    if (log.day[row] <= end_day) {
-      grouped.entries[next[log.customer[row]]++] = {log.day[row], log.amount[row]};
-    }
-  }
-  for (size_t c = 0; c < log.customer_count(); ++c) {
-    auto begin = grouped.entries.begin() + static_cast<std::ptrdiff_t>(grouped.offset[c]);
-    auto end = grouped.entries.begin() + static_cast<std::ptrdiff_t>(grouped.offset[c + 1]);
-    // Logs are usually in date order per customer; sorting is then a linear check.
-    if (!std::is_sorted(begin, end, [](const DatedAmount& a, const DatedAmount& b) {
-          return a.day < b.day;
-        })) {
-      std::stable_sort(begin, end,
-                       [](const DatedAmount& a, const DatedAmount& b) { return a.day < b.day; });
-    }
-  }
-  return grouped;
-}
 
 // The per-period facts of one customer that the classification rules need.
 struct PeriodFacts {
@@ -81,18 +36,21 @@ struct PeriodFacts {
   int64_t in_activity_window = 0;
 };
 
-absl::StatusOr<PeriodFacts> CollectPeriodFacts(absl::Span<const DatedAmount> transactions,
+// Collects customer c's facts from its calibration occasions (those on or before
+// `end_day`, a prefix of its occasions since they are in day order).
+absl::StatusOr<PeriodFacts> CollectPeriodFacts(const CustomerOccasions& occasions, size_t c,
                                                int32_t end_day, const ScoringOptions& options) {
   PeriodFacts facts;
-  facts.first_day = transactions.front().day;
+  const absl::Span<const int32_t> days = occasions.days_of(c);
+  const absl::Span<const int64_t> values = occasions.values_of(c);
+  facts.first_day = days.front();
   const int lifecycle_half = options.lifecycle.window_periods / 2;
   double last_forward_period = -1;
-  for (size_t i = 0; i < transactions.size(); ++i) {
-    if (__builtin_add_overflow(facts.total_value, transactions[i].amount, &facts.total_value)) {
+  for (size_t i = 0; i < days.size() && days[i] <= end_day; ++i) {
+    if (__builtin_add_overflow(facts.total_value, values[i], &facts.total_value)) {
       return absl::OutOfRangeError("calibration spend overflows int64 minor units");
     }
-    const int32_t day = transactions[i].day;
-    if (i > 0 && day == transactions[i - 1].day) continue;  // same purchase occasion
+    const int32_t day = days[i];
     ++facts.occasions;
     facts.last_day = day;
     // Clamped before the conversion, so a tiny period_days cannot overflow int64.
@@ -121,7 +79,7 @@ absl::Status FitLifetimeModels(const ScoringOptions& options, CustomerTable& tab
   std::vector<double> x(n);
   for (size_t i = 0; i < n; ++i) x[i] = static_cast<double>(summary.frequency[i]);
 
-  CRM_ASSIGN_OR_RETURN(PurchaseHistories histories, PurchaseHistories::FromSummary(summary));
+  CRM_ASSIGN_OR_RETURN(PurchaseHistories histories, PurchaseHistoriesFromSummary(summary));
   CRM_ASSIGN_OR_RETURN(table.bgnbd, FitBgNbd(histories, options.fit));
   if (!table.bgnbd.report.converged) {
     return absl::FailedPreconditionError(
@@ -210,34 +168,44 @@ absl::Status ClassifyCustomer(const PeriodFacts& facts, int32_t end_day,
   return absl::OkStatus();
 }
 
-absl::Status ScoreComposite(const ScoringOptions& options,
-                            const std::vector<PeriodFacts>& facts, CustomerTable& table) {
+// The composite value (engine.h: identical to ScoreCompositeReference for percentile-rank
+// components) and the value tiers of the population.
+// `growth` is each customer's growth-potential component (recent minus earlier occasions).
+absl::Status ScoreComposite(const ScoringOptions& options, const engine::EngineOptions& engine,
+                            const std::vector<double>& growth, CustomerTable& table) {
   const size_t n = table.size();
-  const double minor_per_major = std::pow(10.0, table.summary.minor_digits);
-  std::vector<double> current(n), future(n), loyalty(n), growth(n);
-  for (size_t i = 0; i < n; ++i) {
-    const double frequency = static_cast<double>(table.summary.frequency[i]);
-    const double t = table.summary.T[i];
-    current[i] = static_cast<double>(table.calibration_value_minor[i]) / minor_per_major;
-    future[i] = table.has_lifetime_model ? table.clv[i] : (t > 0 ? frequency / t : 0.0);
-    loyalty[i] = frequency;
-    growth[i] = static_cast<double>(facts[i].lifecycle_recent - facts[i].lifecycle_earlier);
+  // Percentile ranks depend only on the order of the values, so spend enters in exact minor
+  // units and loyalty as the repeat count: int64 columns the engine reads in place, with
+  // the ranks of spend in major units (any two totals below 2^53 minor units stay apart).
+  const absl::Span<const int64_t> current = table.calibration_value_minor;
+  const absl::Span<const int64_t> loyalty = table.summary.frequency;
+  std::vector<double> future;
+  if (!table.has_lifetime_model) {
+    future.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      const double t = table.summary.T[i];
+      future[i] = t > 0 ? static_cast<double>(table.summary.frequency[i]) / t : 0.0;
+    }
   }
   CompositePlan::Normalizers normalizers;
   normalizers.fill(NormalizerSpec{NormalizerKind::kPercentileRank});
   CRM_ASSIGN_OR_RETURN(auto plan, CompositePlan::Create(options.weights, normalizers));
-  ComponentColumns columns;
+  engine::CompositeColumns columns;
   columns.column[static_cast<size_t>(CompositeComponent::kCurrentContribution)] = current;
-  columns.column[static_cast<size_t>(CompositeComponent::kFutureContribution)] = future;
+  columns.column[static_cast<size_t>(CompositeComponent::kFutureContribution)] =
+      table.has_lifetime_model ? table.clv : future;
   columns.column[static_cast<size_t>(CompositeComponent::kLoyalty)] = loyalty;
   columns.column[static_cast<size_t>(CompositeComponent::kGrowthPotential)] = growth;
   table.composite_value.resize(n);
-  CRM_RETURN_IF_ERROR(ScoreCompositeReference(plan, columns, absl::MakeSpan(table.composite_value)));
+  CRM_RETURN_IF_ERROR(engine::ScoreComposite(plan, columns,
+                                             absl::MakeSpan(table.composite_value), engine));
   table.value_tier.resize(n);
-  return AssignValueTiers(table.composite_value, absl::MakeSpan(table.value_tier), options.pyramid);
+  return engine::AssignPyramidTiers(table.composite_value, absl::MakeSpan(table.value_tier),
+                                    options.pyramid, engine);
 }
 
-absl::Status ScoreRfm(CustomerTable& table) {
+// The RFM quintile scores (engine.h: identical to RfmQuintileScores of rfm_score.h).
+absl::Status ScoreRfm(const engine::EngineOptions& engine, CustomerTable& table) {
   const size_t n = table.size();
   std::vector<double> days_since_last(n), frequency(n), mean_occasion_value(n);
   for (size_t i = 0; i < n; ++i) {
@@ -251,12 +219,12 @@ absl::Status ScoreRfm(CustomerTable& table) {
   table.rfm_r.resize(n);
   table.rfm_f.resize(n);
   table.rfm_m.resize(n);
-  CRM_RETURN_IF_ERROR(RfmQuintileScores(days_since_last, RfmDirection::kLowerIsBetter,
-                                        absl::MakeSpan(table.rfm_r)));
-  CRM_RETURN_IF_ERROR(
-      RfmQuintileScores(frequency, RfmDirection::kHigherIsBetter, absl::MakeSpan(table.rfm_f)));
-  return RfmQuintileScores(mean_occasion_value, RfmDirection::kHigherIsBetter,
-                           absl::MakeSpan(table.rfm_m));
+  CRM_RETURN_IF_ERROR(engine::ScoreRfmQuintiles(days_since_last, RfmDirection::kLowerIsBetter,
+                                                absl::MakeSpan(table.rfm_r), engine));
+  CRM_RETURN_IF_ERROR(engine::ScoreRfmQuintiles(frequency, RfmDirection::kHigherIsBetter,
+                                                absl::MakeSpan(table.rfm_f), engine));
+  return engine::ScoreRfmQuintiles(mean_occasion_value, RfmDirection::kHigherIsBetter,
+                                   absl::MakeSpan(table.rfm_m), engine);
 }
 
 bool IsValidLifetimeModel(LifetimeModelKind kind) {
@@ -288,6 +256,10 @@ absl::Status ScoringOptions::Validate() const {
     return absl::InvalidArgumentError(absl::StrCat("scoring: unknown lifetime model ",
                                                    static_cast<int>(lifetime_model)));
   }
+  if (threads < 0 || threads > engine::EngineOptions::kMaxThreads) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("scoring: threads must be in 0..1024, got ", threads));
+  }
   if (!std::isfinite(horizon) || horizon < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("scoring: horizon must be finite and >= 0, got ", FormatDouble(horizon)));
@@ -306,14 +278,18 @@ absl::Status ScoringOptions::Validate() const {
   return CompositePlan::Create(weights).status();
 }
 
-absl::StatusOr<CustomerTable> ScoreCustomers(const TransactionLog& log,
-                                             const ScoringOptions& options) {
-  CRM_RETURN_IF_ERROR(options.Validate());
+namespace {
+
+// Scores the view; `summary` is its summary, made by the caller with or without moving
+// the ids out of the view.
+absl::StatusOr<CustomerTable> ScoreSummarized(const CustomerOccasions& occasions,
+                                              RfmSummary summary, const ScoringOptions& options) {
+  engine::EngineOptions engine;
+  engine.threads = options.threads;
   CustomerTable table;
-  CRM_ASSIGN_OR_RETURN(table.summary, SummarizeTransactions(log, options.summary));
+  table.summary = std::move(summary);
   const size_t n = table.size();
   const int32_t end_day = ToDayNumber(table.summary.observation_end);
-  const TransactionsByCustomer grouped = GroupCalibrationTransactions(log, end_day);
   if (options.lifetime_model == LifetimeModelKind::kBgNbdGammaGamma) {
     absl::Status fitted = FitLifetimeModels(options, table);
     if (!fitted.ok()) {
@@ -329,40 +305,59 @@ absl::StatusOr<CustomerTable> ScoreCustomers(const TransactionLog& log,
   table.lifecycle_stage.resize(n);
   table.relationship_stage.resize(n);
   table.loyalty_class.resize(n);
-  std::vector<PeriodFacts> facts(n);
+  // Of each customer's facts only the growth component outlives the loop.
+  std::vector<double> growth(n);
   for (size_t i = 0; i < n; ++i) {
-    const absl::Span<const DatedAmount> transactions = grouped.Of(table.summary.customer[i]);
-    absl::Status status = transactions.empty()
-                              ? absl::InternalError("customer has a summary row but no calibration "
-                                                    "transaction")
-                              : absl::OkStatus();
-    if (status.ok()) {
-      absl::StatusOr<PeriodFacts> collected = CollectPeriodFacts(transactions, end_day, options);
-      status = collected.status();
-      if (collected.ok()) {
-        facts[i] = *collected;
-        table.calibration_value_minor[i] = facts[i].total_value;
-        table.days_since_last_purchase[i] = end_day - facts[i].last_day;
-        status = ClassifyCustomer(facts[i], end_day, options, i, table);
-      }
+    // Every summary row has a calibration occasion, so the facts have a first day.
+    absl::StatusOr<PeriodFacts> collected =
+        CollectPeriodFacts(occasions, table.summary.customer[i], end_day, options);
+    absl::Status status = collected.status();
+    if (collected.ok()) {
+      const PeriodFacts& facts = *collected;
+      table.calibration_value_minor[i] = facts.total_value;
+      table.days_since_last_purchase[i] = end_day - facts.last_day;
+      growth[i] = static_cast<double>(facts.lifecycle_recent - facts.lifecycle_earlier);
+      status = ClassifyCustomer(facts, end_day, options, i, table);
     }
     if (!status.ok()) {
       return absl::Status(status.code(), absl::StrCat("customer \"", table.summary.customer_ids[i],
                                                       "\": ", status.message()));
     }
   }
-  CRM_RETURN_IF_ERROR(ScoreRfm(table));
-  CRM_RETURN_IF_ERROR(ScoreComposite(options, facts, table));
+  CRM_RETURN_IF_ERROR(ScoreRfm(engine, table));
+  CRM_RETURN_IF_ERROR(ScoreComposite(options, engine, growth, table));
   return table;
 }
 
-absl::StatusOr<PopulationSummary> SummarizePopulation(const TransactionLog& log,
-                                                      const CustomerTable& table) {
-  PopulationSummary population;
-  population.rows_read = log.rows_read;
-  population.rows_skipped = log.rows_skipped;
-  population.transactions = static_cast<int64_t>(log.size());
-  population.customers_in_log = static_cast<int64_t>(log.customer_count());
+}  // namespace
+
+absl::StatusOr<CustomerTable> ScoreCustomers(const CustomerOccasions& occasions,
+                                             const ScoringOptions& options) {
+  CRM_RETURN_IF_ERROR(options.Validate());
+  CRM_ASSIGN_OR_RETURN(RfmSummary summary, SummarizeOccasions(occasions, options.summary));
+  return ScoreSummarized(occasions, std::move(summary), options);
+}
+
+absl::StatusOr<CustomerTable> ScoreCustomers(CustomerOccasions&& occasions,
+                                             const ScoringOptions& options) {
+  CRM_RETURN_IF_ERROR(options.Validate());
+  CRM_ASSIGN_OR_RETURN(RfmSummary summary,
+                       SummarizeOccasions(std::move(occasions), options.summary));
+  return ScoreSummarized(occasions, std::move(summary), options);
+}
+
+absl::StatusOr<CustomerTable> ScoreCustomers(const TransactionLog& log,
+                                             const ScoringOptions& options) {
+  CRM_RETURN_IF_ERROR(options.Validate());
+  CRM_ASSIGN_OR_RETURN(const CustomerOccasions occasions, GroupOccasions(log));
+  return ScoreCustomers(occasions, options);
+}
+
+namespace {
+
+// The population report over the table, with the input counts given.
+absl::StatusOr<PopulationSummary> SummarizeTable(PopulationSummary population,
+                                                 const CustomerTable& table) {
   population.customers_scored = static_cast<int64_t>(table.size());
   population.customers_first_seen_in_holdout = table.summary.customers_first_seen_in_holdout;
   for (size_t i = 0; i < table.size(); ++i) {
@@ -385,6 +380,33 @@ absl::StatusOr<PopulationSummary> SummarizePopulation(const TransactionLog& log,
   }
   CRM_ASSIGN_OR_RETURN(population.ladder_funnel, BuildLadderFunnel(table.ladder_rung));
   return population;
+}
+
+}  // namespace
+
+absl::StatusOr<PopulationSummary> SummarizePopulation(const CustomerOccasions& occasions,
+                                                      const CustomerTable& table) {
+  PopulationSummary population;
+  population.rows_read = occasions.rows_read;
+  population.rows_skipped = occasions.rows_skipped;
+  population.transactions = occasions.transaction_count;
+  population.customers_in_log = static_cast<int64_t>(occasions.customer_count());
+  return SummarizeTable(population, table);
+}
+
+absl::StatusOr<PopulationSummary> SummarizePopulation(const TransactionLog& log,
+                                                      const CustomerTable& table) {
+  PopulationSummary population;
+  population.rows_read = log.rows_read;
+  population.rows_skipped = log.rows_skipped;
+  population.transactions = static_cast<int64_t>(log.size());
+  population.customers_in_log = static_cast<int64_t>(log.customer_count());
+  return SummarizeTable(population, table);
+}
+
+absl::StatusOr<PurchaseHistories> PurchaseHistoriesFromSummary(const RfmSummary& summary) {
+  std::vector<double> frequency(summary.frequency.begin(), summary.frequency.end());
+  return PurchaseHistories::Create(frequency, summary.recency, summary.T);
 }
 
 }  // namespace crmcore

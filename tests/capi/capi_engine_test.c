@@ -185,7 +185,7 @@ static void test_tiers_rfm_satisfaction_by_hand(void) {
   CHECK_OK(crm_satisfaction_ratios(NULL, NULL, 0, NULL, NULL));
 }
 
-/* --- Satisfaction index (DOMAIN.md §3.4) --------------------------------------- */
+/* --- Satisfaction index (docs/domain.md §3.4) ---------------------------------- */
 
 static void satisfaction_columns(crm_column columns[CRM_SATISFACTION_INDICATOR_COUNT],
                                  double data[CRM_SATISFACTION_INDICATOR_COUNT][2], size_t n) {

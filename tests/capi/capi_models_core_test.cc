@@ -8,6 +8,7 @@
 #include "crmcore.h"
 #include "crmcore/bgnbd.h"
 #include "crmcore/clv.h"
+#include "crmcore/customer_scoring.h"
 #include "crmcore/gamma_gamma.h"
 #include "crmcore/model_fit.h"
 #include "crmcore/pareto_nbd.h"
@@ -101,7 +102,7 @@ TEST_F(CapiVsCore, SummaryIsTheCoreSummary) {
 }
 
 TEST_F(CapiVsCore, BgNbdFitAndPredictionsAreTheCore) {
-  auto histories = crmcore::PurchaseHistories::FromSummary(core_);
+  auto histories = crmcore::PurchaseHistoriesFromSummary(core_);
   ASSERT_TRUE(histories.ok());
   auto fit = crmcore::FitBgNbd(*histories);
   ASSERT_TRUE(fit.ok());
@@ -138,7 +139,7 @@ TEST_F(CapiVsCore, BgNbdFitAndPredictionsAreTheCore) {
 }
 
 TEST_F(CapiVsCore, ParetoNbdGammaGammaAndClvAreTheCore) {
-  auto histories = crmcore::PurchaseHistories::FromSummary(core_);
+  auto histories = crmcore::PurchaseHistoriesFromSummary(core_);
   ASSERT_TRUE(histories.ok());
   auto pareto = crmcore::FitParetoNbd(*histories);
   ASSERT_TRUE(pareto.ok());

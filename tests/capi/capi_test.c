@@ -445,7 +445,7 @@ static void test_ladder_rung_errors(void) {
 
 static void test_retention_value(void) {
   double v = 42.0;
-  /* DOMAIN.md §4.4: m = 100, d = 0.1: r = 0.80 → 366.67, r = 0.95 → 733.33. */
+  /* docs/domain.md §4.4: m = 100, d = 0.1: r = 0.80 → 366.67, r = 0.95 → 733.33. */
   CHECK_OK(crm_retention_value(100.0, 0.8, 0.1, &v));
   CHECK(near(v, 1100.0 / 3.0));
   CHECK_OK(crm_retention_value(100.0, 0.95, 0.1, &v));

@@ -5,6 +5,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "crmcore/composite_value.h"
+#include "crmcore/rfm_score.h"
+#include "crmcore/value_tier.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -338,6 +341,89 @@ TEST(CustomerScoringTest, LifetimeModelOnCdnow) {
                       RelationshipStage::kLost);
   };
   EXPECT_LT(count_lost(*more_current), count_lost(*table));
+}
+
+// The engine's RFM scores, composite values and tiers are those of the scalar references
+// (rfm_score.h, composite_value.h, value_tier.h) over the table's own columns, for one and
+// for two engine threads; scoring the view equals scoring the log.
+// Covers docs/bad-input.md BI-SCO-05
+TEST(CustomerScoringTest, EngineResultsEqualTheScalarReferencesOnCdnow) {
+  TransactionLogOptions ingest;
+  ingest.whitespace_delimited = true;
+  ingest.date_format = "%Y%m%d";
+  ingest.amount = ColumnRef::Named("dollar_value");
+  auto log = LoadTransactionLog(std::string(CRMCORE_TEST_DATA_DIR) + "/CDNOW_master.txt", ingest);
+  ASSERT_TRUE(log.ok()) << log.status();
+  ScoringOptions options;
+  options.summary.unit = TimeUnit::kWeeks;
+  options.summary.observation_end = absl::CivilDay(1997, 9, 30);
+  options.threads = 1;
+  auto from_log = ScoreCustomers(*log, options);
+  ASSERT_TRUE(from_log.ok()) << from_log.status();
+  auto occasions = GroupOccasions(*log);
+  ASSERT_TRUE(occasions.ok());
+  options.threads = 2;
+  auto table = ScoreCustomers(*occasions, options);
+  ASSERT_TRUE(table.ok()) << table.status();
+  EXPECT_EQ(table->composite_value, from_log->composite_value);
+  EXPECT_EQ(table->value_tier, from_log->value_tier);
+  EXPECT_EQ(table->rfm_m, from_log->rfm_m);
+  EXPECT_EQ(table->clv, from_log->clv);
+
+  const size_t n = table->size();
+  std::vector<double> days_since(n), frequency(n), mean_value(n), current(n), growth(n);
+  for (size_t i = 0; i < n; ++i) {
+    days_since[i] = table->days_since_last_purchase[i];
+    frequency[i] = static_cast<double>(table->summary.frequency[i]);
+    mean_value[i] = static_cast<double>(table->calibration_value_minor[i]) /
+                    static_cast<double>(table->summary.frequency[i] + 1);
+    current[i] = static_cast<double>(table->calibration_value_minor[i]) / 100.0;
+  }
+  std::vector<int8_t> r(n), f(n), m(n);
+  ASSERT_TRUE(RfmQuintileScores(days_since, RfmDirection::kLowerIsBetter, absl::MakeSpan(r)).ok());
+  ASSERT_TRUE(RfmQuintileScores(frequency, RfmDirection::kHigherIsBetter, absl::MakeSpan(f)).ok());
+  ASSERT_TRUE(RfmQuintileScores(mean_value, RfmDirection::kHigherIsBetter, absl::MakeSpan(m)).ok());
+  EXPECT_EQ(table->rfm_r, r);
+  EXPECT_EQ(table->rfm_f, f);
+  EXPECT_EQ(table->rfm_m, m);
+
+  // The growth component is 0 under the default weights; the reference reads it anyway.
+  CompositePlan::Normalizers normalizers;
+  normalizers.fill(NormalizerSpec{NormalizerKind::kPercentileRank});
+  auto plan = CompositePlan::Create(options.weights, normalizers);
+  ASSERT_TRUE(plan.ok());
+  ComponentColumns columns;
+  columns.column[static_cast<size_t>(CompositeComponent::kCurrentContribution)] = current;
+  columns.column[static_cast<size_t>(CompositeComponent::kFutureContribution)] = table->clv;
+  columns.column[static_cast<size_t>(CompositeComponent::kLoyalty)] = frequency;
+  columns.column[static_cast<size_t>(CompositeComponent::kGrowthPotential)] = growth;
+  std::vector<double> composite(n);
+  ASSERT_TRUE(ScoreCompositeReference(*plan, columns, absl::MakeSpan(composite)).ok());
+  EXPECT_EQ(table->composite_value, composite);
+  std::vector<ValueTier> tiers(n);
+  ASSERT_TRUE(AssignValueTiers(composite, absl::MakeSpan(tiers)).ok());
+  EXPECT_EQ(table->value_tier, tiers);
+
+  auto population = SummarizePopulation(*occasions, *table);
+  auto population_of_log = SummarizePopulation(*log, *table);
+  ASSERT_TRUE(population.ok() && population_of_log.ok());
+  EXPECT_EQ(population->transactions, 69659);
+  EXPECT_EQ(population->value_tier, population_of_log->value_tier);
+  EXPECT_EQ(population->customers_in_log, population_of_log->customers_in_log);
+
+  // Consuming the view moves the ids into the table; its occasions and counts stay usable.
+  CustomerOccasions consumed = *occasions;
+  auto moved = ScoreCustomers(std::move(consumed), options);
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(moved->summary.customer_ids, table->summary.customer_ids);
+  EXPECT_EQ(moved->composite_value, table->composite_value);
+  auto population_after_move = SummarizePopulation(consumed, *moved);  // NOLINT: documented
+  ASSERT_TRUE(population_after_move.ok());
+  EXPECT_EQ(population_after_move->customers_in_log, population->customers_in_log);
+  EXPECT_EQ(population_after_move->transactions, 69659);
+
+  options.threads = -1;
+  EXPECT_THAT(ScoreCustomers(*occasions, options).status().message(), HasSubstr("threads"));
 }
 
 }  // namespace

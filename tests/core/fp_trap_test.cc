@@ -1,4 +1,4 @@
-// Floating-point trap test (RELIABILITY.md check 10): the scoring paths and the models run
+// Floating-point trap test: the scoring paths and the models run
 // with the invalid-operation, divide-by-zero and overflow exceptions trapping
 // (feenableexcept), so that any operation producing a NaN or Inf from finite valid data —
 // even one whose result is later discarded or masked — stops the run with SIGFPE

@@ -1,4 +1,4 @@
-// Tests for include/crmcore/lifecycle.h (DOMAIN.md §6.1 default lifecycle rule).
+// Tests for include/crmcore/lifecycle.h (docs/domain.md §6.1 default lifecycle rule).
 #include "crmcore/lifecycle.h"
 
 #include <cmath>

@@ -1,4 +1,4 @@
-// Tests for include/crmcore/loyalty.h (DOMAIN.md §4.1–§4.3 and the loyalty class of §2.3).
+// Tests for include/crmcore/loyalty.h (docs/domain.md §4.1–§4.3 and the loyalty class of §2.3).
 #include "crmcore/loyalty.h"
 
 #include <array>

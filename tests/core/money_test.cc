@@ -1,4 +1,4 @@
-// Tests for include/crmcore/money.h (DOMAIN.md §9).
+// Tests for include/crmcore/money.h (docs/domain.md §9).
 #include "crmcore/money.h"
 
 #include <cmath>

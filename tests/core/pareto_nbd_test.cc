@@ -1,5 +1,6 @@
 #include "crmcore/pareto_nbd.h"
 
+#include "crmcore/customer_scoring.h"  // PurchaseHistoriesFromSummary
 #include "crmcore/rfm_summary.h"
 #include "crmcore/transaction_log.h"
 
@@ -90,7 +91,7 @@ PurchaseHistories ExactCdnowHistories() {
   options.observation_end = absl::CivilDay(1997, 9, 30);
   auto summary = SummarizeTransactions(*log, options);
   EXPECT_TRUE(summary.ok()) << summary.status();
-  auto histories = PurchaseHistories::FromSummary(*summary);
+  auto histories = PurchaseHistoriesFromSummary(*summary);
   EXPECT_TRUE(histories.ok()) << histories.status();
   return *std::move(histories);
 }

@@ -1,4 +1,4 @@
-// Tests for include/crmcore/relationship_stage.h (DOMAIN.md §2.1 default rule).
+// Tests for include/crmcore/relationship_stage.h (docs/domain.md §2.1 default rule).
 #include "crmcore/relationship_stage.h"
 
 #include <cmath>

@@ -1,4 +1,4 @@
-// Tests for include/crmcore/retention.h (DOMAIN.md §4.4).
+// Tests for include/crmcore/retention.h (docs/domain.md §4.4).
 #include "crmcore/retention.h"
 
 #include <array>

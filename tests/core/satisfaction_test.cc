@@ -1,4 +1,4 @@
-// Tests for include/crmcore/satisfaction.h (DOMAIN.md §3).
+// Tests for include/crmcore/satisfaction.h (docs/domain.md §3).
 #include "crmcore/satisfaction.h"
 
 #include <array>

@@ -1,5 +1,6 @@
 // crmcore: the command-line program. A transaction log goes in; a per-customer table
 // and a population summary come out. Run `crmcore --help` for the interface.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -7,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -18,7 +20,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "crmcore/bgnbd.h"
+#include "crmcore/customer_occasions.h"
 #include "crmcore/customer_scoring.h"
 #include "crmcore/gamma_gamma.h"
 #include "crmcore/model_fit.h"
@@ -51,6 +56,7 @@ ABSL_FLAG(double, period_days, 365.25 / 4, "activity period length");
 ABSL_FLAG(std::string, weights, "0.5,0.2,0,0.3,0", "composite value weights");
 ABSL_FLAG(int, top, 10, "customers listed in the report");
 ABSL_FLAG(bool, quiet, false, "no report, no progress");
+ABSL_FLAG(bool, verbose, false, "one line of stage timings on stderr at the end");
 ABSL_FLAG(std::string, model, "", "lifetime model");
 ABSL_FLAG(double, horizon, 0, "prediction horizon");
 ABSL_FLAG(double, discount_rate, 0.10, "annual discount rate of the CLV");
@@ -108,7 +114,8 @@ Scoring flags:
   --weights=W         composite weights: current,future,credit,loyalty,growth
                       (0.5,0.2,0,0.3,0; credit must be 0: a log has no credit data)
   --top=N             customers listed in the report (10)
-  --quiet             no report and no progress bar
+  --quiet             no report and no progress line
+  --verbose           print the time of each stage and the peak memory on stderr
   --model=M           score: bgnbd (BG/NBD + Gamma-Gamma, the default) or none
   --horizon=H         expected purchases and CLV over the next H time units (one year)
   --discount-rate=D   annual discount rate of the CLV (0.10)
@@ -227,28 +234,80 @@ absl::StatusOr<crmcore::ScoringOptions> ScoringOptionsFromFlags(const std::strin
   return options;
 }
 
-// Shows "loading LOG  42%" on stderr while a long log loads; only on a terminal.
-class ProgressBar {
+// What the user sees of a run's progress: on a terminal (unless --quiet), a line on
+// stderr saying which stage runs ("loading LOG  42% (120 / 245 MB)", "grouping",
+// "fitting", "writing FILE"), overwritten in place and cleared at the end; with
+// --verbose, one line of timings per stage and the peak memory when the run ends.
+class RunProgress {
  public:
-  explicit ProgressBar(std::string path) : path_(std::move(path)) {}
-  void Update(int64_t done, int64_t total) {
+  RunProgress(bool on_terminal, bool verbose) : on_terminal_(on_terminal), verbose_(verbose) {}
+  RunProgress(const RunProgress&) = delete;
+  RunProgress& operator=(const RunProgress&) = delete;
+  ~RunProgress() { Clear(); }
+
+  // Ends the stage before (if any) and starts `name`; `detail` is shown after it.
+  void Stage(std::string name, const std::string& detail = "") {
+    EndStage();
+    stage_ = std::move(name);
+    stage_start_ = absl::Now();
+    Show(detail.empty() ? stage_ : absl::StrCat(stage_, " ", detail));
+  }
+  // Loading progress (the ingest options' callback).
+  void Loaded(int64_t done, int64_t total) {
     if (total <= (int64_t{8} << 20)) return;  // small files load in a blink
     const int percent = static_cast<int>(100 * done / total);
     if (percent == last_percent_) return;
     last_percent_ = percent;
-    std::fprintf(stderr, "\rloading %s %3d%% (%lld / %lld MB)", path_.c_str(), percent,
-                 static_cast<long long>(done >> 20), static_cast<long long>(total >> 20));
-    std::fflush(stderr);
-    shown_ = true;
+    Show(absl::StrFormat("%s %3d%% (%d / %d MB)", stage_line_, percent, done >> 20, total >> 20),
+         /*keep_prefix=*/false);
   }
-  ~ProgressBar() {
-    if (shown_) std::fprintf(stderr, "\n");
+  // Ends the last stage and, with --verbose, prints the timings.
+  void Finish() {
+    EndStage();
+    Clear();
+    if (!verbose_) return;
+    std::string line = "crmcore:";
+    double total = 0;
+    for (const auto& [name, seconds] : timings_) {
+      absl::StrAppendFormat(&line, " %s %.2f s,", name, seconds);
+      total += seconds;
+    }
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    absl::StrAppendFormat(&line, " total %.2f s; peak memory %d MB\n", total,
+                          static_cast<int64_t>(usage.ru_maxrss) >> 10);
+    std::cerr << line;
   }
 
  private:
-  std::string path_;
+  void EndStage() {
+    if (stage_.empty()) return;
+    timings_.emplace_back(stage_, absl::ToDoubleSeconds(absl::Now() - stage_start_));
+    stage_.clear();
+  }
+  void Show(const std::string& text, bool keep_prefix = true) {
+    if (keep_prefix) stage_line_ = text;
+    if (!on_terminal_) return;
+    // \r and "erase to end of line": the new text replaces the old in place.
+    std::fprintf(stderr, "\rcrmcore: %s\x1b[K", text.c_str());
+    std::fflush(stderr);
+    shown_ = true;
+  }
+  void Clear() {
+    if (!shown_) return;
+    std::fprintf(stderr, "\r\x1b[K");
+    std::fflush(stderr);
+    shown_ = false;
+  }
+
+  bool on_terminal_;
+  bool verbose_;
+  std::string stage_;
+  std::string stage_line_;
+  absl::Time stage_start_;
   int last_percent_ = -1;
   bool shown_ = false;
+  std::vector<std::pair<std::string, double>> timings_;
 };
 
 // Writes `write(stream)` to `path`, or to stdout when `path` is empty.
@@ -350,53 +409,70 @@ int Run(const std::string& command, const std::string& log_path) {
   const bool quiet = absl::GetFlag(FLAGS_quiet);
   if (command == "fit") return RunFit(log_path, *ingest, scoring->summary);
 
-  ProgressBar progress(log_path);
-  if (!quiet && isatty(STDERR_FILENO)) {
-    ingest->progress = [&progress](int64_t done, int64_t total) { progress.Update(done, total); };
+  if (absl::GetFlag(FLAGS_top) < 0) {
+    return Fail(kUsage, absl::InvalidArgumentError("--top must be >= 0"));
   }
+  RunProgress progress(!quiet && isatty(STDERR_FILENO), absl::GetFlag(FLAGS_verbose));
+  progress.Stage("load", log_path);
+  ingest->progress = [&progress](int64_t done, int64_t total) { progress.Loaded(done, total); };
   absl::StatusOr<crmcore::TransactionLog> log = crmcore::LoadTransactionLog(log_path, *ingest);
   if (!log.ok()) return Fail(kBadInput, log.status());
+  const std::vector<crmcore::RowError> skipped = std::move(log->skipped);
   if (log->rows_skipped > 0 && !quiet) {
     std::cerr << "crmcore: skipped " << log->rows_skipped << " bad rows (--lenient)";
-    for (const crmcore::RowError& e : log->skipped) {
+    for (const crmcore::RowError& e : skipped) {
       std::cerr << "\n  " << log_path << ":" << e.line << ":" << e.column << ": field '"
                 << e.field << "': " << e.reason;
     }
     std::cerr << "\n";
   }
+  // The log is grouped by customer once; everything after reads this view.
+  progress.Stage("group");
+  absl::StatusOr<crmcore::CustomerOccasions> occasions = crmcore::GroupOccasions(*std::move(log));
+  if (!occasions.ok()) return Fail(kBadInput, occasions.status());
 
   if (command == "summarize") {
+    progress.Stage("summarize");
     absl::StatusOr<crmcore::RfmSummary> summary =
-        crmcore::SummarizeTransactions(*log, scoring->summary);
+        crmcore::SummarizeOccasions(*occasions, scoring->summary);
     if (!summary.ok()) return Fail(kBadInput, summary.status());
-    absl::Status written = WriteOutput(absl::GetFlag(FLAGS_out), [&](std::ostream& out) {
-      crmcore_cli::WriteSummaryCsv(*summary, out);
+    const std::string out = absl::GetFlag(FLAGS_out);
+    progress.Stage("write", out);
+    absl::Status written = WriteOutput(out, [&](std::ostream& stream) {
+      crmcore_cli::WriteSummaryCsv(*summary, stream);
     });
+    progress.Finish();
     return written.ok() ? kOk : Fail(kCannotWrite, written);
   }
 
-  absl::StatusOr<crmcore::CustomerTable> table = crmcore::ScoreCustomers(*log, *scoring);
+  progress.Stage(scoring->lifetime_model == crmcore::LifetimeModelKind::kNone ? "score"
+                                                                               : "fit+score");
+  // The ids move into the table (the view keeps the counts the population report reads).
+  absl::StatusOr<crmcore::CustomerTable> table =
+      crmcore::ScoreCustomers(*std::move(occasions), *scoring);
   if (!table.ok()) {
     // ScoreCustomers reports a lifetime-model fit that did not converge as FailedPrecondition.
     const bool not_converged = table.status().code() == absl::StatusCode::kFailedPrecondition;
     return Fail(not_converged ? kNotConverged : kBadInput, table.status());
   }
   absl::StatusOr<crmcore::PopulationSummary> population =
-      crmcore::SummarizePopulation(*log, *table);
+      crmcore::SummarizePopulation(*occasions, *table);
   if (!population.ok()) return Fail(kBadInput, population.status());
   if (const std::string out = absl::GetFlag(FLAGS_out); !out.empty()) {
+    progress.Stage("write", out);
     absl::Status written =
         WriteOutput(out, [&](std::ostream& s) { crmcore_cli::WriteScoreCsv(*table, s); });
     if (!written.ok()) return Fail(kCannotWrite, written);
   }
   if (const std::string path = absl::GetFlag(FLAGS_summary); !path.empty()) {
+    progress.Stage("write", path);
     absl::Status written = WriteOutput(path, [&](std::ostream& s) {
-      crmcore_cli::WriteSummaryJson(log_path, *log, *table, *population, s);
+      crmcore_cli::WriteSummaryJson(log_path, skipped, *table, *population, s);
     });
     if (!written.ok()) return Fail(kCannotWrite, written);
   }
+  progress.Finish();
   if (!quiet) {
-    if (absl::GetFlag(FLAGS_top) < 0) return Fail(kUsage, absl::InvalidArgumentError("--top must be >= 0"));
     crmcore_cli::WriteReport(log_path, *table, *population,
                              static_cast<size_t>(absl::GetFlag(FLAGS_top)), std::cout);
   }

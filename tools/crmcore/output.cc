@@ -240,7 +240,7 @@ void WriteScoreCsv(const crmcore::CustomerTable& table, std::ostream& out) {
   }
 }
 
-void WriteSummaryJson(const std::string& log_path, const crmcore::TransactionLog& log,
+void WriteSummaryJson(const std::string& log_path, const std::vector<crmcore::RowError>& skipped,
                       const crmcore::CustomerTable& table,
                       const crmcore::PopulationSummary& population, std::ostream& out) {
   out << "{\n";
@@ -291,8 +291,8 @@ void WriteSummaryJson(const std::string& log_path, const crmcore::TransactionLog
     out << "  \"total_clv\": " << FormatDouble(total_clv) << ",\n";
   }
   out << "  \"skipped_rows\": [";
-  for (size_t i = 0; i < log.skipped.size(); ++i) {
-    const crmcore::RowError& e = log.skipped[i];
+  for (size_t i = 0; i < skipped.size(); ++i) {
+    const crmcore::RowError& e = skipped[i];
     out << (i ? ", " : "") << "{\"line\": " << e.line << ", \"column\": " << e.column
         << ", \"field\": " << JsonString(e.field) << ", \"reason\": " << JsonString(e.reason)
         << ", \"text\": " << JsonString(e.text) << "}";

@@ -1,7 +1,7 @@
 // Writers of the crmcore program's outputs: the summary and score tables (CSV), the
 // population summary (JSON) and the human-readable report.
-#ifndef CRMCORE_EXAMPLES_CLI_OUTPUT_H_
-#define CRMCORE_EXAMPLES_CLI_OUTPUT_H_
+#ifndef CRMCORE_TOOLS_CRMCORE_OUTPUT_H_
+#define CRMCORE_TOOLS_CRMCORE_OUTPUT_H_
 
 #include <cstddef>
 #include <ostream>
@@ -46,7 +46,7 @@ void WriteSummaryCsv(const crmcore::RfmSummary& summary, std::ostream& out);
 void WriteScoreCsv(const crmcore::CustomerTable& table, std::ostream& out);
 
 /// The population summary as one JSON object (see README "Outputs").
-void WriteSummaryJson(const std::string& log_path, const crmcore::TransactionLog& log,
+void WriteSummaryJson(const std::string& log_path, const std::vector<crmcore::RowError>& skipped,
                       const crmcore::CustomerTable& table,
                       const crmcore::PopulationSummary& population, std::ostream& out);
 
@@ -56,4 +56,4 @@ void WriteReport(const std::string& log_path, const crmcore::CustomerTable& tabl
 
 }  // namespace crmcore_cli
 
-#endif  // CRMCORE_EXAMPLES_CLI_OUTPUT_H_
+#endif  // CRMCORE_TOOLS_CRMCORE_OUTPUT_H_
