@@ -2,6 +2,11 @@
 // and a generated log of 10^7 transactions in the same layout, from memory and from
 // a temporary file. Reports rows/s and bytes/s.
 //
+// Ingest alone on one thread against two (issue 12, TransactionLogOptions::threads):
+// the CDNOW-layout log, and an export-like log of 10^7 rows in date order over about
+// 3 M customers (customer_id,date,amount, ISO dates), from memory and from a file.
+// The /threads:N argument is the option's value.
+//
 //   cmake --preset bench && cmake --build --preset bench --target ingest_benchmark
 //   ./build/bench/benchmarks/ingest_benchmark
 #include <unistd.h>
@@ -9,6 +14,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -74,6 +80,50 @@ const std::string& GeneratedLog() {
   }();
   return *log;
 }
+
+// kGeneratedRows transactions as exports come: comma-separated customer_id,date,amount
+// with ISO dates, in date order over two years, each row's customer drawn from 3.2 M
+// (about 3.05 M of them buy), amounts of 1.00 to 300.99.
+const std::string& ExportLog() {
+  static const std::string* const log = [] {
+    auto* text = new std::string("customer_id,date,amount\n");
+    text->reserve(static_cast<size_t>(kGeneratedRows) * 28);
+    uint64_t state = 20261206;
+    constexpr int64_t kDays = 730;
+    constexpr uint64_t kCustomers = 3'200'000;
+    int64_t rows = 0;
+    for (int64_t d = 0; d < kDays; ++d) {
+      const absl::CivilDay day = absl::CivilDay(2024, 1, 1) + d;
+      const int64_t until = kGeneratedRows * (d + 1) / kDays;
+      for (; rows < until; ++rows) {
+        const uint64_t r = NextRandom(state);
+        const uint64_t cents = 100 + (r >> 32) % 30000;
+        absl::StrAppendFormat(text, "C%07d,%04d-%02d-%02d,%d.%02d\n", 1 + r % kCustomers,
+                              day.year(), day.month(), day.day(), cents / 100, cents % 100);
+      }
+    }
+    return text;
+  }();
+  return *log;
+}
+
+// Writes `text` to a temporary file removed when the benchmark ends.
+class TempLogFile {
+ public:
+  explicit TempLogFile(const std::string& text)
+      : path_(absl::StrCat("/tmp/crmcore_ingest_benchmark_", getpid(), "_", ++count_, ".txt")) {
+    std::ofstream out(path_, std::ios::binary | std::ios::trunc);
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  }
+  TempLogFile(const TempLogFile&) = delete;
+  TempLogFile& operator=(const TempLogFile&) = delete;
+  ~TempLogFile() { std::remove(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  static inline int count_ = 0;
+  std::string path_;
+};
 
 void ReportThroughput(benchmark::State& state, int64_t rows, size_t bytes) {
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(bytes));
@@ -143,7 +193,8 @@ void BM_Generated10M_IngestAndSummary_FromFile(benchmark::State& state) {
 }
 BENCHMARK(BM_Generated10M_IngestAndSummary_FromFile)->Unit(benchmark::kMillisecond);
 
-// The two halves separately, to see where the time goes.
+// The two halves separately, to see where the time goes (ingest with the default
+// threads = 0: every hardware thread).
 void BM_Generated10M_IngestOnly(benchmark::State& state) {
   const std::string& text = GeneratedLog();
   int64_t rows = 0;
@@ -159,6 +210,45 @@ void BM_Generated10M_IngestOnly(benchmark::State& state) {
   ReportThroughput(state, rows, text.size());
 }
 BENCHMARK(BM_Generated10M_IngestOnly)->Unit(benchmark::kMillisecond);
+
+// Ingest alone, from memory or from a file, on state.range(0) threads.
+void IngestOnly(benchmark::State& state, const std::string& text, TransactionLogOptions options,
+                bool from_file) {
+  options.threads = static_cast<unsigned>(state.range(0));
+  std::optional<TempLogFile> file;
+  if (from_file) file.emplace(text);
+  int64_t rows = 0;
+  for (auto _ : state) {
+    auto log = from_file ? LoadTransactionLog(file->path(), options)
+                         : LoadTransactionLogFromBuffer(text, "generated", options);
+    if (!log.ok()) {
+      state.SkipWithError(std::string(log.status().message()).c_str());
+      return;
+    }
+    rows = log->rows_read;
+    state.counters["customers"] = static_cast<double>(log->customer_count());
+    benchmark::DoNotOptimize(log->amount.data());
+  }
+  ReportThroughput(state, rows, text.size());
+}
+
+void BM_Generated10M_IngestOnly_Threads(benchmark::State& state) {
+  IngestOnly(state, GeneratedLog(), CdnowLayout(), /*from_file=*/false);
+}
+BENCHMARK(BM_Generated10M_IngestOnly_Threads)
+    ->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_Export10M_IngestOnly_FromMemory(benchmark::State& state) {
+  IngestOnly(state, ExportLog(), TransactionLogOptions(), /*from_file=*/false);
+}
+BENCHMARK(BM_Export10M_IngestOnly_FromMemory)
+    ->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_Export10M_IngestOnly_FromFile(benchmark::State& state) {
+  IngestOnly(state, ExportLog(), TransactionLogOptions(), /*from_file=*/true);
+}
+BENCHMARK(BM_Export10M_IngestOnly_FromFile)
+    ->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_Generated10M_SummaryOnly(benchmark::State& state) {
   auto log = LoadTransactionLogFromBuffer(GeneratedLog(), "generated", CdnowLayout());

@@ -11,7 +11,9 @@
 //   byte 3: observation end as an offset from the first day (bit 5); unit (% 3)
 //
 // Invariants: both record splitters (the bit-mask fast path and the general state
-// machine) give the same result or the same error; an error has a message; a load has
+// machine) give the same result or the same error; so does a parallel load
+// (TransactionLogOptions::threads = 2 to 5, chosen by the input's size) forced to
+// split even this small input, whether it merges its chunks or falls back; an error has a message; a load has
 // columns of equal length, rows_read = size + rows_skipped, dense customer indices,
 // distinct non-empty ids, no skipped rows unless lenient; and its summary agrees with
 // an independent per-customer recount (occasions, exact repeat value, recency, T), with
@@ -72,8 +74,8 @@ TransactionLogOptions OptionsFrom(FuzzInput& in) {
 void CheckSameResult(const absl::StatusOr<TransactionLog>& fast,
                      const absl::StatusOr<TransactionLog>& general) {
   CRM_FUZZ_CHECK(fast.ok() == general.ok(),
-                 absl::StrCat("splitters disagree: fast ", fast.status().ToString(),
-                              " vs general ", general.status().ToString()));
+                 absl::StrCat("loads disagree: ", fast.status().ToString(),
+                              " vs ", general.status().ToString()));
   if (!fast.ok()) {
     CRM_FUZZ_CHECK(fast.status() == general.status(),
                    absl::StrCat("fast ", fast.status().ToString(), " vs general ",
@@ -86,7 +88,7 @@ void CheckSameResult(const absl::StatusOr<TransactionLog>& fast,
                      a.amount == b.amount && a.quantity == b.quantity && a.margin == b.margin &&
                      a.rows_read == b.rows_read && a.rows_skipped == b.rows_skipped &&
                      a.skipped.size() == b.skipped.size(),
-                 "the fast and general splitters loaded different logs");
+                 "the two loads (fast/general splitter, or parallel/sequential) differ");
   for (size_t i = 0; i < a.skipped.size(); ++i) {
     const RowError& x = a.skipped[i];
     const RowError& y = b.skipped[i];
@@ -239,6 +241,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::StatusOr<TransactionLog> general = internal::LoadTransactionLogFromBufferWith(
       bytes, "fuzz.csv", options, internal::RecordSplitter::kGeneralOnly);
   CheckSameResult(fast, general);
+  {
+    TransactionLogOptions parallel_options = options;
+    parallel_options.threads = 2 + static_cast<unsigned>(size % 4);
+    internal::IngestTuning small_chunks;
+    small_chunks.parallel_min_bytes = 0;
+    small_chunks.parallel_min_chunk_bytes = 1;
+    small_chunks.merge_min_ids_per_thread = 1;
+    const absl::StatusOr<TransactionLog> parallel =
+        internal::LoadTransactionLogFromBufferWith(bytes, "fuzz.csv", parallel_options,
+                                                   small_chunks);
+    CheckSameResult(parallel, fast);
+  }
   if (!fast.ok()) {
     CRM_FUZZ_CHECK(!fast.status().message().empty(), "an error without a message");
     return 0;

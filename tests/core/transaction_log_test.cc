@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -15,7 +16,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "crmcore/money.h"
 #include "gmock/gmock.h"
@@ -253,6 +256,12 @@ TEST(TransactionLogOptionsTest, RejectsBadOptions) {
   options = TransactionLogOptions();
   options.max_line_bytes = 0;
   EXPECT_THAT(options.Validate().message(), HasSubstr("max_line_bytes"));
+  options = TransactionLogOptions();
+  options.threads = 1025;
+  EXPECT_EQ(options.Validate().message(),
+            "transaction log options: threads must be in [0, 1024], got 1025");
+  options.threads = 1024;
+  EXPECT_TRUE(options.Validate().ok());
   options = TransactionLogOptions();
   options.customer = ColumnRef();
   EXPECT_THAT(options.Validate().message(), HasSubstr("'customer'"));
@@ -845,6 +854,216 @@ TEST(TransactionLogTest, LoadsCdnowMaster) {
   EXPECT_EQ(cds, 167881);
   EXPECT_EQ(*std::min_element(log->day.begin(), log->day.end()), Day(1997, 1, 1));
   EXPECT_EQ(*std::max_element(log->day.begin(), log->day.end()), Day(1998, 6, 30));
+}
+
+
+// ---------------------------------------------------------------------------
+// The parallel reader (TransactionLogOptions::threads): whatever the input, a load cut
+// into chunks on several threads equals the sequential load in every field, or fails
+// with the same error. The tuning shrinks the sizes so that small inputs are split.
+
+internal::IngestTuning SmallChunks(internal::IngestStats* stats = nullptr,
+                                   size_t read_chunk_bytes = size_t{1} << 20) {
+  internal::IngestTuning tuning;
+  tuning.parallel_min_bytes = 0;
+  tuning.parallel_min_chunk_bytes = 1;
+  tuning.merge_min_ids_per_thread = 1;
+  tuning.read_chunk_bytes = read_chunk_bytes;
+  tuning.stats = stats;
+  return tuning;
+}
+
+absl::StatusOr<TransactionLog> LoadWithThreads(absl::string_view text,
+                                               TransactionLogOptions options, unsigned threads,
+                                               internal::IngestStats* stats = nullptr) {
+  options.threads = threads;
+  return internal::LoadTransactionLogFromBufferWith(text, "log.csv", options,
+                                                    SmallChunks(stats));
+}
+
+// Loads `text` sequentially, then from memory and from a file on 2 to 5 threads, and
+// expects the same result. Returns how many of the parallel loads were merged from
+// chunks (the others fell back to the sequential load).
+int ExpectParallelEqualsSequential(const std::string& text, const TransactionLogOptions& options,
+                                   const std::string& what) {
+  const auto sequential = LoadWithThreads(text, options, 1);
+  const std::string path = WriteTemp("parallel.csv", text);
+  int merged = 0;
+  for (unsigned threads = 2; threads <= 5; ++threads) {
+    internal::IngestStats stats;
+    const auto parallel = LoadWithThreads(text, options, threads, &stats);
+    ExpectSameLog(parallel, sequential, absl::StrCat(what, ", threads ", threads));
+    merged += stats.chunks > 1 ? 1 : 0;
+    EXPECT_TRUE(stats.chunks > 1 || stats.fell_back) << what;
+    // From a file, read in small pieces so that records also cross reads.
+    TransactionLogOptions file_options = options;
+    file_options.threads = threads;
+    const auto from_file = internal::LoadTransactionLogWith(
+        path, file_options, SmallChunks(&stats, 256 + threads * 37));
+    if (sequential.ok()) {
+      ExpectSameLog(from_file, sequential, absl::StrCat(what, ", file, threads ", threads));
+    } else {
+      EXPECT_FALSE(from_file.ok()) << what;
+      EXPECT_EQ(from_file.status().message(),
+                absl::StrReplaceAll(sequential.status().message(), {{"log.csv", path}}))
+          << what;
+    }
+  }
+  std::remove(path.c_str());
+  return merged;
+}
+
+TEST(TransactionLogParallelTest, CdnowMasterWithHeaderAndWithoutInLenientMode) {
+  std::ifstream in(std::string(CRMCORE_TEST_DATA_DIR) + "/CDNOW_master.txt", std::ios::binary);
+  const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  TransactionLogOptions options;
+  options.whitespace_delimited = true;
+  options.date_format = "%Y%m%d";
+  options.amount = ColumnRef::Named("dollar_value");
+  options.quantity = ColumnRef::Named("number_of_cds");
+  EXPECT_EQ(ExpectParallelEqualsSequential(content, options, "cdnow"), 4);
+  // The original layout by position, no header: the header line is a bad row.
+  TransactionLogOptions positions;
+  positions.whitespace_delimited = true;
+  positions.has_header = false;
+  positions.customer = ColumnRef::At(1);
+  positions.date = ColumnRef::At(2);
+  positions.date_format = "%Y%m%d";
+  positions.amount = ColumnRef::At(4);
+  positions.lenient = true;
+  EXPECT_EQ(ExpectParallelEqualsSequential(content, positions, "cdnow by position"), 4);
+  const auto log = LoadWithThreads(content, positions, 3);
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ(log->size(), 69659u);
+  EXPECT_EQ(log->customer_count(), 23570u);
+  EXPECT_EQ(log->rows_skipped, 1);
+  ASSERT_EQ(log->skipped.size(), 1u);
+  EXPECT_EQ(log->skipped[0].line, 1);
+  // The public entry point splits only inputs of 8 MiB or more.
+  positions.threads = 2;
+  internal::IngestStats stats;
+  internal::IngestTuning defaults;
+  defaults.stats = &stats;
+  ASSERT_TRUE(
+      internal::LoadTransactionLogFromBufferWith(content, "cdnow", positions, defaults).ok());
+  EXPECT_EQ(stats.chunks, 1u);
+  EXPECT_FALSE(stats.fell_back);
+}
+
+// A generated CSV of `rows` rows whose ids repeat across the file, with CRLF line ends
+// when asked.
+std::string GeneratedCsv(int rows, bool crlf) {
+  const char* eol = crlf ? "\r\n" : "\n";
+  std::string text = absl::StrCat("customer_id,date,amount", eol);
+  uint64_t state = 99;
+  for (int row = 0; row < rows; ++row) {
+    state = state * 6364136223846793005u + 1442695040888963407u;
+    const uint64_t r = state >> 33;
+    absl::StrAppend(&text, "c", r % 700, r % 5 == 0 ? "-long-enough-to-leave-sso" : "",
+                    ",2020-0", 1 + r % 9, "-1", r % 10, ",", r % 1000, ".", r % 90 + 10, eol);
+  }
+  return text;
+}
+
+// The byte offsets of the line starts nearest the nominal splits for 2 to 5 chunks,
+// and a few lines around each: where a bad row tests the merge hardest.
+std::vector<size_t> LinesNearSplits(const std::string& text) {
+  std::vector<size_t> starts = {0};
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n' && i + 1 < text.size()) starts.push_back(i + 1);
+  }
+  const size_t header_end = starts[1];
+  std::vector<size_t> lines;
+  for (size_t chunks = 2; chunks <= 5; ++chunks) {
+    for (size_t k = 1; k < chunks; ++k) {
+      const size_t nominal = header_end + (text.size() - header_end) * k / chunks;
+      const size_t at = static_cast<size_t>(
+          std::lower_bound(starts.begin(), starts.end(), nominal) - starts.begin());
+      for (size_t d = at >= 2 ? at - 2 : 0; d <= at + 1 && d < starts.size(); ++d) {
+        if (d >= 1) lines.push_back(d);
+      }
+    }
+  }
+  std::sort(lines.begin(), lines.end());
+  lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
+  return lines;
+}
+
+TEST(TransactionLogParallelTest, ErrorsAtAndNearChunkBoundaries) {
+  for (const bool crlf : {false, true}) {
+    const std::string clean = GeneratedCsv(1200, crlf);
+    TransactionLogOptions strict;
+    EXPECT_EQ(ExpectParallelEqualsSequential(clean, strict, "clean"), 4);
+    for (const size_t line : LinesNearSplits(clean)) {
+      // Replace the amount of one row (0-based line `line`) by a bad one.
+      std::vector<std::string> rows = absl::StrSplit(clean, '\n');
+      rows[line] = absl::StrCat(rows[line].substr(0, rows[line].rfind(',')), ",1.2.3",
+                                crlf ? "\r" : "");
+      const std::string bad = absl::StrJoin(rows, "\n");
+      const std::string what = absl::StrCat("bad amount on line ", line + 1, crlf ? " crlf" : "");
+      ExpectParallelEqualsSequential(bad, strict, what);
+      TransactionLogOptions lenient;
+      lenient.lenient = true;
+      EXPECT_EQ(ExpectParallelEqualsSequential(bad, lenient, what), 4) << what;
+      // A bad row on every 7th line as well: the first max_reported_errors in file order.
+      for (size_t i = 5; i < rows.size(); i += 7) rows[i] = "x,2020-02-30,1";
+      lenient.max_reported_errors = 3;
+      EXPECT_EQ(ExpectParallelEqualsSequential(absl::StrJoin(rows, "\n"), lenient, what), 4)
+          << what;
+      // A structural error (an unterminated quote) stops lenient loads too.
+      rows[line] = "\"open,2020-01-01,1";
+      ExpectParallelEqualsSequential(absl::StrJoin(rows, "\n"), lenient, what + " quote");
+    }
+  }
+}
+
+TEST(TransactionLogParallelTest, QuotedNewlinesAcrossSplitsFallBackToSequential) {
+  const std::string clean = GeneratedCsv(2000, false);
+  std::vector<std::string> rows = absl::StrSplit(clean, '\n');
+  // Quoted ids that span many lines, so that some nominal splits land inside one.
+  for (size_t i = 10; i + 1 < rows.size(); i += 150) {
+    rows[i] = absl::StrCat("\"multi\nline", std::string(40, '\n'), "id", i, "\",2020-01-01,1");
+  }
+  const std::string text = absl::StrJoin(rows, "\n");
+  TransactionLogOptions options;
+  ExpectParallelEqualsSequential(text, options, "quoted newlines");
+  const auto sequential = LoadWithThreads(text, options, 1);
+  ASSERT_TRUE(sequential.ok()) << sequential.status();
+  // A split right inside the quoted field: that chunk's loader ends mid-record.
+  size_t fell_back = 0;
+  for (unsigned threads = 2; threads <= 40; ++threads) {
+    internal::IngestStats stats;
+    ExpectSameLog(LoadWithThreads(text, options, threads, &stats), sequential,
+                  absl::StrCat("threads ", threads));
+    fell_back += stats.fell_back ? 1 : 0;
+  }
+  EXPECT_GT(fell_back, 0u);
+}
+
+TEST(TransactionLogParallelTest, DefaultSizesSplitALargeFile) {
+  std::string text = GeneratedCsv(500000, false);  // About 13 MB.
+  ASSERT_GT(text.size(), size_t{8} << 20);
+  const std::string path = WriteTemp("large.csv", text);
+  TransactionLogOptions options;
+  options.threads = 1;
+  const auto sequential = LoadTransactionLog(path, options);
+  ASSERT_TRUE(sequential.ok()) << sequential.status();
+  options.threads = 2;
+  internal::IngestStats stats;
+  internal::IngestTuning defaults;
+  defaults.stats = &stats;
+  int64_t last_progress = 0;
+  options.progress = [&](int64_t read, int64_t total) {
+    EXPECT_EQ(total, static_cast<int64_t>(text.size()));
+    EXPECT_GE(read, last_progress);
+    last_progress = read;
+  };
+  ExpectSameLog(internal::LoadTransactionLogWith(path, options, defaults), sequential, "large");
+  EXPECT_EQ(stats.chunks, 2u);
+  EXPECT_EQ(last_progress, static_cast<int64_t>(text.size()));
+  options.progress = nullptr;
+  ExpectSameLog(LoadTransactionLogFromBuffer(text, "log.csv", options), sequential, "large");
+  std::remove(path.c_str());
 }
 
 }  // namespace
