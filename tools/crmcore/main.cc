@@ -61,6 +61,7 @@ ABSL_FLAG(std::string, weights, "0.5,0.2,0,0.3,0", "composite value weights");
 ABSL_FLAG(int, top, 10, "customers listed in the report");
 ABSL_FLAG(bool, quiet, false, "no report, no progress");
 ABSL_FLAG(bool, verbose, false, "one line of stage timings on stderr at the end");
+ABSL_FLAG(int, threads, 0, "threads for loading and scoring (0 = every core)");
 ABSL_FLAG(std::string, model, "", "lifetime model");
 ABSL_FLAG(double, horizon, 0, "prediction horizon");
 ABSL_FLAG(double, discount_rate, 0.10, "annual discount rate of the CLV");
@@ -120,6 +121,8 @@ Scoring flags:
   --top=N             customers listed in the report (10)
   --quiet             no report and no progress line
   --verbose           print the time of each stage and the peak memory on stderr
+  --threads=N         threads for loading a large log and for scoring; 0 (the default)
+                      uses every core, 1 runs on one; the results are the same
   --model=M           score: bgnbd (BG/NBD + Gamma-Gamma, the default) or none
   --horizon=H         expected purchases and CLV over the next H time units (one year)
   --discount-rate=D   annual discount rate of the CLV (0.10)
@@ -208,6 +211,11 @@ absl::StatusOr<crmcore::TransactionLogOptions> IngestOptionsFromFlags() {
     return absl::InvalidArgumentError("--max-reported-errors must be >= 0");
   }
   options.max_reported_errors = static_cast<size_t>(absl::GetFlag(FLAGS_max_reported_errors));
+  if (absl::GetFlag(FLAGS_threads) < 0 || absl::GetFlag(FLAGS_threads) > 1024) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--threads must be in 0..1024, got ", absl::GetFlag(FLAGS_threads)));
+  }
+  options.threads = static_cast<unsigned>(absl::GetFlag(FLAGS_threads));
   CRM_RETURN_IF_ERROR(options.Validate());
   return options;
 }
@@ -225,6 +233,7 @@ absl::StatusOr<crmcore::ScoringOptions> ScoringOptionsFromFlags(const std::strin
     options.summary.observation_end = day;
   }
   options.period_days = absl::GetFlag(FLAGS_period_days);
+  options.threads = absl::GetFlag(FLAGS_threads);
   const std::string model = absl::GetFlag(FLAGS_model);
   if (command == "fit") {
     // fit names its own model; no lifetime model is fitted for scoring.
