@@ -17,7 +17,7 @@
 // columns of equal length, rows_read = size + rows_skipped, dense customer indices,
 // distinct non-empty ids, no skipped rows unless lenient; and its summary agrees with
 // an independent per-customer recount (occasions, exact repeat value, recency, T), with
-// no NaN or Inf anywhere.
+// no NaN or Inf anywhere; and a row of more fields than the header is never loaded.
 #include <algorithm>
 #include <cstdint>
 #include <map>
@@ -225,6 +225,29 @@ void CheckSummary(const TransactionLog& log, const SummaryOptions& options,
   }
 }
 
+// The field-count invariant: a row with another field count than the header is never
+// loaded. The input plus a row of 67 fields (more than a fuzzed header has, short of one
+// of exactly 67) loads no further row: a strict load fails, a lenient one skips it.
+void CheckExtraFieldsRowIsRefused(absl::string_view bytes, const TransactionLogOptions& options,
+                                  const TransactionLog& loaded) {
+  if (!options.has_header || loaded.size() == 0) return;
+  std::string with_row(bytes);
+  with_row += '\n';
+  for (int k = 0; k < 67; ++k) {
+    if (k > 0) with_row += options.whitespace_delimited ? ' ' : options.delimiter;
+    with_row += "x1";
+  }
+  with_row += '\n';
+  const absl::StatusOr<TransactionLog> again =
+      LoadTransactionLogFromBuffer(with_row, "fuzz.csv", options);
+  if (options.lenient) {
+    CRM_FUZZ_CHECK(!again.ok() || again->size() == loaded.size(),
+                   "lenient: a row of 67 fields was loaded");
+  } else {
+    CRM_FUZZ_CHECK(!again.ok(), "strict: a row of 67 fields was loaded");
+  }
+}
+
 }  // namespace
 }  // namespace crmcore::fuzz
 
@@ -258,6 +281,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   CheckLog(*fast, options);
+  CheckExtraFieldsRowIsRefused(bytes, options, *fast);
 
   SummaryOptions summary_options;
   summary_options.unit = static_cast<TimeUnit>(b3 % 3);

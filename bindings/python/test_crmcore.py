@@ -737,3 +737,13 @@ def test_paths_and_texts_with_a_nul_raise():
         crmcore.Summary.load(str(SAMPLE) + "\0.bak", **CDNOW)
     with pytest.raises(crmcore.InvalidArgument, match="NUL"):
         crmcore.Summary.load(SAMPLE, **dict(CDNOW, date_format="%Y%m%d\0"))
+
+
+def test_rows_with_extra_fields_are_errors():
+    # docs/bad-input.md BI-ING-25: an unquoted "1,234.56" amount is a row error.
+    text = "customer_id,date,amount\na,2020-01-01,5\nb,2020-01-02,1,234.56\n"
+    with pytest.raises(crmcore.InvalidArgument, match="the row has 4 fields, the header has 3"):
+        crmcore.Summary.from_bytes(text)
+    with crmcore.Summary.from_bytes(text, lenient=True) as s:
+        assert len(s) == 1
+        assert s.info()["rows_skipped"] == 1

@@ -131,7 +131,8 @@ struct RowError {
   /// missing column).
   size_t column = 0;
   /// The option that selects the field: "customer", "date", "amount", "quantity",
-  /// "margin".
+  /// "margin"; or "columns" for a row whose field count is not the header's (a row with
+  /// an extra field, such as an unquoted "1,234.56", would otherwise be read shifted).
   std::string field;
   /// Why the value was rejected.
   std::string reason;

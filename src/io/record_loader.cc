@@ -163,6 +163,7 @@ void Loader::ContinueAfter(const Loader& header, int64_t first_line) {
   quantity_col_ = header.quantity_col_;
   margin_col_ = header.margin_col_;
   setup_error_ = header.setup_error_;
+  header_fields_ = header.header_fields_;
 }
 
 bool Loader::Absorb(Loader&& later, unsigned threads, size_t min_ids_per_thread) {
@@ -479,6 +480,23 @@ absl::Status Loader::ProcessRecord(const char* data) {
 }
 
 bool Loader::ParseRow(const char* data, RowProblem& problem) {
+  // A row with another field count than the header is read shifted if read at all (an
+  // unquoted "1,234.56" amount is two fields): a row error, named at its first extra field
+  // or at the row's end.
+  if (header_fields_ != 0 && fields_.size() != header_fields_) {
+    const bool extra = fields_.size() > header_fields_;
+    const absl::string_view first_extra =
+        extra ? FieldText(data, fields_[header_fields_]) : absl::string_view();
+    problem = {"columns",
+               extra ? fields_[header_fields_].column : record_content_bytes_ + 1,
+               absl::StrCat("the row has ", fields_.size(), " fields, the header has ",
+                            header_fields_,
+                            extra ? absl::StrCat("; the first extra one is ",
+                                                 QuotedText(first_extra))
+                                  : std::string()),
+               first_extra};
+    return false;
+  }
   absl::string_view customer_text, date_text, amount_text, quantity_text, margin_text;
   size_t customer_column = 0, date_column = 0, amount_column = 0, quantity_column = 0,
          margin_column = 0;
@@ -641,6 +659,7 @@ void Loader::ResolvePositionsOnly() {
 }
 
 absl::Status Loader::ResolveHeader(const char* data) {
+  header_fields_ = fields_.size();
   std::vector<std::string> names;
   names.reserve(fields_.size());
   for (const FieldSpan& field : fields_) names.emplace_back(FieldText(data, field));

@@ -147,6 +147,9 @@ class Loader {
   int64_t first_skipped_line_ = 0;
   std::string first_skipped_;
   absl::Status setup_error_;
+  // The header's field count, which every row must have; 0 without a header (rows are then
+  // held only to the columns the options name).
+  size_t header_fields_ = 0;
   const bool fast_splitter_;
   bool stop_after_header_ = false;
   std::array<bool, 256> special_{};

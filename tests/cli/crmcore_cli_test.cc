@@ -542,6 +542,23 @@ TEST_F(CliOutputTest, SummaryCsvErrorsNameFileAndLine) {
               HasSubstr(absl::StrCat(Path("t.csv"), ":2: has 5 fields, the header has 4")));
 }
 
+// A log row with more fields than the header is an error through the program too, and
+// counted and reported under --lenient.
+// Covers docs/bad-input.md BI-ING-25
+TEST_F(CliOutputTest, RowWithMoreFieldsThanTheHeaderIsAnError) {
+  std::ofstream(Path("log.csv")) << "customer_id,date,amount\na,2020-01-01,5\n"
+                                    "b,2020-01-02,1,234.56\na,2020-02-01,7\n";
+  RunResult run = RunCrmcore(absl::StrCat("summarize ", Path("log.csv")));
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_THAT(run.output, HasSubstr(absl::StrCat(
+                              Path("log.csv"), ":3:16: field 'columns': the row has 4 fields, "
+                                               "the header has 3")));
+  run = RunCrmcore(absl::StrCat("summarize ", Path("log.csv"), " --lenient --quiet"));
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("skipped 1 bad rows"));
+  EXPECT_THAT(run.output, HasSubstr("log.csv:3:16: field 'columns'"));
+}
+
 // Every flag is checked before any input is read or output written: a bad --top with
 // --quiet too.
 // Covers docs/bad-input.md BI-CLI-10

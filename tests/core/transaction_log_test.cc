@@ -345,8 +345,42 @@ TEST(TransactionLogTest, StrictMissingColumn) {
   const auto log = Load("customer_id,date,amount\na,2020-01-01\n");
   ASSERT_FALSE(log.ok());
   EXPECT_EQ(log.status().message(),
-            "log.csv:2:13: field 'amount': missing column: the row has 2 columns, the field "
-            "is column 3");
+            "log.csv:2:13: field 'columns': the row has 2 fields, the header has 3");
+}
+
+// A row with more fields than the header (an unquoted "1,234.56" amount) was read as
+// amount 1: it is a row error, strict or lenient (counted and reported), and a quoted
+// "1,234.56" is one field.
+// Covers docs/bad-input.md BI-ING-25
+TEST(TransactionLogTest, RowWithMoreFieldsThanTheHeaderIsARowError) {
+  const std::string text = "customer_id,date,amount\na,2020-01-01,5\nb,2020-01-02,1,234.56\n";
+  const auto strict = Load(text);
+  ASSERT_FALSE(strict.ok());
+  EXPECT_EQ(strict.status().message(),
+            "log.csv:3:16: field 'columns': the row has 4 fields, the header has 3; the first "
+            "extra one is \"234.56\"");
+  TransactionLogOptions options;
+  options.lenient = true;
+  const auto lenient = LoadTransactionLogFromBuffer(text, "log.csv", options);
+  ASSERT_TRUE(lenient.ok()) << lenient.status();
+  EXPECT_EQ(lenient->size(), 1u);
+  EXPECT_EQ(lenient->rows_skipped, 1);
+  ASSERT_EQ(lenient->skipped.size(), 1u);
+  EXPECT_EQ(lenient->skipped[0].line, 3);
+  EXPECT_EQ(lenient->skipped[0].field, "columns");
+  EXPECT_EQ(lenient->skipped[0].text, "234.56");
+  const auto quoted = Load("customer_id,date,amount\nb,2020-01-02,\"1,234.56\"\n");
+  ASSERT_FALSE(quoted.ok());  // one field, but not a plain decimal
+  EXPECT_THAT(quoted.status().message(), HasSubstr("field 'amount'"));
+  // Whitespace-separated logs count fields between runs of blanks; trailing blanks are none.
+  TransactionLogOptions blanks;
+  blanks.whitespace_delimited = true;
+  const auto spaced =
+      LoadTransactionLogFromBuffer("customer_id date amount\n a  2020-01-01  5   \n", "w", blanks);
+  ASSERT_TRUE(spaced.ok()) << spaced.status();
+  const auto extra =
+      LoadTransactionLogFromBuffer("customer_id date amount\na 2020-01-01 5 x\n", "w", blanks);
+  EXPECT_THAT(extra.status().message(), HasSubstr("the row has 4 fields, the header has 3"));
 }
 
 // Covers docs/bad-input.md BI-ING-12
