@@ -24,13 +24,25 @@
 
 namespace {
 
-// Fields of one line: commas outside double quotes, plus one.
+// Fields of one accepted line, read independently of the library: a field that starts
+// with a double quote runs to the quote that closes it ("" inside is one quote); any
+// other field runs to the next comma (quotes inside it are plain characters).
 size_t CountFields(absl::string_view line) {
   size_t fields = 1;
-  bool quoted = false;
-  for (const char c : line) {
-    if (c == '"') quoted = !quoted;
-    if (c == ',' && !quoted) ++fields;
+  size_t i = 0;
+  while (i < line.size()) {
+    if (line[i] == '"') {
+      size_t j = i + 1;
+      while (j < line.size() && !(line[j] == '"' && (j + 1 == line.size() || line[j + 1] != '"'))) {
+        j += line[j] == '"' ? 2 : 1;
+      }
+      i = j + 1;  // past the closing quote
+    }
+    while (i < line.size() && line[i] != ',') ++i;
+    if (i < line.size()) {
+      ++fields;
+      ++i;
+    }
   }
   return fields;
 }
