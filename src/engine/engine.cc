@@ -6,8 +6,11 @@
 #include "crmcore/engine.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <utility>
@@ -29,6 +32,61 @@ absl::Status FirstError(const std::vector<absl::Status>& errors) {
     if (!error.ok()) return error;
   }
   return absl::OkStatus();
+}
+
+void RadixSortDoubles(std::vector<double>& values) {
+  const std::size_t n = values.size();
+  if (n < 1024) {  // a histogram per pass costs more than sorting a few values
+    std::sort(values.begin(), values.end());
+    return;
+  }
+  // Order-preserving keys: negative doubles with every bit flipped, the others with the
+  // sign bit set, so that unsigned order is numeric order. The passes move keys between
+  // `keys` and the values' own storage (8-byte slots read and written through memcpy), so
+  // a sort needs one extra array, not two.
+  constexpr std::uint64_t kSign = std::uint64_t{1} << 63;
+  const auto to_key = [](double x) {
+    const auto bits = std::bit_cast<std::uint64_t>(x);
+    return (bits & kSign) != 0 ? ~bits : bits | kSign;
+  };
+  const auto to_value = [](std::uint64_t key) {
+    return std::bit_cast<double>((key & kSign) != 0 ? key & ~kSign : ~key);
+  };
+  std::vector<std::uint64_t> keys(n);
+  for (std::size_t i = 0; i < n; ++i) keys[i] = to_key(values[i]);
+  constexpr unsigned kDigitBits = 11;
+  constexpr std::size_t kPasses = (64 + kDigitBits - 1) / kDigitBits;
+  constexpr std::uint64_t kDigitMask = (std::uint64_t{1} << kDigitBits) - 1;
+  std::vector<std::array<std::size_t, kDigitMask + 1>> counts(kPasses);
+  for (const std::uint64_t key : keys) {
+    for (std::size_t p = 0; p < kPasses; ++p) ++counts[p][(key >> (p * kDigitBits)) & kDigitMask];
+  }
+  auto* slots = reinterpret_cast<unsigned char*>(values.data());
+  bool in_keys = true;  // where the keys are now
+  for (std::size_t p = 0; p < kPasses; ++p) {
+    std::array<std::size_t, kDigitMask + 1>& count = counts[p];
+    // Every key has this digit (keys[0] is one of them, wherever the keys are now): the
+    // pass would move nothing.
+    if (count[(keys[0] >> (p * kDigitBits)) & kDigitMask] == n) continue;
+    std::size_t start = 0;
+    for (std::size_t& c : count) start += std::exchange(c, start);
+    for (std::size_t i = 0; i < n; ++i) {
+      std::uint64_t key;
+      if (in_keys) {
+        key = keys[i];
+        std::memcpy(slots + 8 * count[(key >> (p * kDigitBits)) & kDigitMask]++, &key, 8);
+      } else {
+        std::memcpy(&key, slots + 8 * i, 8);
+        keys[count[(key >> (p * kDigitBits)) & kDigitMask]++] = key;
+      }
+    }
+    in_keys = !in_keys;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint64_t key = keys[i];
+    if (!in_keys) std::memcpy(&key, slots + 8 * i, 8);
+    values[i] = to_value(key);
+  }
 }
 
 void MergeSortedRuns(std::vector<double>& data, std::vector<std::size_t> bounds, int threads) {

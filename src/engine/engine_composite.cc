@@ -44,7 +44,6 @@ using internal::FirstError;
 using internal::ForEachBlock;
 using internal::KernelPlan;
 using internal::kNaN;
-using internal::MergeSortedRuns;
 using internal::RangeOf;
 using internal::TransformMode;
 using internal::UsedComponent;
@@ -293,7 +292,6 @@ absl::StatusOr<CompositeState> ComputeCompositeState(const CompositePlan& plan,
         for (std::size_t i = 0; i < rows.size; ++i) {
           if (!std::isnan(staged[k][i])) run.push_back(staged[k][i]);
         }
-        std::sort(run.begin(), run.end());
       }
     }
     if (policy == MissingPolicy::kRenormalize) {
@@ -304,19 +302,25 @@ absl::StatusOr<CompositeState> ComputeCompositeState(const CompositePlan& plan,
 
   CompositeState population;
   for (const CompositeState& state : block_states) population.Merge(state);  // block order
+  // Each percentile-rank column's values, gathered from the blocks and radix sorted, the
+  // columns side by side on the call's threads.
+  std::vector<std::size_t> ranked;
   for (std::size_t k = 0; k < used.size(); ++k) {
     if (used[k].spec.kind != NormalizerKind::kPercentileRank) continue;
+    ranked.push_back(k);
     ColumnState& column = population.column[static_cast<std::size_t>(used[k].id)];
     column.has_quantiles = true;
-    std::vector<double>& sorted = column.quantiles.sorted;
-    sorted.reserve(static_cast<std::size_t>(column.count));
-    std::vector<std::size_t> bounds = {0};
-    for (const std::vector<double>& run : runs[k]) {
-      sorted.insert(sorted.end(), run.begin(), run.end());
-      bounds.push_back(sorted.size());
+    std::vector<double>& values = column.quantiles.sorted;
+    values.reserve(static_cast<std::size_t>(column.count));
+    for (std::vector<double>& run : runs[k]) {
+      values.insert(values.end(), run.begin(), run.end());
+      std::vector<double>().swap(run);
     }
-    MergeSortedRuns(sorted, std::move(bounds), threads);
   }
+  ForEachBlock(ranked.size(), threads, [&](std::size_t, std::size_t j) {
+    internal::RadixSortDoubles(
+        population.column[static_cast<std::size_t>(used[ranked[j]].id)].quantiles.sorted);
+  });
   return population;
 }
 

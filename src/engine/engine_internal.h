@@ -45,6 +45,12 @@ absl::Status FirstError(const std::vector<absl::Status>& errors);
 /// merges of one round run in parallel (they touch disjoint ranges).
 void MergeSortedRuns(std::vector<double>& data, std::vector<std::size_t> bounds, int threads);
 
+/// Sorts doubles (no NaN) ascending by an LSD radix sort of their order-preserving 64-bit
+/// keys, 11 bits a pass, skipping the passes whose digit all keys share (whole numbers,
+/// narrow ranges): several times std::sort's speed on millions of values. Equal values
+/// may end in either order of their signs (-0.0, +0.0), as under std::sort.
+void RadixSortDoubles(std::vector<double>& values);
+
 /// Rows [begin, begin + size) of a column as doubles, ignoring any validity bitmap: the
 /// column itself when it is float64 (zero copy), else converted into `scratch`.
 const double* ConvertRows(const ColumnView& view, BlockRange rows, double* scratch);

@@ -2,6 +2,8 @@
 // std::equal_range, which the percentile-rank normalizer's reference uses.
 #include "engine/rank_index.h"
 
+#include "engine/engine_internal.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -60,6 +62,39 @@ TEST(SortedRankIndexTest, LargeColumnsOfEveryShape) {
     ExpectEqualRanges(a);
     ExpectEqualRanges(b);
     ExpectEqualRanges(c);
+  }
+}
+
+// The radix sort the composite state uses gives std::sort's order (equal values compare
+// equal; -0.0 and +0.0 may swap), on every shape of column and both sides of its
+// small-input cut-over.
+TEST(RadixSortDoublesTest, SortsLikeStdSort) {
+  std::mt19937_64 rng(11);
+  std::lognormal_distribution<double> spend(3.0, 2.0);
+  std::normal_distribution<double> signed_values(0.0, 1e6);
+  std::uniform_int_distribution<int> small(0, 40);
+  for (const size_t n : {0u, 1u, 1000u, 1023u, 1024u, 5000u, 100000u}) {
+    for (int shape = 0; shape < 4; ++shape) {
+      std::vector<double> values(n);
+      for (size_t i = 0; i < n; ++i) {
+        switch (shape) {
+          case 0: values[i] = spend(rng); break;
+          case 1: values[i] = signed_values(rng); break;
+          case 2: values[i] = small(rng); break;  // whole numbers: most passes skipped
+          default:
+            values[i] = i % 5 == 0   ? -0.0
+                        : i % 5 == 1 ? 0.0
+                        : i % 5 == 2 ? std::numeric_limits<double>::denorm_min()
+                        : i % 5 == 3 ? -std::numeric_limits<double>::max()
+                                     : std::numeric_limits<double>::max();
+        }
+      }
+      std::vector<double> expected = values;
+      std::sort(expected.begin(), expected.end());
+      RadixSortDoubles(values);
+      ASSERT_EQ(values, expected) << "n " << n << " shape " << shape;
+      ASSERT_TRUE(std::is_sorted(values.begin(), values.end()));
+    }
   }
 }
 
