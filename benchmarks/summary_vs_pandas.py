@@ -15,7 +15,12 @@ group rows from all over the file. --order grouped writes the CDNOW master layou
 instead (whitespace, %Y%m%d, rows grouped by customer), which hides that cost.
 
     python3 benchmarks/summary_vs_pandas.py --crmcore build/bench/tools/crmcore/crmcore \
-        [--rows 10000000] [--order date|shuffled|grouped] [--runs 2] [--log /tmp/log.txt]
+        [--rows 10000000] [--order date|shuffled|grouped] [--runs 2] [--log /tmp/log.txt] \
+        [--score] [--no-pandas]
+
+--score also runs `crmcore score --model=none` on the log right after each summarize and
+prints its wall time and peak memory as ratios of summarize's (the issue 12 target:
+<= 1.3x the time, <= 1.5x the memory). --no-pandas skips the pandas side.
 
 Needs Debian's python3-pandas and GNU time (`bash scripts/install-deps.sh --bench`);
 run it with Debian's /usr/bin/python3, which is the one that has pandas.
@@ -148,6 +153,9 @@ def main():
                         help="customers the date/shuffled rows are drawn from")
     parser.add_argument("--runs", type=int, default=2, help="runs of each side")
     parser.add_argument("--log", help="reuse (or create) the generated log at this path")
+    parser.add_argument("--score", action="store_true",
+                        help="also time crmcore score --model=none against summarize")
+    parser.add_argument("--no-pandas", action="store_true", help="skip the pandas side")
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="crmcore_vs_pandas_")
@@ -169,25 +177,36 @@ def main():
 
     pandas_out = os.path.join(workdir, "pandas.csv")
     crmcore_out = os.path.join(workdir, "crmcore.csv")
+    score_out = os.path.join(workdir, "scores.csv")
+    calibration = [*flags, f"--observation-end={end}", "--time-unit=weeks", "--quiet"]
     runs = []
     for _ in range(args.runs):
-        crmcore_wall, crmcore_mem = run_measured([
-            args.crmcore, "summarize", log, *flags, f"--observation-end={end}",
-            "--time-unit=weeks", f"--out={crmcore_out}", "--quiet"])
-        pandas_wall, pandas_mem = run_measured(
+        crmcore_wall, crmcore_mem = run_measured(
+            [args.crmcore, "summarize", log, *calibration, f"--out={crmcore_out}"])
+        score_wall, score_mem = (run_measured(
+            [args.crmcore, "score", log, *calibration, "--model=none", f"--out={score_out}"])
+            if args.score else (None, None))
+        pandas_wall, pandas_mem = (None, None) if args.no_pandas else run_measured(
             [sys.executable, "-c", PANDAS_JOB, log, pandas_out, end, *layout])
-        runs.append((pandas_wall, pandas_mem, crmcore_wall, crmcore_mem))
+        runs.append((pandas_wall, pandas_mem, crmcore_wall, crmcore_mem, score_wall, score_mem))
 
-    rows_crmcore = check_same_summary(crmcore_out, pandas_out)
-
-    print(f"log: {args.rows:,} rows ({args.order} order), {size_mb:.0f} MB; "
-          f"summary: {rows_crmcore:,} customers (summaries agree)")
-    print(f"{'':14}{'wall s':>10}{'peak MiB':>12}")
-    for run, (pandas_wall, pandas_mem, crmcore_wall, crmcore_mem) in enumerate(runs, 1):
-        print(f"{'pandas  run ' + str(run):14}{pandas_wall:10.2f}{pandas_mem:12.0f}")
-        print(f"{'crmcore run ' + str(run):14}{crmcore_wall:10.2f}{crmcore_mem:12.0f}")
-        print(f"  run {run}: crmcore is {pandas_wall / crmcore_wall:.1f}x faster and uses "
-              f"{pandas_mem / crmcore_mem:.1f}x less peak memory than pandas")
+    agree = "" if args.no_pandas else (
+        f"summary: {check_same_summary(crmcore_out, pandas_out):,} customers (summaries agree)")
+    print(f"log: {args.rows:,} rows ({args.order} order), {size_mb:.0f} MB; {agree}")
+    print(f"{'':18}{'wall s':>10}{'peak MiB':>12}")
+    for run, (pandas_wall, pandas_mem, crmcore_wall, crmcore_mem, score_wall,
+              score_mem) in enumerate(runs, 1):
+        if pandas_wall is not None:
+            print(f"{'pandas    run ' + str(run):18}{pandas_wall:10.2f}{pandas_mem:12.0f}")
+        print(f"{'summarize run ' + str(run):18}{crmcore_wall:10.2f}{crmcore_mem:12.0f}")
+        if score_wall is not None:
+            print(f"{'score     run ' + str(run):18}{score_wall:10.2f}{score_mem:12.0f}")
+        if pandas_wall is not None:
+            print(f"  run {run}: crmcore is {pandas_wall / crmcore_wall:.1f}x faster and uses "
+                  f"{pandas_mem / crmcore_mem:.1f}x less peak memory than pandas")
+        if score_wall is not None:
+            print(f"  run {run}: score takes {score_wall / crmcore_wall:.2f}x the time and "
+                  f"{score_mem / crmcore_mem:.2f}x the peak memory of summarize")
 
 
 if __name__ == "__main__":
