@@ -927,13 +927,16 @@ typedef struct crm_summary crm_summary;
  *     delimiter, date format, minor_digits or column choice; an observation_end that is
  *     not a valid "YYYY-MM-DD" date or lies before the log's first date; an empty log, one
  *     with no transactions (every row skipped, or header only), a missing header column,
- *     and in strict mode the first bad row — messages name "PATH:LINE:COLUMN: field
- *     'date': cannot parse ..." as the C++ loader does;
+ *     and in strict mode the first bad row (including a row with another field count than
+ *     the header: "field 'columns'") — messages name "PATH:LINE:COLUMN: field 'date':
+ *     cannot parse ..." as the C++ loader does;
  *   CRM_ERR_NOT_FOUND — no file at `path`; CRM_ERR_PERMISSION_DENIED — it cannot be
  *     opened; CRM_ERR_IO and others for read failures (the message gives the system's
  *     reason); CRM_ERR_OUT_OF_RANGE — a customer's total value overflows, or more than
  *     2^32 - 1 customers; CRM_ERR_NO_MEMORY.
- * Thread-safe (reads only its arguments and the file). */
+ * Thread-safe (reads only its arguments and the file). A log of 8 MiB or more is parsed on
+ * as many threads as the machine has (started and joined within the call; the result is
+ * the same as on one thread). */
 CRM_API crm_status crm_summary_load_path(const char* path, const crm_ingest_options* options,
                                          crm_summary** out);
 
