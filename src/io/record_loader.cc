@@ -660,9 +660,9 @@ void Loader::ResolvePositionsOnly() {
 
 absl::Status Loader::ResolveHeader(const char* data) {
   header_fields_ = fields_.size();
-  std::vector<std::string> names;
+  std::vector<absl::string_view> names;
   names.reserve(fields_.size());
-  for (const FieldSpan& field : fields_) names.emplace_back(FieldText(data, field));
+  for (const FieldSpan& field : fields_) names.push_back(FieldText(data, field));
   absl::Status status;
   const auto resolve = [&](const ColumnRef& ref, const char* name) -> size_t {
     if (ref.index > 0) return ref.index - 1;  // Checked against each row.
@@ -671,11 +671,7 @@ absl::Status Loader::ResolveHeader(const char* data) {
     if (status.ok()) {
       status = absl::InvalidArgumentError(absl::StrCat(
           source_, ":", line_, ": field '", name, "': no column named \"", ref.name,
-          "\" in the header; its columns are: ",
-          absl::StrJoin(names, ", ",
-                        [](std::string* out, const std::string& s) {
-                          absl::StrAppend(out, "\"", absl::CHexEscape(s), "\"");
-                        })));
+          "\" in the header; its columns are: ", QuotedList(names)));
     }
     return kUnresolved;
   };

@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "crmcore/status.h"
+#include "io/transaction_log_fields.h"  // QuotedList
 
 namespace crmcore {
 namespace {
@@ -112,7 +113,7 @@ absl::StatusOr<SummaryTable> ParseSummaryCsv(absl::string_view text, absl::strin
     if (w.index < 0) {
       return absl::InvalidArgumentError(absl::StrCat(
           source_name, ":1: no column named \"", *w.name, "\" in the header; its columns are: ",
-          absl::StrJoin(header, ", ")));
+          internal::QuotedList(header)));
     }
   }
   for (size_t n = 1; n < lines.size(); ++n) {

@@ -15,4 +15,17 @@ std::string QuotedText(absl::string_view text) {
                       "\"... (", text.size(), " bytes)");
 }
 
+std::string QuotedList(const std::vector<absl::string_view>& cells) {
+  std::string list;
+  for (const absl::string_view cell : cells) {
+    absl::StrAppend(&list, list.empty() ? "" : ", ", "\"", absl::CHexEscape(cell), "\"");
+    if (list.size() > kMaxQuotedListBytes) {
+      list.resize(kMaxQuotedListBytes);
+      absl::StrAppend(&list, "... (", cells.size(), " columns)");
+      break;
+    }
+  }
+  return list;
+}
+
 }  // namespace crmcore::internal

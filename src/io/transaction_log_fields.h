@@ -132,6 +132,14 @@ class DateFormat {
 // The text of a value as quoted in messages: escaped, and cut short when long.
 std::string QuotedText(absl::string_view text);
 
+// Longest list of header cells quoted in a message (the cells escaped, then the list cut).
+inline constexpr size_t kMaxQuotedListBytes = 200;
+
+// A header's cells for a message: each escaped and quoted, joined by ", ", cut after
+// kMaxQuotedListBytes bytes with the count of cells, so a corrupt multi-megabyte "header"
+// never becomes a multi-megabyte message.
+std::string QuotedList(const std::vector<absl::string_view>& cells);
+
 // The common amount spelling, "123" or "123.4" with at most minor_digits fraction
 // digits and at most 18 digits in all (so no overflow), parsed without the general
 // parser's bookkeeping. False means "not this spelling": ParseMoney then decides,

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -48,7 +49,7 @@ TEST(SummaryCsvBadInputTest, MissingHeaderColumnListsTheHeader) {
   ASSERT_FALSE(table.ok());
   EXPECT_EQ(table.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(table.status().message(),
-            "s.csv:1: no column named \"T\" in the header; its columns are: frequency, recency");
+            "s.csv:1: no column named \"T\" in the header; its columns are: \"frequency\", \"recency\"");
   EXPECT_FALSE(HasSummaryHeader("frequency,recency\n1,2\n", {}));
 }
 
@@ -58,6 +59,17 @@ TEST(SummaryCsvBadInputTest, RowWithTooFewFields) {
   ASSERT_FALSE(table.ok());
   EXPECT_EQ(table.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(table.status().message(), "s.csv:3: has 2 fields, the header has 4");
+}
+
+// A huge header is quoted cut short: the message stays small (issue 13 item 9).
+// Covers docs/bad-input.md BI-SUM-01
+TEST(SummaryCsvBadInputTest, HugeHeaderIsQuotedCutShort) {
+  std::string header = "frequency";
+  for (int i = 0; i < 20000; ++i) absl::StrAppend(&header, ",column", i);
+  const auto table = Parse(header + "\n1\n");
+  ASSERT_FALSE(table.ok());
+  EXPECT_LT(table.status().message().size(), 400u);
+  EXPECT_THAT(table.status().message(), HasSubstr("... (20001 columns)"));
 }
 
 // An unquoted "1,234.56" makes one field two: an error, not a value read shifted.
