@@ -76,9 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The field-count invariant: each accepted row's line has the header's field count.
   const std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
   const auto strip_cr = [](absl::string_view line) { return absl::StripSuffix(line, "\r"); };
-  // The header's cells are split at every comma (summary_csv.h), quotes or not.
-  const size_t header_fields =
-      static_cast<size_t>(std::count(lines.front().begin(), lines.front().end(), ',')) + 1;
+  const size_t header_fields = CountFields(strip_cr(lines.front()));
   CRM_FUZZ_CHECK(table->line.size() == n, "a row without its line number");
   for (size_t i = 0; i < n; ++i) {
     const int64_t line = table->line[i];

@@ -177,8 +177,11 @@ absl::StatusOr<CustomerTable> ScoreCustomers(const CustomerOccasions& occasions,
                                              const ScoringOptions& options);
 
 /// The same, taking the view's customer ids for the table instead of copying them
-/// (SummarizeOccasions(CustomerOccasions&&)); the view's occasions and counts stay valid,
-/// e.g. for SummarizePopulation().
+/// (SummarizeOccasions(CustomerOccasions&&)): the view is consumed for scoring, though its
+/// occasions and counts stay valid for SummarizePopulation(). The ids are taken once the
+/// summary is built, so a later error (a fit that does not converge) leaves a view that
+/// cannot be summarized again (FailedPrecondition, never a wrong id): group the log again
+/// to retry, or use the const& overload when a retry is likely.
 absl::StatusOr<CustomerTable> ScoreCustomers(CustomerOccasions&& occasions,
                                              const ScoringOptions& options);
 

@@ -106,8 +106,10 @@ absl::StatusOr<RfmSummary> SummarizeOccasions(const CustomerOccasions& occasions
                                               const SummaryOptions& options);
 
 /// The same, taking `occasions.customer_ids` for the summary instead of copying it
-/// (millions of ids are hundreds of MB): afterwards the view's customer_ids is empty, while
-/// its occasions, offsets, customer_count() and counts stay valid.
+/// (millions of ids are hundreds of MB). On success the view's customer_ids is empty, while
+/// its occasions, offsets, customer_count() and counts stay valid (for
+/// SummarizePopulation); a later summary of that view is FailedPrecondition. On error the
+/// view is unchanged.
 absl::StatusOr<RfmSummary> SummarizeOccasions(CustomerOccasions&& occasions,
                                               const SummaryOptions& options);
 

@@ -43,11 +43,11 @@ bool HasSummaryHeader(absl::string_view text, const SummaryColumnNames& names);
 
 /// Parses a comma-separated summary with a header row. Every value of the named columns
 /// must be a finite decimal number; other columns (e.g. the customer id) are ignored.
-/// Fields may be quoted RFC 4180 style ("Smith, J"), as `crmcore summarize` writes ids,
-/// but a record must fit on one line.
-/// Errors (InvalidArgument, "SOURCE:LINE:COLUMN: ..."): a missing header column (listing
-/// the header), a row with too few fields, a value that is not a finite number, an
-/// unbalanced quote, an empty table.
+/// Fields (header cells too) may be quoted RFC 4180 style ("Smith, J"), as `crmcore
+/// summarize` writes ids, but a record must fit on one line.
+/// Errors (InvalidArgument, "SOURCE:LINE[:COLUMN]: ..."): a missing header column (listing
+/// the header, cut after 200 bytes), a row with another field count than the header, a
+/// value that is not a finite number, an unbalanced quote, an empty table.
 absl::StatusOr<SummaryTable> ParseSummaryCsv(absl::string_view text, absl::string_view source_name,
                                              const SummaryColumnNames& names);
 

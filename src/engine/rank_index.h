@@ -36,7 +36,9 @@ class SortedRankIndex {
     start_.resize(buckets + 1);
     std::size_t next = 0;  // the next bucket whose start is not yet known
     for (std::size_t i = 0; i < n_; ++i) {
-      const std::size_t b = Bucket(sorted_[i]);
+      // Clamped: values out of order (a hand-built state) give wrong ranks, never a write
+      // outside the table.
+      const std::size_t b = std::min(Bucket(sorted_[i]), buckets - 1);
       while (next <= b) start_[next++] = i;
     }
     while (next <= buckets) start_[next++] = n_;
@@ -46,11 +48,13 @@ class SortedRankIndex {
   /// are cached) the bucket's first values. Lookups done one by one wait for two cache
   /// misses each; a batch that prefetches both levels overlaps them. x must not be NaN.
   void PrefetchBucket(double x) const {
-    if (n_ != 0 && x >= sorted_[0] && x <= sorted_[n_ - 1]) __builtin_prefetch(&start_[Bucket(x)]);
+    if (n_ != 0 && x >= sorted_[0] && x <= sorted_[n_ - 1]) {
+      __builtin_prefetch(&start_[std::min(Bucket(x), start_.size() - 2)]);
+    }
   }
   void PrefetchValues(double x) const {
     if (n_ != 0 && x >= sorted_[0] && x <= sorted_[n_ - 1]) {
-      __builtin_prefetch(sorted_ + start_[Bucket(x)]);
+      __builtin_prefetch(sorted_ + start_[std::min(Bucket(x), start_.size() - 2)]);
     }
   }
 
@@ -59,7 +63,7 @@ class SortedRankIndex {
   std::pair<std::size_t, std::size_t> EqualRange(double x) const {
     if (n_ == 0 || x < sorted_[0]) return {0, 0};
     if (x > sorted_[n_ - 1]) return {n_, n_};
-    const std::size_t b = Bucket(x);
+    const std::size_t b = std::min(Bucket(x), start_.size() - 2);
     const double* lo = sorted_ + start_[b];
     const double* hi = sorted_ + start_[b + 1];
     const double* first = std::lower_bound(lo, hi, x);

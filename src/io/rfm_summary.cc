@@ -59,6 +59,12 @@ absl::StatusOr<RfmSummary> Summarize(Occasions& occasions, const SummaryOptions&
   if (occasions.occasion_count() == 0) {
     return absl::InvalidArgumentError("rfm summary: the transaction log is empty");
   }
+  if (occasions.customer_ids.size() != occasions.customer_count()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "rfm summary: the view holds ", occasions.customer_ids.size(), " customer ids for ",
+        occasions.customer_count(), " customers (an rvalue SummarizeOccasions or "
+        "ScoreCustomers took them): group the log again"));
+  }
   const size_t customers = occasions.customer_count();
   RfmSummary summary;
   summary.unit = options.unit;
@@ -115,11 +121,6 @@ absl::StatusOr<RfmSummary> Summarize(Occasions& occasions, const SummaryOptions&
     const int64_t frequency = totals->calibration_occasions - 1;
     if constexpr (std::is_const_v<Occasions>) {
       summary.customer_ids.push_back(occasions.customer_ids[c]);
-    } else {
-      // Compacted in place (row k <= c, whose own id was handled already); the vector
-      // itself becomes the summary's below.
-      const size_t row = summary.customer.size();
-      if (row != c) occasions.customer_ids[row] = std::move(occasions.customer_ids[c]);
     }
     summary.customer.push_back(static_cast<uint32_t>(c));
     summary.frequency.push_back(frequency);
@@ -136,6 +137,12 @@ absl::StatusOr<RfmSummary> Summarize(Occasions& occasions, const SummaryOptions&
     }
   }
   if constexpr (!std::is_const_v<Occasions>) {
+    // Only now that nothing can fail: the rows' ids compacted to the front (row k's
+    // customer is >= k, and ids before it were moved already), then the vector taken.
+    for (size_t row = 0; row < summary.customer.size(); ++row) {
+      const size_t c = summary.customer[row];
+      if (c != row) occasions.customer_ids[row] = std::move(occasions.customer_ids[c]);
+    }
     occasions.customer_ids.resize(summary.customer.size());
     summary.customer_ids = std::move(occasions.customer_ids);
     occasions.customer_ids.clear();

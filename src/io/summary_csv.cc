@@ -88,7 +88,9 @@ size_t FieldColumn(const std::vector<absl::string_view>& fields, size_t index,
 }  // namespace
 
 bool HasSummaryHeader(absl::string_view text, const SummaryColumnNames& names) {
-  const std::vector<absl::string_view> header = absl::StrSplit(FirstLine(text), ',');
+  const absl::StatusOr<std::vector<absl::string_view>> split = SplitLine(FirstLine(text));
+  if (!split.ok()) return false;
+  const std::vector<absl::string_view>& header = *split;
   return ColumnIndex(header, names.frequency) >= 0 && ColumnIndex(header, names.recency) >= 0 &&
          ColumnIndex(header, names.T) >= 0;
 }
@@ -97,7 +99,15 @@ absl::StatusOr<SummaryTable> ParseSummaryCsv(absl::string_view text, absl::strin
                                              const SummaryColumnNames& names) {
   const std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
   const absl::string_view header_line = StripCr(lines.front());
-  const std::vector<absl::string_view> header = absl::StrSplit(header_line, ',');
+  // The header's cells follow the rows' quoting rules, so a quoted "id, name" is one cell
+  // and the field counts of header and rows compare.
+  const absl::StatusOr<std::vector<absl::string_view>> header_split = SplitLine(header_line);
+  if (!header_split.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source_name, ":1:", header_split.status().message(),
+        ": unbalanced quote (a quoted field must close on its line, before a comma)"));
+  }
+  const std::vector<absl::string_view>& header = *header_split;
   struct Wanted {
     const std::string* name;
     std::vector<double>* column;

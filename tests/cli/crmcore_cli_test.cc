@@ -502,6 +502,35 @@ TEST_F(CliOutputTest, SymlinkedOutputsAndDevicesAreWrittenThrough) {
   const RunResult run = RunCrmcore(Sample("score", "--out=/dev/null"));
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_TRUE(std::filesystem::is_character_file("/dev/null"));
+  // /dev/stdout is whatever stdout is: a pipe is written through, and a file that stdout
+  // appends to is appended to, never replaced.
+  RunResult piped = RunShell(absl::StrCat("\"$CRMCORE\" ", Sample("summarize", "--out=/dev/stdout"),
+                                          " | head -c 40"));
+  EXPECT_EQ(piped.exit_code, 0) << piped.output;
+  EXPECT_THAT(piped.output, ::testing::StartsWith("customer_id,frequency,recency,T"));
+  std::ofstream(Path("run.log")) << "earlier line\n";
+  RunResult appended = RunShell(absl::StrCat("\"$CRMCORE\" ",
+                                             Sample("summarize", "--out=/dev/stdout"), " >> ",
+                                             Path("run.log")));
+  EXPECT_EQ(appended.exit_code, 0) << appended.output;
+  EXPECT_THAT(ReadFile(Path("run.log")), ::testing::StartsWith("earlier line\ncustomer_id,"));
+  // A replaced output keeps its permissions: a private table stays private.
+  std::filesystem::permissions(Path("real/a.csv"), std::filesystem::perms::owner_read |
+                                                       std::filesystem::perms::owner_write);
+  ASSERT_EQ(RunCrmcore(Sample("score", "--out=" + Path("a.csv"))).exit_code, 0);
+  EXPECT_EQ(std::filesystem::status(Path("real/a.csv")).permissions(),
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
+// A run started with SIGHUP ignored (nohup) keeps it ignored: hanging up does not end it.
+TEST_F(CliOutputTest, AnIgnoredHangUpStaysIgnored) {
+  const std::string master = absl::StrCat(kData, "/CDNOW_master.txt");
+  const RunResult run = RunShell(absl::StrCat(
+      "(trap '' HUP; exec \"$CRMCORE\" score ", master, kCdnowMasterFlags,
+      " --model=none --quiet --out=", Path("s.csv"), ") & pid=$!; sleep 0.1; kill -HUP $pid;",
+      " wait $pid; echo \"exit=$?\""));
+  EXPECT_THAT(run.output, HasSubstr("exit=0"));
+  EXPECT_GT(std::filesystem::file_size(Path("s.csv")), 100000u);
 }
 
 // Errors name the flags as the user typed them, not the library's option fields.

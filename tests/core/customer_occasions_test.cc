@@ -122,6 +122,21 @@ TEST(CustomerOccasionsTest, SameDayTotalOverflowIsOutOfRange) {
   }
 }
 
+// An rvalue summary that fails leaves the view's ids as they were (here the holdout total
+// of the last customer overflows, after a customer seen only in the holdout).
+TEST(CustomerOccasionsTest, AFailedRvalueSummaryLeavesTheViewsIds) {
+  const int64_t max = std::numeric_limits<int64_t>::max();
+  auto occasions = GroupOccasions(MakeLog({{"late", 2020, 3, 1, 1}, {"ok", 2020, 1, 1, 1},
+                                           {"big", 2020, 1, 1, 1}, {"big", 2020, 2, 1, max},
+                                           {"big", 2020, 3, 1, 1}}));
+  ASSERT_TRUE(occasions.ok());
+  SummaryOptions options;
+  options.observation_end = absl::CivilDay(2020, 1, 15);
+  EXPECT_EQ(SummarizeOccasions(*std::move(occasions), options).status().code(),
+            absl::StatusCode::kOutOfRange);
+  EXPECT_THAT(occasions->customer_ids, ElementsAre("late", "ok", "big"));
+}
+
 // The summary of the view equals the summary of the log (which groups it the same way),
 // here on the CDNOW master log with a holdout.
 TEST(CustomerOccasionsTest, SummaryOfTheViewEqualsTheSummaryOfTheLog) {
@@ -154,6 +169,11 @@ TEST(CustomerOccasionsTest, SummaryOfTheViewEqualsTheSummaryOfTheLog) {
   EXPECT_EQ(taken->customer_ids, from_log->customer_ids);
   EXPECT_EQ(consumed.customer_count(), 23570u);  // NOLINT(bugprone-use-after-move)
   EXPECT_TRUE(consumed.customer_ids.empty());
+  // A view whose ids were taken cannot be summarized again: an error, never a wrong id.
+  EXPECT_EQ(SummarizeOccasions(consumed, options).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(SummarizeOccasions(std::move(consumed), options).status().code(),
+            absl::StatusCode::kFailedPrecondition);
   // CDNOW has 23,570 customers and 69,659 rows; several rows of a customer-day merge.
   EXPECT_EQ(occasions->customer_count(), 23570u);
   EXPECT_EQ(occasions->transaction_count, 69659);

@@ -115,17 +115,32 @@ void WriteRows(size_t rows, std::ostream& out, const WriteRow& write_row) {
   };
   for (size_t chunk = 0; chunk < chunks && out; chunk += 2) {
     const bool pair = chunk + 1 < chunks;
+    // An exception (out of memory) on either thread reaches the caller after the helper
+    // is joined, never std::terminate.
+    std::exception_ptr helper_failed;
     std::thread helper;
     if (pair) {
       try {
-        helper = std::thread(format, chunk + 1, std::ref(text[1]));
+        helper = std::thread([&] {
+          try {
+            format(chunk + 1, text[1]);
+          } catch (...) {
+            helper_failed = std::current_exception();
+          }
+        });
       } catch (const std::exception&) {
         // No thread: format the second chunk below on this one.
       }
     }
-    format(chunk, text[0]);
+    try {
+      format(chunk, text[0]);
+    } catch (...) {
+      if (helper.joinable()) helper.join();
+      throw;
+    }
     if (helper.joinable()) {
       helper.join();
+      if (helper_failed) std::rethrow_exception(helper_failed);
     } else if (pair) {
       format(chunk + 1, text[1]);
     }

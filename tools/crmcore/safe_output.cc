@@ -17,7 +17,10 @@
 #include <system_error>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace crmcore_cli {
 namespace {
@@ -29,7 +32,8 @@ namespace {
 constexpr int kMaxPending = 4;
 constexpr size_t kMaxPath = 4096;
 char pending_path[kMaxPending][kMaxPath];
-std::atomic<bool> pending_used[kMaxPending];
+std::atomic<bool> pending_used[kMaxPending];     // the handler may read the path
+std::atomic<bool> pending_claimed[kMaxPending];  // the slot belongs to a PendingRemoval
 
 extern "C" void RemovePendingAndReraise(int signal_number) {
   for (int i = 0; i < kMaxPending; ++i) {
@@ -39,9 +43,13 @@ extern "C" void RemovePendingAndReraise(int signal_number) {
   std::raise(signal_number);
 }
 
+// For SIGINT, SIGTERM and SIGHUP, unless the program was started with the signal ignored
+// (nohup, a background job of a script): it stays ignored then.
 void InstallSignalHandlers() {
   static const bool installed = [] {
     for (const int s : {SIGINT, SIGTERM, SIGHUP}) {
+      struct sigaction previous {};
+      if (sigaction(s, nullptr, &previous) != 0 || previous.sa_handler == SIG_IGN) continue;
       struct sigaction action {};
       action.sa_handler = RemovePendingAndReraise;
       sigemptyset(&action.sa_mask);
@@ -58,7 +66,9 @@ class PendingRemoval {
   explicit PendingRemoval(const std::string& path) {
     if (path.size() >= kMaxPath) return;
     for (int i = 0; i < kMaxPending; ++i) {
-      if (pending_used[i].load()) continue;
+      // The path is written before the flag is set, so the handler never reads half a path.
+      bool expected = false;
+      if (!pending_claimed[i].compare_exchange_strong(expected, true)) continue;
       std::memcpy(pending_path[i], path.c_str(), path.size() + 1);
       pending_used[i].store(true);
       slot_ = i;
@@ -68,7 +78,9 @@ class PendingRemoval {
   PendingRemoval(const PendingRemoval&) = delete;
   PendingRemoval& operator=(const PendingRemoval&) = delete;
   ~PendingRemoval() {
-    if (slot_ >= 0) pending_used[slot_].store(false);
+    if (slot_ < 0) return;
+    pending_used[slot_].store(false);
+    pending_claimed[slot_].store(false);
   }
 
  private:
@@ -158,6 +170,34 @@ std::string FollowSymlinks(const std::string& path) {
   return current.string();
 }
 
+// The open descriptor a path names, for /dev/stdout, /dev/stderr, /dev/fd/N and
+// /proc/self/fd/N; -1 for any other path. Writing to such a path means writing to that
+// descriptor as it is (a pipe, a terminal, a file opened for appending by `>>`):
+// reopening it would start at offset 0, and a rename would replace the file.
+int DescriptorNamed(absl::string_view path) {
+  if (path == "/dev/stdout") return STDOUT_FILENO;
+  if (path == "/dev/stderr") return STDERR_FILENO;
+  for (const absl::string_view prefix : {"/dev/fd/", "/proc/self/fd/"}) {
+    int fd = -1;
+    if (absl::ConsumePrefix(&path, prefix) && absl::SimpleAtoi(path, &fd) && fd >= 0) return fd;
+  }
+  return -1;
+}
+
+// Writes `write(stream)` to an open descriptor (duplicated, so closing ours keeps it).
+absl::Status WriteToDescriptor(const std::string& path, int fd,
+                               const std::function<void(std::ostream&)>& write) {
+  const int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (own < 0) return CannotWrite(path, errno);
+  FdStreamBuf buffer(own);
+  std::ostream stream(&buffer);
+  write(stream);
+  stream.flush();
+  const int error = buffer.error() != 0 ? buffer.error() : (stream ? 0 : EIO);
+  ::close(own);
+  return error == 0 ? absl::OkStatus() : CannotWrite(path, error);
+}
+
 std::string Describe(const NamedPath& p) { return absl::StrCat(p.what, " ", p.path); }
 
 }  // namespace
@@ -192,22 +232,22 @@ absl::Status CheckOutputsAreDistinct(const std::vector<NamedPath>& inputs,
 
 absl::Status WriteFileSafely(const std::string& path,
                              const std::function<void(std::ostream&)>& write) {
-  // A symlink's file is replaced, not the link; a device or pipe is written in place.
-  const std::string target = FollowSymlinks(path);
+  // A device, pipe or terminal (/dev/null, /dev/stdout, a FIFO) is written in place,
+  // opened by the path given: /dev/stdout names whatever fd 1 is, which a rename would
+  // replace. A regular file is replaced, and through a symlink the file it names.
+  if (const int fd = DescriptorNamed(path); fd >= 0) return WriteToDescriptor(path, fd, write);
   struct stat existing {};
-  if (::stat(target.c_str(), &existing) == 0 && !S_ISREG(existing.st_mode)) {
+  const bool exists = ::stat(path.c_str(), &existing) == 0;
+  if (exists && !S_ISREG(existing.st_mode)) {
     if (S_ISDIR(existing.st_mode)) return CannotWrite(path, EISDIR);
-    const int fd = ::open(target.c_str(), O_WRONLY | O_CLOEXEC);
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) return CannotWrite(path, errno);
-    FdStreamBuf buffer(fd);
-    std::ostream stream(&buffer);
-    write(stream);
-    stream.flush();
-    const int error = buffer.error() != 0 ? buffer.error() : (stream ? 0 : EIO);
+    const absl::Status written = WriteToDescriptor(path, fd, write);
     ::close(fd);
-    return error == 0 ? absl::OkStatus() : CannotWrite(path, error);
+    return written;
   }
 
+  const std::string target = FollowSymlinks(path);
   // The temporary file sits in the target's folder (a rename within one file system is
   // atomic), hidden and named so that nobody takes it for the output.
   const std::filesystem::path target_path(target);
@@ -219,14 +259,25 @@ absl::Status WriteFileSafely(const std::string& path,
   const int fd = ::mkostemp(temp.data(), O_CLOEXEC);
   if (fd < 0) return CannotWrite(path, errno);
   PendingRemoval removal(temp);
-  // mkostemp creates 0600; an output gets the usual 0666 less the umask.
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
-  ::fchmod(fd, 0666 & ~mask);
+  // mkostemp creates 0600. The replaced file's permissions carry over (a 0600 table of
+  // customers stays private); a new output gets the usual 0666 less the umask.
+  if (exists) {
+    ::fchmod(fd, existing.st_mode & 07777);
+  } else {
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    ::fchmod(fd, 0666 & ~mask);
+  }
 
   FdStreamBuf buffer(fd);
   std::ostream stream(&buffer);
-  write(stream);
+  try {
+    write(stream);
+  } catch (...) {  // out of memory while formatting: no temporary file left behind
+    ::close(fd);
+    ::unlink(temp.c_str());
+    throw;
+  }
   stream.flush();
   int error = buffer.error() != 0 ? buffer.error() : (stream ? 0 : EIO);
   if (error == 0 && ::fsync(fd) != 0) error = errno;

@@ -30,9 +30,12 @@ absl::Status CheckOutputsAreDistinct(const std::vector<NamedPath>& inputs,
                                      const std::vector<NamedPath>& outputs);
 
 /// Writes `write(stream)` to `path` safely (see the file comment). A target that exists
-/// and is not a regular file (/dev/null, a pipe) is written in place; a symlink is
-/// followed, so the file it names is replaced. SIGINT and SIGTERM during the write
-/// remove the temporary file before the program ends.
+/// and is not a regular file (/dev/null, a pipe), or names an open descriptor
+/// (/dev/stdout, /dev/stderr, /dev/fd/N: written as that descriptor stands, so `>> log`
+/// appends), is written in place; a
+/// symlink to a regular file is followed, so the file it names is replaced, keeping its
+/// permissions. SIGINT, SIGTERM and SIGHUP during the write (unless the program started
+/// with them ignored) remove the temporary file before the program ends.
 ///
 /// Errors: Unavailable "cannot write PATH: REASON" with the system's reason ("No space left
 /// on device", "Permission denied") for any failure to create, write, flush or rename;
