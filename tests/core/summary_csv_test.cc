@@ -61,6 +61,16 @@ TEST(SummaryCsvBadInputTest, RowWithTooFewFields) {
   EXPECT_EQ(table.status().message(), "s.csv:3: has 2 fields, the header has 4");
 }
 
+// Header cells follow the rows' quoting: a quoted "id, name" is one cell, so rows of four
+// fields match a header of four.
+TEST(SummaryCsvTest, QuotedHeaderCellsAreOneField) {
+  const auto table =
+      Parse("\"id, name\",frequency,recency,T,monetary_value\n\"Smith, J\",1,2,3,4\n");
+  ASSERT_TRUE(table.ok()) << table.status();
+  EXPECT_EQ(table->size(), 1u);
+  EXPECT_TRUE(HasSummaryHeader("\"id, name\",frequency,recency,T\n", {}));
+}
+
 // A huge header is quoted cut short: the message stays small (issue 13 item 9).
 // Covers docs/bad-input.md BI-SUM-01
 TEST(SummaryCsvBadInputTest, HugeHeaderIsQuotedCutShort) {
