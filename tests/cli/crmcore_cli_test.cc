@@ -35,8 +35,8 @@ struct RunResult {
   std::string output;  // stdout and stderr together
 };
 
-RunResult RunCrmcore(const std::string& arguments) {
-  const std::string command = absl::StrCat(CRMCORE_CLI_PATH, " ", arguments, " 2>&1");
+// Runs `command` under sh and collects what it prints on stdout.
+RunResult RunCommand(const std::string& command) {
   RunResult result;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return result;
@@ -46,6 +46,11 @@ RunResult RunCrmcore(const std::string& arguments) {
   const int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+// Runs the program with `arguments`, stdout and stderr together.
+RunResult RunCrmcore(const std::string& arguments) {
+  return RunCommand(absl::StrCat(CRMCORE_CLI_PATH, " ", arguments, " 2>&1"));
 }
 
 std::string ReadFile(const std::filesystem::path& path) {
@@ -358,17 +363,8 @@ TEST_F(CliTest, FullStdoutIsAWriteError) {
 // Runs `shell_command` (which names the program as $CRMCORE) under sh, stdout and stderr
 // together unless the command redirects them itself.
 RunResult RunShell(const std::string& shell_command) {
-  const std::string command =
-      absl::StrCat("CRMCORE='", CRMCORE_CLI_PATH, "'; export CRMCORE; ", shell_command);
-  RunResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  size_t got = 0;
-  while ((got = fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, got);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+  return RunCommand(
+      absl::StrCat("CRMCORE='", CRMCORE_CLI_PATH, "'; export CRMCORE; ", shell_command));
 }
 
 // Files in `dir` whose name marks a temporary output (".NAME.crmcore-XXXXXX").

@@ -6,10 +6,10 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "crmcore/rfm_summary.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "log_builder.h"
 
 namespace crmcore {
 namespace {
@@ -17,26 +17,8 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-struct Row {
-  std::string id;
-  int y, m, d;
-  int64_t cents;
-};
-
-TransactionLog MakeLog(const std::vector<Row>& rows) {
-  TransactionLog log;
-  absl::flat_hash_map<std::string, uint32_t> index;
-  for (const Row& row : rows) {
-    const auto [it, inserted] =
-        index.try_emplace(row.id, static_cast<uint32_t>(log.customer_ids.size()));
-    if (inserted) log.customer_ids.emplace_back(row.id);
-    log.customer.push_back(it->second);
-    log.day.push_back(ToDayNumber(absl::CivilDay(row.y, row.m, row.d)));
-    log.amount.push_back(row.cents);
-  }
-  log.rows_read = static_cast<int64_t>(rows.size());
-  return log;
-}
+using test_support::MakeLog;
+using test_support::Row;
 
 int32_t Day(int y, int m, int d) { return ToDayNumber(absl::CivilDay(y, m, d)); }
 

@@ -16,6 +16,7 @@
 #include "crmcore/transaction_log.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "log_builder.h"
 
 namespace crmcore {
 namespace {
@@ -24,27 +25,7 @@ using ::testing::DoubleEq;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-// A log built by hand: (customer, y, m, d, cents) rows.
-struct Row {
-  const char* id;
-  int y, m, d;
-  int64_t cents;
-};
-
-TransactionLog MakeLog(const std::vector<Row>& rows) {
-  TransactionLog log;
-  absl::flat_hash_map<std::string, uint32_t> index;
-  for (const Row& row : rows) {
-    const auto [it, inserted] =
-        index.try_emplace(row.id, static_cast<uint32_t>(log.customer_ids.size()));
-    if (inserted) log.customer_ids.emplace_back(row.id);
-    log.customer.push_back(it->second);
-    log.day.push_back(ToDayNumber(absl::CivilDay(row.y, row.m, row.d)));
-    log.amount.push_back(row.cents);
-  }
-  log.rows_read = static_cast<int64_t>(rows.size());
-  return log;
-}
+using test_support::MakeLog;
 
 SummaryOptions Options(TimeUnit unit, std::optional<absl::CivilDay> end = std::nullopt) {
   SummaryOptions options;
