@@ -122,11 +122,7 @@ TEST(CustomerOccasionsTest, AFailedRvalueSummaryLeavesTheViewsIds) {
 // The summary of the view equals the summary of the log (which groups it the same way),
 // here on the CDNOW master log with a holdout.
 TEST(CustomerOccasionsTest, SummaryOfTheViewEqualsTheSummaryOfTheLog) {
-  TransactionLogOptions ingest;
-  ingest.whitespace_delimited = true;
-  ingest.date_format = "%Y%m%d";
-  ingest.amount = ColumnRef::Named("dollar_value");
-  auto log = LoadTransactionLog(std::string(CRMCORE_TEST_DATA_DIR) + "/CDNOW_master.txt", ingest);
+  auto log = test_support::LoadCdnowMaster();
   ASSERT_TRUE(log.ok()) << log.status();
   SummaryOptions options;
   options.unit = TimeUnit::kWeeks;

@@ -10,6 +10,7 @@
 #include "crmcore/value_tier.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "log_builder.h"
 
 namespace crmcore {
 namespace {
@@ -255,11 +256,7 @@ TEST(CustomerScoringTest, TooFewCustomersForTheLifetimeModelIsAClearError) {
 }
 
 TransactionLog CdnowMaster() {
-  TransactionLogOptions ingest;
-  ingest.whitespace_delimited = true;
-  ingest.date_format = "%Y%m%d";
-  ingest.amount = ColumnRef::Named("dollar_value");
-  auto log = LoadTransactionLog(std::string(CRMCORE_TEST_DATA_DIR) + "/CDNOW_master.txt", ingest);
+  auto log = test_support::LoadCdnowMaster();
   EXPECT_TRUE(log.ok()) << log.status();
   return *std::move(log);
 }
@@ -299,11 +296,7 @@ TEST(CustomerScoringTest, AFitThatDoesNotConvergeIsFailedPrecondition) {
 }
 
 TEST(CustomerScoringTest, LifetimeModelOnCdnow) {
-  TransactionLogOptions ingest;
-  ingest.whitespace_delimited = true;
-  ingest.date_format = "%Y%m%d";
-  ingest.amount = ColumnRef::Named("dollar_value");
-  auto log = LoadTransactionLog(std::string(CRMCORE_TEST_DATA_DIR) + "/CDNOW_master.txt", ingest);
+  auto log = test_support::LoadCdnowMaster();
   ASSERT_TRUE(log.ok()) << log.status();
   ScoringOptions options;
   options.summary.unit = TimeUnit::kWeeks;
@@ -348,11 +341,7 @@ TEST(CustomerScoringTest, LifetimeModelOnCdnow) {
 // for two engine threads; scoring the view equals scoring the log.
 // Covers docs/bad-input.md BI-SCO-05
 TEST(CustomerScoringTest, EngineResultsEqualTheScalarReferencesOnCdnow) {
-  TransactionLogOptions ingest;
-  ingest.whitespace_delimited = true;
-  ingest.date_format = "%Y%m%d";
-  ingest.amount = ColumnRef::Named("dollar_value");
-  auto log = LoadTransactionLog(std::string(CRMCORE_TEST_DATA_DIR) + "/CDNOW_master.txt", ingest);
+  auto log = test_support::LoadCdnowMaster();
   ASSERT_TRUE(log.ok()) << log.status();
   ScoringOptions options;
   options.summary.unit = TimeUnit::kWeeks;

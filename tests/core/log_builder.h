@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 #include "crmcore/calendar.h"
 #include "crmcore/transaction_log.h"
@@ -37,6 +38,16 @@ inline TransactionLog MakeLog(const std::vector<Row>& rows) {
   }
   log.rows_read = static_cast<int64_t>(rows.size());
   return log;
+}
+
+/// The bundled CDNOW master log (examples/data: whitespace-separated, a header, dates
+/// %Y%m%d, the amount in dollar_value), as the scoring and view tests read it.
+inline absl::StatusOr<TransactionLog> LoadCdnowMaster() {
+  TransactionLogOptions ingest;
+  ingest.whitespace_delimited = true;
+  ingest.date_format = "%Y%m%d";
+  ingest.amount = ColumnRef::Named("dollar_value");
+  return LoadTransactionLog(std::string(CRMCORE_TEST_DATA_DIR) + "/CDNOW_master.txt", ingest);
 }
 
 }  // namespace test_support

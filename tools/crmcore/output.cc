@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <numeric>
 #include <exception>
-#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
