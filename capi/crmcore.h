@@ -1154,6 +1154,31 @@ CRM_API crm_status crm_model_fit_info(const crm_model* model, int key, double* o
  * Thread-safe. */
 CRM_API crm_status crm_model_fit_message(const crm_model* model, const char** out);
 
+/* --- Saved models ------------------------------------------------------ */
+
+/* Writes the model as one JSON document, the model file `crmcore fit --out` writes
+ * (include/crmcore/model_file.h; README "Saved models"): kind, named parameters, the fit
+ * report, standard errors, covariance and 95 % intervals (null when not available), the
+ * time unit when known (a fit on a crm_summary knows it), format and library version.
+ * Two calls: with `buffer` NULL, writes the length (bytes, without the NUL) to *out_size;
+ * then with a caller buffer of at least that length + 1, writes the UTF-8 text and a NUL.
+ * Numbers are the shortest decimals that read back to the same doubles.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out_size`; CRM_ERR_OUT_OF_RANGE
+ * when `capacity` is less than the length + 1 (nothing is written; the message names the
+ * size). A const use of the handle: thread-safe. */
+CRM_API crm_status crm_model_to_json(const crm_model* model, char* buffer, size_t capacity,
+                                     size_t* out_size);
+
+/* Reads a model document (`length` bytes at `json`, borrowed for the call; no NUL needed)
+ * into a new handle written to *out (owned by the caller: crm_model_destroy). The model
+ * predicts exactly as the one that was saved; a saved fit that did not converge stays
+ * unusable for predictions. Errors (*out unchanged): CRM_ERR_INVALID_ARGUMENT for NULL
+ * `json` or `out`, text that is not JSON (naming the byte offset), a missing key or one of
+ * the wrong type (naming it), an unknown model kind, parameters that are not the kind's or
+ * not finite and > 0, a file of another format_version or major library version;
+ * CRM_ERR_NO_MEMORY. Thread-safe. */
+CRM_API crm_status crm_model_from_json(const char* json, size_t length, crm_model** out);
+
 /* --- Predictions (BG/NBD, Pareto/NBD) ---------------------------------- */
 
 /* Expected purchases of each customer in (T, T + t] given the history, written to

@@ -23,6 +23,7 @@
 #include "crmcore/bgnbd.h"
 #include "crmcore/clv.h"
 #include "crmcore/gamma_gamma.h"
+#include "crmcore/model_file.h"
 #include "crmcore/model_fit.h"
 #include "crmcore/pareto_nbd.h"
 #include "crmcore/status.h"
@@ -38,6 +39,9 @@ struct crm_model {
   crmcore::FitReport report;
   double customers = 0.0;
   int64_t excluded = 0;
+  // The unit of recency and T of the data fitted on, when known (a fit on a crm_summary,
+  // or a model read from JSON that states it).
+  std::optional<crmcore::TimeUnit> time_unit;
 };
 
 namespace {
@@ -281,6 +285,56 @@ void WriteSum(const crmcore::LogLikelihoodSum<N>& sum, double* out_ll, double* o
   }
 }
 
+// The kind as a model file and `crmcore fit --model` spell it.
+const char* ModelFileName(int kind) {
+  switch (kind) {
+    case CRM_MODEL_BGNBD: return "bgnbd";
+    case CRM_MODEL_PARETO_NBD: return "pareto";
+    default: return "gammagamma";
+  }
+}
+
+crmcore::ModelFile ToModelFile(const crm_model& model) {
+  crmcore::ModelFile file;
+  file.model = ModelFileName(model.kind);
+  // The names come from the same table the reader checks against.
+  const std::vector<std::string> names = *crmcore::ModelParameterNames(file.model);
+  for (size_t k = 0; k < model.param_count; ++k) file.params.emplace_back(names[k], model.params[k]);
+  file.fitted = model.fitted;
+  file.report = model.report;
+  file.customers = model.customers;
+  file.excluded_repeat_buyers = model.excluded;
+  file.time_unit = model.time_unit;
+  return file;
+}
+
+absl::StatusOr<crm_model> FromModelFile(const crmcore::ModelFile& file) {
+  crm_model model;
+  bool known = false;
+  for (const int kind : {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD, CRM_MODEL_GAMMA_GAMMA}) {
+    if (file.model == ModelFileName(kind)) {
+      model.kind = kind;
+      known = true;
+    }
+  }
+  if (!known) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "model JSON: model kind \"", file.model, "\" has no C API kind in this library"));
+  }
+  model.param_count = file.params.size();
+  for (size_t k = 0; k < file.params.size(); ++k) model.params[k] = file.params[k].second;
+  model.fitted = file.fitted;
+  model.report = file.report;
+  if (!file.fitted) {
+    model.report.converged = true;
+    model.report.message = "given parameters";
+  }
+  model.customers = file.customers;
+  model.excluded = file.excluded_repeat_buyers;
+  model.time_unit = file.time_unit;
+  return model;
+}
+
 constexpr absl::string_view kNeedsPurchaseModel = "this needs a BG/NBD or Pareto/NBD model";
 
 }  // namespace
@@ -320,6 +374,7 @@ crm_status crm_model_fit_summary(int kind, const crm_summary* summary,
     CRM_ASSIGN_OR_RETURN(crm_model* const model,
                          Fit(kind, summary->frequency.data(), s.recency.data(), s.T.data(),
                              s.monetary_value.data(), s.size(), options));
+    model->time_unit = s.unit;  // a saved model states the unit it was fitted in
     *out = model;
     return absl::OkStatus();
   });
@@ -417,6 +472,39 @@ crm_status crm_model_fit_message(const crm_model* model, const char** out) {
     CRM_RETURN_IF_ERROR(CheckHandle(model, "model"));
     CRM_RETURN_IF_ERROR(RequireNonNull(out, "out"));
     *out = model->report.message.c_str();
+    return absl::OkStatus();
+  });
+}
+
+crm_status crm_model_to_json(const crm_model* model, char* buffer, size_t capacity,
+                             size_t* out_size) {
+  return Guarded("crm_model_to_json", [&]() -> absl::Status {
+    CRM_RETURN_IF_ERROR(CheckHandle(model, "model"));
+    CRM_RETURN_IF_ERROR(RequireNonNull(out_size, "out_size"));
+    const std::string json = crmcore::ModelFileToJson(ToModelFile(*model));
+    if (buffer != nullptr) {
+      if (capacity <= json.size()) {
+        return absl::OutOfRangeError(absl::StrCat(
+            "buffer capacity is ", capacity, " bytes but the JSON needs ", json.size() + 1,
+            " with its NUL (call with buffer NULL to learn the size)"));
+      }
+      std::copy(json.begin(), json.end(), buffer);
+      buffer[json.size()] = '\0';
+    }
+    *out_size = json.size();
+    return absl::OkStatus();
+  });
+}
+
+crm_status crm_model_from_json(const char* json, size_t length, crm_model** out) {
+  return Guarded("crm_model_from_json", [&]() -> absl::Status {
+    CRM_RETURN_IF_ERROR(RequireNonNull(out, "out"));
+    CRM_RETURN_IF_ERROR(RequireNonNull(json, "json"));
+    CRM_ASSIGN_OR_RETURN(const crmcore::ModelFile file,
+                         crmcore::ModelFileFromJson(absl::string_view(json, length),
+                                                    "model JSON"));
+    CRM_ASSIGN_OR_RETURN(crm_model model, FromModelFile(file));
+    *out = NewHandle<crm_model>(std::move(model));
     return absl::OkStatus();
   });
 }

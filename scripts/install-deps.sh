@@ -11,6 +11,8 @@ packages=(
   libabsl-dev libboost-dev libhwy-dev libgtest-dev libgmock-dev libbenchmark-dev
   # L-BFGS for the lifetime-model fits (header-only, private to src/models/)
   liblbfgspp-dev libeigen3-dev
+  # JSON parser for saved model files (header-only, private to src/models/)
+  nlohmann-json3-dev
   # the C API's ABI check against abi/libcrmcore_c.abi (abidw, abidiff)
   abigail-tools
   # the SQLite extension (bindings/sqlite): its headers, and the shell its test runs

@@ -465,14 +465,10 @@ static void fn_prediction(sqlite3_context* ctx, int argc, sqlite3_value** argv) 
 typedef struct fit_fn {
   const char* name;
   int kind;
-  const char* model; /* the CLI's --model spelling, the JSON's "model" */
-  const char* params[4];
 } fit_fn;
 
-static const fit_fn kBgnbdFit = {"crm_bgnbd_fit", CRM_MODEL_BGNBD, "bgnbd",
-                                 {"r", "alpha", "a", "b"}};
-static const fit_fn kParetoFit = {"crm_pareto_nbd_fit", CRM_MODEL_PARETO_NBD, "pareto",
-                                  {"r", "alpha", "s", "beta"}};
+static const fit_fn kBgnbdFit = {"crm_bgnbd_fit", CRM_MODEL_BGNBD};
+static const fit_fn kParetoFit = {"crm_pareto_nbd_fit", CRM_MODEL_PARETO_NBD};
 
 /* The state of one group: the three columns, grown by doubling. */
 typedef struct fit_state {
@@ -556,95 +552,20 @@ static void fit_step(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   ++s->n;
 }
 
-/* Appends `value` to `out` as std::to_chars writes a double (what the CLI's JSON holds):
- * the fewest significant digits that read back as the same double, in plain notation or
- * in scientific notation ("5.07e-08") when that is shorter, plain on a tie. The values
- * here are always finite. */
-static void append_double(sqlite3_str* out, double value) {
-  char sci[40], plain[400], digits[20];
-  int precision, exponent, n_digits = 0, i, length = 0;
-  const char* p;
-  for (precision = 1; precision <= 17; ++precision) {
-    snprintf(sci, sizeof sci, "%.*e", precision - 1, value);
-    if (strtod(sci, NULL) == value) break;
+/* The fit as a model file, the JSON `crmcore fit --out` writes: crm_model_to_json is the
+ * one writer of that document, so the two agree byte for byte. NULL when out of memory
+ * (or, never in practice, when the library refuses). Freed with sqlite3_free. */
+static char* fit_json(const crm_model* model) {
+  size_t length = 0;
+  char* json;
+  if (crm_model_to_json(model, NULL, 0, &length) != CRM_OK) return NULL;
+  json = (char*)sqlite3_malloc64((sqlite3_uint64)length + 1);
+  if (json == NULL) return NULL;
+  if (crm_model_to_json(model, json, length + 1, &length) != CRM_OK) {
+    sqlite3_free(json);
+    return NULL;
   }
-  /* The digits and the decimal exponent of the scientific form "-d.ddde+XX". */
-  for (p = sci; *p != 'e'; ++p) {
-    if (*p >= '0' && *p <= '9') digits[n_digits++] = *p;
-  }
-  exponent = atoi(p + 1);
-  if (value < 0) plain[length++] = '-';
-  if (exponent >= n_digits - 1) {
-    /* A whole number: written exactly, as std::to_chars does (1e23 is
-     * "99999999999999991611392" there; its scientific form is shorter and wins). */
-    length = snprintf(plain, sizeof plain, "%.0f", value);
-  } else if (exponent >= 0) { /* 12.5 */
-    for (i = 0; i < n_digits; ++i) {
-      if (i == exponent + 1) plain[length++] = '.';
-      plain[length++] = digits[i];
-    }
-  } else { /* 0.0125 */
-    plain[length++] = '0';
-    plain[length++] = '.';
-    for (i = 0; i < -exponent - 1; ++i) plain[length++] = '0';
-    for (i = 0; i < n_digits; ++i) plain[length++] = digits[i];
-  }
-  plain[length] = '\0';
-  sqlite3_str_appendall(out, (size_t)length <= strlen(sci) ? plain : sci);
-}
-
-/* Appends `text` as a JSON string, escaped as the CLI's JsonString escapes it. */
-static void append_json_string(sqlite3_str* out, const char* text) {
-  const unsigned char* p;
-  sqlite3_str_appendchar(out, 1, '"');
-  for (p = (const unsigned char*)text; *p != '\0'; ++p) {
-    if (*p == '"' || *p == '\\') {
-      sqlite3_str_appendchar(out, 1, '\\');
-      sqlite3_str_appendchar(out, 1, (char)*p);
-    } else if (*p == '\n') {
-      sqlite3_str_appendall(out, "\\n");
-    } else if (*p == '\r') {
-      sqlite3_str_appendall(out, "\\r");
-    } else if (*p == '\t') {
-      sqlite3_str_appendall(out, "\\t");
-    } else if (*p < 0x20) {
-      sqlite3_str_appendf(out, "\\u%04x", (unsigned)*p);
-    } else {
-      sqlite3_str_appendchar(out, 1, (char)*p);
-    }
-  }
-  sqlite3_str_appendchar(out, 1, '"');
-}
-
-/* The fit as the CLI's `crmcore fit --out` writes it (tools/crmcore/output.cc FitJson). */
-static char* fit_json(const fit_fn* fn, const crm_model* model, const double* params,
-                      int converged) {
-  sqlite3_str* out = sqlite3_str_new(NULL);
-  const char* message = "";
-  double log_likelihood = 0, iterations = 0, gradient_norm = 0;
-  int i;
-  crm_model_fit_info(model, CRM_FIT_INFO_LOG_LIKELIHOOD, &log_likelihood);
-  crm_model_fit_info(model, CRM_FIT_INFO_ITERATIONS, &iterations);
-  crm_model_fit_info(model, CRM_FIT_INFO_GRADIENT_NORM, &gradient_norm);
-  crm_model_fit_message(model, &message);
-  sqlite3_str_appendall(out, "{\"model\": ");
-  append_json_string(out, fn->model);
-  sqlite3_str_appendall(out, ", \"params\": {");
-  for (i = 0; i < 4; ++i) {
-    if (i > 0) sqlite3_str_appendall(out, ", ");
-    append_json_string(out, fn->params[i]);
-    sqlite3_str_appendall(out, ": ");
-    append_double(out, params[i]);
-  }
-  sqlite3_str_appendall(out, "}, \"log_likelihood\": ");
-  append_double(out, log_likelihood);
-  sqlite3_str_appendf(out, ", \"converged\": %s, \"iterations\": %lld, \"gradient_norm\": ",
-                      converged ? "true" : "false", (long long)iterations);
-  append_double(out, gradient_norm);
-  sqlite3_str_appendall(out, ", \"message\": ");
-  append_json_string(out, message);
-  sqlite3_str_appendall(out, "}");
-  return sqlite3_str_finish(out); /* NULL when out of memory */
+  return json;
 }
 
 static void fit_final(sqlite3_context* ctx) {
@@ -652,7 +573,6 @@ static void fit_final(sqlite3_context* ctx) {
   fit_state* s = (fit_state*)sqlite3_aggregate_context(ctx, 0);
   crm_fit_options options = CRM_FIT_OPTIONS_INIT;
   crm_model* model = NULL;
-  double params[4];
   int32_t converged = 0;
   crm_status status;
   char* json;
@@ -676,13 +596,12 @@ static void fit_final(sqlite3_context* ctx) {
     result_crm_error(ctx, fn->name, status);
     return;
   }
-  if (crm_model_params(model, params, 4) != CRM_OK ||
-      crm_model_converged(model, &converged) != CRM_OK) {
+  if (crm_model_converged(model, &converged) != CRM_OK) {
     result_crm_error(ctx, fn->name, CRM_ERR_INTERNAL);
     crm_model_destroy(model);
     return;
   }
-  json = fit_json(fn, model, params, converged);
+  json = fit_json(model);
   if (json == NULL) {
     crm_model_destroy(model);
     sqlite3_result_error_nomem(ctx);

@@ -23,6 +23,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -94,6 +95,11 @@ struct ScoringOptions {
   /// How the models are fitted. A fit that does not converge is an error (never
   /// silently used): score with lifetime_model = kNone instead.
   FitOptions fit;
+  /// Models to score with instead of fitting them (a saved model, model_file.h): the
+  /// given model is used as it is and not refitted; the other is fitted. Each must
+  /// converge (or be made from parameters) and have valid parameters.
+  std::optional<BgNbdFit> given_bgnbd;
+  std::optional<GammaGammaFit> given_gamma_gamma;
 
   /// Threads of the engine stages (composite value, tiers, RFM scores): 0 = the hardware
   /// concurrency, 1 = the calling thread only. Results do not depend on it.

@@ -110,6 +110,23 @@ struct FitOptions {
   absl::Status Validate() const;
 };
 
+/// The asymptotic uncertainty of fitted parameters: the covariance is the inverse of the
+/// Hessian of the total negative log-likelihood at the optimum (the observed information),
+/// in the natural parameters.
+struct ParameterUncertainty {
+  /// False when the Hessian is singular or indefinite (`message` says why) or was not
+  /// computed (a fit that did not converge).
+  bool available = false;
+  /// n × n, row-major, in the model's parameter order.
+  std::vector<double> covariance;
+  /// √ of the covariance's diagonal.
+  std::vector<double> standard_errors;
+  /// 95 % Wald intervals: estimate ∓ 1.959964 · standard error.
+  std::vector<std::array<double, 2>> confidence_intervals;
+  /// Why the uncertainty is not available ("" when it is).
+  std::string message;
+};
+
 /// The outcome of a fit. A fit that did not converge says so here (and in `message`);
 /// its parameters are the last iterate and must not be used as estimates.
 struct FitReport {
@@ -131,6 +148,8 @@ struct FitReport {
   /// rounded to whole units produce. They are fitted like any other; the count lets a
   /// report say so.
   double zero_recency_repeat_buyers = 0.0;
+  /// Standard errors and intervals of the parameters (converged fits).
+  ParameterUncertainty uncertainty;
 };
 
 }  // namespace crmcore

@@ -80,8 +80,13 @@ absl::Status FitLifetimeModels(const ScoringOptions& options, CustomerTable& tab
   std::vector<double> x(n);
   for (size_t i = 0; i < n; ++i) x[i] = static_cast<double>(summary.frequency[i]);
 
-  CRM_ASSIGN_OR_RETURN(PurchaseHistories histories, PurchaseHistoriesFromSummary(summary));
-  CRM_ASSIGN_OR_RETURN(table.bgnbd, FitBgNbd(histories, options.fit));
+  if (options.given_bgnbd) {
+    table.bgnbd = *options.given_bgnbd;
+    CRM_RETURN_IF_ERROR(table.bgnbd.params.Validate());
+  } else {
+    CRM_ASSIGN_OR_RETURN(PurchaseHistories histories, PurchaseHistoriesFromSummary(summary));
+    CRM_ASSIGN_OR_RETURN(table.bgnbd, FitBgNbd(histories, options.fit));
+  }
   if (!table.bgnbd.report.converged) {
     return absl::FailedPreconditionError(
         absl::StrCat("BG/NBD fit did not converge (", table.bgnbd.report.message, ")"));
@@ -95,8 +100,14 @@ absl::Status FitLifetimeModels(const ScoringOptions& options, CustomerTable& tab
       ++table.spend_model_excluded;
     }
   }
-  CRM_ASSIGN_OR_RETURN(SpendHistories spend, SpendHistories::Create(spend_x, summary.monetary_value));
-  CRM_ASSIGN_OR_RETURN(table.gamma_gamma, FitGammaGamma(spend, options.fit));
+  if (options.given_gamma_gamma) {
+    table.gamma_gamma = *options.given_gamma_gamma;
+    CRM_RETURN_IF_ERROR(table.gamma_gamma.params.Validate());
+  } else {
+    CRM_ASSIGN_OR_RETURN(SpendHistories spend,
+                         SpendHistories::Create(spend_x, summary.monetary_value));
+    CRM_ASSIGN_OR_RETURN(table.gamma_gamma, FitGammaGamma(spend, options.fit));
+  }
   if (!table.gamma_gamma.report.converged) {
     return absl::FailedPreconditionError(
         absl::StrCat("Gamma-Gamma fit did not converge (", table.gamma_gamma.report.message, ")"));

@@ -3,11 +3,14 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +19,7 @@
 #include "absl/flags/parse.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -29,6 +33,7 @@
 #include "crmcore/customer_occasions.h"
 #include "crmcore/customer_scoring.h"
 #include "crmcore/gamma_gamma.h"
+#include "crmcore/model_file.h"
 #include "crmcore/model_fit.h"
 #include "crmcore/pareto_nbd.h"
 #include "crmcore/summary_csv.h"
@@ -70,6 +75,7 @@ ABSL_FLAG(std::string, frequency_col, "frequency", "summary CSV frequency column
 ABSL_FLAG(std::string, recency_col, "recency", "summary CSV recency column");
 ABSL_FLAG(std::string, T_col, "T", "summary CSV T column");
 ABSL_FLAG(std::string, monetary_col, "monetary_value", "summary CSV monetary column");
+ABSL_FLAG(std::string, model_file, "", "score: saved models to score with");
 
 namespace {
 
@@ -95,7 +101,8 @@ score      adds RFM quintile scores (1-5), ladder rung, lifecycle stage, relatio
            summary and adds p_alive,expected_purchases,expected_mean_spend,clv; the
            CLV is the composite value's future contribution.
 fit        fits one lifetime model by maximum likelihood and prints its parameters and
-           fit report; --out writes them as JSON. FILE is a summary CSV (a header with
+           fit report; --out writes the model file (JSON: parameters, fit report,
+           standard errors, covariance, time unit; score --model-file reads it). FILE is a summary CSV (a header with
            the --frequency-col, --recency-col and --T-col names) or a transaction log
            (read with the ingest flags and summarized as by summarize).
 
@@ -124,6 +131,9 @@ Scoring flags:
   --threads=N         threads for loading a large log and for scoring; 0 (the default)
                       uses every core, 1 runs on one; the results are the same
   --model=M           score: bgnbd (BG/NBD + Gamma-Gamma, the default) or none
+  --model-file=F[,G]  score with saved models (files `fit --out` wrote) instead of
+                      fitting: a BG/NBD model, and optionally a Gamma-Gamma one (fitted
+                      when absent); a model saved in another --time-unit is refused
   --horizon=H         expected purchases and CLV over the next H time units (one year)
   --discount-rate=D   annual discount rate of the CLV (0.10)
   --lost-p-alive=P    a customer's relationship stage is "lost" when it made no purchase in
@@ -360,6 +370,77 @@ absl::Status CheckOutputs(const std::string& input_path, bool with_summary) {
   return crmcore_cli::CheckOutputsAreDistinct({{"the input", input_path}}, outputs);
 }
 
+// Whether --time-unit was on the command line (its default, days, is a guess for a
+// summary CSV, whose unit the file does not state). Set by main() from the arguments:
+// this Abseil does not expose IsSpecifiedOnCommandLine.
+bool time_unit_given = false;
+bool TimeUnitGiven() { return time_unit_given; }
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+  }
+  std::ostringstream text;
+  text << file.rdbuf();
+  if (file.bad()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read: ", std::strerror(errno)));
+  }
+  return text.str();
+}
+
+// --model-file=FILE[,FILE]: a saved BG/NBD model and, optionally, a Gamma-Gamma one, put
+// in the scoring options so that score uses them instead of fitting. A model saved in
+// another time unit than the summary's is refused (its alpha would mean another scale).
+absl::Status UseModelFiles(crmcore::ScoringOptions& options) {
+  const std::string list = absl::GetFlag(FLAGS_model_file);
+  if (list.empty()) return absl::OkStatus();
+  if (options.lifetime_model == crmcore::LifetimeModelKind::kNone) {
+    return absl::InvalidArgumentError("--model-file needs a lifetime model, not --model=none");
+  }
+  for (const absl::string_view path_view : absl::StrSplit(list, ',')) {
+    const std::string path(path_view);
+    CRM_ASSIGN_OR_RETURN(const std::string text, ReadWholeFile(path));
+    CRM_ASSIGN_OR_RETURN(const crmcore::ModelFile file, crmcore::ModelFileFromJson(text, path));
+    if (file.time_unit && *file.time_unit != options.summary.unit) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": the model was fitted with recency and T in ",
+          crmcore::TimeUnitName(*file.time_unit), ", but --time-unit is ",
+          crmcore::TimeUnitName(options.summary.unit), ": score with --time-unit=",
+          crmcore::TimeUnitName(*file.time_unit), " or refit"));
+    }
+    if (file.fitted && !file.report.converged) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": the saved fit did not converge (", file.report.message,
+          "); its parameters are not estimates"));
+    }
+    auto param = [&](size_t k) { return file.params[k].second; };
+    if (file.model == "bgnbd") {
+      if (options.given_bgnbd) {
+        return absl::InvalidArgumentError(absl::StrCat(path, ": a second BG/NBD model file"));
+      }
+      options.given_bgnbd = crmcore::BgNbdFit{{param(0), param(1), param(2), param(3)}, file.report};
+    } else if (file.model == "gammagamma") {
+      if (options.given_gamma_gamma) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ": a second Gamma-Gamma model file"));
+      }
+      options.given_gamma_gamma =
+          crmcore::GammaGammaFit{{param(0), param(1), param(2)}, file.report};
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": score uses BG/NBD and Gamma-Gamma models; this file holds a \"", file.model,
+          "\" model"));
+    }
+  }
+  if (!options.given_bgnbd) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--model-file: no BG/NBD model among \"", list,
+        "\" (score needs one; a Gamma-Gamma model alone cannot predict purchases)"));
+  }
+  return absl::OkStatus();
+}
+
 // The (x, t_x, T, monetary) columns `fit` works on, from a summary CSV or a log.
 absl::StatusOr<crmcore::SummaryTable> LoadFitInput(const std::string& path,
                                                    const crmcore::TransactionLogOptions& ingest,
@@ -406,12 +487,16 @@ absl::StatusOr<crmcore_cli::FitResult> FitModel(const std::string& model, const 
   if (model == "bgnbd" || model == "pareto") {
     CRM_ASSIGN_OR_RETURN(auto histories,
                          crmcore::PurchaseHistories::Create(input.frequency, input.recency, input.T));
+    crmcore_cli::FitResult result;
     if (model == "bgnbd") {
       CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitBgNbd(histories));
-      return crmcore_cli::FitResult::Of(fit);
+      result = crmcore_cli::FitResult::Of(fit);
+    } else {
+      CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitParetoNbd(histories));
+      result = crmcore_cli::FitResult::Of(fit);
     }
-    CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitParetoNbd(histories));
-    return crmcore_cli::FitResult::Of(fit);
+    result.customers = histories.total_weight();
+    return result;
   }
   // Gamma-Gamma needs positive spend: repeat buyers whose mean repeat spend is <= 0 (all
   // zero-valued, or net refunds) are left out of the fit, and said so, as ScoreCustomers does.
@@ -427,6 +512,7 @@ absl::StatusOr<crmcore_cli::FitResult> FitModel(const std::string& model, const 
   CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitGammaGamma(spend));
   crmcore_cli::FitResult result = crmcore_cli::FitResult::Of(fit);
   result.excluded_repeat_buyers = excluded;  // stated in the fit report
+  result.customers = spend.total_weight();
   return result;
 }
 
@@ -441,6 +527,13 @@ int RunFit(const std::string& path, const crmcore::TransactionLogOptions& ingest
   if (!input.ok()) return Fail(kBadInput, input.status());
   absl::StatusOr<crmcore_cli::FitResult> fit = FitModel(model, path, *input);
   if (!fit.ok()) return Fail(kBadInput, fit.status());
+  // The model file states the unit of recency and T: a log's is --time-unit; a summary
+  // CSV's is known only when the user said it.
+  if (!input->line.empty() && !TimeUnitGiven()) {
+    fit->time_unit = std::nullopt;
+  } else {
+    fit->time_unit = summary_options.unit;
+  }
   absl::Status printed =
       WriteOutput("", [&](std::ostream& s) { s << crmcore_cli::FitText(*fit); });
   if (!printed.ok()) return Fail(kCannotWrite, printed);
@@ -457,6 +550,12 @@ int Run(const std::string& command, const std::string& log_path) {
   if (!ingest.ok()) return Fail(kUsage, ingest.status());
   auto scoring = ScoringOptionsFromFlags(command);
   if (!scoring.ok()) return Fail(kUsage, scoring.status());
+  if (command == "score") {
+    if (absl::Status given = UseModelFiles(*scoring); !given.ok()) return Fail(kBadInput, given);
+  } else if (!absl::GetFlag(FLAGS_model_file).empty()) {
+    return Fail(kUsage, absl::InvalidArgumentError(
+                            absl::StrCat(command, ": --model-file is a flag of score")));
+  }
   const bool quiet = absl::GetFlag(FLAGS_quiet);
   if (absl::Status distinct = CheckOutputs(log_path, command == "score"); !distinct.ok()) {
     return Fail(kBadInput, distinct);
@@ -552,6 +651,10 @@ int main(int argc, char** argv) {
     }
   }
   std::vector<std::string> args = NormalizeFlagSpellings(argc, argv);
+  for (const std::string& arg : args) {
+    if (arg == "--") break;
+    if (arg == "--time_unit" || absl::StartsWith(arg, "--time_unit=")) time_unit_given = true;
+  }
   std::vector<char*> arg_pointers;
   for (std::string& arg : args) arg_pointers.push_back(arg.data());
   const std::vector<char*> positional =

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
+#include "crmcore/model_file.h"
 #include "crmcore/money.h"
 #include "crmcore/status.h"
 #include "crmcore/taxonomy.h"
@@ -229,17 +230,14 @@ FitResult FitResult::Of(const crmcore::GammaGammaFit& fit) {
 }
 
 std::string FitJson(const FitResult& fit) {
-  std::string params;
-  for (const auto& [name, value] : fit.params) {
-    absl::StrAppend(&params, params.empty() ? "" : ", ", JsonString(name), ": ",
-                    FormatDouble(value));
-  }
-  return absl::StrCat("{\"model\": ", JsonString(fit.model), ", \"params\": {", params,
-                      "}, \"log_likelihood\": ", FormatDouble(fit.report.log_likelihood),
-                      ", \"converged\": ", fit.report.converged ? "true" : "false",
-                      ", \"iterations\": ", fit.report.iterations,
-                      ", \"gradient_norm\": ", FormatDouble(fit.report.gradient_norm),
-                      ", \"message\": ", JsonString(fit.report.message), "}");
+  crmcore::ModelFile file;
+  file.model = fit.model;
+  file.params = fit.params;
+  file.report = fit.report;
+  file.customers = fit.customers;
+  file.excluded_repeat_buyers = fit.excluded_repeat_buyers;
+  file.time_unit = fit.time_unit;
+  return crmcore::ModelFileToJson(file);
 }
 
 std::string FitText(const FitResult& fit) {

@@ -5,12 +5,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "crmcore/bgnbd.h"
+#include "crmcore/calendar.h"
 #include "crmcore/customer_scoring.h"
 #include "crmcore/gamma_gamma.h"
 #include "crmcore/pareto_nbd.h"
@@ -27,14 +29,18 @@ struct FitResult {
   /// Gamma-Gamma: repeat buyers left out of the fit because their mean repeat spend is
   /// <= 0 (the model needs positive spend).
   int64_t excluded_repeat_buyers = 0;
+  /// Weight of the customers the fit used.
+  double customers = 0.0;
+  /// Unit of the recency and T fitted on, when known (stated in the model file).
+  std::optional<crmcore::TimeUnit> time_unit = std::nullopt;
 
   static FitResult Of(const crmcore::BgNbdFit& fit);
   static FitResult Of(const crmcore::ParetoNbdFit& fit);
   static FitResult Of(const crmcore::GammaGammaFit& fit);
 };
 
-/// {"model": ..., "params": {...}, "log_likelihood": ..., "converged": ..., "iterations": ...,
-///  "gradient_norm": ..., "message": ...}
+/// The fit as a model file (crmcore/model_file.h): what `fit --out` writes and
+/// `score --model-file` reads.
 std::string FitJson(const FitResult& fit);
 
 /// For people: the parameters and the fit report, then a line for each rule applied to
