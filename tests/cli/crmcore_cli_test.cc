@@ -598,4 +598,92 @@ TEST_F(CliOutputTest, BadFlagsAreRefusedBeforeAnythingIsWritten) {
   }
 }
 
+// `fit --out` writes a model file; `score --model-file` scores with it exactly as a run
+// that fits the same models.
+TEST_F(CliTest, ScoreWithSavedModelsEqualsScoreThatFits) {
+  const std::string log = kData + "/CDNOW_master.txt";
+  const std::string flags = absl::StrCat(kCdnowMasterFlags, " --time-unit=weeks");
+  for (const char* model : {"bgnbd", "gammagamma"}) {
+    const RunResult fit = RunCrmcore(absl::StrCat("fit ", log, flags, " --model=", model,
+                                                  " --out=", Path(absl::StrCat(model, ".json"))));
+    ASSERT_EQ(fit.exit_code, 0) << fit.output;
+  }
+  const std::string json = ReadFile(Path("bgnbd.json"));
+  EXPECT_THAT(json, HasSubstr("\"time_unit\": \"weeks\""));
+  EXPECT_THAT(json, HasSubstr("\"format\": \"crmcore-model\", \"format_version\": 1"));
+  EXPECT_THAT(json, HasSubstr("\"customers\": 23570"));
+
+  const RunResult fitted =
+      RunCrmcore(absl::StrCat("score ", log, flags, " --quiet --out=", Path("fitted.csv")));
+  ASSERT_EQ(fitted.exit_code, 0) << fitted.output;
+  const RunResult saved = RunCrmcore(absl::StrCat(
+      "score ", log, flags, " --quiet --out=", Path("saved.csv"), " --model-file=",
+      Path("bgnbd.json"), ",", Path("gammagamma.json")));
+  ASSERT_EQ(saved.exit_code, 0) << saved.output;
+  EXPECT_EQ(ReadFile(Path("saved.csv")), ReadFile(Path("fitted.csv")));
+  // With the BG/NBD model alone, Gamma-Gamma is fitted: the same again.
+  const RunResult bgnbd_only = RunCrmcore(absl::StrCat(
+      "score ", log, flags, " --quiet --out=", Path("bgnbd_only.csv"), " --model-file=",
+      Path("bgnbd.json")));
+  ASSERT_EQ(bgnbd_only.exit_code, 0) << bgnbd_only.output;
+  EXPECT_EQ(ReadFile(Path("bgnbd_only.csv")), ReadFile(Path("fitted.csv")));
+}
+
+// A summary CSV does not state its unit: the model file says null unless --time-unit did.
+TEST_F(CliTest, ModelFileStatesTheTimeUnitOnlyWhenKnown) {
+  const std::string summary = kData + "/cdnow_customers_summary.csv";
+  ASSERT_EQ(RunCrmcore(absl::StrCat("fit ", summary, " --model=bgnbd --out=", Path("a.json")))
+                .exit_code,
+            0);
+  EXPECT_THAT(ReadFile(Path("a.json")), HasSubstr("\"time_unit\": null"));
+  ASSERT_EQ(RunCrmcore(absl::StrCat("fit ", summary, " --model=bgnbd --time-unit=weeks --out=",
+                                    Path("b.json")))
+                .exit_code,
+            0);
+  EXPECT_THAT(ReadFile(Path("b.json")), HasSubstr("\"time_unit\": \"weeks\""));
+}
+
+// Covers docs/bad-input.md BI-MODEL-FILE
+TEST_F(CliTest, BadModelFilesAreRefusedBeforeScoring) {
+  const std::string log = kData + "/CDNOW_sample.txt";
+  const std::string summary = kData + "/cdnow_customers_summary.csv";
+  ASSERT_EQ(RunCrmcore(absl::StrCat("fit ", summary, " --model=bgnbd --time-unit=weeks --out=",
+                                    Path("weeks.json")))
+                .exit_code,
+            0);
+  ASSERT_EQ(RunCrmcore(absl::StrCat("fit ", summary, " --model=pareto --out=", Path("p.json")))
+                .exit_code,
+            0);
+  std::ofstream(Path("broken.json")) << "{\"model\": \"bgnbd\", ";
+  auto score = [&](const std::string& extra) {
+    return RunCrmcore(absl::StrCat("score ", log, kCdnowSampleFlags, " --quiet --out=",
+                                   Path("out.csv"), " ", extra));
+  };
+  RunResult run = score(absl::StrCat("--model-file=", Path("weeks.json")));  // days
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr("fitted with recency and T in weeks, but --time-unit is days"));
+  run = score(absl::StrCat("--model-file=", Path("p.json")));
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr("this file holds a \"pareto\" model"));
+  run = score(absl::StrCat("--model-file=", Path("broken.json")));
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr(absl::StrCat(Path("broken.json"),
+                                                 ": not a model file: invalid JSON at byte")));
+  run = score(absl::StrCat("--model-file=", Path("missing.json")));
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr("missing.json: cannot open"));
+  run = score(absl::StrCat("--model=none --model-file=", Path("weeks.json")));
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr("--model-file needs a lifetime model"));
+  run = score(absl::StrCat("--time-unit=weeks --model-file=", Path("weeks.json"), ",",
+                           Path("weeks.json")));
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr("a second BG/NBD model file"));
+  EXPECT_FALSE(std::filesystem::exists(Path("out.csv")));
+  run = RunCrmcore(absl::StrCat("summarize ", log, kCdnowSampleFlags, " --model-file=",
+                                Path("weeks.json")));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.output, HasSubstr("--model-file is a flag of score"));
+}
+
 }  // namespace
