@@ -290,6 +290,38 @@ def test_fits_equal_cli(summary, tmp_path, kind, cli_kind):
         assert report["message"] == cli["message"]
 
 
+@needs_cli
+def test_model_file_equals_cli_and_round_trips(summary, tmp_path):
+    out = tmp_path / "fit.json"
+    subprocess.run([CLI, "fit", str(SAMPLE), *CLI_FLAGS, "--model=bgnbd", f"--out={out}"],
+                   check=True, capture_output=True)
+    with crmcore.Model.fit("bgnbd", summary) as m:
+        text = m.to_json()
+        assert text + "\n" == out.read_text()  # one writer: byte for byte
+        back = crmcore.Model.from_json(out.read_bytes())
+        assert back.params == m.params and back.report() == m.report()
+        x, t_x, T = summary.frequency, summary.recency, summary.T
+        assert np.array_equal(back.p_alive(x, t_x, T), m.p_alive(x, t_x, T))
+        unpickled = pickle.loads(pickle.dumps(m))
+        assert unpickled.to_json() == text
+        assert np.array_equal(unpickled.expected_purchases(39, x, t_x, T),
+                              m.expected_purchases(39, x, t_x, T))
+        rows = m.summary()
+        assert [r.parameter for r in rows] == ["r", "alpha", "a", "b"]
+        assert rows[0].estimate == m.params["r"]
+
+
+def test_model_summary_without_a_fit_and_bad_files():
+    m = crmcore.Model.from_params("gamma_gamma", [6.25, 3.74, 15.44])
+    assert m.summary()[2] == crmcore.ParameterEstimate("gamma", 15.44, None, None, None)
+    assert pickle.loads(pickle.dumps(m)).params == m.params
+    # Covers docs/bad-input.md BI-MODEL-FILE
+    with pytest.raises(crmcore.InvalidArgument, match="invalid JSON at byte"):
+        crmcore.Model.from_json('{"model": ')
+    with pytest.raises(crmcore.InvalidArgument, match='key "format": missing'):
+        crmcore.Model.from_json('{"model": "bgnbd"}')
+
+
 def test_fits_match_published_estimates(summary):
     with crmcore.Model.fit("bgnbd", summary) as m:
         p = m.params

@@ -235,6 +235,8 @@ _PROTOTYPES = {
     "crm_model_converged": (_S, [_H, POINTER(c_int32)]),
     "crm_model_fit_info": (_S, [_H, c_int, _pd]),
     "crm_model_fit_message": (_S, [_H, POINTER(c_char_p)]),
+    "crm_model_to_json": (_S, [_H, c_char_p, c_size_t, POINTER(c_size_t)]),
+    "crm_model_from_json": (_S, [c_char_p, c_size_t, _pH]),
     "crm_model_expected_purchases": (_S, [_H, c_double, _pd, _pd, _pd, c_size_t, _pd]),
     "crm_model_p_alive": (_S, [_H, _pd, _pd, _pd, c_size_t, _pd]),
     "crm_model_expected_purchases_new": (_S, [_H, c_double, _pd]),

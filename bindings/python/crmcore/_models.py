@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from ctypes import byref, c_char_p, c_double, c_int, c_int32, c_int64, c_size_t
-from typing import Mapping
+import json
+from ctypes import (byref, c_char_p, c_double, c_int, c_int32, c_int64, c_size_t,
+                    create_string_buffer)
+from typing import Mapping, NamedTuple
 
 import numpy as np
 
@@ -44,6 +46,15 @@ def _history(data, t_x=None, T=None, *, need_monetary=False, monetary=None):
         m = get("monetary_value") if "monetary_value" in data else None
         return x, tx, TT, m
     return data, t_x, T, monetary
+
+
+class ParameterEstimate(NamedTuple):
+    """A row of Model.summary()."""
+    parameter: str
+    estimate: float
+    standard_error: float | None
+    lower_95: float | None
+    upper_95: float | None
 
 
 class Model(_Handle):
@@ -143,6 +154,39 @@ class Model(_Handle):
         result["converged"] = bool(result["converged"])
         result["message"] = self.fit_message
         return result
+
+    def to_json(self) -> str:
+        """The model file (the JSON `crmcore fit --out` writes and score --model-file
+        reads): parameters, fit report, standard errors, covariance, intervals."""
+        size = c_size_t()
+        _lib.crm_model_to_json(self._h, None, 0, byref(size))
+        buffer = create_string_buffer(size.value + 1)
+        _lib.crm_model_to_json(self._h, buffer, size.value + 1, byref(size))
+        return buffer.raw[:size.value].decode("utf-8")
+
+    @classmethod
+    def from_json(cls, text) -> "Model":
+        """Reads a model file (str or bytes). A malformed file, another major version or
+        format raises InvalidArgument naming the key."""
+        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        pointer = _new_handle_pointer()
+        _lib.crm_model_from_json(data, len(data), byref(pointer))
+        return cls._wrap(pointer)
+
+    def __reduce__(self):
+        # Pickled as its model file: exact doubles, and checked when unpickled.
+        return (Model.from_json, (self.to_json(),))
+
+    def summary(self) -> list[ParameterEstimate]:
+        """One row per parameter: estimate, standard error and 95 % Wald interval (None
+        when the fit's uncertainty is not available, e.g. a model from parameters).
+        pandas.DataFrame(model.summary()) makes it a table."""
+        document = json.loads(self.to_json())
+        errors = document["standard_errors"] or {}
+        intervals = document["confidence_intervals"] or {}
+        return [ParameterEstimate(name, value, errors.get(name),
+                                  *(intervals.get(name) or (None, None)))
+                for name, value in document["params"].items()]
 
     def _xtT(self, x, t_x, T):
         x, t_x, T, _ = _history(x, t_x, T)
