@@ -1227,19 +1227,25 @@ CRM_API crm_status crm_model_expected_mean_spend(const crm_model* spend_model,
                                                  const double* monetary, size_t n,
                                                  double* out);
 
-/* How a model-based CLV is discounted: `periods` periods of `period_length` each (in the
- * time unit of t_x and T, e.g. 4.345 weeks to a month), the purchases expected in period
- * k valued at its end and discounted by (1 + discount_rate)^k. Defaults: 12 periods of 1
- * unit at 1 % a period. Valid: 1 <= periods <= 100000, period_length finite and > 0,
- * discount_rate finite and > -1. */
+/* How a model-based CLV is discounted, crmcore's one convention (the `lifetimes`
+ * library's defaults): `periods` periods of `period_days` days — 12 months of 30 days —
+ * each discounted at `discount_rate` a period (1 % a month), the purchases expected in
+ * period k valued at its end. `time_unit` (CRM_TIME_UNIT_*) is the unit of the histories'
+ * t_x and T, which turns days into that unit (30 days = 30/7 weeks): a crm_summary's columns
+ * are in its crm_ingest_options.time_unit. `period_length`, when not 0, gives the period
+ * directly in the unit of T instead (then period_days and time_unit are not read).
+ * Valid: 1 <= periods <= 100000, period_days finite and > 0, period_length 0 or finite and
+ * > 0, discount_rate finite and > -1. */
 typedef struct crm_clv_options {
   size_t struct_size; /* sizeof(crm_clv_options) */
   int32_t periods;
-  double period_length;
+  double period_length; /* 0: the period is period_days in time_unit */
   double discount_rate;
+  int32_t time_unit;    /* CRM_TIME_UNIT_* of t_x and T */
+  double period_days;
 } crm_clv_options;
 
-#define CRM_CLV_OPTIONS_INIT {sizeof(crm_clv_options), 12, 1.0, 0.01}
+#define CRM_CLV_OPTIONS_INIT {sizeof(crm_clv_options), 12, 0.0, 0.01, CRM_TIME_UNIT_DAYS, 30.0}
 
 /* Fills *options with the defaults; see crm_satisfaction_thresholds_init for
  * `struct_size`. Errors: CRM_ERR_INVALID_ARGUMENT for NULL or an unknown struct_size. */

@@ -61,8 +61,22 @@ static_assert(kFitInit.max_iterations == crmcore::FitOptions{}.max_iterations);
 static_assert(kFitInit.min_repeat_buyers == crmcore::FitOptions{}.min_repeat_buyers);
 constexpr crm_clv_options kClvInit = CRM_CLV_OPTIONS_INIT;
 static_assert(kClvInit.periods == crmcore::ClvHorizon{}.periods);
-static_assert(kClvInit.period_length == crmcore::ClvHorizon{}.period_length);
+static_assert(kClvInit.period_length == 0.0);  // unused: period_days defines the period
+static_assert(kClvInit.period_days == crmcore::ClvHorizon{}.period_days);
 static_assert(kClvInit.discount_rate == crmcore::ClvHorizon{}.discount_rate);
+static_assert(kClvInit.time_unit == CRM_TIME_UNIT_DAYS);
+
+absl::StatusOr<crmcore::TimeUnit> ToCoreTimeUnit(int32_t unit) {
+  switch (unit) {
+    case CRM_TIME_UNIT_DAYS: return crmcore::TimeUnit::kDays;
+    case CRM_TIME_UNIT_WEEKS: return crmcore::TimeUnit::kWeeks;
+    case CRM_TIME_UNIT_MONTHS: return crmcore::TimeUnit::kMonths;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat(
+          "crm_clv_options.time_unit must be CRM_TIME_UNIT_DAYS (0), _WEEKS (1) or _MONTHS "
+          "(2), got ", unit));
+  }
+}
 
 const char* KindName(int kind) {
   switch (kind) {
@@ -608,8 +622,20 @@ crm_status crm_clv(const crm_model* transaction_model, const crm_model* spend_mo
       CRM_RETURN_IF_ERROR(
           CheckStructSize<crm_clv_options>(options->struct_size, "crm_clv_options"));
       horizon.periods = options->periods;
-      horizon.period_length = options->period_length;
       horizon.discount_rate = options->discount_rate;
+      CRM_ASSIGN_OR_RETURN(horizon.unit, ToCoreTimeUnit(options->time_unit));
+      horizon.period_days = options->period_days;
+      if (options->period_length != 0.0) {
+        // A period given in the unit of T directly: with days as the unit, period_days is
+        // that length (PeriodLength() = period_days / 1).
+        if (!(std::isfinite(options->period_length) && options->period_length > 0.0)) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "crm_clv_options.period_length must be 0 (use period_days) or finite and > 0, "
+              "got ", crmcore::FormatDouble(options->period_length)));
+        }
+        horizon.unit = crmcore::TimeUnit::kDays;
+        horizon.period_days = options->period_length;
+      }
     }
     CRM_RETURN_IF_ERROR(horizon.Validate());
     CRM_ASSIGN_OR_RETURN(const Histories h, ReadHistories(x, t_x, T, n));

@@ -152,7 +152,8 @@ def test_struct_defaults_are_the_init_macros():
             fo.initial_param_count) == (1e-7, 500, 10.0, 0)
     assert not fo.initial_params
     c = crmcore.ClvOptions.defaults()
-    assert (c.periods, c.period_length, c.discount_rate) == (12, 1.0, 0.01)
+    assert (c.periods, c.period_length, c.discount_rate, c.time_unit, c.period_days) == (
+        12, 0.0, 0.01, 0, 30.0)
     r = crmcore.LadderRule.defaults()
     assert (r.client_min_active_periods, r.client_window_periods, r.promoter_min_score,
             r.advocate_min_referrals) == (3, 4, 9, 1)
@@ -379,6 +380,33 @@ def test_clv_and_spend(summary, bgnbd):
         unit = crmcore.clv(bgnbd, None, x, summary.recency, summary.T, np.ones(2357),
                            periods=12, period_length=4.345, discount_rate=0.01)
         np.testing.assert_allclose(v, unit * spend, rtol=1e-12)
+
+
+def test_clv_convention_is_lifetimes_defaults_in_every_unit(summary, bgnbd):
+    """12 months of 30 days at 1 % a month, whatever the unit of T: on the weekly CDNOW
+    summary a month is 30/7 weeks (lifetimes' customer_lifetime_value, freq="W")."""
+    x, t_x, T = np.array(summary.frequency), np.array(summary.recency), np.array(summary.T)
+    ones = np.ones(len(x))
+    expected = np.zeros(len(x))
+    previous = np.zeros(len(x))
+    for k in range(1, 13):
+        current = bgnbd.expected_purchases(30.0 / 7.0 * k, x, t_x, T)
+        expected += (current - previous) / 1.01 ** k
+        previous = current
+    # The Summary says weeks; its monetary_value is the spend per purchase here.
+    np.testing.assert_allclose(crmcore.clv(bgnbd, None, summary),
+                               expected * np.array(summary.monetary_value), rtol=1e-12)
+    got = crmcore.clv(bgnbd, None, x, t_x, T, ones, time_unit="weeks")
+    np.testing.assert_allclose(got, expected, rtol=1e-13)
+    np.testing.assert_array_equal(
+        crmcore.clv(bgnbd, None, x, t_x, T, ones, period_length=30.0 / 7.0), got)
+    # The same customers and model in days: the same CLV.
+    p = bgnbd.params
+    with crmcore.Model.from_params("bgnbd", [p["r"], 7 * p["alpha"], p["a"], p["b"]]) as daily:
+        np.testing.assert_allclose(crmcore.clv(daily, None, x, 7 * t_x, 7 * T, ones), got,
+                                   rtol=1e-9)
+    with pytest.raises(crmcore.InvalidArgument, match="unknown time_unit"):
+        crmcore.clv(bgnbd, None, x, t_x, T, ones, time_unit="fortnights")
 
 
 def test_npv_and_log_likelihood(summary, bgnbd):

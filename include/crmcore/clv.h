@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "crmcore/bgnbd.h"
+#include "crmcore/calendar.h"
 #include "crmcore/pareto_nbd.h"
 
 namespace crmcore {
@@ -27,15 +28,25 @@ absl::StatusOr<double> NetPresentValue(double acquisition_cost, absl::Span<const
                                        absl::Span<const double> service_costs,
                                        double discount_rate);
 
-/// How a model-based CLV is discounted: `periods` periods of `period_length` (in the time
-/// unit of t_x and T, e.g. 4.345 weeks to a month), each discounted at `discount_rate`.
+/// How a model-based CLV is discounted. The one convention of crmcore (C++, C API,
+/// Python, CLI), with the `lifetimes` library's defaults: `periods` periods of
+/// `period_days` days — 12 months of 30 days — each discounted at `discount_rate` a period
+/// (1 % a month), the purchases expected in period k valued at its end. `unit` is the time
+/// unit of the histories' t_x and T (the summary's), which turns days into that unit: a
+/// period is period_days / DaysPerUnit(unit) units (30 days = 30/7 weeks).
 struct ClvHorizon {
   int periods = 12;
-  double period_length = 1.0;
+  double period_days = 30.0;
   double discount_rate = 0.01;
+  TimeUnit unit = TimeUnit::kDays;
 
-  /// InvalidArgument naming the field: periods >= 1 (and <= 100000), period_length finite
-  /// and > 0, discount_rate finite and > −1.
+  /// The period in the unit of t_x and T.
+  double PeriodLength() const { return period_days / DaysPerUnit(unit); }
+  /// The whole horizon, periods × period length, in the unit of t_x and T.
+  double Length() const { return static_cast<double>(periods) * PeriodLength(); }
+
+  /// InvalidArgument naming the field: periods >= 1 (and <= 100000), period_days finite
+  /// and > 0, discount_rate finite and > −1, a known unit.
   absl::Status Validate() const;
 };
 

@@ -28,6 +28,7 @@
 
 #include "absl/status/statusor.h"
 #include "crmcore/bgnbd.h"
+#include "crmcore/clv.h"
 #include "crmcore/customer_occasions.h"
 #include "crmcore/gamma_gamma.h"
 #include "crmcore/lifecycle.h"
@@ -86,12 +87,12 @@ struct ScoringOptions {
 
   /// The lifetime model; kNone scores without one.
   LifetimeModelKind lifetime_model = LifetimeModelKind::kBgNbdGammaGamma;
-  /// Horizon of expected_purchases and of the CLV, in the summary's time unit;
-  /// 0 means one year (365.25 days) in that unit.
+  /// How the CLV is discounted (clv.h: by default 12 months of 30 days at 1 % a month,
+  /// the `lifetimes` convention). Its `unit` is ignored: the summary's unit is used.
+  ClvHorizon clv;
+  /// Horizon of expected_purchases, in the summary's time unit; 0 means the CLV's
+  /// horizon (clv.periods × clv.period_days, 360 days by default).
   double horizon = 0;
-  /// Annual discount rate of the CLV. The horizon is split into 12 equal periods, each
-  /// discounted at the equivalent per-period rate (1 + d)^(period days / 365.25) − 1.
-  double annual_discount_rate = 0.10;
   /// How the models are fitted. A fit that does not converge is an error (never
   /// silently used): score with lifetime_model = kNone instead.
   FitOptions fit;
@@ -137,8 +138,10 @@ struct CustomerTable {
   /// <= 0 (the model needs positive spend); their expected spend is the
   /// population mean, as for customers without a repeat purchase.
   int64_t spend_model_excluded = 0;
-  /// The horizon used, in the summary's time unit.
+  /// The horizon of expected_purchases, in the summary's time unit.
   double horizon = 0;
+  /// The CLV's discounting, with the summary's unit.
+  ClvHorizon clv_horizon;
   std::vector<double> p_alive;
   /// Purchases expected within the horizon after the observation end.
   std::vector<double> expected_purchases;

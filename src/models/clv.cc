@@ -39,7 +39,7 @@ absl::Status DiscountedClv(const ClvHorizon& horizon, absl::Span<const double> s
   for (int k = 1; k <= horizon.periods; ++k) {
     discount /= 1.0 + horizon.discount_rate;
     CRM_RETURN_IF_ERROR(
-        expected(horizon.period_length * static_cast<double>(k), absl::MakeSpan(current)));
+        expected(horizon.PeriodLength() * static_cast<double>(k), absl::MakeSpan(current)));
     for (size_t i = 0; i < n; ++i) out[i] += (current[i] - previous[i]) * discount;
     previous.swap(current);
   }
@@ -90,9 +90,13 @@ absl::Status ClvHorizon::Validate() const {
     return absl::InvalidArgumentError(
         absl::StrCat("CLV horizon: periods must be in [1, 100000], got ", periods));
   }
-  if (!(std::isfinite(period_length) && period_length > 0.0)) {
+  if (!(std::isfinite(period_days) && period_days > 0.0)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "CLV horizon: period_length must be finite and > 0, got ", FormatDouble(period_length)));
+        "CLV horizon: period_days must be finite and > 0, got ", FormatDouble(period_days)));
+  }
+  if (unit != TimeUnit::kDays && unit != TimeUnit::kWeeks && unit != TimeUnit::kMonths) {
+    return absl::InvalidArgumentError(absl::StrCat("CLV horizon: unknown time unit ",
+                                                   static_cast<int>(unit)));
   }
   return CheckDiscountRate("CLV horizon", discount_rate);
 }

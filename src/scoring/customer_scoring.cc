@@ -113,8 +113,9 @@ absl::Status FitLifetimeModels(const ScoringOptions& options, CustomerTable& tab
         absl::StrCat("Gamma-Gamma fit did not converge (", table.gamma_gamma.report.message, ")"));
   }
 
-  const double days_per_unit = DaysPerUnit(summary.unit);
-  table.horizon = options.horizon > 0 ? options.horizon : 365.25 / days_per_unit;
+  table.clv_horizon = options.clv;
+  table.clv_horizon.unit = summary.unit;
+  table.horizon = options.horizon > 0 ? options.horizon : table.clv_horizon.Length();
   table.p_alive.resize(n);
   table.expected_purchases.resize(n);
   table.expected_mean_spend.resize(n);
@@ -127,13 +128,8 @@ absl::Status FitLifetimeModels(const ScoringOptions& options, CustomerTable& tab
   CRM_RETURN_IF_ERROR(GammaGammaExpectedMeanSpend(table.gamma_gamma.params, spend_x,
                                                   summary.monetary_value,
                                                   absl::MakeSpan(table.expected_mean_spend)));
-  ClvHorizon horizon;
-  horizon.periods = 12;
-  horizon.period_length = table.horizon / horizon.periods;
-  horizon.discount_rate = std::pow(1 + options.annual_discount_rate,
-                                   horizon.period_length * days_per_unit / 365.25) -
-                          1;
-  CRM_RETURN_IF_ERROR(BgNbdDiscountedClv(table.bgnbd.params, horizon, table.expected_mean_spend,
+  CRM_RETURN_IF_ERROR(BgNbdDiscountedClv(table.bgnbd.params, table.clv_horizon,
+                                         table.expected_mean_spend,
                                          x, summary.recency, summary.T, absl::MakeSpan(table.clv)));
   table.has_lifetime_model = true;
   return absl::OkStatus();
@@ -276,10 +272,8 @@ absl::Status ScoringOptions::Validate() const {
     return absl::InvalidArgumentError(
         absl::StrCat("scoring: horizon must be finite and >= 0, got ", FormatDouble(horizon)));
   }
-  if (!std::isfinite(annual_discount_rate) || annual_discount_rate <= -1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "scoring: annual_discount_rate must be finite and > -1, got ",
-        FormatDouble(annual_discount_rate)));
+  if (absl::Status valid = clv.Validate(); !valid.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("scoring: ", valid.message()));
   }
   CRM_RETURN_IF_ERROR(fit.Validate());
   CRM_RETURN_IF_ERROR(ladder.Validate());

@@ -166,11 +166,13 @@ TEST_F(CapiVsCore, ParetoNbdGammaGammaAndClvAreTheCore) {
 
   crm_clv_options o = CRM_CLV_OPTIONS_INIT;
   o.periods = 6;
-  o.period_length = 4.345;
+  o.time_unit = CRM_TIME_UNIT_WEEKS;
+  o.period_days = 30.4;
   o.discount_rate = 0.008;
   crmcore::ClvHorizon horizon;
   horizon.periods = 6;
-  horizon.period_length = 4.345;
+  horizon.unit = crmcore::TimeUnit::kWeeks;
+  horizon.period_days = 30.4;
   horizon.discount_rate = 0.008;
   ASSERT_EQ(crm_clv(c_pareto, c_gg, x_.data(), t_x_.data(), T_.data(), m_.data(), n, &o,
                     c_out.data()),

@@ -675,7 +675,7 @@ static void test_gamma_gamma_and_clv(void) {
   crm_model* bg = NULL;
   double p[3], value = 0, bp[4];
   const double *x, *t_x, *T, *m;
-  static double spend[2357], clv[2357], clv_unit[2357], ones[2357];
+  static double spend[2357], clv[2357], clv_unit[2357], ones[2357], clv_by_length[2357];
   size_t i;
   if (s == NULL) return;
   CHECK_OK(crm_model_fit_summary(CRM_MODEL_GAMMA_GAMMA, s, NULL, &gg));
@@ -723,12 +723,15 @@ static void test_gamma_gamma_and_clv(void) {
     double e_prev[8], e_cur[8], manual[8];
     int k;
     CHECK_OK(crm_clv_options_init(&o, sizeof o));
-    CHECK(o.periods == 12 && o.period_length == 1.0 && o.discount_rate == 0.01);
+    /* The lifetimes convention: 12 months of 30 days at 1 % a month, in days by default. */
+    CHECK(o.periods == 12 && o.period_length == 0.0 && o.discount_rate == 0.01 &&
+          o.time_unit == CRM_TIME_UNIT_DAYS && o.period_days == 30.0);
     o.periods = 4;
     o.period_length = 13.0; /* a year of quarters, in weeks */
     o.discount_rate = 0.03;
     for (i = 0; i < 2357; ++i) ones[i] = 1.0;
     CHECK_OK(crm_clv(bg, gg, x, t_x, T, m, 2357, &o, clv));
+    memcpy(clv_by_length, clv, sizeof clv_by_length);
     CHECK_OK(crm_clv(bg, NULL, x, t_x, T, ones, 2357, &o, clv_unit));
     for (i = 0; i < 2357; ++i) {
       if (!rel_near(clv[i], spend[i] * clv_unit[i], 1e-12)) {
@@ -766,6 +769,28 @@ static void test_gamma_gamma_and_clv(void) {
     CHECK_ERROR(crm_clv(bg, gg, x, t_x, T, m, 2357, &o, clv), CRM_ERR_INVALID_ARGUMENT,
                 "crm_clv_options.struct_size");
     o.struct_size = sizeof o;
+    o.time_unit = 7;
+    CHECK_ERROR(crm_clv(bg, gg, x, t_x, T, m, 2357, &o, clv), CRM_ERR_INVALID_ARGUMENT,
+                "crm_clv_options.time_unit must be CRM_TIME_UNIT_DAYS (0), _WEEKS (1) or _MONTHS");
+    o.time_unit = CRM_TIME_UNIT_WEEKS;
+    o.period_length = -2.0;
+    CHECK_ERROR(crm_clv(bg, gg, x, t_x, T, m, 2357, &o, clv), CRM_ERR_INVALID_ARGUMENT,
+                "period_length must be 0 (use period_days) or finite and > 0, got -2");
+    o.period_length = 0.0;
+    o.period_days = 0.0;
+    CHECK_ERROR(crm_clv(bg, gg, x, t_x, T, m, 2357, &o, clv), CRM_ERR_INVALID_ARGUMENT,
+                "period_days must be finite and > 0, got 0");
+    o.period_days = 91.0; /* a quarter of 91 days in weeks is 13 weeks, as above */
+    {
+      double by_days[2357];
+      CHECK_OK(crm_clv(bg, gg, x, t_x, T, m, 2357, &o, by_days));
+      for (i = 0; i < 2357; ++i) {
+        if (by_days[i] != clv_by_length[i]) {
+          CHECK(by_days[i] == clv_by_length[i]);
+          break;
+        }
+      }
+    }
     ones[5] = -1.0;
     CHECK_ERROR(crm_clv(bg, NULL, x, t_x, T, ones, 2357, &o, clv), CRM_ERR_INVALID_ARGUMENT,
                 "row 5");

@@ -76,6 +76,27 @@ TEST(DiscountedClvTest, DiscountingWeightsEachPeriod) {
   EXPECT_LT(clv[0], undiscounted[0]);
 }
 
+// One convention everywhere: the lifetimes library's defaults, 12 months of 30 days at 1 %
+// a month, with the period turned into the unit of t_x and T.
+TEST(DiscountedClvTest, DefaultsAreTwelveThirtyDayMonthsInTheDataUnit) {
+  const ClvHorizon defaults;
+  EXPECT_EQ(defaults.periods, 12);
+  EXPECT_EQ(defaults.period_days, 30.0);
+  EXPECT_EQ(defaults.discount_rate, 0.01);
+  EXPECT_EQ(defaults.PeriodLength(), 30.0);
+  ClvHorizon weekly;
+  weekly.unit = TimeUnit::kWeeks;
+  EXPECT_DOUBLE_EQ(weekly.PeriodLength(), 30.0 / 7.0);
+  EXPECT_DOUBLE_EQ(weekly.Length(), 360.0 / 7.0);
+  std::vector<double> x = {2, 0}, tx = {30.43, 0}, T = {38.86, 20}, spend = {25, 25};
+  std::vector<double> in_weeks(2), given_length(2);
+  ASSERT_TRUE(BgNbdDiscountedClv(kBgNbd, weekly, spend, x, tx, T, absl::MakeSpan(in_weeks)).ok());
+  const ClvHorizon explicit_length{12, 30.0 / 7.0, 0.01, TimeUnit::kDays};
+  ASSERT_TRUE(BgNbdDiscountedClv(kBgNbd, explicit_length, spend, x, tx, T,
+                                 absl::MakeSpan(given_length)).ok());
+  EXPECT_EQ(in_weeks, given_length);
+}
+
 TEST(DiscountedClvTest, BadInputs) {
   std::vector<double> x = {2}, tx = {30}, T = {38}, out(1);
   std::vector<double> negative = {-1};
@@ -85,7 +106,7 @@ TEST(DiscountedClvTest, BadInputs) {
   EXPECT_THAT(BgNbdDiscountedClv(kBgNbd, {0, 1.0, 0.1}, spend, x, tx, T, absl::MakeSpan(out)).message(),
               HasSubstr("periods must be in [1, 100000], got 0"));
   EXPECT_THAT(BgNbdDiscountedClv(kBgNbd, {3, -1.0, 0.1}, spend, x, tx, T, absl::MakeSpan(out)).message(),
-              HasSubstr("period_length must be finite and > 0, got -1"));
+              HasSubstr("period_days must be finite and > 0, got -1"));
   EXPECT_THAT(BgNbdDiscountedClv(kBgNbd, {3, 1.0, std::nan("")}, spend, x, tx, T, absl::MakeSpan(out)).message(),
               HasSubstr("discount rate must be finite and > -1, got nan"));
   std::vector<double> bad_tx = {40};

@@ -178,10 +178,14 @@ TEST(CustomerScoringTest, RejectsBadOptionsNamingTheOptionAndValue) {
        "scoring: horizon must be finite and >= 0, got -1"},
       {[](ScoringOptions& o) { o.horizon = std::numeric_limits<double>::infinity(); },
        "scoring: horizon must be finite and >= 0, got inf"},
-      {[](ScoringOptions& o) { o.annual_discount_rate = -1; },
-       "scoring: annual_discount_rate must be finite and > -1, got -1"},
-      {[](ScoringOptions& o) { o.annual_discount_rate = std::numeric_limits<double>::quiet_NaN(); },
-       "scoring: annual_discount_rate must be finite and > -1, got nan"},
+      {[](ScoringOptions& o) { o.clv.discount_rate = -1; },
+       "scoring: CLV horizon: discount rate must be finite and > -1, got -1"},
+      {[](ScoringOptions& o) { o.clv.discount_rate = std::numeric_limits<double>::quiet_NaN(); },
+       "scoring: CLV horizon: discount rate must be finite and > -1, got nan"},
+      {[](ScoringOptions& o) { o.clv.period_days = 0; },
+       "scoring: CLV horizon: period_days must be finite and > 0, got 0"},
+      {[](ScoringOptions& o) { o.clv.periods = 0; },
+       "scoring: CLV horizon: periods must be in [1, 100000], got 0"},
   };
   for (const Case& c : cases) {
     ScoringOptions options = TestOptions();
@@ -309,7 +313,10 @@ TEST(CustomerScoringTest, LifetimeModelOnCdnow) {
   // The whole cohort's calibration estimates lie near the 1/10 sample's published ones.
   EXPECT_NEAR(table->bgnbd.params.r, 0.243, 0.02);
   EXPECT_NEAR(table->bgnbd.params.a, 0.793, 0.1);
-  EXPECT_NEAR(table->horizon, 365.25 / 7, 1e-12);
+  // The default horizon is the CLV's: 12 months of 30 days, in weeks.
+  EXPECT_NEAR(table->horizon, 360.0 / 7, 1e-12);
+  EXPECT_EQ(table->clv_horizon.unit, TimeUnit::kWeeks);
+  EXPECT_NEAR(table->clv_horizon.PeriodLength(), 30.0 / 7, 1e-15);
   double expected = 0, observed = 0;
   for (size_t i = 0; i < table->size(); ++i) {
     ASSERT_GE(table->p_alive[i], 0.0);
@@ -320,8 +327,9 @@ TEST(CustomerScoringTest, LifetimeModelOnCdnow) {
     observed += static_cast<double>(table->summary.holdout_frequency[i]);
   }
   // BG/NBD forecasts the 39-week holdout's repeat purchases of this cohort within a few
-  // percent (Fader, Hardie & Lee 2005, Figure 3); the horizon here is 52 weeks, so the
-  // forecast must exceed the 39-week holdout count but stay well under twice it.
+  // percent (Fader, Hardie & Lee 2005, Figure 3); the horizon here is 360 days, so the
+  // forecast (51.4 weeks) must exceed the 39-week holdout count but stay well under
+  // twice it.
   EXPECT_GT(expected, observed);
   EXPECT_LT(expected, 2 * observed);
   // P(alive) now feeds the relationship stage: lower the threshold, fewer are lost.

@@ -69,7 +69,9 @@ ABSL_FLAG(bool, verbose, false, "one line of stage timings on stderr at the end"
 ABSL_FLAG(int, threads, 0, "threads for loading and scoring (0 = every core)");
 ABSL_FLAG(std::string, model, "", "lifetime model");
 ABSL_FLAG(double, horizon, 0, "prediction horizon");
-ABSL_FLAG(double, discount_rate, 0.10, "annual discount rate of the CLV");
+ABSL_FLAG(double, discount_rate, 0.01, "discount rate of the CLV, a period");
+ABSL_FLAG(int, clv_periods, 12, "periods of the CLV");
+ABSL_FLAG(double, clv_period_days, 30, "days in a CLV period");
 ABSL_FLAG(double, lost_p_alive, 0.5, "P(alive) below which a customer is lost");
 ABSL_FLAG(std::string, frequency_col, "frequency", "summary CSV frequency column");
 ABSL_FLAG(std::string, recency_col, "recency", "summary CSV recency column");
@@ -134,8 +136,12 @@ Scoring flags:
   --model-file=F[,G]  score with saved models (files `fit --out` wrote) instead of
                       fitting: a BG/NBD model, and optionally a Gamma-Gamma one (fitted
                       when absent); a model saved in another --time-unit is refused
-  --horizon=H         expected purchases and CLV over the next H time units (one year)
-  --discount-rate=D   annual discount rate of the CLV (0.10)
+  --clv-periods=N, --clv-period-days=D, --discount-rate=R
+                      the CLV: N periods of D days, each discounted at R a period
+                      (12, 30, 0.01: a year of 30-day months at 1 % a month, the
+                      lifetimes library's defaults); printed with every CLV
+  --horizon=H         expected purchases over the next H time units (default: the CLV's
+                      horizon, N x D days)
   --lost-p-alive=P    a customer's relationship stage is "lost" when it made no purchase in
                       the last 4 activity periods (--period-days each) or, with a
                       lifetime model, when its P(alive) < P (0.5); otherwise "current"
@@ -161,7 +167,9 @@ std::string InFlagTerms(absl::string_view message) {
   return absl::StrReplaceAll(
       message, {{"scoring: period_days", "--period-days"},
                 {"scoring: horizon", "--horizon"},
-                {"scoring: annual_discount_rate", "--discount-rate"},
+                {"scoring: CLV horizon: discount rate", "--discount-rate"},
+                {"scoring: CLV horizon: periods", "--clv-periods"},
+                {"scoring: CLV horizon: period_days", "--clv-period-days"},
                 {"scoring: weight of credit", "--weights: the weight of credit"},
                 {"relationship stage rule: lost_p_alive_below", "--lost-p-alive"},
                 {"time unit: ", "--time-unit: "},
@@ -256,7 +264,9 @@ absl::StatusOr<crmcore::ScoringOptions> ScoringOptionsFromFlags(const std::strin
         absl::StrCat("score: --model must be bgnbd or none, got \"", model, "\""));
   }
   options.horizon = absl::GetFlag(FLAGS_horizon);
-  options.annual_discount_rate = absl::GetFlag(FLAGS_discount_rate);
+  options.clv.discount_rate = absl::GetFlag(FLAGS_discount_rate);
+  options.clv.periods = absl::GetFlag(FLAGS_clv_periods);
+  options.clv.period_days = absl::GetFlag(FLAGS_clv_period_days);
   options.relationship.lost_p_alive_below = absl::GetFlag(FLAGS_lost_p_alive);
   const std::vector<std::string> parts = absl::StrSplit(absl::GetFlag(FLAGS_weights), ',');
   if (parts.size() != options.weights.size()) {

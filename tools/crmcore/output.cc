@@ -363,6 +363,12 @@ void WriteSummaryJson(const std::string& log_path, const std::vector<crmcore::Ro
         << FitJson(FitResult::Of(table.gamma_gamma)) << "],\n";
     out << "  \"spend_model_excluded\": " << table.spend_model_excluded << ",\n";
     out << "  \"horizon\": " << FormatDouble(table.horizon) << ",\n";
+    const crmcore::ClvHorizon& c = table.clv_horizon;
+    out << "  \"clv_horizon\": {\"periods\": " << c.periods
+        << ", \"period_days\": " << FormatDouble(c.period_days)
+        << ", \"period_length\": " << FormatDouble(c.PeriodLength())
+        << ", \"discount_rate\": " << FormatDouble(c.discount_rate)
+        << ", \"time_unit\": \"" << crmcore::TimeUnitName(c.unit) << "\"},\n";
     double total_clv = 0;
     for (const double v : table.clv) total_clv += v;
     out << "  \"total_clv\": " << FormatDouble(total_clv) << ",\n";
@@ -443,8 +449,12 @@ void WriteReport(const std::string& log_path, const crmcore::CustomerTable& tabl
       purchases += table.expected_purchases[i];
       clv += table.clv[i];
     }
-    out << absl::StrFormat("  next %g %s: %.0f purchases expected, discounted CLV %.2f in all\n",
-                           table.horizon, crmcore::TimeUnitName(s.unit), purchases, clv);
+    const crmcore::ClvHorizon& c = table.clv_horizon;
+    out << absl::StrFormat(
+        "  next %g %s: %.0f purchases expected; CLV over %d periods of %g days at %g%% a "
+        "period: %.2f in all\n",
+        table.horizon, crmcore::TimeUnitName(s.unit), purchases, c.periods, c.period_days,
+        100 * c.discount_rate, clv);
   }
 
   std::vector<size_t> order(table.size());

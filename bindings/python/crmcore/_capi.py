@@ -132,7 +132,7 @@ class FitOptions(_Struct):
 class ClvOptions(_Struct):
     _init_ = "crm_clv_options_init"
     _fields_ = [("struct_size", c_size_t), ("periods", c_int32), ("period_length", c_double),
-                ("discount_rate", c_double)]
+                ("discount_rate", c_double), ("time_unit", c_int32), ("period_days", c_double)]
 
 
 # =========================================================================

@@ -12,7 +12,7 @@ import numpy as np
 from ._arrays import _Handle, _as_array, _handle_of, _new_handle_pointer, _out, _ptr, _same_length
 from ._capi import ClvOptions, FitOptions, _checked_int
 from ._errors import InvalidArgument
-from ._ingest import Summary
+from ._ingest import _TIME_UNITS, Summary
 from ._loader import _lib
 
 
@@ -237,11 +237,22 @@ class Model(_Handle):
 
 
 def clv(transaction_model: Model, spend_model: Model | None, x, t_x=None, T=None,
-        monetary=None, *, periods: int | None = None, period_length: float | None = None,
-        discount_rate: float | None = None, out: np.ndarray | None = None) -> np.ndarray:
-    """Discounted CLV of each customer (FHL 2005 "RFM and CLV"): `periods` periods of
-    `period_length` (in the unit of T) at `discount_rate` a period (defaults 12, 1.0,
-    0.01). x may be a Summary. With spend_model None, `monetary` is the spend."""
+        monetary=None, *, periods: int | None = None, period_days: float | None = None,
+        discount_rate: float | None = None, time_unit=None, period_length: float | None = None,
+        out: np.ndarray | None = None) -> np.ndarray:
+    """Discounted CLV of each customer (FHL 2005 "RFM and CLV"), crmcore's one convention
+    with the lifetimes library's defaults: `periods` periods of `period_days` days (12
+    months of 30 days) at `discount_rate` a period (1 %). `time_unit` is the unit of t_x
+    and T ("days", "weeks", "months"): a Summary's own unit when x is a Summary, else
+    "days" (as lifetimes' freq="D"). `period_length` instead gives the period directly in
+    the unit of T. x may be a Summary. With spend_model None, `monetary` is the spend."""
+    if time_unit is None:
+        time_unit = x.info()["time_unit"] if isinstance(x, Summary) else "days"
+    if isinstance(time_unit, str):
+        if time_unit not in _TIME_UNITS:
+            raise InvalidArgument(1, f"clv: unknown time_unit {time_unit!r} "
+                                     "(days, weeks, months)")
+        time_unit = _TIME_UNITS[time_unit]
     x, t_x, T, m = _history(x, t_x, T, monetary=monetary)
     x = _as_array("frequency", x)
     t_x = _as_array("recency", t_x)
@@ -249,8 +260,11 @@ def clv(transaction_model: Model, spend_model: Model | None, x, t_x=None, T=None
     m = _as_array("monetary_value", m)
     n = _same_length("clv", frequency=x, recency=t_x, T=T, monetary_value=m)
     options = ClvOptions.defaults()
+    options.time_unit = _checked_int("time_unit", time_unit, c_int32)
     if periods is not None:
         options.periods = periods
+    if period_days is not None:
+        options.period_days = period_days
     if period_length is not None:
         options.period_length = period_length
     if discount_rate is not None:
