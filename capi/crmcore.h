@@ -1108,6 +1108,28 @@ CRM_API crm_status crm_model_fit_summary(int kind, const crm_summary* summary,
 CRM_API crm_status crm_model_from_params(int kind, const double* params, size_t n_params,
                                          crm_model** out);
 
+/* The same for a transaction log held in caller columns (a host's arrays or a data frame),
+ * without a CSV round trip: row i is customer `customer_ids[i]` (NUL-terminated UTF-8) or,
+ * when `customer_ids` is NULL, the integer id `customer_numbers[i]` (written in decimal
+ * as the summary's id); on day `days[i]` (days since 1970-01-01, e.g. numpy
+ * datetime64[D]); for `amounts_minor[i]` exact minor units of the currency (cents for
+ * options->minor_digits = 2; may be negative, a refund). All arrays are borrowed for the
+ * call (NULL allowed when n = 0: then the error "no transactions"). Of `options` (NULL =
+ * defaults) only minor_digits, time_unit and observation_end are read: there is nothing
+ * to parse. The summary is what crm_summary_load_* make of the same rows (same-day
+ * purchases of a customer are one occasion; customers in order of first appearance);
+ * crm_summary_info gives rows_read = transactions = n, rows_skipped = 0.
+ * Errors (*out unchanged): CRM_ERR_INVALID_ARGUMENT for NULL `out`, both id arrays NULL, a
+ * NULL `days` or `amounts_minor` (n > 0), n = 0, a NULL or non-UTF-8 id (naming the row),
+ * a day outside years 1..9999 (naming the row and value), bad options (naming the field);
+ * CRM_ERR_OUT_OF_RANGE when a customer's total value overflows, or more than 2^32 - 1
+ * customers; CRM_ERR_NO_MEMORY. Thread-safe. */
+CRM_API crm_status crm_summary_from_columns(const char* const* customer_ids,
+                                            const int64_t* customer_numbers,
+                                            const int32_t* days, const int64_t* amounts_minor,
+                                            size_t n, const crm_ingest_options* options,
+                                            crm_summary** out);
+
 /* Frees the handle; NULL is a no-op. Using it afterwards is undefined behaviour (debug
  * builds detect it, as for crm_summary_destroy). */
 CRM_API void crm_model_destroy(crm_model* model);

@@ -4,10 +4,12 @@
 // an immutable crm_summary handle whose columns hosts read without copying.
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/escaping.h"
@@ -17,6 +19,7 @@
 #include "capi_internal.h"
 #include "capi_summary.h"
 #include "crmcore.h"
+#include "crmcore/calendar.h"
 #include "crmcore/rfm_summary.h"
 #include "crmcore/status.h"
 #include "crmcore/transaction_log.h"
@@ -169,6 +172,67 @@ absl::StatusOr<crm_summary*> MakeSummary(const crmcore::TransactionLog& log,
   return NewHandle<crm_summary>(std::move(built));
 }
 
+// A transaction log from caller columns (crm_summary_from_columns): ids interned in order
+// of first appearance, as the file loader does.
+absl::StatusOr<crmcore::TransactionLog> LogFromColumns(const char* const* customer_ids,
+                                                       const int64_t* customer_numbers,
+                                                       const int32_t* days,
+                                                       const int64_t* amounts_minor, size_t n,
+                                                       int minor_digits) {
+  if (n == 0) {
+    return absl::InvalidArgumentError("columns: no transactions (n is 0)");
+  }
+  if (customer_ids == nullptr && customer_numbers == nullptr) {
+    return absl::InvalidArgumentError(
+        "customer_ids and customer_numbers are both NULL: give one of them");
+  }
+  CRM_RETURN_IF_ERROR(RequireNonNull(days, "days"));
+  CRM_RETURN_IF_ERROR(RequireNonNull(amounts_minor, "amounts_minor"));
+  // The days ToCivilDay and the summary's date arithmetic are meant for: years 1..9999.
+  const int32_t first_day = crmcore::ToDayNumber(absl::CivilDay(1, 1, 1));
+  const int32_t last_day = crmcore::ToDayNumber(absl::CivilDay(9999, 12, 31));
+  crmcore::TransactionLog log;
+  log.minor_digits = minor_digits;
+  log.customer.reserve(n);
+  log.day.assign(days, days + n);
+  log.amount.assign(amounts_minor, amounts_minor + n);
+  absl::flat_hash_map<std::string, uint32_t> index_of;
+  std::string number_text;
+  for (size_t i = 0; i < n; ++i) {
+    absl::string_view id;
+    if (customer_ids != nullptr) {
+      if (customer_ids[i] == nullptr) {
+        return absl::InvalidArgumentError(absl::StrCat("columns row ", i, ": customer id is NULL"));
+      }
+      id = customer_ids[i];
+      if (!IsValidUtf8(id)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("columns row ", i, ": customer id is not valid UTF-8"));
+      }
+    } else {
+      number_text = absl::StrCat(customer_numbers[i]);
+      id = number_text;
+    }
+    if (days[i] < first_day || days[i] > last_day) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "columns row ", i, ": day ", days[i],
+          " is outside years 1..9999 (days since 1970-01-01 from ", first_day, " to ", last_day,
+          ")"));
+    }
+    auto [it, inserted] = index_of.try_emplace(std::string(id), 0);
+    if (inserted) {
+      if (log.customer_ids.size() >= std::numeric_limits<uint32_t>::max()) {
+        return absl::OutOfRangeError("columns: more than 2^32 - 1 distinct customers");
+      }
+      it->second = static_cast<uint32_t>(log.customer_ids.size());
+      log.customer_ids.emplace_back(id);
+    }
+    log.customer.push_back(it->second);
+  }
+  log.rows_read = static_cast<int64_t>(n);
+  return log;
+}
+
 template <typename Load>
 absl::Status LoadInto(const crm_ingest_options* options, crm_summary** out, Load&& load) {
   CRM_RETURN_IF_ERROR(RequireNonNull(out, "out"));
@@ -211,6 +275,22 @@ crm_status crm_summary_load_buffer(const void* data, size_t length,
     return LoadInto(options, out, [&](const crmcore::TransactionLogOptions& log_options) {
       return crmcore::LoadTransactionLogFromBuffer(bytes, "buffer", log_options);
     });
+  });
+}
+
+crm_status crm_summary_from_columns(const char* const* customer_ids,
+                                    const int64_t* customer_numbers, const int32_t* days,
+                                    const int64_t* amounts_minor, size_t n,
+                                    const crm_ingest_options* options, crm_summary** out) {
+  return Guarded("crm_summary_from_columns", [&]() -> absl::Status {
+    CRM_RETURN_IF_ERROR(RequireNonNull(out, "out"));
+    CRM_ASSIGN_OR_RETURN(const IngestSettings settings, ToCore(options));
+    CRM_ASSIGN_OR_RETURN(const crmcore::TransactionLog log,
+                         LogFromColumns(customer_ids, customer_numbers, days, amounts_minor, n,
+                                        settings.log.minor_digits));
+    CRM_ASSIGN_OR_RETURN(crm_summary* const handle, MakeSummary(log, settings.summary));
+    *out = handle;
+    return absl::OkStatus();
   });
 }
 

@@ -271,6 +271,52 @@ def test_lenient_load_reports_skipped_rows():
         assert s.info()["rows_skipped"] == 1
 
 
+# --- summaries from in-memory arrays -----------------------------------------------------
+
+def test_summary_from_arrays_equals_loading_the_file(summary):
+    """The CDNOW sample read into arrays (as a data frame would hold it) and summarized
+    with no CSV round trip: the same summary as loading the file, id for id."""
+    rows = [line.split() for line in SAMPLE.read_text().splitlines() if line.strip()]
+    ids = [r[1] for r in rows]
+    dates = np.array([f"{r[2][:4]}-{r[2][4:6]}-{r[2][6:]}" for r in rows], dtype="datetime64[D]")
+    amounts = np.array([float(r[4]) for r in rows])
+    options = dict(observation_end="1997-09-30", time_unit="weeks")
+    for customer_ids in (ids, np.array([int(i) for i in ids])):  # str and integer ids
+        s = crmcore.Summary.from_arrays(customer_ids, dates, amounts, **options)
+        for name in ("frequency", "recency", "T", "monetary_value", "holdout_frequency",
+                     "holdout_monetary_value"):
+            np.testing.assert_array_equal(getattr(s, name), getattr(summary, name), err_msg=name)
+        expected_ids = [summary.customer_id(i) for i in range(5)]  # "0001", ...
+        if not isinstance(customer_ids, list):
+            expected_ids = [str(int(i)) for i in expected_ids]  # integer ids: 1, ...
+        assert [s.customer_id(i) for i in range(5)] == expected_ids
+    # ISO strings and a mapping of columns (what from_frame reads) give the same.
+    frame = {"id": ids, "day": [str(d) for d in dates], "value": amounts}
+    s = crmcore.Summary.from_frame(frame, customer="id", date="day", amount="value", **options)
+    np.testing.assert_array_equal(s.monetary_value, summary.monetary_value)
+
+
+# Covers docs/bad-input.md BI-PY-ARRAYS
+def test_summary_from_arrays_bad_values_name_the_row():
+    day = ["2020-01-01", "2020-01-02"]
+    cases = [
+        ((["a", "b"], ["2020-01-01", "2020-02-30"], [1, 2]), "date row 1: cannot read"),
+        ((["a", "b"], np.array(["2020-01-01", "NaT"], dtype="datetime64[D]"), [1, 2]),
+         "date row 1 is missing"),
+        ((["a", "b"], day, [1.0, 0.125]), "amount row 1: 0.125 is not a whole number of minor"),
+        ((["a", "b"], day, [1.0, float("nan")]), "amount row 1"),
+        ((["a", None], day, [1, 2]), "customer id row 1 is missing"),
+        ((np.array([1.0, 2.5]), day, [1, 2]), "customer id row 1: 2.5 is not a whole number"),
+        ((["a", "b", "c"], day, [1, 2]), "must have equal lengths"),
+        (([], [], []), "no transactions"),
+        ((["a", "b"], np.array(["2020-01-01", "12000-01-01"], dtype="datetime64[D]"), [1, 2]),
+         "is outside years 1..9999"),
+    ]
+    for args, message in cases:
+        with pytest.raises(crmcore.InvalidArgument, match=message.replace("(", "\\(")):
+            crmcore.Summary.from_arrays(*args)
+
+
 # --- models against the CLI and the published estimates -----------------------------
 
 @needs_cli

@@ -1044,6 +1044,61 @@ static void test_model_errors(void) {
   crm_model_destroy(bg);
 }
 
+/* A log in caller columns (crm_summary_from_columns) summarizes as the same log in a
+ * buffer does; bad columns name the row. */
+/* Covers docs/bad-input.md BI-CAPI-COLUMNS. */
+static void test_summary_from_columns(void) {
+  static const char kLog[] =
+      "customer_id,date,amount\nb,2020-01-01,10.00\na,2020-01-02,5.50\nb,2020-01-05,3.00\n"
+      "b,2020-01-05,2.00\na,2020-01-09,-1.25\n";
+  const char* ids[5] = {"b", "a", "b", "b", "a"};
+  const int64_t numbers[5] = {2, 1, 2, 2, 1};
+  /* 2020-01-01 is day 18262 since 1970-01-01. */
+  int32_t days[5] = {18262, 18263, 18266, 18266, 18270};
+  const int64_t cents[5] = {1000, 550, 300, 200, -125};
+  crm_summary *from_buffer = NULL, *from_ids = NULL, *from_numbers = NULL;
+  crm_summary* untouched = (crm_summary*)(void*)&untouched;
+  crm_summary* const sentinel = untouched;
+  const char* bad_utf8[5] = {"b", "a", "\xff", "b", "a"};
+  const char* with_null[5] = {"b", NULL, "b", "b", "a"};
+  int column;
+  CHECK_OK(crm_summary_load_buffer(kLog, sizeof kLog - 1, NULL, &from_buffer));
+  CHECK_OK(crm_summary_from_columns(ids, NULL, days, cents, 5, NULL, &from_ids));
+  CHECK_OK(crm_summary_from_columns(NULL, numbers, days, cents, 5, NULL, &from_numbers));
+  for (column = CRM_SUMMARY_FREQUENCY; column <= CRM_SUMMARY_MONETARY_VALUE; ++column) {
+    const double *a = NULL, *b = NULL, *c = NULL;
+    size_t na = 0, nb = 0, nc = 0, i;
+    CHECK_OK(crm_summary_column(from_buffer, column, &a, &na));
+    CHECK_OK(crm_summary_column(from_ids, column, &b, &nb));
+    CHECK_OK(crm_summary_column(from_numbers, column, &c, &nc));
+    CHECK(na == 2 && nb == 2 && nc == 2);
+    for (i = 0; i < na && i < nb && i < nc; ++i) CHECK(a[i] == b[i] && a[i] == c[i]);
+  }
+  {
+    const char* id = NULL;
+    size_t length = 0;
+    CHECK_OK(crm_summary_customer_id(from_numbers, 0, &id, &length));
+    CHECK(length == 1 && id[0] == '2');
+  }
+  CHECK_ERROR(crm_summary_from_columns(NULL, NULL, days, cents, 5, NULL, &untouched),
+              CRM_ERR_INVALID_ARGUMENT, "customer_ids and customer_numbers are both NULL");
+  CHECK_ERROR(crm_summary_from_columns(bad_utf8, NULL, days, cents, 5, NULL, &untouched),
+              CRM_ERR_INVALID_ARGUMENT, "columns row 2: customer id is not valid UTF-8");
+  CHECK_ERROR(crm_summary_from_columns(with_null, NULL, days, cents, 5, NULL, &untouched),
+              CRM_ERR_INVALID_ARGUMENT, "columns row 1: customer id is NULL");
+  CHECK_ERROR(crm_summary_from_columns(ids, NULL, NULL, cents, 5, NULL, &untouched),
+              CRM_ERR_INVALID_ARGUMENT, "days");
+  CHECK_ERROR(crm_summary_from_columns(ids, NULL, days, cents, 0, NULL, &untouched),
+              CRM_ERR_INVALID_ARGUMENT, "no transactions");
+  days[3] = 3000000; /* year 10183 */
+  CHECK_ERROR(crm_summary_from_columns(ids, NULL, days, cents, 5, NULL, &untouched),
+              CRM_ERR_INVALID_ARGUMENT, "columns row 3: day 3000000 is outside years 1..9999");
+  CHECK(untouched == sentinel);
+  crm_summary_destroy(from_buffer);
+  crm_summary_destroy(from_ids);
+  crm_summary_destroy(from_numbers);
+}
+
 /* A destroyed handle used again: undefined by contract, detected by debug builds. */
 /* Covers docs/bad-input.md BI-CAPI-11. */
 static void test_destroyed_handles(void) {
@@ -1091,6 +1146,7 @@ int main(int argc, char** argv) {
   test_pareto_nbd();
   test_gamma_gamma_and_clv();
   test_model_errors();
+  test_summary_from_columns();
   test_destroyed_handles();
   return report("capi_models_test");
 }

@@ -215,6 +215,8 @@ _PROTOTYPES = {
     "crm_ingest_options_init": (_S, [POINTER(IngestOptions), c_size_t]),
     "crm_summary_load_path": (_S, [c_char_p, POINTER(IngestOptions), _pH]),
     "crm_summary_load_buffer": (_S, [c_void_p, c_size_t, POINTER(IngestOptions), _pH]),
+    "crm_summary_from_columns": (_S, [POINTER(c_char_p), POINTER(c_int64), POINTER(c_int32),
+                                      POINTER(c_int64), c_size_t, POINTER(IngestOptions), _pH]),
     "crm_summary_destroy": (None, [_H]),
     "crm_summary_customer_count": (_S, [_H, POINTER(c_size_t)]),
     "crm_summary_column": (_S, [_H, c_int, POINTER(_pd), POINTER(c_size_t)]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import math
 import os
 import threading
 from ctypes import POINTER, byref, c_char, c_char_p, c_double, c_int32, c_int64, c_size_t
@@ -68,6 +69,88 @@ def _ingest_options(delimiter=",", whitespace=False, header=True, lenient=False,
     return o, keep
 
 
+def _id_column(values):
+    """(c_char_p array, None) for string ids, (None, int64 array) for exact integers."""
+    array = np.asarray(values)
+    if array.dtype.kind in "iu":
+        if array.dtype.kind == "u" and len(array) and array.max() > np.iinfo(np.int64).max:
+            raise InvalidArgument(1, "Summary.from_arrays: customer ids beyond int64")
+        return None, np.ascontiguousarray(array, dtype=np.int64)
+    if array.dtype.kind == "f":
+        whole = np.isfinite(array) & (array == np.floor(array)) & (np.abs(array) < 2.0 ** 63)
+        if not whole.all():
+            row = int(np.argmin(whole))
+            raise InvalidArgument(1, f"Summary.from_arrays: customer id row {row}: "
+                                     f"{array[row]!r} is not a whole number")
+        return None, array.astype(np.int64)
+    encoded = []
+    for row, value in enumerate(array.tolist()):
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            raise InvalidArgument(1, f"Summary.from_arrays: customer id row {row} is missing")
+        text = value if isinstance(value, str) else str(value)
+        data = text.encode("utf-8")
+        if b"\0" in data:
+            raise InvalidArgument(1, f"Summary.from_arrays: customer id row {row} "
+                                     "contains a NUL character")
+        encoded.append(data)
+    return (c_char_p * len(encoded))(*encoded), None
+
+
+def _day_column(values):
+    """Days since 1970-01-01 as int32, from datetime64, dates or ISO strings."""
+    array = np.asarray(values)
+    if array.dtype.kind != "M":
+        try:
+            array = np.array(array.tolist(), dtype="datetime64[D]")
+        except (ValueError, TypeError):
+            for row, value in enumerate(array.tolist()):
+                try:
+                    np.datetime64(value, "D")
+                except (ValueError, TypeError):
+                    raise InvalidArgument(1, f"Summary.from_arrays: date row {row}: "
+                                             f"cannot read {value!r} as a date") from None
+            raise
+    days = array.astype("datetime64[D]")
+    missing = np.isnat(days)
+    if missing.any():
+        raise InvalidArgument(1, f"Summary.from_arrays: date row {int(np.argmax(missing))} "
+                                 "is missing (NaT)")
+    numbers = days.astype(np.int64)
+    # The C API checks years 1..9999 and names the row; int32 must hold it first.
+    out_of_range = (numbers < np.iinfo(np.int32).min) | (numbers > np.iinfo(np.int32).max)
+    if out_of_range.any():
+        row = int(np.argmax(out_of_range))
+        raise InvalidArgument(1, f"Summary.from_arrays: date row {row}: {days[row]} is "
+                                 "outside years 1..9999")
+    return np.ascontiguousarray(numbers, dtype=np.int32)
+
+
+def _minor_unit_column(values, minor_digits):
+    """Exact minor units (int64) of amounts in major units."""
+    array = np.asarray(values)
+    scale = 10 ** _checked_int("minor_digits", minor_digits, c_int32)
+    if array.dtype.kind in "iu":
+        limit = np.iinfo(np.int64).max // scale
+        if len(array) and (array.max() > limit or array.min() < -limit):
+            row = int(np.argmax((array > limit) | (array < -limit)))
+            raise InvalidArgument(1, f"Summary.from_arrays: amount row {row}: {array[row]} "
+                                     "overflows int64 minor units")
+        return np.ascontiguousarray(array, dtype=np.int64) * scale
+    try:
+        array = array.astype(np.float64)
+    except (ValueError, TypeError):
+        raise InvalidArgument(1, "Summary.from_arrays: amounts must be numbers") from None
+    scaled = array * scale
+    rounded = np.rint(scaled)
+    bad = ~np.isfinite(scaled) | (np.abs(rounded) >= 2.0 ** 63)
+    bad |= np.abs(scaled - rounded) > 1e-6 * np.maximum(1.0, np.abs(rounded))
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise InvalidArgument(1, f"Summary.from_arrays: amount row {row}: {array[row]!r} is not "
+                                 f"a whole number of minor units (minor_digits={minor_digits})")
+    return rounded.astype(np.int64)
+
+
 class _SummaryMemory:
     """Owns the crm_summary; the Summary and every column view hold a reference to it,
     so crm_summary_destroy runs once, when the last of them is gone."""
@@ -119,6 +202,41 @@ class Summary:
         _lib.crm_summary_load_buffer(view.ctypes.data if len(view) else None, len(view),
                                      byref(o), byref(pointer))
         return cls(pointer)
+
+    @classmethod
+    def from_arrays(cls, customer_ids, dates, amounts, *, minor_digits=2,
+                    observation_end=None, time_unit="days") -> "Summary":
+        """Summarizes a transaction log held in arrays, with no CSV round trip (through
+        crm_summary_from_columns): customer ids (str, or exact integers), dates (numpy
+        datetime64, datetime.date, or ISO "YYYY-MM-DD" strings; a time of day is dropped)
+        and amounts in major units (floats must be whole minor units within 1e-6; integers
+        are exact). Bad values raise InvalidArgument naming the row."""
+        ids, numbers = _id_column(customer_ids)
+        days = _day_column(dates)
+        minor = _minor_unit_column(amounts, minor_digits)
+        n = len(days)
+        lengths = {len(ids) if ids is not None else len(numbers), n, len(minor)}
+        if len(lengths) != 1:
+            raise InvalidArgument(1, "Summary.from_arrays: customer_ids, dates and amounts "
+                                     f"must have equal lengths, got {sorted(lengths)}")
+        o, keep = _ingest_options(minor_digits=minor_digits, observation_end=observation_end,
+                                  time_unit=time_unit)
+        pointer = _new_handle_pointer()
+        _lib.crm_summary_from_columns(
+            ids, None if numbers is None else numbers.ctypes.data_as(POINTER(c_int64)),
+            days.ctypes.data_as(POINTER(c_int32)), minor.ctypes.data_as(POINTER(c_int64)),
+            n, byref(o), byref(pointer))
+        return cls(pointer)
+
+    @classmethod
+    def from_frame(cls, frame, customer="customer_id", date="date", amount="amount",
+                   **options) -> "Summary":
+        """Summary.from_arrays on three columns of a pandas DataFrame (or any mapping of
+        columns), named by `customer`, `date` and `amount`."""
+        def column(name):
+            values = frame[name]
+            return values.to_numpy() if hasattr(values, "to_numpy") else values
+        return cls.from_arrays(column(customer), column(date), column(amount), **options)
 
     @property
     def closed(self) -> bool:
