@@ -1174,19 +1174,57 @@ CRM_API crm_status crm_model_p_alive(const crm_model* model, const double* x,
                                      const double* t_x, const double* T, size_t n,
                                      double* out);
 
-/* Expected purchases of a new customer in (0, t] (BG/NBD only, FHL 2005 eq. 9), to *out.
+/* Expected purchases of a new customer in (0, t], to *out: FHL 2005 eq. 9 (BG/NBD),
+ *   r beta / (alpha (s - 1)) [1 - (beta / (beta + t))^(s - 1)]  (Pareto/NBD; Schmittlein
+ * et al. 1987), its limit (r beta / alpha) log(1 + t / beta) at s = 1. `t` finite, >= 0.
  * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out`, a Gamma-Gamma model or an
- * invalid `t`; CRM_ERR_UNSUPPORTED for a Pareto/NBD model; CRM_ERR_FAILED_PRECONDITION
- * for a fit that did not converge. Thread-safe. */
+ * invalid `t`; CRM_ERR_FAILED_PRECONDITION for a fit that did not converge;
+ * CRM_ERR_OUT_OF_RANGE when a series does not converge or the value overflows.
+ * Thread-safe. */
 CRM_API crm_status crm_model_expected_purchases_new(const crm_model* model, double t,
                                                     double* out);
 
-/* P(X(t) = n_purchases) for a new customer over (0, t] (BG/NBD only, FHL 2005 eq. 8), to
- * *out. `n_purchases` >= 0, `t` finite and > 0.
- * Errors as crm_model_expected_purchases_new. Thread-safe. */
+/* P(X(t) = n_purchases) for a new customer over (0, t], to *out: FHL 2005 eq. 8 (BG/NBD);
+ * Fader & Hardie, "Deriving an expression for P(X(t) = x) under the Pareto/NBD model"
+ * (Pareto/NBD, by quadrature over the lifetime, to ~1e-10 relative). `n_purchases` >= 0,
+ * `t` finite and > 0. Errors as crm_model_expected_purchases_new. Thread-safe. */
 CRM_API crm_status crm_model_purchase_count_probability(const crm_model* model,
                                                         int64_t n_purchases, double t,
                                                         double* out);
+
+/* P(exactly n_purchases purchases in (T, T + t] | x, t_x, T) of each customer, written to
+ * out[0..n) (Fader & Hardie, "Deriving the conditional PMF of the Pareto/NBD model"; the
+ * same posterior argument for BG/NBD): P(alive) times the new-customer probability at the
+ * updated parameters (r + x, alpha + T, a, b + x) or (r + x, alpha + T, s, beta + T), plus
+ * 1 - P(alive) for n_purchases = 0. Summed over n_purchases it is 1; its mean is
+ * crm_model_expected_purchases. `n_purchases` >= 0, `t` finite and > 0.
+ * Errors as crm_model_expected_purchases, and CRM_ERR_INVALID_ARGUMENT for n_purchases < 0
+ * or t = 0. Thread-safe. */
+CRM_API crm_status crm_model_conditional_purchase_count_probability(
+    const crm_model* model, int64_t n_purchases, double t, const double* x, const double* t_x,
+    const double* T, size_t n, double* out);
+
+/* P(alive) over a frequency x recency grid for customers observed for `T` (the data of the
+ * `lifetimes` library's plot_probability_alive_matrix), written row-major to
+ * out[0..out_len): out[i * (recency_steps + 1) + j] is P(alive | x = i, t_x = j T /
+ * recency_steps, T) for i = 0..max_frequency, j = 0..recency_steps (row x = 0 at t_x = 0
+ * in every column). out_len must be (max_frequency + 1) * (recency_steps + 1).
+ * 0 <= max_frequency <= 10000, 1 <= recency_steps <= 10000, T finite and > 0.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out`, a Gamma-Gamma model, a
+ * bound or T out of range, a wrong out_len (naming the size wanted);
+ * CRM_ERR_FAILED_PRECONDITION for a fit that did not converge; CRM_ERR_OUT_OF_RANGE as
+ * crm_model_p_alive. `out` is written only on success. Thread-safe. */
+CRM_API crm_status crm_model_p_alive_matrix(const crm_model* model, int64_t max_frequency,
+                                            double T, int64_t recency_steps, double* out,
+                                            size_t out_len);
+
+/* The same grid of expected purchases in (T, T + t] (crm_model_expected_purchases; the
+ * data of lifetimes' plot_frequency_recency_matrix). `t` finite and >= 0. Errors as
+ * crm_model_p_alive_matrix and crm_model_expected_purchases. Thread-safe. */
+CRM_API crm_status crm_model_expected_purchases_matrix(const crm_model* model, double t,
+                                                       int64_t max_frequency, double T,
+                                                       int64_t recency_steps, double* out,
+                                                       size_t out_len);
 
 /* --- Spend and lifetime value ------------------------------------------ */
 

@@ -602,6 +602,60 @@ static void test_bgnbd(void) {
     CHECK_ERROR(crm_model_expected_purchases_new(model, -1.0, &pn), CRM_ERR_INVALID_ARGUMENT, "");
   }
 
+  /* Conditional pmf: n = 0 in closed form, 1 - P(alive) + P(alive) ((alpha+T)/(alpha+T+t))^(r+x). */
+  {
+    double pmf[3], alive3[3], out_before[3] = {-1, -1, -1};
+    const double bad_tx[3] = {0, 5, 50}, bad_T[3] = {10, 10, 10};
+    CHECK_OK(crm_model_p_alive(model, x, t_x, T, 3, alive3));
+    CHECK_OK(crm_model_conditional_purchase_count_probability(model, 0, 39.0, x, t_x, T, 3, pmf));
+    for (i = 0; i < 3; ++i) {
+      const double a_T = params[1] + T[i];
+      CHECK(rel_near(pmf[i], 1 - alive3[i] + alive3[i] * pow(a_T / (a_T + 39.0), params[0] + x[i]),
+                     1e-12));
+    }
+    /* Bad input: row 2 has t_x > T; nothing written. */
+    {
+      const double bad_x[3] = {0, 1, 1};
+      CHECK_ERROR(crm_model_conditional_purchase_count_probability(model, 1, 39.0, bad_x, bad_tx,
+                                                                   bad_T, 3, out_before),
+                  CRM_ERR_INVALID_ARGUMENT, "row 2");
+      CHECK(out_before[0] == -1);
+    }
+    CHECK_ERROR(crm_model_conditional_purchase_count_probability(model, -1, 39.0, x, t_x, T, 3, pmf),
+                CRM_ERR_INVALID_ARGUMENT, "count n must be >= 0");
+    CHECK_ERROR(crm_model_conditional_purchase_count_probability(model, 1, 39.0, NULL, t_x, T, 3, pmf),
+                CRM_ERR_INVALID_ARGUMENT, "x");
+  }
+
+  /* The P(alive) and expected-purchases matrices: cells equal the per-customer calls. */
+  {
+    double grid[6 * 5], egrid[6 * 5], cell = 0, ecell = 0;
+    size_t fi, rj;
+    CHECK_OK(crm_model_p_alive_matrix(model, 5, 38.86, 4, grid, 30));
+    CHECK_OK(crm_model_expected_purchases_matrix(model, 39.0, 5, 38.86, 4, egrid, 30));
+    for (fi = 0; fi <= 5; ++fi) {
+      for (rj = 0; rj <= 4; ++rj) {
+        const double fx = (double)fi;
+        const double ftx = fi == 0 ? 0.0 : (rj == 4 ? 38.86 : 38.86 * (double)rj / 4.0);
+        const double fT = 38.86;
+        CHECK_OK(crm_model_p_alive(model, &fx, &ftx, &fT, 1, &cell));
+        CHECK_OK(crm_model_expected_purchases(model, 39.0, &fx, &ftx, &fT, 1, &ecell));
+        CHECK(grid[fi * 5 + rj] == cell);
+        CHECK(egrid[fi * 5 + rj] == ecell);
+      }
+    }
+    CHECK_ERROR(crm_model_p_alive_matrix(model, 5, 38.86, 4, grid, 29), CRM_ERR_INVALID_ARGUMENT,
+                "out_len must be (max_frequency + 1) * (recency_steps + 1) = 30, got 29");
+    CHECK_ERROR(crm_model_p_alive_matrix(model, -1, 38.86, 4, grid, 30), CRM_ERR_INVALID_ARGUMENT,
+                "max_frequency");
+    CHECK_ERROR(crm_model_p_alive_matrix(model, 5, 0.0, 4, grid, 30), CRM_ERR_INVALID_ARGUMENT,
+                "T must be finite and > 0");
+    CHECK_ERROR(crm_model_p_alive_matrix(model, 5, 38.86, 0, grid, 30), CRM_ERR_INVALID_ARGUMENT,
+                "recency_steps");
+    CHECK_ERROR(crm_model_p_alive_matrix(model, 5, 38.86, 4, NULL, 30), CRM_ERR_INVALID_ARGUMENT,
+                "out");
+  }
+
   /* The same model from its parameters predicts the same, bit for bit. */
   {
     crm_model* given = NULL;
@@ -660,11 +714,46 @@ static void test_pareto_nbd(void) {
     CHECK(alive[i] > 0 && alive[i] <= 1);
   }
   CHECK(worst < 1e-9);
-  /* Not implemented for Pareto/NBD: UNSUPPORTED, not a wrong answer. */
-  CHECK_ERROR(crm_model_purchase_count_probability(model, 1, 39.0, &value), CRM_ERR_UNSUPPORTED,
-              "BG/NBD only");
-  CHECK_ERROR(crm_model_expected_purchases_new(model, 39.0, &value), CRM_ERR_UNSUPPORTED,
-              "BG/NBD only");
+  /* A new customer: E[X(t)] in closed form; P(X(t) = n) sums to 1 with mean E[X(t)]. */
+  {
+    double e_new = 0, pn = 0, total = 0, mean = 0;
+    int64_t k;
+    CHECK_OK(crm_model_expected_purchases_new(model, 39.0, &e_new));
+    CHECK(rel_near(e_new, p[0] * p[3] / (p[1] * (p[2] - 1)) *
+                              (1 - pow(p[3] / (p[3] + 39.0), p[2] - 1)), 1e-13));
+    for (k = 0; k <= 300; ++k) {
+      CHECK_OK(crm_model_purchase_count_probability(model, k, 39.0, &pn));
+      total += pn;
+      mean += (double)k * pn;
+    }
+    CHECK_NEAR(total, 1.0, 1e-9);
+    CHECK(rel_near(mean, e_new, 1e-7));
+    CHECK_ERROR(crm_model_purchase_count_probability(model, -1, 39.0, &pn),
+                CRM_ERR_INVALID_ARGUMENT, "count n must be >= 0");
+    CHECK_ERROR(crm_model_purchase_count_probability(model, 1, 0.0, &pn),
+                CRM_ERR_INVALID_ARGUMENT, "horizon t");
+    CHECK_ERROR(crm_model_expected_purchases_new(model, -1.0, &pn), CRM_ERR_INVALID_ARGUMENT,
+                "horizon t");
+  }
+  /* The conditional pmf of the first 50 customers: sums to 1, mean = expected purchases. */
+  {
+    static double pmf[50], total[50], mean[50];
+    int64_t k;
+    memset(total, 0, sizeof total);
+    memset(mean, 0, sizeof mean);
+    for (k = 0; k <= 200; ++k) {
+      CHECK_OK(crm_model_conditional_purchase_count_probability(model, k, 39.0, x, t_x, T, 50,
+                                                                pmf));
+      for (i = 0; i < 50; ++i) {
+        total[i] += pmf[i];
+        mean[i] += (double)k * pmf[i];
+      }
+    }
+    for (i = 0; i < 50; ++i) {
+      CHECK_NEAR(total[i], 1.0, 1e-9);
+      CHECK_NEAR(mean[i], expected[i], 1e-7 * (1 + expected[i]));
+    }
+  }
   crm_model_destroy(model);
   crm_summary_destroy(s);
 }
