@@ -187,12 +187,12 @@ TEST_F(CliTest, SummarizeReproducesPublishedCdnowCalibrationSummary) {
   ASSERT_EQ(ours.size(), published.size());
   EXPECT_EQ(ours[0],
             "customer_id,frequency,recency,T,monetary_value,holdout_frequency,"
-            "holdout_monetary_value");
+            "holdout_monetary_value,duration_holdout");
   for (size_t i = 1; i < published.size(); ++i) {
     const std::vector<std::string> want = absl::StrSplit(published[i], ',');
     const std::vector<std::string> got = absl::StrSplit(ours[i], ',');
     ASSERT_EQ(want.size(), 4u);
-    ASSERT_EQ(got.size(), 7u);
+    ASSERT_EQ(got.size(), 8u);
     int id = 0;
     ASSERT_TRUE(absl::SimpleAtoi(got[0], &id));  // "0001" -> 1
     EXPECT_EQ(absl::StrCat(id), want[0]);
