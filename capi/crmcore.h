@@ -905,11 +905,17 @@ typedef struct crm_ingest_options {
   const char* observation_end;  /* last day of calibration, "YYYY-MM-DD", inclusive;
                                    NULL = the last date in the log (no holdout) */
   int32_t time_unit;            /* CRM_TIME_UNIT_* of recency and T */
+  /* Appended in 0.x (a struct_size of offsetof(crm_ingest_options, holdout_end), the
+   * earlier sizeof, is still accepted: the field then takes its default). */
+  const char* holdout_end;      /* last day of the holdout, "YYYY-MM-DD", inclusive: later
+                                   rows are ignored (lifetimes' calibration_and_holdout_data
+                                   observation_period_end); needs observation_end, not
+                                   before it. NULL = the last date in the log */
 } crm_ingest_options;
 
 #define CRM_INGEST_OPTIONS_INIT \
   {sizeof(crm_ingest_options), ',', 0, 1, 0, NULL, NULL, NULL, 0, 0, 0, 2, NULL, NULL, \
-   CRM_TIME_UNIT_DAYS}
+   CRM_TIME_UNIT_DAYS, NULL}
 
 /* Fills *options with the INIT values; see crm_satisfaction_thresholds_init for
  * `struct_size`. Errors: CRM_ERR_INVALID_ARGUMENT for NULL or an unknown struct_size. */
@@ -925,7 +931,8 @@ typedef struct crm_summary crm_summary;
  *   CRM_ERR_INVALID_ARGUMENT — NULL `path` or `out`; a path or option string that is not
  *     valid UTF-8; a wrong struct_size; a flag other than 0/1; an unknown time_unit; a bad
  *     delimiter, date format, minor_digits or column choice; an observation_end that is
- *     not a valid "YYYY-MM-DD" date or lies before the log's first date; an empty log, one
+ *     not a valid "YYYY-MM-DD" date or lies before the log's first date; a holdout_end
+ *     that is not a date, without an observation_end or before it; an empty log, one
  *     with no transactions (every row skipped, or header only), a missing header column,
  *     and in strict mode the first bad row (including a row with another field count than
  *     the header: "field 'columns'") — messages name "PATH:LINE:COLUMN: field 'date':
@@ -963,6 +970,9 @@ CRM_API crm_status crm_summary_customer_count(const crm_summary* summary, size_t
 #define CRM_SUMMARY_MONETARY_VALUE 3         /* mean repeat occasion value, major units */
 #define CRM_SUMMARY_HOLDOUT_FREQUENCY 4      /* occasions after the observation end */
 #define CRM_SUMMARY_HOLDOUT_MONETARY_VALUE 5 /* their mean value (0 when none) */
+#define CRM_SUMMARY_DURATION_HOLDOUT 6       /* holdout length (holdout end - observation
+                                                end) in the time unit, the same in every
+                                                row (lifetimes' duration_holdout) */
 
 /* Writes a read-only pointer to column `column` (CRM_SUMMARY_*) to *out and its length
  * (the customer count) to *length: zero copy, owned by the handle and valid, unchanged,
@@ -1000,6 +1010,9 @@ CRM_API crm_status crm_summary_customer_id(const crm_summary* summary, size_t in
 #define CRM_SUMMARY_INFO_FIRST_DAY 12
 #define CRM_SUMMARY_INFO_LAST_DAY 13
 #define CRM_SUMMARY_INFO_OBSERVATION_END 14
+/* days since 1970-01-01 of the holdout end used (holdout_end, else the last date) */
+#define CRM_SUMMARY_INFO_HOLDOUT_END 15
+#define CRM_SUMMARY_INFO_TRANSACTIONS_AFTER_HOLDOUT_END 16 /* rows ignored after it */
 
 /* Writes figure `key` (CRM_SUMMARY_INFO_*) to *out.
  * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out`, or an unknown key.

@@ -5,6 +5,7 @@
 #include "crmcore.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,7 +189,7 @@ static void test_buffer_matches_path(void) {
   free(data); /* borrowed for the call only */
   CHECK_OK(crm_summary_customer_count(from_buffer, &count));
   CHECK(count == 2357);
-  for (c = CRM_SUMMARY_FREQUENCY; c <= CRM_SUMMARY_HOLDOUT_MONETARY_VALUE; ++c) {
+  for (c = CRM_SUMMARY_FREQUENCY; c <= CRM_SUMMARY_DURATION_HOLDOUT; ++c) {
     const double* a = column(from_path, c);
     const double* b = column(from_buffer, c);
     CHECK(a != b);
@@ -411,15 +412,15 @@ static void test_ingest_errors(void) {
                 "index 1 is out of range: 1 skipped rows are reported");
 
     /* Accessor errors on a live handle. */
-    CHECK_ERROR(crm_summary_column(s, 6, &values, &length), CRM_ERR_INVALID_ARGUMENT,
-                "unknown column 6");
+    CHECK_ERROR(crm_summary_column(s, 7, &values, &length), CRM_ERR_INVALID_ARGUMENT,
+                "unknown column 7");
     CHECK_ERROR(crm_summary_column(s, -1, &values, &length), CRM_ERR_INVALID_ARGUMENT,
                 "unknown column -1");
     CHECK_ERROR(crm_summary_column(s, 0, NULL, &length), CRM_ERR_INVALID_ARGUMENT,
                 "out must not be NULL");
     CHECK_ERROR(crm_summary_column(s, 0, &values, NULL), CRM_ERR_INVALID_ARGUMENT,
                 "length must not be NULL");
-    CHECK_ERROR(crm_summary_info(s, 15, &info), CRM_ERR_INVALID_ARGUMENT, "unknown key 15");
+    CHECK_ERROR(crm_summary_info(s, 17, &info), CRM_ERR_INVALID_ARGUMENT, "unknown key 17");
     CHECK_ERROR(crm_summary_info(s, 0, NULL), CRM_ERR_INVALID_ARGUMENT, "out must not be NULL");
     {
       const char* id;
@@ -1145,12 +1146,63 @@ static int report(const char* name) {
   return 1;
 }
 
+/* The holdout end: later rows ignored, duration_holdout per row, an older struct_size. */
+static void test_holdout_end(void) {
+  char path[4096];
+  crm_ingest_options o = cdnow_options();
+  crm_summary* s = NULL;
+  crm_summary* open_ended = NULL;
+  int64_t info = 0, ignored = 0;
+  size_t i;
+  const double *duration, *hx, *open_hx;
+  data_path(path, sizeof path, "CDNOW_sample.txt");
+  o.holdout_end = "1998-03-31";
+  CHECK_OK(crm_summary_load_path(path, &o, &s));
+  if (s == NULL) return;
+  duration = column(s, CRM_SUMMARY_DURATION_HOLDOUT);
+  for (i = 0; i < 2357; ++i) CHECK(duration[i] == 26.0); /* 182 days in weeks */
+  CHECK_OK(crm_summary_info(s, CRM_SUMMARY_INFO_HOLDOUT_END, &info));
+  CHECK(info == 10316); /* 1998-03-31 in days since 1970-01-01 */
+  CHECK_OK(crm_summary_info(s, CRM_SUMMARY_INFO_TRANSACTIONS_AFTER_HOLDOUT_END, &ignored));
+  CHECK(ignored > 0);
+  /* The release before holdout_end passed a shorter struct: still accepted, no holdout end. */
+  o.struct_size = offsetof(crm_ingest_options, holdout_end);
+  CHECK_OK(crm_summary_load_path(path, &o, &open_ended));
+  if (open_ended != NULL) {
+    hx = column(s, CRM_SUMMARY_HOLDOUT_FREQUENCY);
+    open_hx = column(open_ended, CRM_SUMMARY_HOLDOUT_FREQUENCY);
+    for (i = 0; i < 2357; ++i) CHECK(hx[i] <= open_hx[i]);
+    CHECK(column(open_ended, CRM_SUMMARY_DURATION_HOLDOUT)[0] == 39.0);
+    CHECK_OK(crm_summary_info(open_ended, CRM_SUMMARY_INFO_TRANSACTIONS_AFTER_HOLDOUT_END, &info));
+    CHECK(info == 0);
+    crm_summary_destroy(open_ended);
+  }
+  crm_summary_destroy(s);
+  s = NULL;
+  /* Bad input: not a date, before the observation end, without one. */
+  o = cdnow_options();
+  o.holdout_end = "1998/03/31";
+  CHECK_ERROR(crm_summary_load_path(path, &o, &s), CRM_ERR_INVALID_ARGUMENT,
+              "crm_ingest_options.holdout_end must be a date");
+  o.holdout_end = "1997-09-01";
+  CHECK_ERROR(crm_summary_load_path(path, &o, &s), CRM_ERR_INVALID_ARGUMENT,
+              "holdout_end 1997-09-01 is before observation_end 1997-09-30");
+  o.observation_end = NULL;
+  CHECK_ERROR(crm_summary_load_path(path, &o, &s), CRM_ERR_INVALID_ARGUMENT,
+              "needs an observation_end");
+  o = cdnow_options();
+  o.struct_size = offsetof(crm_ingest_options, holdout_end) - 1;
+  CHECK_ERROR(crm_summary_load_path(path, &o, &s), CRM_ERR_INVALID_ARGUMENT, "struct_size");
+  CHECK(s == NULL);
+}
+
 int main(int argc, char** argv) {
   if (argc > 1) g_data_dir = argv[1];
   test_cdnow_summary_matches_published();
   test_buffer_matches_path();
   test_csv_with_header_and_defaults();
   test_ingest_errors();
+  test_holdout_end();
   test_bgnbd();
   test_pareto_nbd();
   test_gamma_gamma_and_clv();
