@@ -450,7 +450,9 @@ TEST_F(CliOutputTest, AFailingStdoutIsAnErrorForEveryCommand) {
   for (const std::string& command :
        {absl::StrCat("summarize ", Path("in.txt"), kCdnowSampleFlags),
         absl::StrCat("score ", Path("in.txt"), kCdnowSampleFlags, " --model=none"),
-        absl::StrCat("fit ", kData, "/cdnow_customers_summary.csv --model=bgnbd")}) {
+        absl::StrCat("fit ", kData, "/cdnow_customers_summary.csv --model=bgnbd"),
+        absl::StrCat("validate ", kData, "/CDNOW_sample.txt", kCdnowSampleFlags,
+                     " --observation-end=1997-09-30 --time-unit=weeks")}) {
     const RunResult run = RunShell(absl::StrCat("\"$CRMCORE\" ", command, " 2>&1 >/dev/full"));
     EXPECT_EQ(run.exit_code, 3) << command << "\n" << run.output;
     EXPECT_THAT(run.output, HasSubstr("cannot write to stdout: No space left on device"));
