@@ -149,6 +149,25 @@ TEST(ParetoNbdPurchaseCountProbabilityTest, MatchesTheClosedFormAt50Digits) {
   }
 }
 
+TEST(ParetoNbdPurchaseCountProbabilityTest, MatchesTheClosedFormFarFromTheCdnowScale) {
+  // alpha and beta 100 times apart either way (the closed form's series at z = 0.99), a
+  // horizon 1000 times beta, and small shapes.
+  for (const ParetoNbdParams& p : {ParetoNbdParams{0.8, 100.0, 1.3, 1.0},
+                                   ParetoNbdParams{0.8, 1.0, 1.3, 100.0},
+                                   ParetoNbdParams{0.05, 2.0, 0.1, 1.0}}) {
+    for (double t : {0.01, 1000.0}) {
+      for (int64_t n : {0, 1, 7}) {
+        auto prob = ParetoNbdPurchaseCountProbability(p, t, n);
+        ASSERT_TRUE(prob.ok()) << prob.status();
+        const Real reference = ReferenceParetoPmf(p, t, n);
+        EXPECT_LT(RelativeError(*prob, reference), 1e-9)
+            << "alpha=" << p.alpha << " beta=" << p.beta << " t=" << t << " n=" << n
+            << " ref=" << reference;
+      }
+    }
+  }
+}
+
 TEST(ParetoNbdPurchaseCountProbabilityTest, SumsToOneWithMeanEqualToTheExpectation) {
   for (const ParetoNbdParams& p : {kPnCdnow, kPnWide}) {
     for (double t : {10.0, 78.0}) {
