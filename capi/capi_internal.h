@@ -127,12 +127,24 @@ inline absl::Status RequireNonNull(const void* pointer, absl::string_view name) 
   return absl::InvalidArgumentError(absl::StrCat(name, " must not be NULL"));
 }
 
-// A struct_size is accepted when it is the size of some release of the struct; today
-// each struct has had one size. When a field is appended, the older size stays accepted
-// and the missing fields take their defaults.
+// The size of the first release of a struct: sizeof(CStruct) unless a field was appended
+// since (then specialized below to the old size).
+template <typename CStruct>
+inline constexpr std::size_t kFirstStructSize = sizeof(CStruct);
+// crm_ingest_options gained holdout_end.
+template <>
+inline constexpr std::size_t kFirstStructSize<crm_ingest_options> =
+    offsetof(crm_ingest_options, holdout_end);
+
+// A struct_size is accepted when it is the size of some release of the struct (today the
+// first and the current one). When a field is appended, the older size stays accepted
+// and the missing fields take their defaults: the reader copies struct_size bytes over
+// the INIT value.
 template <typename CStruct>
 absl::Status CheckStructSize(std::size_t struct_size, absl::string_view type_name) {
-  if (struct_size == sizeof(CStruct)) return absl::OkStatus();
+  if (struct_size == sizeof(CStruct) || struct_size == kFirstStructSize<CStruct>) {
+    return absl::OkStatus();
+  }
   return absl::InvalidArgumentError(absl::StrCat(type_name, ".struct_size must be sizeof(",
                                                  type_name, ") = ", sizeof(CStruct), ", got ",
                                                  struct_size));

@@ -25,6 +25,8 @@ struct crm_summary {
   // The integer count columns as doubles, which is what the C API's columns are.
   std::vector<double> frequency;
   std::vector<double> holdout_frequency;
+  // duration_holdout repeated per row (a holdout column like lifetimes' data frame's).
+  std::vector<double> duration_holdout;
 
   int64_t rows_read = 0;
   int64_t rows_skipped = 0;

@@ -905,11 +905,17 @@ typedef struct crm_ingest_options {
   const char* observation_end;  /* last day of calibration, "YYYY-MM-DD", inclusive;
                                    NULL = the last date in the log (no holdout) */
   int32_t time_unit;            /* CRM_TIME_UNIT_* of recency and T */
+  /* Appended in 0.x (a struct_size of offsetof(crm_ingest_options, holdout_end), the
+   * earlier sizeof, is still accepted: the field then takes its default). */
+  const char* holdout_end;      /* last day of the holdout, "YYYY-MM-DD", inclusive: later
+                                   rows are ignored (lifetimes' calibration_and_holdout_data
+                                   observation_period_end); needs observation_end, not
+                                   before it. NULL = the last date in the log */
 } crm_ingest_options;
 
 #define CRM_INGEST_OPTIONS_INIT \
   {sizeof(crm_ingest_options), ',', 0, 1, 0, NULL, NULL, NULL, 0, 0, 0, 2, NULL, NULL, \
-   CRM_TIME_UNIT_DAYS}
+   CRM_TIME_UNIT_DAYS, NULL}
 
 /* Fills *options with the INIT values; see crm_satisfaction_thresholds_init for
  * `struct_size`. Errors: CRM_ERR_INVALID_ARGUMENT for NULL or an unknown struct_size. */
@@ -925,7 +931,8 @@ typedef struct crm_summary crm_summary;
  *   CRM_ERR_INVALID_ARGUMENT — NULL `path` or `out`; a path or option string that is not
  *     valid UTF-8; a wrong struct_size; a flag other than 0/1; an unknown time_unit; a bad
  *     delimiter, date format, minor_digits or column choice; an observation_end that is
- *     not a valid "YYYY-MM-DD" date or lies before the log's first date; an empty log, one
+ *     not a valid "YYYY-MM-DD" date or lies before the log's first date; a holdout_end
+ *     that is not a date, without an observation_end or before it; an empty log, one
  *     with no transactions (every row skipped, or header only), a missing header column,
  *     and in strict mode the first bad row (including a row with another field count than
  *     the header: "field 'columns'") — messages name "PATH:LINE:COLUMN: field 'date':
@@ -963,6 +970,9 @@ CRM_API crm_status crm_summary_customer_count(const crm_summary* summary, size_t
 #define CRM_SUMMARY_MONETARY_VALUE 3         /* mean repeat occasion value, major units */
 #define CRM_SUMMARY_HOLDOUT_FREQUENCY 4      /* occasions after the observation end */
 #define CRM_SUMMARY_HOLDOUT_MONETARY_VALUE 5 /* their mean value (0 when none) */
+#define CRM_SUMMARY_DURATION_HOLDOUT 6       /* holdout length (holdout end - observation
+                                                end) in the time unit, the same in every
+                                                row (lifetimes' duration_holdout) */
 
 /* Writes a read-only pointer to column `column` (CRM_SUMMARY_*) to *out and its length
  * (the customer count) to *length: zero copy, owned by the handle and valid, unchanged,
@@ -1000,6 +1010,9 @@ CRM_API crm_status crm_summary_customer_id(const crm_summary* summary, size_t in
 #define CRM_SUMMARY_INFO_FIRST_DAY 12
 #define CRM_SUMMARY_INFO_LAST_DAY 13
 #define CRM_SUMMARY_INFO_OBSERVATION_END 14
+/* days since 1970-01-01 of the holdout end used (holdout_end, else the last date) */
+#define CRM_SUMMARY_INFO_HOLDOUT_END 15
+#define CRM_SUMMARY_INFO_TRANSACTIONS_AFTER_HOLDOUT_END 16 /* rows ignored after it */
 
 /* Writes figure `key` (CRM_SUMMARY_INFO_*) to *out.
  * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out`, or an unknown key.
@@ -1221,19 +1234,57 @@ CRM_API crm_status crm_model_p_alive(const crm_model* model, const double* x,
                                      const double* t_x, const double* T, size_t n,
                                      double* out);
 
-/* Expected purchases of a new customer in (0, t] (BG/NBD only, FHL 2005 eq. 9), to *out.
+/* Expected purchases of a new customer in (0, t], to *out: FHL 2005 eq. 9 (BG/NBD),
+ *   r beta / (alpha (s - 1)) [1 - (beta / (beta + t))^(s - 1)]  (Pareto/NBD; Schmittlein
+ * et al. 1987), its limit (r beta / alpha) log(1 + t / beta) at s = 1. `t` finite, >= 0.
  * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out`, a Gamma-Gamma model or an
- * invalid `t`; CRM_ERR_UNSUPPORTED for a Pareto/NBD model; CRM_ERR_FAILED_PRECONDITION
- * for a fit that did not converge. Thread-safe. */
+ * invalid `t`; CRM_ERR_FAILED_PRECONDITION for a fit that did not converge;
+ * CRM_ERR_OUT_OF_RANGE when a series does not converge or the value overflows.
+ * Thread-safe. */
 CRM_API crm_status crm_model_expected_purchases_new(const crm_model* model, double t,
                                                     double* out);
 
-/* P(X(t) = n_purchases) for a new customer over (0, t] (BG/NBD only, FHL 2005 eq. 8), to
- * *out. `n_purchases` >= 0, `t` finite and > 0.
- * Errors as crm_model_expected_purchases_new. Thread-safe. */
+/* P(X(t) = n_purchases) for a new customer over (0, t], to *out: FHL 2005 eq. 8 (BG/NBD);
+ * Fader & Hardie, "Deriving an expression for P(X(t) = x) under the Pareto/NBD model"
+ * (Pareto/NBD, by quadrature over the lifetime, to ~1e-10 relative). `n_purchases` >= 0,
+ * `t` finite and > 0. Errors as crm_model_expected_purchases_new. Thread-safe. */
 CRM_API crm_status crm_model_purchase_count_probability(const crm_model* model,
                                                         int64_t n_purchases, double t,
                                                         double* out);
+
+/* P(exactly n_purchases purchases in (T, T + t] | x, t_x, T) of each customer, written to
+ * out[0..n) (Fader & Hardie, "Deriving the conditional PMF of the Pareto/NBD model"; the
+ * same posterior argument for BG/NBD): P(alive) times the new-customer probability at the
+ * updated parameters (r + x, alpha + T, a, b + x) or (r + x, alpha + T, s, beta + T), plus
+ * 1 - P(alive) for n_purchases = 0. Summed over n_purchases it is 1; its mean is
+ * crm_model_expected_purchases. `n_purchases` >= 0, `t` finite and > 0.
+ * Errors as crm_model_expected_purchases, and CRM_ERR_INVALID_ARGUMENT for n_purchases < 0
+ * or t = 0. Thread-safe. */
+CRM_API crm_status crm_model_conditional_purchase_count_probability(
+    const crm_model* model, int64_t n_purchases, double t, const double* x, const double* t_x,
+    const double* T, size_t n, double* out);
+
+/* P(alive) over a frequency x recency grid for customers observed for `T` (the data of the
+ * `lifetimes` library's plot_probability_alive_matrix), written row-major to
+ * out[0..out_len): out[i * (recency_steps + 1) + j] is P(alive | x = i, t_x = j T /
+ * recency_steps, T) for i = 0..max_frequency, j = 0..recency_steps (row x = 0 at t_x = 0
+ * in every column). out_len must be (max_frequency + 1) * (recency_steps + 1).
+ * 0 <= max_frequency <= 10000, 1 <= recency_steps <= 10000, T finite and > 0.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out`, a Gamma-Gamma model, a
+ * bound or T out of range, a wrong out_len (naming the size wanted);
+ * CRM_ERR_FAILED_PRECONDITION for a fit that did not converge; CRM_ERR_OUT_OF_RANGE as
+ * crm_model_p_alive. `out` is written only on success. Thread-safe. */
+CRM_API crm_status crm_model_p_alive_matrix(const crm_model* model, int64_t max_frequency,
+                                            double T, int64_t recency_steps, double* out,
+                                            size_t out_len);
+
+/* The same grid of expected purchases in (T, T + t] (crm_model_expected_purchases; the
+ * data of lifetimes' plot_frequency_recency_matrix). `t` finite and >= 0. Errors as
+ * crm_model_p_alive_matrix and crm_model_expected_purchases. Thread-safe. */
+CRM_API crm_status crm_model_expected_purchases_matrix(const crm_model* model, double t,
+                                                       int64_t max_frequency, double T,
+                                                       int64_t recency_steps, double* out,
+                                                       size_t out_len);
 
 /* --- Spend and lifetime value ------------------------------------------ */
 

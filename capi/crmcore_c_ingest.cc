@@ -78,11 +78,11 @@ absl::Status ReadColumn(const char* name, int32_t index, absl::string_view field
 }
 
 // "YYYY-MM-DD", exactly: ten characters, a real calendar date.
-absl::StatusOr<absl::CivilDay> ParseIsoDay(absl::string_view text) {
+absl::StatusOr<absl::CivilDay> ParseIsoDay(
+    absl::string_view text, absl::string_view field = "crm_ingest_options.observation_end") {
   auto bad = [&] {
     return absl::InvalidArgumentError(
-        absl::StrCat("crm_ingest_options.observation_end must be a date \"YYYY-MM-DD\", got \"",
-                     text, "\""));
+        absl::StrCat(field, " must be a date \"YYYY-MM-DD\", got \"", text, "\""));
   };
   if (text.size() != 10 || text[4] != '-' || text[7] != '-') return bad();
   auto digits = [&](size_t begin, size_t count, int& value) {
@@ -107,8 +107,14 @@ struct IngestSettings {
 };
 
 absl::StatusOr<IngestSettings> ToCore(const crm_ingest_options* options) {
-  const crm_ingest_options& o = options == nullptr ? kIngestInit : *options;
-  CRM_RETURN_IF_ERROR(CheckStructSize<crm_ingest_options>(o.struct_size, "crm_ingest_options"));
+  // A caller built against the release before holdout_end passes the shorter struct:
+  // only its bytes are read, the rest keep the INIT values.
+  crm_ingest_options o = kIngestInit;
+  if (options != nullptr) {
+    CRM_RETURN_IF_ERROR(
+        CheckStructSize<crm_ingest_options>(options->struct_size, "crm_ingest_options"));
+    std::memcpy(&o, options, options->struct_size);
+  }
   IngestSettings settings;
   crmcore::TransactionLogOptions& log = settings.log;
   CRM_ASSIGN_OR_RETURN(log.whitespace_delimited,
@@ -145,6 +151,12 @@ absl::StatusOr<IngestSettings> ToCore(const crm_ingest_options* options) {
   if (end.has_value()) {
     CRM_ASSIGN_OR_RETURN(settings.summary.observation_end, ParseIsoDay(*end));
   }
+  CRM_ASSIGN_OR_RETURN(const std::optional<absl::string_view> holdout_end,
+                       ReadText(o.holdout_end, "crm_ingest_options.holdout_end"));
+  if (holdout_end.has_value()) {
+    CRM_ASSIGN_OR_RETURN(settings.summary.holdout_end,
+                         ParseIsoDay(*holdout_end, "crm_ingest_options.holdout_end"));
+  }
   return settings;
 }
 
@@ -157,6 +169,7 @@ absl::StatusOr<crm_summary*> MakeSummary(const crmcore::TransactionLog& log,
   const crmcore::RfmSummary& s = built.summary;
   built.frequency.assign(s.frequency.begin(), s.frequency.end());
   built.holdout_frequency.assign(s.holdout_frequency.begin(), s.holdout_frequency.end());
+  if (s.has_holdout) built.duration_holdout.assign(s.size(), s.duration_holdout);
   built.rows_read = log.rows_read;
   built.rows_skipped = log.rows_skipped;
   built.transactions = static_cast<int64_t>(log.size());
@@ -322,10 +335,11 @@ crm_status crm_summary_column(const crm_summary* summary, int column, const doub
       case CRM_SUMMARY_MONETARY_VALUE: values = &s.monetary_value; break;
       case CRM_SUMMARY_HOLDOUT_FREQUENCY: values = &summary->holdout_frequency; break;
       case CRM_SUMMARY_HOLDOUT_MONETARY_VALUE: values = &s.holdout_monetary_value; break;
+      case CRM_SUMMARY_DURATION_HOLDOUT: values = &summary->duration_holdout; break;
       default:
         return absl::InvalidArgumentError(absl::StrCat(
             "unknown column ", column, " (valid: CRM_SUMMARY_FREQUENCY (0) .. "
-            "CRM_SUMMARY_HOLDOUT_MONETARY_VALUE (5))"));
+            "CRM_SUMMARY_DURATION_HOLDOUT (6))"));
     }
     if (column >= CRM_SUMMARY_HOLDOUT_FREQUENCY && !s.has_holdout) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -380,10 +394,14 @@ crm_status crm_summary_info(const crm_summary* summary, int key, int64_t* out) {
       case CRM_SUMMARY_INFO_FIRST_DAY: *out = crmcore::ToDayNumber(s.first_day); break;
       case CRM_SUMMARY_INFO_LAST_DAY: *out = crmcore::ToDayNumber(s.last_day); break;
       case CRM_SUMMARY_INFO_OBSERVATION_END: *out = crmcore::ToDayNumber(s.observation_end); break;
+      case CRM_SUMMARY_INFO_HOLDOUT_END: *out = crmcore::ToDayNumber(s.holdout_end); break;
+      case CRM_SUMMARY_INFO_TRANSACTIONS_AFTER_HOLDOUT_END:
+        *out = s.transactions_after_holdout_end;
+        break;
       default:
         return absl::InvalidArgumentError(absl::StrCat(
             "unknown key ", key, " (valid: CRM_SUMMARY_INFO_ROWS_READ (0) .. "
-            "CRM_SUMMARY_INFO_OBSERVATION_END (14))"));
+            "CRM_SUMMARY_INFO_TRANSACTIONS_AFTER_HOLDOUT_END (16))"));
     }
     return absl::OkStatus();
   });

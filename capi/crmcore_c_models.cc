@@ -23,6 +23,7 @@
 #include "crmcore/bgnbd.h"
 #include "crmcore/clv.h"
 #include "crmcore/gamma_gamma.h"
+#include "crmcore/lifetime_predictions.h"
 #include "crmcore/model_file.h"
 #include "crmcore/model_fit.h"
 #include "crmcore/pareto_nbd.h"
@@ -558,16 +559,14 @@ crm_status crm_model_p_alive(const crm_model* model, const double* x, const doub
 
 crm_status crm_model_expected_purchases_new(const crm_model* model, double t, double* out) {
   return Guarded("crm_model_expected_purchases_new", [&]() -> absl::Status {
-    CRM_RETURN_IF_ERROR(CheckHandle(model, "model"));
-    if (model->kind == CRM_MODEL_PARETO_NBD) {
-      return absl::UnimplementedError(
-          "expected purchases of a new customer are implemented for BG/NBD only");
-    }
-    CRM_RETURN_IF_ERROR(
-        CheckUsable(model, "model", {CRM_MODEL_BGNBD}, "this needs a BG/NBD model"));
+    CRM_RETURN_IF_ERROR(CheckUsable(model, "model", {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD},
+                                    kNeedsPurchaseModel));
     CRM_RETURN_IF_ERROR(RequireNonNull(out, "out"));
+    const double* p = model->params.data();
     CRM_ASSIGN_OR_RETURN(const double value,
-                         crmcore::BgNbdExpectedPurchasesNew(ToBgNbd(model->params.data()), t));
+                         model->kind == CRM_MODEL_BGNBD
+                             ? crmcore::BgNbdExpectedPurchasesNew(ToBgNbd(p), t)
+                             : crmcore::ParetoNbdExpectedPurchasesNew(ToPareto(p), t));
     *out = value;
     return absl::OkStatus();
   });
@@ -576,18 +575,87 @@ crm_status crm_model_expected_purchases_new(const crm_model* model, double t, do
 crm_status crm_model_purchase_count_probability(const crm_model* model, int64_t n_purchases,
                                                 double t, double* out) {
   return Guarded("crm_model_purchase_count_probability", [&]() -> absl::Status {
-    CRM_RETURN_IF_ERROR(CheckHandle(model, "model"));
-    if (model->kind == CRM_MODEL_PARETO_NBD) {
-      return absl::UnimplementedError(
-          "the purchase-count distribution is implemented for BG/NBD only");
-    }
-    CRM_RETURN_IF_ERROR(
-        CheckUsable(model, "model", {CRM_MODEL_BGNBD}, "this needs a BG/NBD model"));
+    CRM_RETURN_IF_ERROR(CheckUsable(model, "model", {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD},
+                                    kNeedsPurchaseModel));
     CRM_RETURN_IF_ERROR(RequireNonNull(out, "out"));
-    CRM_ASSIGN_OR_RETURN(const double value, crmcore::BgNbdPurchaseCountProbability(
-                                                 ToBgNbd(model->params.data()), t, n_purchases));
+    const double* p = model->params.data();
+    CRM_ASSIGN_OR_RETURN(
+        const double value,
+        model->kind == CRM_MODEL_BGNBD
+            ? crmcore::BgNbdPurchaseCountProbability(ToBgNbd(p), t, n_purchases)
+            : crmcore::ParetoNbdPurchaseCountProbability(ToPareto(p), t, n_purchases));
     *out = value;
     return absl::OkStatus();
+  });
+}
+
+crm_status crm_model_conditional_purchase_count_probability(const crm_model* model,
+                                                            int64_t n_purchases, double t,
+                                                            const double* x, const double* t_x,
+                                                            const double* T, size_t n,
+                                                            double* out) {
+  return Guarded("crm_model_conditional_purchase_count_probability", [&]() -> absl::Status {
+    CRM_RETURN_IF_ERROR(CheckUsable(model, "model", {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD},
+                                    kNeedsPurchaseModel));
+    CRM_ASSIGN_OR_RETURN(const Histories h, ReadHistories(x, t_x, T, n));
+    return IntoCaller(out, n, [&](absl::Span<double> result) {
+      const double* p = model->params.data();
+      return model->kind == CRM_MODEL_BGNBD
+                 ? crmcore::BgNbdConditionalPurchaseCountProbability(
+                       ToBgNbd(p), t, n_purchases, h.x, h.t_x, h.T, result)
+                 : crmcore::ParetoNbdConditionalPurchaseCountProbability(
+                       ToPareto(p), t, n_purchases, h.x, h.t_x, h.T, result);
+    });
+  });
+}
+
+namespace {
+
+crmcore::RepeatPurchaseModel ToRepeatPurchaseModel(const crm_model& model) {
+  const double* p = model.params.data();
+  if (model.kind == CRM_MODEL_BGNBD) return ToBgNbd(p);
+  return ToPareto(p);
+}
+
+// Copies a grid's values into the caller's row-major `out` of `out_len` entries, which
+// must be the grid's size: (max_frequency + 1) × (recency_steps + 1).
+absl::Status GridIntoCaller(const absl::StatusOr<crmcore::PredictionGrid>& grid, double* out,
+                            size_t out_len) {
+  CRM_RETURN_IF_ERROR(grid.status());
+  if (out_len != grid->values.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "out_len must be (max_frequency + 1) * (recency_steps + 1) = ", grid->values.size(),
+        ", got ", out_len));
+  }
+  std::copy(grid->values.begin(), grid->values.end(), out);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+crm_status crm_model_p_alive_matrix(const crm_model* model, int64_t max_frequency, double T,
+                                    int64_t recency_steps, double* out, size_t out_len) {
+  return Guarded("crm_model_p_alive_matrix", [&]() -> absl::Status {
+    CRM_RETURN_IF_ERROR(CheckUsable(model, "model", {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD},
+                                    kNeedsPurchaseModel));
+    CRM_RETURN_IF_ERROR(RequireNonNull(out, "out"));
+    return GridIntoCaller(crmcore::ProbabilityAliveGrid(ToRepeatPurchaseModel(*model),
+                                                        max_frequency, T, recency_steps),
+                          out, out_len);
+  });
+}
+
+crm_status crm_model_expected_purchases_matrix(const crm_model* model, double t,
+                                               int64_t max_frequency, double T,
+                                               int64_t recency_steps, double* out,
+                                               size_t out_len) {
+  return Guarded("crm_model_expected_purchases_matrix", [&]() -> absl::Status {
+    CRM_RETURN_IF_ERROR(CheckUsable(model, "model", {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD},
+                                    kNeedsPurchaseModel));
+    CRM_RETURN_IF_ERROR(RequireNonNull(out, "out"));
+    return GridIntoCaller(crmcore::ExpectedPurchasesGrid(ToRepeatPurchaseModel(*model), t,
+                                                         max_frequency, T, recency_steps),
+                          out, out_len);
   });
 }
 

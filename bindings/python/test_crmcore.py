@@ -147,6 +147,7 @@ def test_struct_defaults_are_the_init_macros():
     assert (i.delimiter, i.whitespace_delimited, i.has_header, i.lenient, i.minor_digits,
             i.time_unit, i.customer_index, i.amount_index) == (ord(","), 0, 1, 0, 2, 0, 0, 0)
     assert i.customer_column is None and i.date_format is None and i.observation_end is None
+    assert i.holdout_end is None
     fo = crmcore.FitOptions.defaults()
     assert (fo.gradient_tolerance, fo.max_iterations, fo.min_repeat_buyers,
             fo.initial_param_count) == (1e-7, 500, 10.0, 0)
@@ -410,6 +411,47 @@ def test_predictions(summary, bgnbd):
     assert abs(sum(probs) - 1.0) < 1e-6
     out = np.empty(2357)
     assert bgnbd.p_alive(summary, out=out) is out
+
+
+def test_pareto_new_customer_and_conditional_predictions(summary, bgnbd):
+    with crmcore.Model.from_params("pareto_nbd", [0.5534, 10.5802, 0.6061, 11.6690]) as p:
+        r, alpha, s, beta = p.params.values()
+        closed = r * beta / (alpha * (s - 1)) * (1 - (beta / (beta + 39.0)) ** (s - 1))
+        assert p.expected_purchases_new(39.0) == pytest.approx(closed, rel=1e-13)
+        probs = np.array([p.purchase_count_probability(k, 39.0) for k in range(300)])
+        assert probs.sum() == pytest.approx(1.0, abs=1e-9)
+        assert (np.arange(300) * probs).sum() == pytest.approx(closed, rel=1e-7)
+        for model in (p, bgnbd):
+            x, t_x, T = (np.array(c[:40]) for c in (summary.frequency, summary.recency, summary.T))
+            pmf = np.array([model.conditional_purchase_count_probability(k, 39.0, x, t_x, T)
+                            for k in range(200)])
+            np.testing.assert_allclose(pmf.sum(axis=0), 1.0, atol=1e-9)
+            np.testing.assert_allclose((np.arange(200)[:, None] * pmf).sum(axis=0),
+                                       model.expected_purchases(39.0, x, t_x, T), rtol=1e-7,
+                                       atol=1e-12)
+            grid = model.p_alive_matrix(5, 38.86, 4)
+            egrid = model.expected_purchases_matrix(39.0, 5, 38.86, 4)
+            assert grid.shape == egrid.shape == (6, 5)
+            # Row i = x, column j = t_x = j T / 4 (t_x = 0 in row x = 0; T itself at j = 4).
+            cells = [(float(i), 0.0 if i == 0 else (38.86 if j == 4 else 38.86 * j / 4))
+                     for i in range(6) for j in range(5)]
+            fx, ftx = (np.array(c) for c in zip(*cells))
+            fT = np.full(30, 38.86)
+            np.testing.assert_array_equal(grid.ravel(), model.p_alive(fx, ftx, fT))
+            np.testing.assert_array_equal(egrid.ravel(), model.expected_purchases(39.0, fx, ftx, fT))
+        with pytest.raises(crmcore.InvalidArgument, match="max_frequency"):
+            p.p_alive_matrix(10**9, 38.86, 4)
+        with pytest.raises(crmcore.InvalidArgument, match="count n must be >= 0"):
+            p.conditional_purchase_count_probability(-1, 39.0, [1.0], [1.0], [2.0])
+
+
+def test_holdout_end():
+    with crmcore.Summary.load(SAMPLE, holdout_end="1998-03-31", **CDNOW) as s:
+        assert (s.duration_holdout == 26.0).all()
+        info = s.info()
+        assert info["holdout_end"] == 10316 and info["transactions_after_holdout_end"] > 0
+    with pytest.raises(crmcore.InvalidArgument, match="before observation_end"):
+        crmcore.Summary.load(SAMPLE, **{**CDNOW, "holdout_end": "1997-01-01"})
 
 
 def test_clv_and_spend(summary, bgnbd):
@@ -712,9 +754,6 @@ def test_range_precondition_and_unsupported_errors(summary):
     with crmcore.Summary.from_bytes(b"customer_id,date,amount\na,2020-01-01,1\n") as s:
         with pytest.raises(crmcore.FailedPrecondition):
             s.holdout_frequency
-    with crmcore.Model.from_params("pareto_nbd", [0.55, 10.6, 0.61, 11.7]) as p:
-        with pytest.raises(crmcore.Unsupported):
-            p.expected_purchases_new(10.0)
 
 
 # --- threads ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@
 #ifndef CRMCORE_BGNBD_H_
 #define CRMCORE_BGNBD_H_
 
+#include <cstdint>
 #include <functional>
 
 #include "absl/status/status.h"
@@ -124,6 +125,21 @@ absl::StatusOr<double> BgNbdExpectedPurchasesNew(const BgNbdParams& params, doub
 /// which avoids 1 − CDF cancellation. `n` >= 0, `t` finite and > 0.
 absl::StatusOr<double> BgNbdPurchaseCountProbability(const BgNbdParams& params, double t,
                                                      int64_t n);
+
+/// P(Y(t) = n | x, t_x, T): the probability of exactly n purchases in (T, T + t] given
+/// each history. By the posterior argument of Fader & Hardie's conditional-PMF notes
+/// (brucehardie.com/notes/028 for the Pareto/NBD; FHL 2005 §4 for the BG/NBD): the
+/// "alive at T" term of L is (1−p)^x λ^x e^(−λT), so alive at T the posterior is
+/// λ ~ Gamma(r+x, α+T), p ~ Beta(a, b+x), and the process restarts at T:
+///   P = P(alive) · P_new(n; r+x, α+T, a, b+x) + δ(n=0) · (1 − P(alive)),
+/// P_new being BgNbdPurchaseCountProbability (FHL 2005 eq. 8). Its mean over n is
+/// BgNbdExpectedPurchases (eq. 10). One value per customer into `out`. Errors:
+/// InvalidArgument for unequal column lengths, invalid parameters, `t` (finite, > 0),
+/// n < 0 or an invalid history (naming its row); OutOfRange naming the row when a term is
+/// not finite.
+absl::Status BgNbdConditionalPurchaseCountProbability(
+    const BgNbdParams& params, double t, int64_t n, absl::Span<const double> x,
+    absl::Span<const double> t_x, absl::Span<const double> T, absl::Span<double> out);
 
 }  // namespace crmcore
 

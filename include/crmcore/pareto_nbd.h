@@ -28,6 +28,7 @@
 #ifndef CRMCORE_PARETO_NBD_H_
 #define CRMCORE_PARETO_NBD_H_
 
+#include <cstdint>
 #include <functional>
 
 #include "absl/status/status.h"
@@ -96,6 +97,40 @@ absl::Status ParetoNbdProbabilityAlive(const ParetoNbdParams& params, absl::Span
 absl::Status ParetoNbdExpectedPurchases(const ParetoNbdParams& params, double t,
                                         absl::Span<const double> x, absl::Span<const double> t_x,
                                         absl::Span<const double> T, absl::Span<double> out);
+
+/// Expected purchases of a new customer in (0, t] (Schmittlein et al. 1987; the
+/// expression for E[X(t)] in the F&H 2005 note):
+///   E[X(t)] = r β / (α (s−1)) · [1 − (β/(β+t))^(s−1)],
+/// with the bracket over (s−1) taken as −expm1(−(s−1) log1p(t/β))/(s−1), which is
+/// (r β/α) log1p(t/β) at s = 1 rather than 0/0. The conditional expectation at
+/// x = t_x = T = 0. Errors: InvalidArgument for invalid parameters or `t` (finite, >= 0).
+absl::StatusOr<double> ParetoNbdExpectedPurchasesNew(const ParetoNbdParams& params, double t);
+
+/// P(X(t) = n) for a new customer over (0, t] (Fader & Hardie 2006/2020, "Deriving an
+/// expression for P(X(t) = x) under the Pareto/NBD model", brucehardie.com/notes/012).
+/// Evaluated from the model rather than from the note's closed form, whose last step
+/// subtracts nearly equal hypergeometric sums: with lifetime τ ~ Exp(μ),
+///   P = NB(n; r, α, t) (β/(β+t))^s + ∫_0^t NB(n; r, α, τ) s β^s (β+τ)^(−s−1) dτ,
+/// NB(n; r, α, τ) = Γ(r+n)/(Γ(r) n!) (α/(α+τ))^r (τ/(α+τ))^n the gamma-Poisson count of a
+/// customer alive for τ. Both terms are positive; the integral is taken over
+/// u = log(1 + τ/β) (density s e^(−s u)) by adaptive Gauss–Kronrod quadrature to 1e-11
+/// relative; an integral bounded by 1e-300 is taken as 0. `n` >= 0, `t` finite and > 0. Errors: InvalidArgument for those and invalid
+/// parameters; OutOfRange when the quadrature's error estimate stays above 1e-9.
+absl::StatusOr<double> ParetoNbdPurchaseCountProbability(const ParetoNbdParams& params,
+                                                         double t, int64_t n);
+
+/// P(Y(t) = n | x, t_x, T): the probability of exactly n purchases in (T, T + t] given
+/// each history (Fader & Hardie, "Deriving the conditional PMF of the Pareto/NBD model",
+/// brucehardie.com/notes/028). Alive at T, a customer's posterior is λ ~ Gamma(r+x, α+T),
+/// μ ~ Gamma(s, β+T), and both processes are memoryless, so
+///   P = P(alive) · P_new(n; r+x, α+T, s, β+T) + δ(n=0) · (1 − P(alive)),
+/// with P_new ParetoNbdPurchaseCountProbability. Its mean over n is
+/// ParetoNbdExpectedPurchases. One value per customer into `out`. Errors: InvalidArgument
+/// for unequal column lengths, invalid parameters, `t` (finite, > 0), n < 0 or an invalid
+/// history (naming its row); OutOfRange as P(alive) and the quadrature, naming the row.
+absl::Status ParetoNbdConditionalPurchaseCountProbability(
+    const ParetoNbdParams& params, double t, int64_t n, absl::Span<const double> x,
+    absl::Span<const double> t_x, absl::Span<const double> T, absl::Span<double> out);
 
 }  // namespace crmcore
 

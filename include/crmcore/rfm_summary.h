@@ -17,7 +17,10 @@
 //   monetary_value = mean value of the repeat calibration occasions (the first one is
 //   excluded, as the Gamma-Gamma model requires), 0 when x = 0;
 //   holdout_frequency = holdout occasions, holdout_monetary_value = their mean value
-//   (0 when there are none).
+//   (0 when there are none), duration_holdout = (holdout end - observation end) / unit.
+// - The holdout ends on the holdout end when one is given (inclusive; later occasions are
+//   ignored, and counted in transactions_after_holdout_end), else on the log's last date,
+//   as lifetimes' calibration_and_holdout_data(..., observation_period_end=...).
 // - A customer whose first purchase falls after the observation end has no calibration
 //   history and therefore no row; such customers are counted in
 //   customers_first_seen_in_holdout, never dropped silently.
@@ -47,6 +50,9 @@ struct SummaryOptions {
   /// Last day of calibration, inclusive; later occasions form the holdout. Default:
   /// the last date in the log (so there is no holdout).
   std::optional<absl::CivilDay> observation_end;
+  /// Last day of the holdout, inclusive; later occasions are ignored. Needs
+  /// observation_end, and must not be before it. Default: the last date in the log.
+  std::optional<absl::CivilDay> holdout_end;
 };
 
 /// The summary, as columns with one entry per customer that bought on or before the
@@ -68,9 +74,12 @@ struct RfmSummary {
   /// (monetary_value = repeat_value_minor / frequency / 10^minor_digits).
   std::vector<int64_t> repeat_value_minor;
 
-  /// True when the log has occasions after the observation end; only then are the
-  /// holdout columns filled (one entry per row, like the others).
+  /// True when a holdout end was given or the log has occasions after the observation
+  /// end; only then are the holdout columns filled (one entry per row, like the others).
   bool has_holdout = false;
+  /// Length of the holdout, (holdout end - observation end) / unit (lifetimes'
+  /// duration_holdout); 0 without a holdout.
+  double duration_holdout = 0.0;
   /// Occasions after the observation end.
   std::vector<int64_t> holdout_frequency;
   /// Mean value of those occasions in major units; 0 when there are none.
@@ -85,12 +94,16 @@ struct RfmSummary {
   absl::CivilDay first_day;
   absl::CivilDay last_day;
   absl::CivilDay observation_end;
+  /// The holdout end used: options.holdout_end, else the last date of the log.
+  absl::CivilDay holdout_end;
 
   /// Transactions (log rows) on or before / after the observation end.
   int64_t calibration_transactions = 0;
   int64_t holdout_transactions = 0;
   /// Customers with no row because their first purchase is after the observation end.
   int64_t customers_first_seen_in_holdout = 0;
+  /// Transactions after the holdout end (ignored); 0 without options.holdout_end.
+  int64_t transactions_after_holdout_end = 0;
 
   /// Number of rows (customers with a calibration history).
   size_t size() const { return frequency.size(); }
@@ -100,7 +113,8 @@ struct RfmSummary {
 /// conventions), one pass over its occasions in O(occasions + customers).
 ///
 /// Errors: InvalidArgument for an empty view, an observation end before the log's first
-/// date (naming both dates) or after 9999-12-31 (log dates have 4-digit years);
+/// date (naming both dates) or after 9999-12-31 (log dates have 4-digit years), a holdout
+/// end without an observation end or before it (naming both dates);
 /// OutOfRange when a customer's repeat or holdout total overflows int64 minor units.
 absl::StatusOr<RfmSummary> SummarizeOccasions(const CustomerOccasions& occasions,
                                               const SummaryOptions& options);

@@ -24,12 +24,13 @@ struct CustomerTotals {
   int64_t holdout_occasions = 0;
   int64_t holdout_value = 0;
   int64_t holdout_transactions = 0;
+  int64_t ignored_transactions = 0;  // after the holdout end
 };
 
 // Adds up customer c's occasions on either side of the observation end; nullopt when a
 // total overflows.
 std::optional<CustomerTotals> TotalOccasions(const CustomerOccasions& occasions, size_t c,
-                                             int32_t observation_end) {
+                                             int32_t observation_end, int32_t holdout_end) {
   CustomerTotals totals;
   for (size_t o = occasions.offset[c]; o < occasions.offset[c + 1]; ++o) {
     const int64_t value = occasions.value[o];
@@ -41,6 +42,8 @@ std::optional<CustomerTotals> TotalOccasions(const CustomerOccasions& occasions,
       ++totals.calibration_occasions;
       totals.last_calibration_day = occasions.day[o];
       totals.calibration_transactions += occasions.transactions[o];
+    } else if (occasions.day[o] > holdout_end) {
+      totals.ignored_transactions += occasions.transactions[o];
     } else {
       if (__builtin_add_overflow(totals.holdout_value, value, &totals.holdout_value)) {
         return std::nullopt;
@@ -84,10 +87,33 @@ absl::StatusOr<RfmSummary> Summarize(Occasions& occasions, const SummaryOptions&
         "rfm summary: observation_end ", absl::FormatCivilTime(summary.observation_end),
         " is after 9999-12-31"));
   }
+  if (options.holdout_end.has_value()) {
+    if (!options.observation_end.has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "rfm summary: holdout_end ", absl::FormatCivilTime(*options.holdout_end),
+          " needs an observation_end (the end of calibration)"));
+    }
+    if (*options.holdout_end < summary.observation_end) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "rfm summary: holdout_end ", absl::FormatCivilTime(*options.holdout_end),
+          " is before observation_end ", absl::FormatCivilTime(summary.observation_end)));
+    }
+    if (*options.holdout_end > absl::CivilDay(9999, 12, 31)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "rfm summary: holdout_end ", absl::FormatCivilTime(*options.holdout_end),
+          " is after 9999-12-31"));
+    }
+  }
   const auto observation_end = ToDayNumber(summary.observation_end);
-  summary.has_holdout = occasions.last_day > observation_end;
+  summary.holdout_end = options.holdout_end.value_or(std::max(summary.last_day,
+                                                              summary.observation_end));
+  const auto holdout_end = ToDayNumber(summary.holdout_end);
+  summary.has_holdout = options.holdout_end.has_value() || occasions.last_day > observation_end;
 
   const double days_per_unit = DaysPerUnit(options.unit);
+  if (summary.has_holdout) {
+    summary.duration_holdout = static_cast<double>(holdout_end - observation_end) / days_per_unit;
+  }
   const double minor_per_major =
       static_cast<double>(money_internal::PowerOfTen(occasions.minor_digits));
   const auto mean_major = [minor_per_major](int64_t total_minor, int64_t count) {
@@ -105,7 +131,7 @@ absl::StatusOr<RfmSummary> Summarize(Occasions& occasions, const SummaryOptions&
   }
   for (size_t c = 0; c < customers; ++c) {
     if (occasions.offset[c] == occasions.offset[c + 1]) continue;  // an id with no row
-    const std::optional<CustomerTotals> totals = TotalOccasions(occasions, c, observation_end);
+    const std::optional<CustomerTotals> totals = TotalOccasions(occasions, c, observation_end, holdout_end);
     if (!totals) {
       return absl::OutOfRangeError(absl::StrCat(
           "rfm summary: the purchase total of customer \"", occasions.customer_ids[c],
@@ -113,8 +139,10 @@ absl::StatusOr<RfmSummary> Summarize(Occasions& occasions, const SummaryOptions&
     }
     summary.calibration_transactions += totals->calibration_transactions;
     summary.holdout_transactions += totals->holdout_transactions;
+    summary.transactions_after_holdout_end += totals->ignored_transactions;
     if (totals->calibration_occasions == 0) {
-      ++summary.customers_first_seen_in_holdout;
+      // A customer first seen after the holdout end is not in the holdout either.
+      if (totals->holdout_occasions > 0) ++summary.customers_first_seen_in_holdout;
       continue;
     }
     const int32_t first_day = occasions.day[occasions.offset[c]];

@@ -368,4 +368,38 @@ absl::StatusOr<double> BgNbdPurchaseCountProbability(const BgNbdParams& params, 
   return std::min(probability, 1.0);
 }
 
+absl::Status BgNbdConditionalPurchaseCountProbability(
+    const BgNbdParams& params, double t, int64_t n, absl::Span<const double> x,
+    absl::Span<const double> t_x, absl::Span<const double> T, absl::Span<double> out) {
+  // t and n first: their messages beat a history error in rows the caller did not mean.
+  if (!(std::isfinite(t) && t > 0.0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "BG/NBD conditional purchase-count probability: horizon t must be finite and > 0, got ",
+        FormatDouble(t)));
+  }
+  if (n < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "BG/NBD conditional purchase-count probability: count n must be >= 0, got ", n));
+  }
+  CRM_RETURN_IF_ERROR(BgNbdProbabilityAlive(params, x, t_x, T, out));
+  // The posterior pmf depends on (x, T) only: populations hold few distinct pairs.
+  absl::flat_hash_map<std::pair<double, double>, double> alive_pmf_of;
+  for (size_t i = 0; i < x.size(); ++i) {
+    auto [it, inserted] = alive_pmf_of.try_emplace(std::make_pair(x[i], T[i]), 0.0);
+    if (inserted) {
+      const BgNbdParams posterior{params.r + x[i], params.alpha + T[i], params.a,
+                                  params.b + x[i]};
+      absl::StatusOr<double> p = BgNbdPurchaseCountProbability(posterior, t, n);
+      if (!p.ok()) {
+        return absl::Status(p.status().code(),
+                            absl::StrCat("row ", i, ": ", p.status().message()));
+      }
+      it->second = *p;
+    }
+    const double alive = out[i];
+    out[i] = alive * it->second + (n == 0 ? 1.0 - alive : 0.0);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace crmcore

@@ -5,6 +5,7 @@
 #include "crmcore.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,7 +189,7 @@ static void test_buffer_matches_path(void) {
   free(data); /* borrowed for the call only */
   CHECK_OK(crm_summary_customer_count(from_buffer, &count));
   CHECK(count == 2357);
-  for (c = CRM_SUMMARY_FREQUENCY; c <= CRM_SUMMARY_HOLDOUT_MONETARY_VALUE; ++c) {
+  for (c = CRM_SUMMARY_FREQUENCY; c <= CRM_SUMMARY_DURATION_HOLDOUT; ++c) {
     const double* a = column(from_path, c);
     const double* b = column(from_buffer, c);
     CHECK(a != b);
@@ -411,15 +412,15 @@ static void test_ingest_errors(void) {
                 "index 1 is out of range: 1 skipped rows are reported");
 
     /* Accessor errors on a live handle. */
-    CHECK_ERROR(crm_summary_column(s, 6, &values, &length), CRM_ERR_INVALID_ARGUMENT,
-                "unknown column 6");
+    CHECK_ERROR(crm_summary_column(s, 7, &values, &length), CRM_ERR_INVALID_ARGUMENT,
+                "unknown column 7");
     CHECK_ERROR(crm_summary_column(s, -1, &values, &length), CRM_ERR_INVALID_ARGUMENT,
                 "unknown column -1");
     CHECK_ERROR(crm_summary_column(s, 0, NULL, &length), CRM_ERR_INVALID_ARGUMENT,
                 "out must not be NULL");
     CHECK_ERROR(crm_summary_column(s, 0, &values, NULL), CRM_ERR_INVALID_ARGUMENT,
                 "length must not be NULL");
-    CHECK_ERROR(crm_summary_info(s, 15, &info), CRM_ERR_INVALID_ARGUMENT, "unknown key 15");
+    CHECK_ERROR(crm_summary_info(s, 17, &info), CRM_ERR_INVALID_ARGUMENT, "unknown key 17");
     CHECK_ERROR(crm_summary_info(s, 0, NULL), CRM_ERR_INVALID_ARGUMENT, "out must not be NULL");
     {
       const char* id;
@@ -602,6 +603,60 @@ static void test_bgnbd(void) {
     CHECK_ERROR(crm_model_expected_purchases_new(model, -1.0, &pn), CRM_ERR_INVALID_ARGUMENT, "");
   }
 
+  /* Conditional pmf: n = 0 in closed form, 1 - P(alive) + P(alive) ((alpha+T)/(alpha+T+t))^(r+x). */
+  {
+    double pmf[3], alive3[3], out_before[3] = {-1, -1, -1};
+    const double bad_tx[3] = {0, 5, 50}, bad_T[3] = {10, 10, 10};
+    CHECK_OK(crm_model_p_alive(model, x, t_x, T, 3, alive3));
+    CHECK_OK(crm_model_conditional_purchase_count_probability(model, 0, 39.0, x, t_x, T, 3, pmf));
+    for (i = 0; i < 3; ++i) {
+      const double a_T = params[1] + T[i];
+      CHECK(rel_near(pmf[i], 1 - alive3[i] + alive3[i] * pow(a_T / (a_T + 39.0), params[0] + x[i]),
+                     1e-12));
+    }
+    /* Bad input: row 2 has t_x > T; nothing written. */
+    {
+      const double bad_x[3] = {0, 1, 1};
+      CHECK_ERROR(crm_model_conditional_purchase_count_probability(model, 1, 39.0, bad_x, bad_tx,
+                                                                   bad_T, 3, out_before),
+                  CRM_ERR_INVALID_ARGUMENT, "row 2");
+      CHECK(out_before[0] == -1);
+    }
+    CHECK_ERROR(crm_model_conditional_purchase_count_probability(model, -1, 39.0, x, t_x, T, 3, pmf),
+                CRM_ERR_INVALID_ARGUMENT, "count n must be >= 0");
+    CHECK_ERROR(crm_model_conditional_purchase_count_probability(model, 1, 39.0, NULL, t_x, T, 3, pmf),
+                CRM_ERR_INVALID_ARGUMENT, "x");
+  }
+
+  /* The P(alive) and expected-purchases matrices: cells equal the per-customer calls. */
+  {
+    double grid[6 * 5], egrid[6 * 5], cell = 0, ecell = 0;
+    size_t fi, rj;
+    CHECK_OK(crm_model_p_alive_matrix(model, 5, 38.86, 4, grid, 30));
+    CHECK_OK(crm_model_expected_purchases_matrix(model, 39.0, 5, 38.86, 4, egrid, 30));
+    for (fi = 0; fi <= 5; ++fi) {
+      for (rj = 0; rj <= 4; ++rj) {
+        const double fx = (double)fi;
+        const double ftx = fi == 0 ? 0.0 : (rj == 4 ? 38.86 : 38.86 * (double)rj / 4.0);
+        const double fT = 38.86;
+        CHECK_OK(crm_model_p_alive(model, &fx, &ftx, &fT, 1, &cell));
+        CHECK_OK(crm_model_expected_purchases(model, 39.0, &fx, &ftx, &fT, 1, &ecell));
+        CHECK(grid[fi * 5 + rj] == cell);
+        CHECK(egrid[fi * 5 + rj] == ecell);
+      }
+    }
+    CHECK_ERROR(crm_model_p_alive_matrix(model, 5, 38.86, 4, grid, 29), CRM_ERR_INVALID_ARGUMENT,
+                "out_len must be (max_frequency + 1) * (recency_steps + 1) = 30, got 29");
+    CHECK_ERROR(crm_model_p_alive_matrix(model, -1, 38.86, 4, grid, 30), CRM_ERR_INVALID_ARGUMENT,
+                "max_frequency");
+    CHECK_ERROR(crm_model_p_alive_matrix(model, 5, 0.0, 4, grid, 30), CRM_ERR_INVALID_ARGUMENT,
+                "T must be finite and > 0");
+    CHECK_ERROR(crm_model_p_alive_matrix(model, 5, 38.86, 0, grid, 30), CRM_ERR_INVALID_ARGUMENT,
+                "recency_steps");
+    CHECK_ERROR(crm_model_p_alive_matrix(model, 5, 38.86, 4, NULL, 30), CRM_ERR_INVALID_ARGUMENT,
+                "out");
+  }
+
   /* The same model from its parameters predicts the same, bit for bit. */
   {
     crm_model* given = NULL;
@@ -660,11 +715,46 @@ static void test_pareto_nbd(void) {
     CHECK(alive[i] > 0 && alive[i] <= 1);
   }
   CHECK(worst < 1e-9);
-  /* Not implemented for Pareto/NBD: UNSUPPORTED, not a wrong answer. */
-  CHECK_ERROR(crm_model_purchase_count_probability(model, 1, 39.0, &value), CRM_ERR_UNSUPPORTED,
-              "BG/NBD only");
-  CHECK_ERROR(crm_model_expected_purchases_new(model, 39.0, &value), CRM_ERR_UNSUPPORTED,
-              "BG/NBD only");
+  /* A new customer: E[X(t)] in closed form; P(X(t) = n) sums to 1 with mean E[X(t)]. */
+  {
+    double e_new = 0, pn = 0, total = 0, mean = 0;
+    int64_t k;
+    CHECK_OK(crm_model_expected_purchases_new(model, 39.0, &e_new));
+    CHECK(rel_near(e_new, p[0] * p[3] / (p[1] * (p[2] - 1)) *
+                              (1 - pow(p[3] / (p[3] + 39.0), p[2] - 1)), 1e-13));
+    for (k = 0; k <= 300; ++k) {
+      CHECK_OK(crm_model_purchase_count_probability(model, k, 39.0, &pn));
+      total += pn;
+      mean += (double)k * pn;
+    }
+    CHECK_NEAR(total, 1.0, 1e-9);
+    CHECK(rel_near(mean, e_new, 1e-7));
+    CHECK_ERROR(crm_model_purchase_count_probability(model, -1, 39.0, &pn),
+                CRM_ERR_INVALID_ARGUMENT, "count n must be >= 0");
+    CHECK_ERROR(crm_model_purchase_count_probability(model, 1, 0.0, &pn),
+                CRM_ERR_INVALID_ARGUMENT, "horizon t");
+    CHECK_ERROR(crm_model_expected_purchases_new(model, -1.0, &pn), CRM_ERR_INVALID_ARGUMENT,
+                "horizon t");
+  }
+  /* The conditional pmf of the first 50 customers: sums to 1, mean = expected purchases. */
+  {
+    static double pmf[50], total[50], mean[50];
+    int64_t k;
+    memset(total, 0, sizeof total);
+    memset(mean, 0, sizeof mean);
+    for (k = 0; k <= 200; ++k) {
+      CHECK_OK(crm_model_conditional_purchase_count_probability(model, k, 39.0, x, t_x, T, 50,
+                                                                pmf));
+      for (i = 0; i < 50; ++i) {
+        total[i] += pmf[i];
+        mean[i] += (double)k * pmf[i];
+      }
+    }
+    for (i = 0; i < 50; ++i) {
+      CHECK_NEAR(total[i], 1.0, 1e-9);
+      CHECK_NEAR(mean[i], expected[i], 1e-7 * (1 + expected[i]));
+    }
+  }
   crm_model_destroy(model);
   crm_summary_destroy(s);
 }
@@ -1136,12 +1226,63 @@ static int report(const char* name) {
   return 1;
 }
 
+/* The holdout end: later rows ignored, duration_holdout per row, an older struct_size. */
+static void test_holdout_end(void) {
+  char path[4096];
+  crm_ingest_options o = cdnow_options();
+  crm_summary* s = NULL;
+  crm_summary* open_ended = NULL;
+  int64_t info = 0, ignored = 0;
+  size_t i;
+  const double *duration, *hx, *open_hx;
+  data_path(path, sizeof path, "CDNOW_sample.txt");
+  o.holdout_end = "1998-03-31";
+  CHECK_OK(crm_summary_load_path(path, &o, &s));
+  if (s == NULL) return;
+  duration = column(s, CRM_SUMMARY_DURATION_HOLDOUT);
+  for (i = 0; i < 2357; ++i) CHECK(duration[i] == 26.0); /* 182 days in weeks */
+  CHECK_OK(crm_summary_info(s, CRM_SUMMARY_INFO_HOLDOUT_END, &info));
+  CHECK(info == 10316); /* 1998-03-31 in days since 1970-01-01 */
+  CHECK_OK(crm_summary_info(s, CRM_SUMMARY_INFO_TRANSACTIONS_AFTER_HOLDOUT_END, &ignored));
+  CHECK(ignored > 0);
+  /* The release before holdout_end passed a shorter struct: still accepted, no holdout end. */
+  o.struct_size = offsetof(crm_ingest_options, holdout_end);
+  CHECK_OK(crm_summary_load_path(path, &o, &open_ended));
+  if (open_ended != NULL) {
+    hx = column(s, CRM_SUMMARY_HOLDOUT_FREQUENCY);
+    open_hx = column(open_ended, CRM_SUMMARY_HOLDOUT_FREQUENCY);
+    for (i = 0; i < 2357; ++i) CHECK(hx[i] <= open_hx[i]);
+    CHECK(column(open_ended, CRM_SUMMARY_DURATION_HOLDOUT)[0] == 39.0);
+    CHECK_OK(crm_summary_info(open_ended, CRM_SUMMARY_INFO_TRANSACTIONS_AFTER_HOLDOUT_END, &info));
+    CHECK(info == 0);
+    crm_summary_destroy(open_ended);
+  }
+  crm_summary_destroy(s);
+  s = NULL;
+  /* Bad input: not a date, before the observation end, without one. */
+  o = cdnow_options();
+  o.holdout_end = "1998/03/31";
+  CHECK_ERROR(crm_summary_load_path(path, &o, &s), CRM_ERR_INVALID_ARGUMENT,
+              "crm_ingest_options.holdout_end must be a date");
+  o.holdout_end = "1997-09-01";
+  CHECK_ERROR(crm_summary_load_path(path, &o, &s), CRM_ERR_INVALID_ARGUMENT,
+              "holdout_end 1997-09-01 is before observation_end 1997-09-30");
+  o.observation_end = NULL;
+  CHECK_ERROR(crm_summary_load_path(path, &o, &s), CRM_ERR_INVALID_ARGUMENT,
+              "needs an observation_end");
+  o = cdnow_options();
+  o.struct_size = offsetof(crm_ingest_options, holdout_end) - 1;
+  CHECK_ERROR(crm_summary_load_path(path, &o, &s), CRM_ERR_INVALID_ARGUMENT, "struct_size");
+  CHECK(s == NULL);
+}
+
 int main(int argc, char** argv) {
   if (argc > 1) g_data_dir = argv[1];
   test_cdnow_summary_matches_published();
   test_buffer_matches_path();
   test_csv_with_header_and_defaults();
   test_ingest_errors();
+  test_holdout_end();
   test_bgnbd();
   test_pareto_nbd();
   test_gamma_gamma_and_clv();

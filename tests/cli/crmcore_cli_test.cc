@@ -187,12 +187,12 @@ TEST_F(CliTest, SummarizeReproducesPublishedCdnowCalibrationSummary) {
   ASSERT_EQ(ours.size(), published.size());
   EXPECT_EQ(ours[0],
             "customer_id,frequency,recency,T,monetary_value,holdout_frequency,"
-            "holdout_monetary_value");
+            "holdout_monetary_value,duration_holdout");
   for (size_t i = 1; i < published.size(); ++i) {
     const std::vector<std::string> want = absl::StrSplit(published[i], ',');
     const std::vector<std::string> got = absl::StrSplit(ours[i], ',');
     ASSERT_EQ(want.size(), 4u);
-    ASSERT_EQ(got.size(), 7u);
+    ASSERT_EQ(got.size(), 8u);
     int id = 0;
     ASSERT_TRUE(absl::SimpleAtoi(got[0], &id));  // "0001" -> 1
     EXPECT_EQ(absl::StrCat(id), want[0]);
@@ -450,7 +450,9 @@ TEST_F(CliOutputTest, AFailingStdoutIsAnErrorForEveryCommand) {
   for (const std::string& command :
        {absl::StrCat("summarize ", Path("in.txt"), kCdnowSampleFlags),
         absl::StrCat("score ", Path("in.txt"), kCdnowSampleFlags, " --model=none"),
-        absl::StrCat("fit ", kData, "/cdnow_customers_summary.csv --model=bgnbd")}) {
+        absl::StrCat("fit ", kData, "/cdnow_customers_summary.csv --model=bgnbd"),
+        absl::StrCat("validate ", kData, "/CDNOW_sample.txt", kCdnowSampleFlags,
+                     " --observation-end=1997-09-30 --time-unit=weeks")}) {
     const RunResult run = RunShell(absl::StrCat("\"$CRMCORE\" ", command, " 2>&1 >/dev/full"));
     EXPECT_EQ(run.exit_code, 3) << command << "\n" << run.output;
     EXPECT_THAT(run.output, HasSubstr("cannot write to stdout: No space left on device"));
@@ -684,6 +686,117 @@ TEST_F(CliTest, BadModelFilesAreRefusedBeforeScoring) {
                                 Path("weeks.json")));
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.output, HasSubstr("--model-file is a flag of score"));
+}
+
+}  // namespace
+
+namespace {
+
+// The number after `"key": ` in `json` (the first occurrence).
+double JsonNumber(const std::string& json, const std::string& key) {
+  const std::string needle = absl::StrCat("\"", key, "\": ");
+  const size_t at = json.find(needle);
+  if (at == std::string::npos) return std::nan("");
+  return std::strtod(json.c_str() + at + needle.size(), nullptr);
+}
+
+// Fader, Hardie & Lee (2005): the BG/NBD fitted on the 39-week calibration of the CDNOW
+// sample (r = 0.243, alpha = 4.414, a = 0.793, b = 2.426) and compared with the 39-week
+// holdout: the by-frequency table of their Figure 4 and the 78-week tracking of Figure 2.
+TEST_F(CliTest, ValidateComparesTheCdnowHoldout) {
+  const std::string out = Path("validation.json");
+  const RunResult run =
+      RunCrmcore(absl::StrCat("validate ", kData, "/CDNOW_sample.txt", kCdnowSampleFlags,
+                              " --observation-end=1997-09-30 --time-unit=weeks --out=", out));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("bgnbd fitted on 2357 customers to 1997-09-30"));
+  const std::string json = ReadFile(out);
+  for (const char* key : {"\"model\": \"bgnbd\"", "\"params\": {", "\"calibration_end\": \"1997-09-30\"",
+                          "\"holdout_end\": \"1998-06-30\"", "\"holdout_duration\": 39,",
+                          "\"by_frequency\": [", "\"correlation\": ", "\"mae\": ", "\"tracking\": {",
+                          "\"weeks\": [1, 2, 3,", "\"actual_cumulative\": [", "\"expected_cumulative\": [",
+                          "\"actual_incremental\": [", "\"expected_incremental\": [",
+                          "{\"frequency\": 7, \"frequency_label\": \"7+\", \"customers\": 64,"}) {
+    EXPECT_THAT(json, HasSubstr(key));
+  }
+  EXPECT_NEAR(JsonNumber(json, "r"), 0.243, 0.0005);
+  EXPECT_NEAR(JsonNumber(json, "alpha"), 4.414, 0.0005);
+  EXPECT_NEAR(JsonNumber(json, "a"), 0.793, 0.0005);
+  EXPECT_NEAR(JsonNumber(json, "b"), 2.426, 0.0005);
+  // x = 0: 1,411 customers, 334 holdout purchases among them, 0.225 expected each.
+  EXPECT_THAT(json, HasSubstr("{\"frequency\": 0, \"customers\": 1411, \"actual\": 0.2367115"));
+  const size_t zero = json.find("{\"frequency\": 0,");
+  EXPECT_NEAR(JsonNumber(json.substr(zero), "expected"), 0.225, 0.001);
+  // The whole holdout: 1,882 actual repeat purchases.
+  EXPECT_EQ(JsonNumber(json, "actual_total"), 1882.0);
+  EXPECT_NEAR(JsonNumber(json, "expected_total"), 1653.4, 0.5);
+  EXPECT_GT(JsonNumber(json, "correlation"), 0.6);
+  // 77 whole weeks and the last, partial one ending on 1998-06-30 (545 days after 1997-01-01).
+  EXPECT_THAT(json, HasSubstr("77, 77.85714285714286]"));
+
+  // Without --out the JSON goes to stdout, and nothing else.
+  const RunResult to_stdout =
+      RunCrmcore(absl::StrCat("validate ", kData, "/CDNOW_sample.txt", kCdnowSampleFlags,
+                              " --observation-end=1997-09-30 --time-unit=weeks --model=pareto"));
+  ASSERT_EQ(to_stdout.exit_code, 0) << to_stdout.output;
+  EXPECT_EQ(to_stdout.output.substr(0, 2), "{\n");
+  EXPECT_THAT(to_stdout.output, HasSubstr("\"model\": \"pareto\""));
+  EXPECT_NEAR(JsonNumber(to_stdout.output, "s"), 0.606, 0.0005);
+}
+
+TEST_F(CliTest, HoldoutEndShortensTheHoldout) {
+  const RunResult validate = RunCrmcore(
+      absl::StrCat("validate ", kData, "/CDNOW_sample.txt", kCdnowSampleFlags,
+                   " --observation-end=1997-09-30 --holdout-end=1998-03-31 --time-unit=weeks"));
+  ASSERT_EQ(validate.exit_code, 0) << validate.output;
+  EXPECT_THAT(validate.output, HasSubstr("\"holdout_duration\": 26,"));  // 182 days
+  EXPECT_THAT(validate.output, HasSubstr("\"holdout_end\": \"1998-03-31\""));
+
+  const std::string out = Path("summary.csv");
+  const RunResult summarize = RunCrmcore(
+      absl::StrCat("summarize ", kData, "/CDNOW_sample.txt", kCdnowSampleFlags,
+                   " --observation-end=1997-09-30 --holdout-end=1998-03-31 --time-unit=weeks --out=",
+                   out));
+  ASSERT_EQ(summarize.exit_code, 0) << summarize.output;
+  const std::vector<std::string> lines = Lines(ReadFile(out));
+  ASSERT_GT(lines.size(), 1u);
+  EXPECT_EQ(lines[0],
+            "customer_id,frequency,recency,T,monetary_value,holdout_frequency,"
+            "holdout_monetary_value,duration_holdout");
+  EXPECT_THAT(lines[1], ::testing::EndsWith(",26"));
+
+  const RunResult score = RunCrmcore(
+      absl::StrCat("score ", kData, "/CDNOW_sample.txt", kCdnowSampleFlags,
+                   " --observation-end=1997-09-30 --holdout-end=1998-03-31 --model=none --quiet --out=",
+                   Path("score.csv")));
+  ASSERT_EQ(score.exit_code, 0) << score.output;
+  EXPECT_THAT(ReadFile(Path("score.csv")), HasSubstr(",holdout_monetary_value,duration_holdout,"));
+}
+
+// Covers docs/bad-input.md BI-CLI-01 (validate and --holdout-end flags)
+TEST_F(CliTest, ValidateAndHoldoutEndRejectBadFlags) {
+  const std::string log = absl::StrCat(kData, "/CDNOW_sample.txt", kCdnowSampleFlags);
+  RunResult run = RunCrmcore(absl::StrCat("validate ", log, " --time-unit=weeks"));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.output, HasSubstr("validate: --observation-end (the end of calibration) is required"));
+  run = RunCrmcore(absl::StrCat("validate ", log, " --observation-end=1997-09-30 --model=weibull"));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.output, HasSubstr("validate: --model must be bgnbd or pareto, got \"weibull\""));
+  run = RunCrmcore(absl::StrCat("validate ", log,
+                                " --observation-end=1997-09-30 --holdout-end=1997-09-01"));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.output,
+              HasSubstr("--holdout-end 1997-09-01 is before --observation-end 1997-09-30"));
+  run = RunCrmcore(absl::StrCat("summarize ", log, " --holdout-end=1998-01-01"));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.output, HasSubstr("--holdout-end needs --observation-end"));
+  run = RunCrmcore(absl::StrCat("score ", log, " --observation-end=1997-09-30 --holdout-end=1998/01/01"));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.output, HasSubstr("--holdout-end must be a date YYYY-MM-DD, got \"1998/01/01\""));
+  // A log that ends on the observation end leaves no holdout to compare with.
+  run = RunCrmcore(absl::StrCat("validate ", log, " --observation-end=1998-06-30"));
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr("leaving no holdout after --observation-end 1998-06-30"));
 }
 
 }  // namespace

@@ -128,6 +128,64 @@ TEST(RfmSummaryTest, HoldoutSplitAndCustomersFirstSeenInHoldout) {
   EXPECT_EQ(summary->customers_first_seen_in_holdout, 1);
 }
 
+TEST(RfmSummaryTest, HoldoutEndIgnoresLaterRowsAndGivesTheHoldoutDuration) {
+  // As lifetimes' calibration_and_holdout_data(..., observation_period_end=...).
+  const TransactionLog log = MakeLog({{"a", 2020, 1, 1, 100},
+                                      {"a", 2020, 1, 10, 300},
+                                      {"a", 2020, 1, 17, 200},
+                                      {"a", 2020, 1, 30, 999},   // after the holdout end
+                                      {"b", 2020, 1, 5, 700},
+                                      {"c", 2020, 1, 16, 50},    // first seen in the holdout
+                                      {"d", 2020, 2, 1, 50}});  // first seen after it
+  SummaryOptions options = Options(TimeUnit::kWeeks, absl::CivilDay(2020, 1, 10));
+  options.holdout_end = absl::CivilDay(2020, 1, 24);
+  const auto summary = SummarizeTransactions(log, options);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_TRUE(summary->has_holdout);
+  EXPECT_DOUBLE_EQ(summary->duration_holdout, 2.0);  // 14 days in weeks
+  EXPECT_EQ(summary->holdout_end, absl::CivilDay(2020, 1, 24));
+  EXPECT_THAT(summary->customer_ids, ElementsAre("a", "b"));
+  EXPECT_THAT(summary->holdout_frequency, ElementsAre(1, 0));
+  EXPECT_THAT(summary->holdout_value_minor, ElementsAre(200, 0));
+  EXPECT_EQ(summary->holdout_transactions, 2);
+  EXPECT_EQ(summary->transactions_after_holdout_end, 2);
+  EXPECT_EQ(summary->customers_first_seen_in_holdout, 1);
+
+  // Without a holdout end the holdout runs to the last date: 22 days.
+  const auto open = SummarizeTransactions(log, Options(TimeUnit::kDays, absl::CivilDay(2020, 1, 10)));
+  ASSERT_TRUE(open.ok()) << open.status();
+  EXPECT_DOUBLE_EQ(open->duration_holdout, 22.0);
+  EXPECT_EQ(open->transactions_after_holdout_end, 0);
+  EXPECT_THAT(open->holdout_frequency, ElementsAre(2, 0));
+
+  // A holdout end on a day with no later rows still gives holdout columns.
+  options.observation_end = absl::CivilDay(2020, 2, 1);
+  options.holdout_end = absl::CivilDay(2020, 3, 1);
+  const auto empty_holdout = SummarizeTransactions(log, options);
+  ASSERT_TRUE(empty_holdout.ok()) << empty_holdout.status();
+  EXPECT_TRUE(empty_holdout->has_holdout);
+  EXPECT_THAT(empty_holdout->holdout_frequency, ::testing::Each(0));
+  EXPECT_NEAR(empty_holdout->duration_holdout, 29.0 / 7.0, 1e-15);
+}
+
+TEST(RfmSummaryTest, HoldoutEndBeforeObservationEndOrWithoutItIsAnError) {
+  // Covers docs/bad-input.md BI-ING-24 (summary options: the holdout end).
+  const TransactionLog log = MakeLog({{"a", 2020, 1, 5, 100}, {"a", 2020, 1, 9, 100}});
+  SummaryOptions options = Options(TimeUnit::kDays, absl::CivilDay(2020, 1, 8));
+  options.holdout_end = absl::CivilDay(2020, 1, 7);
+  auto summary = SummarizeTransactions(log, options);
+  EXPECT_EQ(summary.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(summary.status().message(),
+              HasSubstr("holdout_end 2020-01-07 is before observation_end 2020-01-08"));
+  options.observation_end.reset();
+  summary = SummarizeTransactions(log, options);
+  EXPECT_THAT(summary.status().message(), HasSubstr("needs an observation_end"));
+  options.observation_end = absl::CivilDay(2020, 1, 8);
+  options.holdout_end = absl::CivilDay(10000, 1, 1);
+  summary = SummarizeTransactions(log, options);
+  EXPECT_THAT(summary.status().message(), HasSubstr("is after 9999-12-31"));
+}
+
 TEST(RfmSummaryTest, ObservationEndBeforeFirstTransactionIsAnError) {
   const TransactionLog log = MakeLog({{"a", 2020, 1, 5, 100}});
   const auto summary =

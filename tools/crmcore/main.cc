@@ -33,6 +33,8 @@
 #include "crmcore/customer_occasions.h"
 #include "crmcore/customer_scoring.h"
 #include "crmcore/gamma_gamma.h"
+#include "crmcore/holdout_validation.h"
+#include "crmcore/lifetime_predictions.h"
 #include "crmcore/model_file.h"
 #include "crmcore/model_fit.h"
 #include "crmcore/pareto_nbd.h"
@@ -43,6 +45,7 @@
 #include "crmcore/version.h"
 #include "output.h"
 #include "safe_output.h"
+#include "validation_output.h"
 
 // Flag names use '_' because they are C++ identifiers; main() accepts the documented
 // '-' spellings (--customer-col) by rewriting them before absl parses the command line.
@@ -60,6 +63,7 @@ ABSL_FLAG(int, minor_digits, 2, "currency minor digits");
 ABSL_FLAG(bool, lenient, false, "skip bad rows");
 ABSL_FLAG(int, max_reported_errors, 10, "skipped rows described");
 ABSL_FLAG(std::string, observation_end, "", "end of calibration");
+ABSL_FLAG(std::string, holdout_end, "", "end of the holdout");
 ABSL_FLAG(std::string, time_unit, "days", "unit of recency and T");
 ABSL_FLAG(double, period_days, 365.25 / 4, "activity period length");
 ABSL_FLAG(std::string, weights, "0.5,0.2,0,0.3,0", "composite value weights");
@@ -87,11 +91,13 @@ Usage:
   crmcore summarize LOG [--out=FILE] [ingest flags]
   crmcore score     LOG [--out=FILE] [--summary=FILE] [ingest and scoring flags]
   crmcore fit       FILE --model=bgnbd|pareto|gammagamma [--out=FILE]
+  crmcore validate  LOG --observation-end=DATE [--holdout-end=DATE] [--model=bgnbd|pareto]
+                    [--out=FILE] [ingest flags]
   crmcore --version | --help
 
 summarize  writes one row per customer: customer_id,frequency,recency,T,monetary_value
-           (+ holdout_frequency,holdout_monetary_value when the log runs past
-           --observation-end). frequency = repeat purchase days, recency = first to
+           (+ holdout_frequency,holdout_monetary_value,duration_holdout when the log
+           runs past --observation-end or --holdout-end is given). frequency = repeat purchase days, recency = first to
            last purchase, T = first purchase to the observation end, monetary_value =
            mean value of the repeat purchases (the Fader-Hardie / lifetimes convention).
            Without --out the CSV goes to stdout.
@@ -107,6 +113,15 @@ fit        fits one lifetime model by maximum likelihood and prints its paramete
            standard errors, covariance, time unit; score --model-file reads it). FILE is a summary CSV (a header with
            the --frequency-col, --recency-col and --T-col names) or a transaction log
            (read with the ingest flags and summarized as by summarize).
+validate   fits --model (bgnbd, the default, or pareto) on the calibration period (up to
+           --observation-end, required) and compares its predictions with the holdout
+           (to --holdout-end, default the last date in the log), as Fader, Hardie & Lee
+           (2005): mean holdout purchases actual vs expected by calibration frequency
+           0..6 and 7+, correlation and MAE across customers, and weekly cumulative and
+           incremental repeat purchases of the cohort, actual vs expected. Writes JSON
+           (keys model, params, calibration_end, holdout_end, holdout_duration,
+           by_frequency, correlation, mae, tracking) to --out, or to stdout; with --out
+           it also prints a short summary.
 
 Ingest flags:
   --customer-col=C    customer id column: header name or 1-based index (customer_id)
@@ -123,6 +138,8 @@ Ingest flags:
 Scoring flags:
   --observation-end=YYYY-MM-DD  last day of calibration, inclusive; later rows form the
                       holdout (default: the last date in the log)
+  --holdout-end=YYYY-MM-DD  last day of the holdout, inclusive (needs --observation-end,
+                      not before it); later rows are ignored (default: the last date)
   --time-unit=U       days | weeks | months for recency and T (weeks = days / 7)
   --period-days=D     activity period for the ladder, lifecycle and loyalty rules (91.3125)
   --weights=W         composite weights: current,future,credit,loyalty,growth
@@ -175,6 +192,9 @@ std::string InFlagTerms(absl::string_view message) {
                 {"time unit: ", "--time-unit: "},
                 {"money: minor_digits", "--minor-digits"},
                 {"rfm summary: observation_end", "--observation-end"},
+                {"rfm summary: holdout_end", "--holdout-end"},
+                {"before observation_end", "before --observation-end"},
+                {"needs an observation_end", "needs --observation-end"},
                 {"(lifetime_model = none)", "(--model=none)"}});
 }
 
@@ -250,11 +270,26 @@ absl::StatusOr<crmcore::ScoringOptions> ScoringOptionsFromFlags(const std::strin
     }
     options.summary.observation_end = day;
   }
+  if (const std::string holdout = absl::GetFlag(FLAGS_holdout_end); !holdout.empty()) {
+    absl::CivilDay day;
+    if (!absl::ParseCivilTime(holdout, &day)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--holdout-end must be a date YYYY-MM-DD, got \"", holdout, "\""));
+    }
+    if (end.empty()) {
+      return absl::InvalidArgumentError("--holdout-end needs --observation-end");
+    }
+    if (day < *options.summary.observation_end) {
+      return absl::InvalidArgumentError(absl::StrCat("--holdout-end ", holdout,
+                                                     " is before --observation-end ", end));
+    }
+    options.summary.holdout_end = day;
+  }
   options.period_days = absl::GetFlag(FLAGS_period_days);
   options.threads = absl::GetFlag(FLAGS_threads);
   const std::string model = absl::GetFlag(FLAGS_model);
-  if (command == "fit") {
-    // fit names its own model; no lifetime model is fitted for scoring.
+  if (command == "fit" || command == "validate") {
+    // fit and validate name their own model; no lifetime model is fitted for scoring.
   } else if (model == "none") {
     options.lifetime_model = crmcore::LifetimeModelKind::kNone;
   } else if (model.empty() || model == "bgnbd") {
@@ -555,6 +590,100 @@ int RunFit(const std::string& path, const crmcore::TransactionLogOptions& ingest
   return fit->report.converged ? kOk : kNotConverged;
 }
 
+// The comparison of `validate` (see --help): fit on the calibration, compare with the holdout.
+int RunValidate(const std::string& log_path, const crmcore::TransactionLogOptions& ingest,
+                const crmcore::SummaryOptions& summary_options) {
+  std::string model = absl::GetFlag(FLAGS_model);
+  if (model.empty()) model = "bgnbd";
+  if (model != "bgnbd" && model != "pareto") {
+    return Fail(kUsage, absl::InvalidArgumentError(absl::StrCat(
+                            "validate: --model must be bgnbd or pareto, got \"", model, "\"")));
+  }
+  if (!summary_options.observation_end.has_value()) {
+    return Fail(kUsage, absl::InvalidArgumentError(
+                            "validate: --observation-end (the end of calibration) is required"));
+  }
+  absl::StatusOr<crmcore::TransactionLog> log = crmcore::LoadTransactionLog(log_path, ingest);
+  if (!log.ok()) return Fail(kBadInput, log.status());
+  if (log->rows_skipped > 0) {
+    std::cerr << "crmcore: skipped " << log->rows_skipped << " bad rows (--lenient)\n";
+  }
+  absl::StatusOr<crmcore::CustomerOccasions> occasions = crmcore::GroupOccasions(*std::move(log));
+  if (!occasions.ok()) return Fail(kBadInput, occasions.status());
+  absl::StatusOr<crmcore::RfmSummary> summary =
+      crmcore::SummarizeOccasions(*occasions, summary_options);
+  if (!summary.ok()) return Fail(kBadInput, summary.status());
+  if (!(summary->holdout_end > summary->observation_end)) {
+    return Fail(kBadInput, absl::InvalidArgumentError(absl::StrCat(
+                               "validate: the log ends on ", absl::FormatCivilTime(summary->last_day),
+                               ", leaving no holdout after --observation-end ",
+                               absl::FormatCivilTime(summary->observation_end),
+                               "; give a later --holdout-end or an earlier --observation-end")));
+  }
+  // Per customer row: the first purchase day, and the repeat occasions up to the holdout end.
+  const int32_t holdout_end = crmcore::ToDayNumber(summary->holdout_end);
+  std::vector<double> x(summary->frequency.begin(), summary->frequency.end());
+  std::vector<double> holdout_x(summary->holdout_frequency.begin(),
+                                summary->holdout_frequency.end());
+  std::vector<int32_t> first_day, repeat_days;
+  for (const uint32_t c : summary->customer) {
+    const size_t begin = occasions->offset[c], end = occasions->offset[c + 1];
+    first_day.push_back(occasions->day[begin]);
+    for (size_t o = begin + 1; o < end && occasions->day[o] <= holdout_end; ++o) {
+      repeat_days.push_back(occasions->day[o]);
+    }
+  }
+  absl::StatusOr<crmcore::PurchaseHistories> histories =
+      crmcore::PurchaseHistories::Create(x, summary->recency, summary->T);
+  if (!histories.ok()) return Fail(kBadInput, histories.status());
+  crmcore_cli::ValidationContext context;
+  crmcore::RepeatPurchaseModel params;
+  if (model == "bgnbd") {
+    absl::StatusOr<crmcore::BgNbdFit> fit = crmcore::FitBgNbd(*histories);
+    if (!fit.ok()) return Fail(kBadInput, fit.status());
+    context.fit = crmcore_cli::FitResult::Of(*fit);
+    params = fit->params;
+  } else {
+    absl::StatusOr<crmcore::ParetoNbdFit> fit = crmcore::FitParetoNbd(*histories);
+    if (!fit.ok()) return Fail(kBadInput, fit.status());
+    context.fit = crmcore_cli::FitResult::Of(*fit);
+    params = fit->params;
+  }
+  if (!context.fit.report.converged) {
+    return Fail(kNotConverged, absl::FailedPreconditionError(absl::StrCat(
+                                   "validate: the ", model, " fit did not converge (",
+                                   context.fit.report.message, ")")));
+  }
+  crmcore::HoldoutData data;
+  data.frequency = x;
+  data.recency = summary->recency;
+  data.T = summary->T;
+  data.holdout_frequency = holdout_x;
+  data.first_purchase_day = first_day;
+  data.repeat_purchase_days = repeat_days;
+  crmcore::HoldoutOptions options;
+  options.calibration_end_day = crmcore::ToDayNumber(summary->observation_end);
+  options.holdout_end_day = holdout_end;
+  options.days_per_unit = crmcore::DaysPerUnit(summary->unit);
+  absl::StatusOr<crmcore::HoldoutValidation> validation =
+      crmcore::ValidateHoldout(params, data, options);
+  if (!validation.ok()) return Fail(kBadInput, validation.status());
+  context.calibration_end = summary->observation_end;
+  context.holdout_end = summary->holdout_end;
+  context.unit = summary->unit;
+  context.customers = summary->size();
+  const std::string out = absl::GetFlag(FLAGS_out);
+  absl::Status written = WriteOutput(
+      out, [&](std::ostream& s) { s << crmcore_cli::ValidationJson(context, *validation); });
+  if (!written.ok()) return Fail(kCannotWrite, written);
+  if (!out.empty() && !absl::GetFlag(FLAGS_quiet)) {
+    absl::Status printed = WriteOutput(
+        "", [&](std::ostream& s) { s << crmcore_cli::ValidationText(context, *validation); });
+    if (!printed.ok()) return Fail(kCannotWrite, printed);
+  }
+  return kOk;
+}
+
 int Run(const std::string& command, const std::string& log_path) {
   auto ingest = IngestOptionsFromFlags();
   if (!ingest.ok()) return Fail(kUsage, ingest.status());
@@ -571,6 +700,7 @@ int Run(const std::string& command, const std::string& log_path) {
     return Fail(kBadInput, distinct);
   }
   if (command == "fit") return RunFit(log_path, *ingest, scoring->summary);
+  if (command == "validate") return RunValidate(log_path, *ingest, scoring->summary);
 
   if (absl::GetFlag(FLAGS_top) < 0) {
     return Fail(kUsage, absl::InvalidArgumentError("--top must be >= 0"));
@@ -675,9 +805,10 @@ int main(int argc, char** argv) {
     return kUsage;
   }
   const std::string command = positional[1];
-  if (command != "summarize" && command != "score" && command != "fit") {
+  if (command != "summarize" && command != "score" && command != "fit" &&
+      command != "validate") {
     std::cerr << "crmcore: unknown command \"" << command
-              << "\" (expected summarize, score or fit); see crmcore --help\n";
+              << "\" (expected summarize, score, fit or validate); see crmcore --help\n";
     return kUsage;
   }
   return Run(command, positional[2]);

@@ -165,11 +165,13 @@ void WriteSummaryColumns(const crmcore::RfmSummary& s, size_t i, CsvBuffer& out)
     out.Num(s.holdout_frequency[i]);
     out.Char(',');
     out.Num(s.holdout_monetary_value[i]);
+    out.Char(',');
+    out.Num(s.duration_holdout);  // one value for all, as in lifetimes' data frame
   }
 }
 
 constexpr absl::string_view kSummaryHeader = "customer_id,frequency,recency,T,monetary_value";
-constexpr absl::string_view kHoldoutHeader = ",holdout_frequency,holdout_monetary_value";
+constexpr absl::string_view kHoldoutHeader = ",holdout_frequency,holdout_monetary_value,duration_holdout";
 
 // {"id": count, ...} over every value of a taxonomy.
 template <crmcore::Taxonomy E>

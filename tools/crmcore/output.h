@@ -49,7 +49,8 @@ std::string FitJson(const FitResult& fit);
 std::string FitText(const FitResult& fit);
 
 /// `customer_id,frequency,recency,T,monetary_value`, then
-/// `holdout_frequency,holdout_monetary_value` when the summary has a holdout.
+/// `holdout_frequency,holdout_monetary_value,duration_holdout` when the summary has a
+/// holdout (duration_holdout the same in every row, as in lifetimes' data frame).
 void WriteSummaryCsv(const crmcore::RfmSummary& summary, std::ostream& out);
 
 /// The summary columns, then `rfm_r,rfm_f,rfm_m,ladder_rung,lifecycle_stage,

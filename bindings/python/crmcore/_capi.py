@@ -119,7 +119,7 @@ class IngestOptions(_Struct):
                 ("customer_index", c_int32), ("date_index", c_int32),
                 ("amount_index", c_int32), ("minor_digits", c_int32),
                 ("date_format", c_char_p), ("observation_end", c_char_p),
-                ("time_unit", c_int32)]
+                ("time_unit", c_int32), ("holdout_end", c_char_p)]
 
 
 class FitOptions(_Struct):
@@ -243,6 +243,11 @@ _PROTOTYPES = {
     "crm_model_p_alive": (_S, [_H, _pd, _pd, _pd, c_size_t, _pd]),
     "crm_model_expected_purchases_new": (_S, [_H, c_double, _pd]),
     "crm_model_purchase_count_probability": (_S, [_H, c_int64, c_double, _pd]),
+    "crm_model_conditional_purchase_count_probability": (_S, [_H, c_int64, c_double, _pd, _pd,
+                                                              _pd, c_size_t, _pd]),
+    "crm_model_p_alive_matrix": (_S, [_H, c_int64, c_double, c_int64, _pd, c_size_t]),
+    "crm_model_expected_purchases_matrix": (_S, [_H, c_double, c_int64, c_double, c_int64, _pd,
+                                                 c_size_t]),
     "crm_model_expected_mean_spend": (_S, [_H, _pd, _pd, c_size_t, _pd]),
     "crm_clv_options_init": (_S, [POINTER(ClvOptions), c_size_t]),
     "crm_clv": (_S, [_H, _H, _pd, _pd, _pd, _pd, c_size_t, POINTER(ClvOptions), _pd]),

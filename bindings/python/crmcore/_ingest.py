@@ -18,16 +18,17 @@ from ._loader import _lib
 
 _TIME_UNITS = {"days": 0, "weeks": 1, "months": 2}
 SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value", "holdout_frequency",
-                   "holdout_monetary_value")
+                   "holdout_monetary_value", "duration_holdout")
 SUMMARY_INFO = ("rows_read", "rows_skipped", "skipped_reported", "transactions",
                 "customers_in_log", "customers", "customers_first_seen_in_holdout",
                 "calibration_transactions", "holdout_transactions", "has_holdout",
-                "time_unit", "minor_digits", "first_day", "last_day", "observation_end")
+                "time_unit", "minor_digits", "first_day", "last_day", "observation_end",
+                "holdout_end", "transactions_after_holdout_end")
 
 
 def _ingest_options(delimiter=",", whitespace=False, header=True, lenient=False,
                     customer=None, date=None, amount=None, minor_digits=2, date_format=None,
-                    observation_end=None, time_unit="days"):
+                    observation_end=None, time_unit="days", holdout_end=None):
     o = IngestOptions.defaults()
     keep = []  # the encoded strings, alive until the call returns
 
@@ -60,6 +61,8 @@ def _ingest_options(delimiter=",", whitespace=False, header=True, lenient=False,
         o.date_format = text(date_format, "date_format")
     if observation_end is not None:
         o.observation_end = text(str(observation_end), "observation_end")
+    if holdout_end is not None:
+        o.holdout_end = text(str(holdout_end), "holdout_end")
     if isinstance(time_unit, str):
         if time_unit not in _TIME_UNITS:
             raise InvalidArgument(1, f"ingest: unknown time_unit {time_unit!r} "
@@ -172,7 +175,9 @@ class Summary:
     True for runs of blanks, as the CDNOW files), header (True), lenient (False: skip and
     report bad rows), customer / date / amount (a header name, or a 1-based int
     position), minor_digits (2), date_format ("%Y-%m-%d"), observation_end ("YYYY-MM-DD",
-    inclusive; default the last date), time_unit ("days", "weeks", "months")."""
+    inclusive; default the last date), holdout_end ("YYYY-MM-DD", inclusive: later rows are
+    ignored, as lifetimes' calibration_and_holdout_data observation_period_end; needs
+    observation_end), time_unit ("days", "weeks", "months")."""
 
     def __init__(self, pointer):
         self._memory = _SummaryMemory(pointer)
@@ -290,6 +295,7 @@ class Summary:
     monetary_value = property(lambda self: self.column("monetary_value"))
     holdout_frequency = property(lambda self: self.column("holdout_frequency"))
     holdout_monetary_value = property(lambda self: self.column("holdout_monetary_value"))
+    duration_holdout = property(lambda self: self.column("duration_holdout"))
 
     def customer_id(self, index: int) -> str:
         out = POINTER(c_char)()

@@ -212,17 +212,57 @@ class Model(_Handle):
         return result
 
     def expected_purchases_new(self, t: float) -> float:
-        """Expected purchases of a new customer in (0, t] (BG/NBD only)."""
+        """Expected purchases of a new customer in (0, t] (BG/NBD: FHL 2005 eq. 9;
+        Pareto/NBD: r beta / (alpha (s - 1)) [1 - (beta / (beta + t))^(s - 1)])."""
         out = c_double()
         _lib.crm_model_expected_purchases_new(self._h, t, byref(out))
         return out.value
 
     def purchase_count_probability(self, n_purchases: int, t: float) -> float:
-        """P(X(t) = n) for a new customer (BG/NBD only)."""
+        """P(X(t) = n) for a new customer over (0, t] (BG/NBD or Pareto/NBD)."""
         out = c_double()
         n_purchases = _checked_int("n_purchases", n_purchases, c_int64)
         _lib.crm_model_purchase_count_probability(self._h, n_purchases, t, byref(out))
         return out.value
+
+    def conditional_purchase_count_probability(self, n_purchases: int, t: float, x,
+                                               t_x=None, T=None, *,
+                                               out: np.ndarray | None = None) -> np.ndarray:
+        """P(exactly n purchases in (T, T + t] | x, t_x, T) of each customer; x may be a
+        Summary. Summed over n it is 1; its mean is expected_purchases(t, ...)."""
+        x, t_x, T, n = self._xtT(x, t_x, T)
+        n_purchases = _checked_int("n_purchases", n_purchases, c_int64)
+        result = _out("conditional_purchase_count_probability", out, n, np.float64)
+        _lib.crm_model_conditional_purchase_count_probability(
+            self._h, n_purchases, t, _ptr(x), _ptr(t_x), _ptr(T), n, _ptr(result))
+        return result
+
+    def _grid(self, compute, max_frequency, T, recency_steps):
+        max_frequency = _checked_int("max_frequency", max_frequency, c_int64)
+        recency_steps = _checked_int("recency_steps", recency_steps, c_int64)
+        # Out-of-range bounds are left to C to reject (by name), without allocating first.
+        valid = 0 <= max_frequency <= 10000 and 1 <= recency_steps <= 10000
+        result = np.empty((max_frequency + 1, recency_steps + 1) if valid else (1, 1))
+        compute(max_frequency, recency_steps, result)
+        return result
+
+    def p_alive_matrix(self, max_frequency: int, T: float, recency_steps: int) -> np.ndarray:
+        """P(alive) over frequencies 0..max_frequency (rows) and recencies j T /
+        recency_steps, j = 0..recency_steps (columns), for customers observed for T (the
+        data of lifetimes' plot_probability_alive_matrix)."""
+        return self._grid(
+            lambda f, r, out: _lib.crm_model_p_alive_matrix(self._h, f, T, r, _ptr(out),
+                                                            out.size),
+            max_frequency, T, recency_steps)
+
+    def expected_purchases_matrix(self, t: float, max_frequency: int, T: float,
+                                  recency_steps: int) -> np.ndarray:
+        """Expected purchases in (T, T + t] over the same grid as p_alive_matrix (the data
+        of lifetimes' plot_frequency_recency_matrix)."""
+        return self._grid(
+            lambda f, r, out: _lib.crm_model_expected_purchases_matrix(self._h, t, f, T, r,
+                                                                       _ptr(out), out.size),
+            max_frequency, T, recency_steps)
 
     def expected_mean_spend(self, frequency, monetary=None, *,
                             out: np.ndarray | None = None) -> np.ndarray:
