@@ -130,9 +130,9 @@ double SurvivingOpportunities(const BgBbParams& p, double n, double n_star) {
   // FHS 2010 eq. 13 closed form: with v_s = Γ(D+s+1)/Γ(γ+D+s), D = δ+n,
   // Σ_{s=1}^{N} Γ(D+s)/Γ(γ+D+s) = (v_0 − v_N)/(γ−1) (telescoping), and the factor
   // B(γ, D+s)/B(γ, δ) = Γ(γ+δ)/Γ(δ) · Γ(D+s)/Γ(γ+D+s). Gamma ratios by tgamma_delta_ratio.
-  const double v0 = 1.0 / boost::math::tgamma_delta_ratio(d + 1.0, p.gamma - 1.0, NoThrowPolicy());
+  const double v0 = boost::math::tgamma_delta_ratio(d + 1.0, p.gamma - 1.0, NoThrowPolicy());
   const double vn =
-      1.0 / boost::math::tgamma_delta_ratio(d + n_star + 1.0, p.gamma - 1.0, NoThrowPolicy());
+      boost::math::tgamma_delta_ratio(d + n_star + 1.0, p.gamma - 1.0, NoThrowPolicy());
   const double prefactor = 1.0 / boost::math::tgamma_delta_ratio(p.delta, p.gamma, NoThrowPolicy());
   return prefactor * (v0 - vn) / (p.gamma - 1.0);
 }
