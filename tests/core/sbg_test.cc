@@ -44,6 +44,7 @@ TEST(SbgFitTest, ReproducesPublishedRegularAndHighEndFits) {
   const SbgFit regular = FitCohorts({kRegular});
   EXPECT_NEAR(regular.params.alpha, 0.704, 0.0005);
   EXPECT_NEAR(regular.params.beta, 1.182, 0.0005);
+  EXPECT_NEAR(regular.report.log_likelihood, -1680.3, 0.05);  // FH 2007: LL = −1,680.3
   const SbgFit high_end = FitCohorts({kHighEnd});
   EXPECT_NEAR(high_end.params.alpha, 0.668, 0.0005);
   EXPECT_NEAR(high_end.params.beta, 3.806, 0.0005);
