@@ -288,7 +288,13 @@ absl::Status BgBbProbabilityAlive(const BgBbParams& params, absl::Span<const dou
     const double log_alive = LogBeta(p.alpha + x[i], p.beta + n[i] - x[i]) -
                              LogBeta(p.alpha, p.beta) + LogBeta(p.gamma, p.delta + n[i] + 1.0) -
                              LogBeta(p.gamma, p.delta);
-    out[i] = std::min(1.0, std::exp(log_alive - RowLogLikelihood(p, x[i], t_x[i], n[i], nullptr)));
+    const double alive = std::exp(log_alive - RowLogLikelihood(p, x[i], t_x[i], n[i], nullptr));
+    if (!std::isfinite(alive)) {  // Inf − Inf of log-gammas at parameters near DBL_MAX
+      return absl::OutOfRangeError(absl::StrCat("BG/BB P(alive) row ", i, ": not finite at ",
+                                                ParamsText(params),
+                                                ": the parameters are too extreme for double"));
+    }
+    out[i] = std::min(1.0, alive);
   }
   return absl::OkStatus();
 }

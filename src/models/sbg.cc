@@ -36,6 +36,31 @@ absl::Status CheckPeriod(const char* what, double t, double min) {
   return absl::OkStatus();
 }
 
+// r(t) = (β+t−1)/(α+β+t−1) written as 1/(1 + α/(β+t−1)): no Inf/Inf when α and β are
+// near DBL_MAX.
+double Retention(const SbgParams& p, double t) {
+  return 1.0 / (1.0 + p.alpha / (p.beta + t - 1.0));
+}
+
+// Periods up to which S(t) is the product of the retention rates (exact in every range of
+// the parameters); beyond, the log-beta form.
+constexpr double kMaxProductPeriods = 10000.0;
+
+absl::StatusOr<double> Survival(const SbgParams& p, double t) {
+  if (t <= kMaxProductPeriods) {
+    double survival = 1.0;
+    for (double i = 1.0; i <= t; i += 1.0) survival *= Retention(p, i);
+    return survival;
+  }
+  const double survival = std::exp(LogBeta(p.alpha, p.beta + t) - LogBeta(p.alpha, p.beta));
+  if (!std::isfinite(survival)) {
+    return absl::OutOfRangeError(absl::StrCat("sBG survival at t = ", FormatDouble(t),
+                                              " is not finite at ", ParamsText(p),
+                                              ": the parameters are too extreme for double"));
+  }
+  return survival;
+}
+
 }  // namespace
 
 absl::Status SbgParams::Validate() const {
@@ -159,21 +184,21 @@ absl::StatusOr<SbgFit> FitSbg(const SurvivorSeries& series, const FitOptions& op
 absl::StatusOr<double> SbgChurnProbability(const SbgParams& params, double t) {
   CRM_RETURN_IF_ERROR(params.Validate());
   CRM_RETURN_IF_ERROR(CheckPeriod("churn probability", t, 1.0));
-  return std::exp(LogBeta(params.alpha + 1.0, params.beta + t - 1.0) -
-                  LogBeta(params.alpha, params.beta));
+  // P(T = t) = S(t−1) · (1 − r(t)), 1 − r(t) = 1/(1 + (β+t−1)/α).
+  CRM_ASSIGN_OR_RETURN(const double survival, Survival(params, t - 1.0));
+  return survival / (1.0 + (params.beta + t - 1.0) / params.alpha);
 }
 
 absl::StatusOr<double> SbgSurvival(const SbgParams& params, double t) {
   CRM_RETURN_IF_ERROR(params.Validate());
   CRM_RETURN_IF_ERROR(CheckPeriod("survival", t, 0.0));
-  if (t == 0.0) return 1.0;
-  return std::exp(LogBeta(params.alpha, params.beta + t) - LogBeta(params.alpha, params.beta));
+  return Survival(params, t);
 }
 
 absl::StatusOr<double> SbgRetentionRate(const SbgParams& params, double t) {
   CRM_RETURN_IF_ERROR(params.Validate());
   CRM_RETURN_IF_ERROR(CheckPeriod("retention rate", t, 1.0));
-  return (params.beta + t - 1.0) / (params.alpha + params.beta + t - 1.0);
+  return Retention(params, t);
 }
 
 absl::StatusOr<std::vector<double>> SbgProjectSurvivors(const SbgParams& params,
@@ -193,7 +218,7 @@ absl::StatusOr<std::vector<double>> SbgProjectSurvivors(const SbgParams& params,
   for (size_t i = 0; i < periods; ++i) {
     if (i > 0) {
       const double t = static_cast<double>(i);
-      survival *= (params.beta + t - 1.0) / (params.alpha + params.beta + t - 1.0);
+      survival *= Retention(params, t);
     }
     out[i] = initial * survival;
   }

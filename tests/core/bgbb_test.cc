@@ -247,5 +247,51 @@ TEST(BgBbBadInputTest, InvalidHistoriesAndHorizonsAreNamed) {
               HasSubstr("columns must have equal lengths"));
 }
 
+
+// Every result at extreme (valid) parameters is finite — a probability in [0, 1] — or an
+// OutOfRange error, never a NaN. Covers docs/bad-input.md BI-MOD-13.
+void CheckFiniteOrOutOfRange(const absl::Status& status, double value, bool probability) {
+  if (status.ok()) {
+    EXPECT_TRUE(std::isfinite(value)) << value;
+    if (probability) {
+      EXPECT_TRUE(value >= 0.0 && value <= 1.0) << value;
+    }
+  } else {
+    EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange) << status;
+  }
+}
+
+const std::vector<double> kExtremeGrid = {1.7e308, 2.5, 1e-300};
+
+TEST(BgBbBadInputTest, ExtremeParametersAreFiniteOrOutOfRange) {
+  for (const double al : kExtremeGrid) {
+    for (const double be : kExtremeGrid) {
+      for (const double ga : kExtremeGrid) {
+        for (const double de : kExtremeGrid) {
+          const BgBbParams p{al, be, ga, de};
+          SCOPED_TRACE(::testing::Message() << al << " " << be << " " << ga << " " << de);
+          const double x = 2, tx = 4, n = 6;
+          const auto ll = BgBbLogLikelihood(p, x, tx, n);
+          CheckFiniteOrOutOfRange(ll.status(), ll.ok() ? *ll : 0.0, false);
+          const auto sum = BgBbLogLikelihoodSum(p, DonationHistories());
+          CheckFiniteOrOutOfRange(sum.status(), sum.ok() ? sum->log_likelihood : 0.0, false);
+          // Each status first: an argument list's evaluation order is unspecified.
+          double out = -1.0;
+          const absl::Status alive = BgBbProbabilityAlive(p, {&x, 1}, {&tx, 1}, {&n, 1}, {&out, 1});
+          CheckFiniteOrOutOfRange(alive, out, true);
+          out = -1.0;
+          const absl::Status expected =
+              BgBbExpectedTransactions(p, 5, {&x, 1}, {&tx, 1}, {&n, 1}, {&out, 1});
+          CheckFiniteOrOutOfRange(expected, out, false);
+          out = -1.0;
+          const absl::Status dert = BgBbDiscountedExpectedResidualTransactions(
+              p, 0.1, {&x, 1}, {&tx, 1}, {&n, 1}, {&out, 1});
+          CheckFiniteOrOutOfRange(dert, out, false);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace crmcore

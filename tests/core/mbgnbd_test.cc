@@ -196,14 +196,50 @@ TEST(MbgNbdBadInputTest, InvalidInputsAreNamed) {
               HasSubstr("MBG/NBD fit: too few repeat buyers (customers with x > 0): got 1"));
 }
 
-// Covers docs/bad-input.md BI-MOD-13
-TEST(MbgNbdBadInputTest, ExtremeParametersAreOutOfRangeNotNaN) {
-  const double big = std::numeric_limits<double>::max();
-  auto ll = MbgNbdLogLikelihood({big, big, big, big}, 3, 2, 4);
-  if (!ll.ok()) {
-    EXPECT_EQ(ll.status().code(), absl::StatusCode::kOutOfRange);
+
+// Every result at extreme (valid) parameters is finite — a probability in [0, 1] — or an
+// OutOfRange error, never a NaN. Covers docs/bad-input.md BI-MOD-13.
+void CheckFiniteOrOutOfRange(const absl::Status& status, double value, bool probability) {
+  if (status.ok()) {
+    EXPECT_TRUE(std::isfinite(value)) << value;
+    if (probability) {
+      EXPECT_TRUE(value >= 0.0 && value <= 1.0) << value;
+    }
   } else {
-    EXPECT_TRUE(std::isfinite(*ll));
+    EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange) << status;
+  }
+}
+
+const std::vector<double> kExtremeGrid = {1.7e308, 2.5, 1e-300};
+
+TEST(MbgNbdBadInputTest, ExtremeParametersAreFiniteOrOutOfRange) {
+  for (const double r : kExtremeGrid) {
+    for (const double alpha : kExtremeGrid) {
+      for (const double a : kExtremeGrid) {
+        for (const double b : kExtremeGrid) {
+          const MbgNbdParams p{r, alpha, a, b};
+          SCOPED_TRACE(::testing::Message() << r << " " << alpha << " " << a << " " << b);
+          for (const double x : {0.0, 3.0}) {
+            const double tx = x > 0 ? 2.0 : 0.0, T = 4.0;
+            const auto ll = MbgNbdLogLikelihood(p, x, tx, T);
+            CheckFiniteOrOutOfRange(ll.status(), ll.ok() ? *ll : 0.0, false);
+            const PurchaseHistories one = *PurchaseHistories::Create(
+                std::vector<double>{x}, std::vector<double>{tx}, std::vector<double>{T});
+            const auto sum = MbgNbdLogLikelihoodSum(p, one);
+            CheckFiniteOrOutOfRange(sum.status(), sum.ok() ? sum->log_likelihood : 0.0, false);
+            double out = -1.0;
+            // The status first: an argument list's evaluation order is unspecified.
+            const absl::Status alive =
+                MbgNbdProbabilityAlive(p, {&x, 1}, {&tx, 1}, {&T, 1}, {&out, 1});
+            CheckFiniteOrOutOfRange(alive, out, true);
+            out = -1.0;
+            const absl::Status expected =
+                MbgNbdExpectedPurchases(p, 10.0, {&x, 1}, {&tx, 1}, {&T, 1}, {&out, 1});
+            CheckFiniteOrOutOfRange(expected, out, false);
+          }
+        }
+      }
+    }
   }
 }
 

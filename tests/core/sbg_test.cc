@@ -187,5 +187,46 @@ TEST(SbgBadInputTest, InvalidSeriesAndArgumentsAreNamed) {
             absl::StatusCode::kOutOfRange);
 }
 
+
+// Every result at extreme (valid) parameters is finite — a probability in [0, 1] — or an
+// OutOfRange error, never a NaN. Covers docs/bad-input.md BI-MOD-13.
+void CheckFiniteOrOutOfRange(const absl::Status& status, double value, bool probability) {
+  if (status.ok()) {
+    EXPECT_TRUE(std::isfinite(value)) << value;
+    if (probability) {
+      EXPECT_TRUE(value >= 0.0 && value <= 1.0) << value;
+    }
+  } else {
+    EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange) << status;
+  }
+}
+
+const std::vector<double> kExtremeGrid = {1.7e308, 2.5, 1e-300};
+
+TEST(SbgBadInputTest, ExtremeParametersAreFiniteOrOutOfRange) {
+  const SurvivorSeries series = *SurvivorSeries::Create(std::vector<std::vector<double>>{kRegular});
+  for (const double a : kExtremeGrid) {
+    for (const double b : kExtremeGrid) {
+      const SbgParams p{a, b};
+      SCOPED_TRACE(::testing::Message() << a << " " << b);
+      const auto sum = SbgLogLikelihoodSum(p, series);
+      CheckFiniteOrOutOfRange(sum.status(), sum.ok() ? sum->log_likelihood : 0.0, false);
+      for (const double t : {1.0, 7.0}) {
+        const auto churn = SbgChurnProbability(p, t);
+        CheckFiniteOrOutOfRange(churn.status(), churn.ok() ? *churn : 0.0, true);
+        const auto survival = SbgSurvival(p, t);
+        CheckFiniteOrOutOfRange(survival.status(), survival.ok() ? *survival : 0.0, true);
+        const auto retention = SbgRetentionRate(p, t);
+        CheckFiniteOrOutOfRange(retention.status(), retention.ok() ? *retention : 0.0, true);
+      }
+      const auto derl = SbgDiscountedExpectedResidualLifetime(p, 0.1, 3);
+      CheckFiniteOrOutOfRange(derl.status(), derl.ok() ? *derl : 0.0, false);
+      const auto projected = SbgProjectSurvivors(p, 1000, 5);
+      ASSERT_TRUE(projected.ok());
+      for (const double v : *projected) EXPECT_TRUE(std::isfinite(v) && v >= 0 && v <= 1000);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace crmcore
