@@ -86,10 +86,14 @@ absl::StatusOr<LogLikelihoodSum<2>> SbgLogLikelihoodSum(const SbgParams& params,
 absl::StatusOr<SbgFit> FitSbg(const SurvivorSeries& series, const FitOptions& options = {},
                               const SbgParams& initial = {});
 
-/// P(T = t), t >= 1 an integer (FH 2007). InvalidArgument for invalid params or t.
+/// P(T = t) = S(t−1) (1 − r(t)), t >= 1 an integer (FH 2007). Evaluated as a product of
+/// retention rates up to t = 10^4 (exact for any parameters), by log-beta functions
+/// beyond. InvalidArgument for invalid params or t; OutOfRange when the log-beta form
+/// overflows (parameters near DBL_MAX with t > 10^4).
 absl::StatusOr<double> SbgChurnProbability(const SbgParams& params, double t);
 
-/// S(t), t >= 0 an integer (FH 2007): the share of a cohort active at period t.
+/// S(t), t >= 0 an integer (FH 2007): the share of a cohort active at period t. Errors
+/// as SbgChurnProbability.
 absl::StatusOr<double> SbgSurvival(const SbgParams& params, double t);
 
 /// r(t) = (β+t−1)/(α+β+t−1), t >= 1 an integer (FH 2007): the share of the customers
