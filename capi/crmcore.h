@@ -83,9 +83,10 @@ typedef int crm_status;
 
 /* The version of this header. The major version is also the ABI version: it is the
  * SONAME suffix (libcrmcore_c.so.0) and changes only with an incompatible change; the
- * minor version grows when functions are added (0.2: crm_engine_target). */
+ * minor version grows when functions are added (0.2: crm_engine_target; 0.3: the MBG/NBD,
+ * BG/BB and sBG models). */
 #define CRM_VERSION_MAJOR 0
-#define CRM_VERSION_MINOR 2
+#define CRM_VERSION_MINOR 3
 #define CRM_VERSION_PATCH 0
 /* MAJOR * 10000 + MINOR * 100 + PATCH: comparable with <, like ZSTD_VERSION_NUMBER. */
 #define CRM_VERSION_NUMBER \
@@ -1033,7 +1034,7 @@ CRM_API crm_status crm_summary_skipped_row(const crm_summary* summary, size_t in
 /* (end of ingest) */
 
 /* =========================================================================
- * Lifetime-value models: BG/NBD, Pareto/NBD, Gamma-Gamma, CLV
+ * Lifetime-value models: BG/NBD, Pareto/NBD, Gamma-Gamma, MBG/NBD, BG/BB, sBG, CLV
  * ========================================================================= */
 
 /* Buy-till-you-die models of repeat purchasing and spend (docs/domain.md §6.3) and customer
@@ -1046,6 +1047,17 @@ CRM_API crm_status crm_summary_skipped_row(const crm_summary* summary, size_t in
  *                         2005 note). Parameters: r, alpha, s, beta.
  *   CRM_MODEL_GAMMA_GAMMA Gamma-Gamma spend model (Fader, Hardie & Lee 2005, "RFM and
  *                         CLV"). Parameters: p, q, gamma.
+ *   CRM_MODEL_MBGNBD      MBG/NBD (Batislam, Denizel & Filiztekin 2007): BG/NBD where a
+ *                         customer may also drop out right after the first purchase
+ *                         (mbgnbd.h). Parameters: r, alpha, a, b. Same columns and
+ *                         functions as BG/NBD (not crm_model_purchase_count_probability
+ *                         nor crm_clv).
+ *   CRM_MODEL_BGBB        BG/BB (Fader, Hardie & Shang 2010), discrete opportunities
+ *                         (bgbb.h). Parameters: alpha, beta, gamma, delta. Fitted with
+ *                         crm_model_fit_bgbb, predicted with crm_model_bgbb_*.
+ *   CRM_MODEL_SBG         sBG (Fader & Hardie 2007), contractual retention (sbg.h).
+ *                         Parameters: alpha, beta. Fitted with crm_model_fit_sbg,
+ *                         predicted with crm_model_sbg_*.
  *
  * A customer's history is (x, t_x, T): x repeat purchases (a whole number >= 0), the last
  * at t_x, observed for T since the first purchase (t_x <= T, t_x = 0 when x = 0, all
@@ -1066,6 +1078,9 @@ CRM_API crm_status crm_summary_skipped_row(const crm_summary* summary, size_t in
 #define CRM_MODEL_BGNBD 0
 #define CRM_MODEL_PARETO_NBD 1
 #define CRM_MODEL_GAMMA_GAMMA 2
+#define CRM_MODEL_MBGNBD 3
+#define CRM_MODEL_BGBB 4
+#define CRM_MODEL_SBG 5
 
 /* How a fit runs. Defaults are the C++ FitOptions'. */
 typedef struct crm_fit_options {
@@ -1096,6 +1111,8 @@ typedef struct crm_model crm_model;
  * (`recency` and `T` may be NULL); it is fitted on the repeat buyers (x > 0) whose mean
  * spend is > 0: repeat buyers with a finite mean spend <= 0 (refunds, free items) are
  * left out and counted (CRM_FIT_INFO_EXCLUDED), as the C++ scoring and CLI do.
+ * MBG/NBD reads the same columns as BG/NBD. BG/BB and sBG have their own data: use
+ * crm_model_fit_bgbb and crm_model_fit_sbg (here they are CRM_ERR_INVALID_ARGUMENT).
  * Errors (*out unchanged): CRM_ERR_INVALID_ARGUMENT for an unknown kind; a NULL column the
  * kind reads, or NULL `out`; n = 0; an invalid history (naming the row, the column and
  * the value: t_x > T, a negative or fractional x, NaN, ...); a non-finite spend; invalid
@@ -1116,7 +1133,7 @@ CRM_API crm_status crm_model_fit_summary(int kind, const crm_summary* summary,
  * borrowed) and writes a new handle to *out. Such a model counts as converged; it has no
  * fit report (crm_model_fit_info fails for it).
  * Errors: CRM_ERR_INVALID_ARGUMENT for an unknown kind, NULL `params` or `out`, n_params
- * other than the kind's count (4, 4, 3), or a parameter that is not finite and > 0
+ * other than the kind's count (4, 4, 3, 4, 4, 2), or a parameter that is not finite and > 0
  * (naming it). Thread-safe. */
 CRM_API crm_status crm_model_from_params(int kind, const double* params, size_t n_params,
                                          crm_model** out);
@@ -1151,8 +1168,8 @@ CRM_API void crm_model_destroy(crm_model* model);
  * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out`. Thread-safe. */
 CRM_API crm_status crm_model_kind(const crm_model* model, int* out);
 
-/* Writes the number of parameters (4 for BG/NBD and Pareto/NBD, 3 for Gamma-Gamma) to
- * *out. Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out`. Thread-safe. */
+/* Writes the number of parameters (4 for BG/NBD, Pareto/NBD, MBG/NBD and BG/BB, 3 for
+ * Gamma-Gamma, 2 for sBG) to *out. Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out`. Thread-safe. */
 CRM_API crm_status crm_model_param_count(const crm_model* model, size_t* out);
 
 /* Copies the parameters, in the kind's order (see the section comment), into out[0..n).
@@ -1174,7 +1191,8 @@ CRM_API crm_status crm_model_converged(const crm_model* model, int32_t* out);
 #define CRM_FIT_INFO_LOG_LIKELIHOOD 3 /* total log-likelihood at the returned parameters */
 #define CRM_FIT_INFO_GRADIENT_NORM 4  /* of the mean negative log-likelihood there */
 #define CRM_FIT_INFO_CUSTOMERS 5      /* customers the fit used (Gamma-Gamma: repeat buyers
-                                         with positive spend) */
+                                         with positive spend; BG/BB: the sum of the
+                                         weights; sBG: the cohorts' initial counts) */
 #define CRM_FIT_INFO_EXCLUDED 6       /* Gamma-Gamma: repeat buyers left out for a mean
                                          spend <= 0; 0 for the other kinds */
 
@@ -1214,13 +1232,13 @@ CRM_API crm_status crm_model_to_json(const crm_model* model, char* buffer, size_
  * CRM_ERR_NO_MEMORY. Thread-safe. */
 CRM_API crm_status crm_model_from_json(const char* json, size_t length, crm_model** out);
 
-/* --- Predictions (BG/NBD, Pareto/NBD) ---------------------------------- */
+/* --- Predictions (BG/NBD, Pareto/NBD, MBG/NBD) ------------------------- */
 
 /* Expected purchases of each customer in (T, T + t] given the history, written to
  * out[0..n): FHL 2005 eq. 10 (BG/NBD), Schmittlein et al. 1987 / F&H 2005 eq. 27
- * (Pareto/NBD). `t` finite and >= 0, in the time unit of T.
+ * (Pareto/NBD), Batislam et al. 2007 (MBG/NBD). `t` finite and >= 0, in the time unit of T.
  * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or array (arrays may be NULL when
- * n = 0), a Gamma-Gamma model, an invalid `t` or history (naming the row);
+ * n = 0), a Gamma-Gamma, BG/BB or sBG model, an invalid `t` or history (naming the row);
  * CRM_ERR_FAILED_PRECONDITION for a fit that did not converge; CRM_ERR_OUT_OF_RANGE when a
  * series does not converge (t beyond ~10^5 (alpha + T)), naming the row. Thread-safe. */
 CRM_API crm_status crm_model_expected_purchases(const crm_model* model, double t,
@@ -1236,9 +1254,10 @@ CRM_API crm_status crm_model_p_alive(const crm_model* model, const double* x,
 
 /* Expected purchases of a new customer in (0, t], to *out: FHL 2005 eq. 9 (BG/NBD),
  *   r beta / (alpha (s - 1)) [1 - (beta / (beta + t))^(s - 1)]  (Pareto/NBD; Schmittlein
- * et al. 1987), its limit (r beta / alpha) log(1 + t / beta) at s = 1. `t` finite, >= 0.
- * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out`, a Gamma-Gamma model or an
- * invalid `t`; CRM_ERR_FAILED_PRECONDITION for a fit that did not converge;
+ * et al. 1987), its limit (r beta / alpha) log(1 + t / beta) at s = 1; MBG/NBD (Batislam
+ * et al. 2007). `t` finite, >= 0.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out`, a Gamma-Gamma, BG/BB or sBG
+ * model or an invalid `t`; CRM_ERR_FAILED_PRECONDITION for a fit that did not converge;
  * CRM_ERR_OUT_OF_RANGE when a series does not converge or the value overflows.
  * Thread-safe. */
 CRM_API crm_status crm_model_expected_purchases_new(const crm_model* model, double t,
@@ -1247,7 +1266,8 @@ CRM_API crm_status crm_model_expected_purchases_new(const crm_model* model, doub
 /* P(X(t) = n_purchases) for a new customer over (0, t], to *out: FHL 2005 eq. 8 (BG/NBD);
  * Fader & Hardie, "Deriving an expression for P(X(t) = x) under the Pareto/NBD model"
  * (Pareto/NBD, by quadrature over the lifetime, to ~1e-10 relative). `n_purchases` >= 0,
- * `t` finite and > 0. Errors as crm_model_expected_purchases_new. Thread-safe. */
+ * `t` finite and > 0. Errors as crm_model_expected_purchases_new, and CRM_ERR_UNSUPPORTED
+ * for an MBG/NBD model. Thread-safe. */
 CRM_API crm_status crm_model_purchase_count_probability(const crm_model* model,
                                                         int64_t n_purchases, double t,
                                                         double* out);
@@ -1361,6 +1381,7 @@ CRM_API crm_status crm_npv(double acquisition_cost, const double* margins,
  * union, so a host can evaluate partitions where the data live and add them; n = 0 gives
  * 0 and a zero gradient. The fitted model's CRM_FIT_INFO_LOG_LIKELIHOOD is this sum over
  * all its customers at its parameters.
+ * MBG/NBD as BG/NBD; BG/BB and sBG are not summed here (CRM_ERR_INVALID_ARGUMENT).
  * Errors: CRM_ERR_INVALID_ARGUMENT for an unknown kind, NULL `params`, `out_ll` or a column
  * the kind reads (n > 0), a wrong n_params, invalid parameters or rows (naming them);
  * CRM_ERR_OUT_OF_RANGE when a Pareto/NBD series cannot be evaluated. Pure, thread-safe. */
@@ -1368,6 +1389,85 @@ CRM_API crm_status crm_model_log_likelihood(int kind, const double* params, size
                                             const double* frequency, const double* recency,
                                             const double* T, const double* monetary, size_t n,
                                             double* out_ll, double* out_gradient);
+
+/* --- BG/BB: discrete-time non-contractual (bgbb.h) --------------------- */
+
+/* Fits BG/BB (Fader, Hardie & Shang 2010) on `n` rows of a recency/frequency pattern table
+ * and writes a new handle to *out (caller owns it; crm_model_destroy). Row i: frequency[i]
+ * = x repeat transactions, recency[i] = t_x the opportunity of the last (0 when x = 0),
+ * periods[i] = n opportunities observed (whole numbers, x <= t_x <= n <= 10^6), weights[i]
+ * = the customers with this pattern (finite, >= 0); `weights` may be NULL (each row counts
+ * once). Arrays are borrowed, read during the call only. `options` as for crm_model_fit
+ * (min_repeat_buyers counts the weight of rows with x > 0).
+ * Errors (*out unchanged): CRM_ERR_INVALID_ARGUMENT for a NULL array (other than weights)
+ * or `out`, n = 0, an invalid row or weight (naming row, column, value), invalid options,
+ * too few repeat buyers; CRM_ERR_NO_MEMORY. Not converging is not an error. Thread-safe. */
+CRM_API crm_status crm_model_fit_bgbb(const double* frequency, const double* recency,
+                                      const double* periods, const double* weights, size_t n,
+                                      const crm_fit_options* options, crm_model** out);
+
+/* P(alive at opportunity n+1 | x, t_x, n) of each row, to out[0..n_rows) (FHS 2010 eq. 11).
+ * Arrays borrowed (may be NULL when n_rows = 0); out written only on success.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or array, a model of another kind, an
+ * invalid row (naming it); CRM_ERR_FAILED_PRECONDITION for a fit that did not converge.
+ * Thread-safe. */
+CRM_API crm_status crm_model_bgbb_p_alive(const crm_model* model, const double* x,
+                                          const double* t_x, const double* periods,
+                                          size_t n_rows, double* out);
+
+/* Expected transactions in the next `n_star` opportunities (a whole number >= 0) of each
+ * row, to out[0..n_rows) (FHS 2010 eq. 13). Errors as crm_model_bgbb_p_alive, and
+ * CRM_ERR_INVALID_ARGUMENT for an invalid n_star (or n_star > 10^6 with gamma within
+ * 0.01 of 1). Thread-safe. */
+CRM_API crm_status crm_model_bgbb_expected_transactions(const crm_model* model, double n_star,
+                                                        const double* x, const double* t_x,
+                                                        const double* periods, size_t n_rows,
+                                                        double* out);
+
+/* Discounted expected residual transactions of each row at `discount` per opportunity
+ * (finite, >= 0), to out[0..n_rows) (FHS 2010 eq. 14): multiply by the value of one
+ * transaction for a customer's residual value. Errors as crm_model_bgbb_p_alive, and
+ * CRM_ERR_INVALID_ARGUMENT for an invalid discount; CRM_ERR_OUT_OF_RANGE when the sum
+ * diverges (discount 0 with gamma <= 1) or needs more than 10^7 terms. Thread-safe. */
+CRM_API crm_status crm_model_bgbb_dert(const crm_model* model, double discount,
+                                       const double* x, const double* t_x,
+                                       const double* periods, size_t n_rows, double* out);
+
+/* --- sBG: contractual retention (sbg.h) --------------------------------- */
+
+/* Fits sBG (Fader & Hardie 2007) on survivor series and writes a new handle to *out (caller
+ * owns it). `survivors` holds `n_cohorts` series back to back; cohort c has
+ * cohort_lengths[c] (>= 2) counts: the customers still active at the start of period 0,
+ * 1, ... (the first > 0, finite, none above the one before). `cohort_lengths` may be NULL
+ * when n_cohorts = 1: then the single cohort has `n_values` counts. Arrays borrowed.
+ * `options` as for crm_model_fit (min_repeat_buyers does not apply).
+ * Errors (*out unchanged): CRM_ERR_INVALID_ARGUMENT for a NULL array or `out`,
+ * n_cohorts = 0, lengths that do not add up to n_values, an invalid series (naming cohort,
+ * period, value), no churn or no survivors, invalid options; CRM_ERR_NO_MEMORY.
+ * Thread-safe. */
+CRM_API crm_status crm_model_fit_sbg(const double* survivors, size_t n_values,
+                                     const size_t* cohort_lengths, size_t n_cohorts,
+                                     const crm_fit_options* options, crm_model** out);
+
+/* S(t) (share of a cohort still active at period t) and r(t) (share of the customers of
+ * period t-1 who renew for period t) for t = 0..n_periods-1, to survival[0..n_periods)
+ * and retention[0..n_periods) (retention[0] = 1 by convention: nobody can leave before
+ * period 0). Either output may be NULL to skip it. Multiply S by a cohort's size for its
+ * projected survivors. Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle, a model of
+ * another kind; CRM_ERR_FAILED_PRECONDITION for a fit that did not converge. Thread-safe. */
+CRM_API crm_status crm_model_sbg_curve(const crm_model* model, size_t n_periods,
+                                       double* survival, double* retention);
+
+/* Discounted expected residual lifetime of a customer active in period `renewals` (a
+ * whole number >= 0; 0 = newly acquired), this period counted now, at `discount` per
+ * period (finite, >= 0), to *out (Fader & Hardie 2010): the customer's value is margin x
+ * DERL, the heterogeneous counterpart of m (1 + d) / (1 + d - r).
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out`, another kind, an invalid
+ * discount or renewals; CRM_ERR_FAILED_PRECONDITION for a fit that did not converge;
+ * CRM_ERR_OUT_OF_RANGE when the lifetime is infinite (discount 0 with alpha <= 1) or the
+ * sum needs more than 10^7 terms. Thread-safe. */
+CRM_API crm_status crm_model_sbg_derl(const crm_model* model, double discount,
+                                      double renewals, double* out);
 
 /* (end of models) */
 

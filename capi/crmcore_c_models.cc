@@ -1,6 +1,7 @@
 // The C API's models section (capi/crmcore.h, "Lifetime-value models"): BG/NBD,
-// Pareto/NBD and Gamma-Gamma fits behind an immutable crm_model handle, predictions over
-// caller columns, CLV and NPV (crmcore/bgnbd.h, pareto_nbd.h, gamma_gamma.h, clv.h).
+// Pareto/NBD, Gamma-Gamma, MBG/NBD, BG/BB and sBG fits behind an immutable crm_model
+// handle, predictions over caller columns, CLV and NPV (crmcore/bgnbd.h, pareto_nbd.h,
+// gamma_gamma.h, mbgnbd.h, bgbb.h, sbg.h, clv.h).
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -20,13 +21,16 @@
 #include "capi_internal.h"
 #include "capi_summary.h"
 #include "crmcore.h"
+#include "crmcore/bgbb.h"
 #include "crmcore/bgnbd.h"
 #include "crmcore/clv.h"
 #include "crmcore/gamma_gamma.h"
 #include "crmcore/lifetime_predictions.h"
 #include "crmcore/model_file.h"
+#include "crmcore/mbgnbd.h"
 #include "crmcore/model_fit.h"
 #include "crmcore/pareto_nbd.h"
+#include "crmcore/sbg.h"
 #include "crmcore/status.h"
 
 // Immutable once made.
@@ -49,9 +53,12 @@ namespace {
 
 using namespace crmcore::capi_internal;  // NOLINT: the C API's shared toolkit
 
+using crmcore::BgBbParams;
 using crmcore::BgNbdParams;
 using crmcore::GammaGammaParams;
+using crmcore::MbgNbdParams;
 using crmcore::ParetoNbdParams;
+using crmcore::SbgParams;
 
 // Parameters in the documented order (Gamma-Gamma uses the first three).
 using ParamArray = std::array<double, 4>;
@@ -83,6 +90,9 @@ const char* KindName(int kind) {
   switch (kind) {
     case CRM_MODEL_BGNBD: return "BG/NBD";
     case CRM_MODEL_PARETO_NBD: return "Pareto/NBD";
+    case CRM_MODEL_MBGNBD: return "MBG/NBD";
+    case CRM_MODEL_BGBB: return "BG/BB";
+    case CRM_MODEL_SBG: return "sBG";
     default: return "Gamma-Gamma";
   }
 }
@@ -93,16 +103,23 @@ absl::StatusOr<size_t> ParamCount(int kind) {
     case CRM_MODEL_BGNBD: return 4;
     case CRM_MODEL_PARETO_NBD: return 4;
     case CRM_MODEL_GAMMA_GAMMA: return 3;
+    case CRM_MODEL_MBGNBD: return 4;
+    case CRM_MODEL_BGBB: return 4;
+    case CRM_MODEL_SBG: return 2;
     default:
       return absl::InvalidArgumentError(absl::StrCat(
           "unknown model kind ", kind,
-          " (valid: CRM_MODEL_BGNBD (0), CRM_MODEL_PARETO_NBD (1), CRM_MODEL_GAMMA_GAMMA (2))"));
+          " (valid: CRM_MODEL_BGNBD (0), CRM_MODEL_PARETO_NBD (1), CRM_MODEL_GAMMA_GAMMA (2), "
+          "CRM_MODEL_MBGNBD (3), CRM_MODEL_BGBB (4), CRM_MODEL_SBG (5))"));
   }
 }
 
 BgNbdParams ToBgNbd(const double* p) { return {p[0], p[1], p[2], p[3]}; }
 ParetoNbdParams ToPareto(const double* p) { return {p[0], p[1], p[2], p[3]}; }
 GammaGammaParams ToGammaGamma(const double* p) { return {p[0], p[1], p[2]}; }
+MbgNbdParams ToMbgNbd(const double* p) { return {p[0], p[1], p[2], p[3]}; }
+BgBbParams ToBgBb(const double* p) { return {p[0], p[1], p[2], p[3]}; }
+SbgParams ToSbg(const double* p) { return {p[0], p[1]}; }
 
 // `n_params` host parameters of `kind`, validated (each finite and > 0, named).
 absl::StatusOr<std::array<double, 4>> ReadParams(int kind, const double* params, size_t n_params,
@@ -119,6 +136,9 @@ absl::StatusOr<std::array<double, 4>> ReadParams(int kind, const double* params,
   switch (kind) {
     case CRM_MODEL_BGNBD: CRM_RETURN_IF_ERROR(ToBgNbd(out.data()).Validate()); break;
     case CRM_MODEL_PARETO_NBD: CRM_RETURN_IF_ERROR(ToPareto(out.data()).Validate()); break;
+    case CRM_MODEL_MBGNBD: CRM_RETURN_IF_ERROR(ToMbgNbd(out.data()).Validate()); break;
+    case CRM_MODEL_BGBB: CRM_RETURN_IF_ERROR(ToBgBb(out.data()).Validate()); break;
+    case CRM_MODEL_SBG: CRM_RETURN_IF_ERROR(ToSbg(out.data()).Validate()); break;
     default: CRM_RETURN_IF_ERROR(ToGammaGamma(out.data()).Validate()); break;
   }
   return out;
@@ -185,7 +205,7 @@ crm_model MakeFitted(int kind, const Fit& fit, std::array<double, 4> params, dou
   crm_model model;
   model.kind = kind;
   model.params = params;
-  model.param_count = kind == CRM_MODEL_GAMMA_GAMMA ? 3 : 4;
+  model.param_count = *ParamCount(kind);
   model.fitted = true;
   model.report = fit.report;
   model.customers = customers;
@@ -197,6 +217,11 @@ absl::StatusOr<crm_model*> Fit(int kind, const double* frequency, const double* 
                                const double* T, const double* monetary, size_t n,
                                const crm_fit_options* options) {
   CRM_RETURN_IF_ERROR(ParamCount(kind).status());
+  if (kind == CRM_MODEL_BGBB || kind == CRM_MODEL_SBG) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        KindName(kind), " is not fitted on (x, t_x, T) columns: use ",
+        kind == CRM_MODEL_BGBB ? "crm_model_fit_bgbb" : "crm_model_fit_sbg"));
+  }
   CRM_ASSIGN_OR_RETURN(const FitSettings settings, ToCore(kind, options));
   CRM_RETURN_IF_ERROR(RequireNonNull(frequency, "frequency"));
   const auto x = absl::MakeConstSpan(frequency, n);
@@ -227,6 +252,13 @@ absl::StatusOr<crm_model*> Fit(int kind, const double* frequency, const double* 
           settings.initial ? ToBgNbd(settings.initial->data()) : BgNbdParams{};
       CRM_ASSIGN_OR_RETURN(const auto fit,
                            crmcore::FitBgNbd(histories, settings.options, initial));
+      model = MakeFitted(kind, fit, {fit.params.r, fit.params.alpha, fit.params.a, fit.params.b},
+                         histories.total_weight(), 0);
+    } else if (kind == CRM_MODEL_MBGNBD) {
+      const MbgNbdParams initial =
+          settings.initial ? ToMbgNbd(settings.initial->data()) : MbgNbdParams{};
+      CRM_ASSIGN_OR_RETURN(const auto fit,
+                           crmcore::FitMbgNbd(histories, settings.options, initial));
       model = MakeFitted(kind, fit, {fit.params.r, fit.params.alpha, fit.params.a, fit.params.b},
                          histories.total_weight(), 0);
     } else {
@@ -305,6 +337,9 @@ const char* ModelFileName(int kind) {
   switch (kind) {
     case CRM_MODEL_BGNBD: return "bgnbd";
     case CRM_MODEL_PARETO_NBD: return "pareto";
+    case CRM_MODEL_MBGNBD: return "mbgnbd";
+    case CRM_MODEL_BGBB: return "bgbb";
+    case CRM_MODEL_SBG: return "sbg";
     default: return "gammagamma";
   }
 }
@@ -326,7 +361,8 @@ crmcore::ModelFile ToModelFile(const crm_model& model) {
 absl::StatusOr<crm_model> FromModelFile(const crmcore::ModelFile& file) {
   crm_model model;
   bool known = false;
-  for (const int kind : {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD, CRM_MODEL_GAMMA_GAMMA}) {
+  for (const int kind : {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD, CRM_MODEL_GAMMA_GAMMA,
+                         CRM_MODEL_MBGNBD, CRM_MODEL_BGBB, CRM_MODEL_SBG}) {
     if (file.model == ModelFileName(kind)) {
       model.kind = kind;
       known = true;
@@ -351,6 +387,23 @@ absl::StatusOr<crm_model> FromModelFile(const crmcore::ModelFile& file) {
 }
 
 constexpr absl::string_view kNeedsPurchaseModel = "this needs a BG/NBD or Pareto/NBD model";
+constexpr absl::string_view kNeedsHistoryModel =
+    "this needs a BG/NBD, Pareto/NBD or MBG/NBD model";
+
+// A BG/BB prediction over the caller's (x, t_x, n) rows.
+template <typename Predict>
+absl::Status BgBbPrediction(const crm_model* model, const double* x, const double* t_x,
+                            const double* periods, size_t n_rows, double* out,
+                            Predict&& predict) {
+  CRM_RETURN_IF_ERROR(
+      CheckUsable(model, "model", {CRM_MODEL_BGBB}, "this needs a BG/BB model"));
+  CRM_ASSIGN_OR_RETURN(const auto xs, Column(x, n_rows, "x"));
+  CRM_ASSIGN_OR_RETURN(const auto txs, Column(t_x, n_rows, "t_x"));
+  CRM_ASSIGN_OR_RETURN(const auto ns, Column(periods, n_rows, "periods"));
+  return IntoCaller(out, n_rows, [&](absl::Span<double> result) {
+    return predict(ToBgBb(model->params.data()), xs, txs, ns, result);
+  });
+}
 
 }  // namespace
 
@@ -530,14 +583,20 @@ crm_status crm_model_expected_purchases(const crm_model* model, double t, const 
                                         const double* t_x, const double* T, size_t n,
                                         double* out) {
   return Guarded("crm_model_expected_purchases", [&]() -> absl::Status {
-    CRM_RETURN_IF_ERROR(CheckUsable(model, "model", {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD},
-                                    kNeedsPurchaseModel));
+    CRM_RETURN_IF_ERROR(CheckUsable(model, "model",
+                                    {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD, CRM_MODEL_MBGNBD},
+                                    kNeedsHistoryModel));
     CRM_ASSIGN_OR_RETURN(const Histories h, ReadHistories(x, t_x, T, n));
     return IntoCaller(out, n, [&](absl::Span<double> result) {
       const double* p = model->params.data();
-      return model->kind == CRM_MODEL_BGNBD
-                 ? crmcore::BgNbdExpectedPurchases(ToBgNbd(p), t, h.x, h.t_x, h.T, result)
-                 : crmcore::ParetoNbdExpectedPurchases(ToPareto(p), t, h.x, h.t_x, h.T, result);
+      switch (model->kind) {
+        case CRM_MODEL_BGNBD:
+          return crmcore::BgNbdExpectedPurchases(ToBgNbd(p), t, h.x, h.t_x, h.T, result);
+        case CRM_MODEL_MBGNBD:
+          return crmcore::MbgNbdExpectedPurchases(ToMbgNbd(p), t, h.x, h.t_x, h.T, result);
+        default:
+          return crmcore::ParetoNbdExpectedPurchases(ToPareto(p), t, h.x, h.t_x, h.T, result);
+      }
     });
   });
 }
@@ -545,28 +604,37 @@ crm_status crm_model_expected_purchases(const crm_model* model, double t, const 
 crm_status crm_model_p_alive(const crm_model* model, const double* x, const double* t_x,
                              const double* T, size_t n, double* out) {
   return Guarded("crm_model_p_alive", [&]() -> absl::Status {
-    CRM_RETURN_IF_ERROR(CheckUsable(model, "model", {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD},
-                                    kNeedsPurchaseModel));
+    CRM_RETURN_IF_ERROR(CheckUsable(model, "model",
+                                    {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD, CRM_MODEL_MBGNBD},
+                                    kNeedsHistoryModel));
     CRM_ASSIGN_OR_RETURN(const Histories h, ReadHistories(x, t_x, T, n));
     return IntoCaller(out, n, [&](absl::Span<double> result) {
       const double* p = model->params.data();
-      return model->kind == CRM_MODEL_BGNBD
-                 ? crmcore::BgNbdProbabilityAlive(ToBgNbd(p), h.x, h.t_x, h.T, result)
-                 : crmcore::ParetoNbdProbabilityAlive(ToPareto(p), h.x, h.t_x, h.T, result);
+      switch (model->kind) {
+        case CRM_MODEL_BGNBD:
+          return crmcore::BgNbdProbabilityAlive(ToBgNbd(p), h.x, h.t_x, h.T, result);
+        case CRM_MODEL_MBGNBD:
+          return crmcore::MbgNbdProbabilityAlive(ToMbgNbd(p), h.x, h.t_x, h.T, result);
+        default:
+          return crmcore::ParetoNbdProbabilityAlive(ToPareto(p), h.x, h.t_x, h.T, result);
+      }
     });
   });
 }
 
 crm_status crm_model_expected_purchases_new(const crm_model* model, double t, double* out) {
   return Guarded("crm_model_expected_purchases_new", [&]() -> absl::Status {
-    CRM_RETURN_IF_ERROR(CheckUsable(model, "model", {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD},
-                                    kNeedsPurchaseModel));
+    CRM_RETURN_IF_ERROR(CheckUsable(model, "model",
+                                    {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD, CRM_MODEL_MBGNBD},
+                                    "this needs a BG/NBD, Pareto/NBD or MBG/NBD model"));
     CRM_RETURN_IF_ERROR(RequireNonNull(out, "out"));
     const double* p = model->params.data();
     CRM_ASSIGN_OR_RETURN(const double value,
                          model->kind == CRM_MODEL_BGNBD
                              ? crmcore::BgNbdExpectedPurchasesNew(ToBgNbd(p), t)
-                             : crmcore::ParetoNbdExpectedPurchasesNew(ToPareto(p), t));
+                             : model->kind == CRM_MODEL_PARETO_NBD
+                                   ? crmcore::ParetoNbdExpectedPurchasesNew(ToPareto(p), t)
+                                   : crmcore::MbgNbdExpectedPurchasesNew(ToMbgNbd(p), t));
     *out = value;
     return absl::OkStatus();
   });
@@ -575,6 +643,11 @@ crm_status crm_model_expected_purchases_new(const crm_model* model, double t, do
 crm_status crm_model_purchase_count_probability(const crm_model* model, int64_t n_purchases,
                                                 double t, double* out) {
   return Guarded("crm_model_purchase_count_probability", [&]() -> absl::Status {
+    CRM_RETURN_IF_ERROR(CheckHandle(model, "model"));
+    if (model->kind == CRM_MODEL_MBGNBD) {
+      return absl::UnimplementedError(
+          "the purchase-count distribution is implemented for BG/NBD and Pareto/NBD only");
+    }
     CRM_RETURN_IF_ERROR(CheckUsable(model, "model", {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD},
                                     kNeedsPurchaseModel));
     CRM_RETURN_IF_ERROR(RequireNonNull(out, "out"));
@@ -750,6 +823,11 @@ crm_status crm_model_log_likelihood(int kind, const double* params, size_t n_par
   return Guarded("crm_model_log_likelihood", [&]() -> absl::Status {
     CRM_ASSIGN_OR_RETURN(const ParamArray p, ReadParams(kind, params, n_params, "params"));
     CRM_RETURN_IF_ERROR(RequireNonNull(out_ll, "out_ll"));
+    if (kind == CRM_MODEL_BGBB || kind == CRM_MODEL_SBG) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          KindName(kind), " is not summed over (x, t_x, T) columns; its fit reports the "
+                          "log-likelihood (CRM_FIT_INFO_LOG_LIKELIHOOD)"));
+    }
     CRM_ASSIGN_OR_RETURN(const auto x, Column(frequency, n, "frequency"));
     if (kind == CRM_MODEL_GAMMA_GAMMA) {
       CRM_ASSIGN_OR_RETURN(const auto m, Column(monetary, n, "monetary"));
@@ -772,11 +850,149 @@ crm_status crm_model_log_likelihood(int kind, const double* params, size_t n_par
       CRM_ASSIGN_OR_RETURN(const auto sum,
                            crmcore::BgNbdLogLikelihoodSum(ToBgNbd(p.data()), histories));
       WriteSum(sum, out_ll, out_gradient);
+    } else if (kind == CRM_MODEL_MBGNBD) {
+      CRM_ASSIGN_OR_RETURN(const auto sum,
+                           crmcore::MbgNbdLogLikelihoodSum(ToMbgNbd(p.data()), histories));
+      WriteSum(sum, out_ll, out_gradient);
     } else {
       CRM_ASSIGN_OR_RETURN(const auto sum,
                            crmcore::ParetoNbdLogLikelihoodSum(ToPareto(p.data()), histories));
       WriteSum(sum, out_ll, out_gradient);
     }
+    return absl::OkStatus();
+  });
+}
+
+// --- BG/BB ------------------------------------------------------------------------
+
+crm_status crm_model_fit_bgbb(const double* frequency, const double* recency,
+                              const double* periods, const double* weights, size_t n,
+                              const crm_fit_options* options, crm_model** out) {
+  return Guarded("crm_model_fit_bgbb", [&]() -> absl::Status {
+    CRM_RETURN_IF_ERROR(RequireNonNull(out, "out"));
+    CRM_ASSIGN_OR_RETURN(const FitSettings settings, ToCore(CRM_MODEL_BGBB, options));
+    CRM_RETURN_IF_ERROR(RequireNonNull(frequency, "frequency"));
+    CRM_RETURN_IF_ERROR(RequireNonNull(recency, "recency"));
+    CRM_RETURN_IF_ERROR(RequireNonNull(periods, "periods"));
+    const absl::Span<const double> w =
+        weights == nullptr ? absl::Span<const double>() : absl::MakeConstSpan(weights, n);
+    CRM_ASSIGN_OR_RETURN(const auto histories,
+                         crmcore::BgBbHistories::Create(absl::MakeConstSpan(frequency, n),
+                                                        absl::MakeConstSpan(recency, n),
+                                                        absl::MakeConstSpan(periods, n), w));
+    const BgBbParams initial = settings.initial ? ToBgBb(settings.initial->data()) : BgBbParams{};
+    CRM_ASSIGN_OR_RETURN(const auto fit, crmcore::FitBgBb(histories, settings.options, initial));
+    *out = NewHandle<crm_model>(MakeFitted(
+        CRM_MODEL_BGBB, fit,
+        {fit.params.alpha, fit.params.beta, fit.params.gamma, fit.params.delta},
+        histories.total_weight(), 0));
+    return absl::OkStatus();
+  });
+}
+
+crm_status crm_model_bgbb_p_alive(const crm_model* model, const double* x, const double* t_x,
+                                  const double* periods, size_t n_rows, double* out) {
+  return Guarded("crm_model_bgbb_p_alive", [&]() -> absl::Status {
+    return BgBbPrediction(model, x, t_x, periods, n_rows, out,
+                          [](const BgBbParams& p, auto xs, auto txs, auto ns, auto result) {
+                            return crmcore::BgBbProbabilityAlive(p, xs, txs, ns, result);
+                          });
+  });
+}
+
+crm_status crm_model_bgbb_expected_transactions(const crm_model* model, double n_star,
+                                                const double* x, const double* t_x,
+                                                const double* periods, size_t n_rows,
+                                                double* out) {
+  return Guarded("crm_model_bgbb_expected_transactions", [&]() -> absl::Status {
+    return BgBbPrediction(model, x, t_x, periods, n_rows, out,
+                          [&](const BgBbParams& p, auto xs, auto txs, auto ns, auto result) {
+                            return crmcore::BgBbExpectedTransactions(p, n_star, xs, txs, ns,
+                                                                     result);
+                          });
+  });
+}
+
+crm_status crm_model_bgbb_dert(const crm_model* model, double discount, const double* x,
+                               const double* t_x, const double* periods, size_t n_rows,
+                               double* out) {
+  return Guarded("crm_model_bgbb_dert", [&]() -> absl::Status {
+    return BgBbPrediction(
+        model, x, t_x, periods, n_rows, out,
+        [&](const BgBbParams& p, auto xs, auto txs, auto ns, auto result) {
+          return crmcore::BgBbDiscountedExpectedResidualTransactions(p, discount, xs, txs, ns,
+                                                                     result);
+        });
+  });
+}
+
+// --- sBG --------------------------------------------------------------------------
+
+crm_status crm_model_fit_sbg(const double* survivors, size_t n_values,
+                             const size_t* cohort_lengths, size_t n_cohorts,
+                             const crm_fit_options* options, crm_model** out) {
+  return Guarded("crm_model_fit_sbg", [&]() -> absl::Status {
+    CRM_RETURN_IF_ERROR(RequireNonNull(out, "out"));
+    CRM_ASSIGN_OR_RETURN(const FitSettings settings, ToCore(CRM_MODEL_SBG, options));
+    CRM_RETURN_IF_ERROR(RequireNonNull(survivors, "survivors"));
+    if (n_cohorts == 0) {
+      return absl::InvalidArgumentError("crm_model_fit_sbg: no cohorts, got n_cohorts = 0");
+    }
+    if (cohort_lengths == nullptr && n_cohorts != 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "cohort_lengths is NULL but n_cohorts is ", n_cohorts, " (NULL needs 1)"));
+    }
+    std::vector<std::vector<double>> cohorts(n_cohorts);
+    size_t offset = 0;
+    for (size_t c = 0; c < n_cohorts; ++c) {
+      const size_t length = cohort_lengths == nullptr ? n_values : cohort_lengths[c];
+      if (length > n_values - offset) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "cohort_lengths add up to more than n_values = ", n_values, " (at cohort ", c, ")"));
+      }
+      cohorts[c].assign(survivors + offset, survivors + offset + length);
+      offset += length;
+    }
+    if (offset != n_values) {
+      return absl::InvalidArgumentError(absl::StrCat("cohort_lengths add up to ", offset,
+                                                     ", not n_values = ", n_values));
+    }
+    CRM_ASSIGN_OR_RETURN(const auto series, crmcore::SurvivorSeries::Create(cohorts));
+    const SbgParams initial = settings.initial ? ToSbg(settings.initial->data()) : SbgParams{};
+    CRM_ASSIGN_OR_RETURN(const auto fit, crmcore::FitSbg(series, settings.options, initial));
+    *out = NewHandle<crm_model>(MakeFitted(CRM_MODEL_SBG, fit,
+                                           {fit.params.alpha, fit.params.beta, 0.0, 0.0},
+                                           series.total_weight(), 0));
+    return absl::OkStatus();
+  });
+}
+
+crm_status crm_model_sbg_curve(const crm_model* model, size_t n_periods, double* survival,
+                               double* retention) {
+  return Guarded("crm_model_sbg_curve", [&]() -> absl::Status {
+    CRM_RETURN_IF_ERROR(CheckUsable(model, "model", {CRM_MODEL_SBG}, "this needs an sBG model"));
+    if (n_periods == 0) return absl::OkStatus();
+    const SbgParams p = ToSbg(model->params.data());
+    CRM_ASSIGN_OR_RETURN(const std::vector<double> s,
+                         crmcore::SbgProjectSurvivors(p, 1.0, n_periods));
+    std::vector<double> r(n_periods, 1.0);
+    for (size_t t = 1; t < n_periods; ++t) {
+      CRM_ASSIGN_OR_RETURN(r[t], crmcore::SbgRetentionRate(p, static_cast<double>(t)));
+    }
+    if (survival != nullptr) std::copy(s.begin(), s.end(), survival);
+    if (retention != nullptr) std::copy(r.begin(), r.end(), retention);
+    return absl::OkStatus();
+  });
+}
+
+crm_status crm_model_sbg_derl(const crm_model* model, double discount, double renewals,
+                              double* out) {
+  return Guarded("crm_model_sbg_derl", [&]() -> absl::Status {
+    CRM_RETURN_IF_ERROR(CheckUsable(model, "model", {CRM_MODEL_SBG}, "this needs an sBG model"));
+    CRM_RETURN_IF_ERROR(RequireNonNull(out, "out"));
+    CRM_ASSIGN_OR_RETURN(const double value, crmcore::SbgDiscountedExpectedResidualLifetime(
+                                                 ToSbg(model->params.data()), discount, renewals));
+    *out = value;
     return absl::OkStatus();
   });
 }

@@ -523,6 +523,37 @@ def test_model_from_params():
         crmcore.Model.from_params("bgnbd", [0.243, -1.0, 0.793, 2.426])
 
 
+def test_mbgnbd_bgbb_and_sbg_match_published_fits(summary):
+    with crmcore.Model.fit("mbgnbd", summary) as m:
+        assert m.kind == "mbgnbd"
+        # lifetimes' ModifiedBetaGeoFitter on the CDNOW calibration summary.
+        assert [round(v, 3) for v in m.params.values()] == [0.525, 6.183, 0.891, 1.614]
+        alive = m.p_alive(summary)
+        assert ((alive > 0) & (alive < 1)).all()  # x = 0 customers may be gone too
+    with open(DATA / "donations.csv") as f:
+        rows = np.array([[float(v) for v in r] for r in list(csv.reader(f))[1:]])
+    with crmcore.Model.fit_bgbb(rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]) as m:
+        assert m.kind == "bgbb"
+        assert [round(v, 3) for v in m.params.values()] == [1.204, 0.750, 0.657, 2.783]
+        assert m.report()["log_likelihood"] == pytest.approx(-33225.6, abs=0.05)
+        p = m.params
+        # x = t_x = n = 6: alive at 6, so P(alive at 7) = E[1 - theta | survived 6].
+        alive = m.bgbb_p_alive([6], [6], [6])
+        assert alive[0] == pytest.approx((p["delta"] + 6) / (p["gamma"] + p["delta"] + 6))
+        nxt = m.bgbb_expected_transactions(1, [6], [6], [6])
+        assert nxt[0] == pytest.approx(alive[0] * (p["alpha"] + 6) / (p["alpha"] + p["beta"] + 6))
+        assert m.bgbb_dert(0.1, [6], [6], [6])[0] > nxt[0]
+    with crmcore.Model.fit_sbg([1000, 631, 468, 382, 326, 289, 262, 241]) as m:
+        assert [round(v, 3) for v in m.params.values()] == [0.704, 1.182]
+        survival, retention = m.sbg_curve(3)
+        assert survival[0] == 1.0 and survival[2] == pytest.approx(retention[1] * retention[2])
+        assert m.sbg_derl(0.1) > 1.0
+    with crmcore.Model.fit_sbg([[1000, 631, 468], [1000, 869, 743, 653]]) as m:
+        assert m.report()["customers"] == 2000
+    with pytest.raises(crmcore.InvalidArgument, match="exceed those of period 1"):
+        crmcore.Model.fit_sbg([100, 90, 95])
+
+
 # --- batch scoring against numpy -------------------------------------------------------
 
 def test_composite_min_max_equals_numpy(summary):

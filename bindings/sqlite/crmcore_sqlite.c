@@ -384,6 +384,10 @@ static const prediction_fn kParetoPAlive = {
     "crm_pareto_nbd_p_alive", CRM_MODEL_PARETO_NBD, 0, {"r", "alpha", "s", "beta"}};
 static const prediction_fn kParetoExpected = {
     "crm_pareto_nbd_expected_purchases", CRM_MODEL_PARETO_NBD, 1, {"r", "alpha", "s", "beta"}};
+static const prediction_fn kMbgnbdPAlive = {
+    "crm_mbgnbd_p_alive", CRM_MODEL_MBGNBD, 0, {"r", "alpha", "a", "b"}};
+static const prediction_fn kMbgnbdExpected = {
+    "crm_mbgnbd_expected_purchases", CRM_MODEL_MBGNBD, 1, {"r", "alpha", "a", "b"}};
 
 /* (p1, p2, p3, p4, [t,] x, t_x, T) → P(alive) or expected purchases. */
 static void fn_prediction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
@@ -469,6 +473,7 @@ typedef struct fit_fn {
 
 static const fit_fn kBgnbdFit = {"crm_bgnbd_fit", CRM_MODEL_BGNBD};
 static const fit_fn kParetoFit = {"crm_pareto_nbd_fit", CRM_MODEL_PARETO_NBD};
+static const fit_fn kMbgnbdFit = {"crm_mbgnbd_fit", CRM_MODEL_MBGNBD};
 
 /* The state of one group: the three columns, grown by doubling. */
 typedef struct fit_state {
@@ -666,6 +671,12 @@ CRM_SQLITE_EXPORT int sqlite3_crmcoresqlite_init(sqlite3* db, char** error_messa
   CRM_SQL_AGGREGATE("crm_bgnbd_fit", 4, &kBgnbdFit);
   CRM_SQL_AGGREGATE("crm_pareto_nbd_fit", 3, &kParetoFit);
   CRM_SQL_AGGREGATE("crm_pareto_nbd_fit", 4, &kParetoFit);
+  /* MBG/NBD reads the same (x, t_x, T) rows. BG/BB (a weighted pattern table) and sBG (a
+   * survivor series) have no per-customer aggregate: use the CLI, C or Python. */
+  CRM_SQL_SCALAR("crm_mbgnbd_p_alive", 7, fn_prediction, &kMbgnbdPAlive);
+  CRM_SQL_SCALAR("crm_mbgnbd_expected_purchases", 8, fn_prediction, &kMbgnbdExpected);
+  CRM_SQL_AGGREGATE("crm_mbgnbd_fit", 3, &kMbgnbdFit);
+  CRM_SQL_AGGREGATE("crm_mbgnbd_fit", 4, &kMbgnbdFit);
 #undef CRM_SQL_SCALAR
 #undef CRM_SQL_AGGREGATE
   return rc;

@@ -224,12 +224,13 @@ expect "bgnbd fit: the same on the TEXT table .import made" \
   "SELECT (SELECT crm_bgnbd_fit(frequency, recency, T) FROM customers) =
           (SELECT crm_bgnbd_fit(frequency, recency, T) FROM cdnow_text)" "1"
 if [ -n "$CLI" ]; then
-  for model in bgnbd pareto; do
+  for model in bgnbd pareto mbgnbd; do
     checks=$((checks + 1))
     if "$CLI" fit "$DATA/cdnow_customers_summary.csv" --model=$model --out="$WORK/$model.json" \
          >/dev/null; then
       fn=crm_bgnbd_fit
       [ $model = pareto ] && fn=crm_pareto_nbd_fit
+      [ $model = mbgnbd ] && fn=crm_mbgnbd_fit
       sql "SELECT $fn(frequency, recency, T) FROM customers"
       if [ "$RC" -ne 0 ] || [ "$OUT" != "$(cat "$WORK/$model.json")" ]; then
         fail "$model fit: the CLI's JSON, byte for byte" "cli: $(cat "$WORK/$model.json")" \
@@ -240,6 +241,19 @@ if [ -n "$CLI" ]; then
     fi
   done
 fi
+# lifetimes' ModifiedBetaGeoFitter on this summary: r 0.525, alpha 6.183, a 0.891, b 1.614;
+# P(alive) of a customer without repeat purchases is below 1 (MBG/NBD, unlike BG/NBD).
+expect "mbg/nbd fit: the lifetimes estimates and predictions" \
+  "WITH f AS (SELECT crm_mbgnbd_fit(frequency, recency, T) j FROM customers),
+        p AS (SELECT json_extract(j, '\$.params.r') r, json_extract(j, '\$.params.alpha') al,
+                     json_extract(j, '\$.params.a') a, json_extract(j, '\$.params.b') b FROM f)
+   SELECT json_extract(j, '\$.model'), abs(r - 0.525) < 0.0005, abs(al - 6.183) < 0.0005,
+          abs(a - 0.891) < 0.0005, abs(b - 1.614) < 0.0005,
+          crm_mbgnbd_p_alive(r, al, a, b, 0, 0, 38.86) < 1,
+          abs(crm_mbgnbd_p_alive(r, al, a, b, 0, 0, 38.86)
+              - 1 / (1 + a / b * pow((al + 38.86) / al, r))) < 1e-12,
+          crm_mbgnbd_expected_purchases(r, al, a, b, 39, 2, 30.43, 38.86) > 0 FROM f, p" \
+  "mbgnbd|1|1|1|1|1|1|1"
 # Fader & Hardie (2005 note): r = 0.553, alpha = 10.578, s = 0.606, beta = 11.669,
 # LL = -9595.0 (on the exact summary; this file's times are rounded to 2 decimals).
 expect "pareto/nbd fit: the published estimates" \

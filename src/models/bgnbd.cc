@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "crmcore/status.h"
 #include "models/model_internal.h"
+#include "models/series.h"
 
 namespace crmcore {
 
@@ -85,58 +86,12 @@ absl::Status ValidateColumns(const BgNbdParams& params, absl::Span<const double>
   return absl::OkStatus();
 }
 
-// (a+b+x−1) · [1 − (1−z)^(a−1) 2F1(a+b−1−r, a−1; c; z)] / (a−1), z = t/(α+T+t): the
-// expected purchases of a customer alive at T (FHL 2005 eq. 10 without P(alive)).
-// 2F1 = 1 + (a−1) S' with S' = Σ_{n>=1} (a1)_n (a−1+1)_{n−1} z^n / ((c)_n n!), so
-// [1 − (1−z)^(a−1) (1 + (a−1) S')]/(a−1) = −expm1((a−1) L)/(a−1) − (1−z)^(a−1) S',
-// L = log(1−z): no division by a−1 and no overflow for large x.
+// The expected purchases of a customer alive at T (FHL 2005 eq. 10 without P(alive)):
+// the posterior rate is Gamma(r+x, α+T) and the posterior drop-out Beta(a, b+x).
 absl::StatusOr<double> AliveExpectedPurchases(const BgNbdParams& p, double t, double x,
                                               double T, size_t row) {
-  if (t == 0.0) return 0.0;
-  const double z = t / (p.alpha + T + t);
-  // log(1 − z) = −log1p(t/(α+T)): the difference log(α+T) − log(α+T+t) it replaces
-  // rounded to 0 once T ≫ t (T = 3e116, t = 0.84), while z itself did not, and the
-  // bracket below came out as −sum < 0.
-  const double log1mz = -std::log1p(t / (p.alpha + T));
-  const double am1 = p.a - 1.0;
-  const double a1 = p.a + p.b - 1.0 - p.r;
-  const double c = p.a + p.b + x - 1.0;
-  double term = a1 * z / c;  // n = 1
-  double sum = term;
-  constexpr int kMaxTerms = 1000000;
-  int n = 1;
-  for (; n < kMaxTerms; ++n) {
-    const double dn = static_cast<double>(n);
-    term *= (a1 + dn) * (am1 + dn) / ((c + dn) * (dn + 1.0)) * z;
-    sum += term;
-    // With a large a and z near 1 the terms grow past DBL_MAX before they shrink; the
-    // remainder test below would then pass (Inf <= Inf) and 0 · Inf make a silent NaN.
-    if (!std::isfinite(sum)) break;
-    // Once n > |a1|, |am1| the ratio is below z < 1 and decreasing in magnitude: the
-    // remainder is at most |term| z/(1−z).
-    if (dn > std::fabs(a1) + 1.0 && dn > std::fabs(am1) + 1.0 &&
-        std::fabs(term) * z <= 1e-17 * std::fabs(sum) * (1.0 - z)) {
-      break;
-    }
-    if (term == 0.0) break;
-  }
-  if (n >= kMaxTerms) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "BG/NBD expected purchases row ", row, ": the hypergeometric series did not converge in ",
-        kMaxTerms, " terms (horizon t = ", FormatDouble(t), " is too long relative to alpha + T = ",
-        FormatDouble(p.alpha + T), ")"));
-  }
-  const double bracket = -models_internal::Expm1Over(am1, log1mz) - std::exp(am1 * log1mz) * sum;
-  // E >= 0 exactly; the bracket is a difference of two nearly equal terms when z is tiny,
-  // and a negative result is rounding error only, so 0 is always the closer value.
-  const double expected = std::max(c * bracket, 0.0);
-  if (!std::isfinite(expected)) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "BG/NBD expected purchases row ", row, ": the hypergeometric series overflows double (a = ",
-        FormatDouble(p.a), ", horizon t = ", FormatDouble(t), ", alpha + T = ",
-        FormatDouble(p.alpha + T), ")"));
-  }
-  return expected;
+  return models_internal::AliveExpectedPurchases(kModel, p.r + x, p.alpha + T, p.a, p.b + x, t,
+                                                 row);
 }
 
 }  // namespace

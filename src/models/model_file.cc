@@ -33,6 +33,9 @@ const std::vector<KindNames>& Kinds() {
       {"bgnbd", {"r", "alpha", "a", "b"}},
       {"pareto", {"r", "alpha", "s", "beta"}},
       {"gammagamma", {"p", "q", "gamma"}},
+      {"mbgnbd", {"r", "alpha", "a", "b"}},
+      {"bgbb", {"alpha", "beta", "gamma", "delta"}},
+      {"sbg", {"alpha", "beta"}},
   };
   return *kinds;
 }

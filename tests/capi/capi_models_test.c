@@ -950,8 +950,8 @@ static void test_model_errors(void) {
   if (n != 2357) return;
 
   /* Unknown kinds. */
-  CHECK_ERROR(crm_model_fit(3, px, ptx, pT, NULL, n, NULL, &model), CRM_ERR_INVALID_ARGUMENT,
-              "unknown model kind 3");
+  CHECK_ERROR(crm_model_fit(6, px, ptx, pT, NULL, n, NULL, &model), CRM_ERR_INVALID_ARGUMENT,
+              "unknown model kind 6");
   CHECK_ERROR(crm_model_fit(-1, px, ptx, pT, NULL, n, NULL, &model), CRM_ERR_INVALID_ARGUMENT,
               "unknown model kind -1");
   CHECK_ERROR(crm_model_from_params(7, good, 4, &model), CRM_ERR_INVALID_ARGUMENT,

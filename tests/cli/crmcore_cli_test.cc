@@ -163,7 +163,7 @@ TEST_F(CliTest, FitRejectsBadModelAndBadSummary) {
   const std::string summary = kData + "/cdnow_customers_summary.csv";
   EXPECT_EQ(RunCrmcore(absl::StrCat("fit ", summary)).exit_code, 1);
   EXPECT_THAT(RunCrmcore(absl::StrCat("fit ", summary, " --model=weibull")).output,
-              HasSubstr("bgnbd, pareto or gammagamma"));
+              HasSubstr("bgnbd, pareto, gammagamma, mbgnbd, bgbb or sbg"));
   const std::string bad = Path("bad_summary.csv");
   std::ofstream(bad) << "ID,frequency,recency,T\n1,2,3.5,10\n2,1,x,10\n";
   const RunResult run = RunCrmcore(absl::StrCat("fit ", bad, " --model=bgnbd"));
@@ -173,6 +173,67 @@ TEST_F(CliTest, FitRejectsBadModelAndBadSummary) {
   std::ofstream(inconsistent) << "frequency,recency,T\n1,12,10\n";
   EXPECT_THAT(RunCrmcore(absl::StrCat("fit ", inconsistent, " --model=bgnbd")).output,
               HasSubstr("must be <= T"));
+}
+
+TEST_F(CliTest, FitMbgNbdBgBbAndSbgReproducePublishedEstimates) {
+  const RunResult mbg = RunCrmcore(absl::StrCat("fit ", kData, "/cdnow_customers_summary.csv",
+                                                " --model=mbgnbd --out=", Path("mbg.json")));
+  ASSERT_EQ(mbg.exit_code, 0) << mbg.output;
+  // lifetimes' ModifiedBetaGeoFitter: r 0.525, alpha 6.183, a 0.891, b 1.614.
+  EXPECT_THAT(mbg.output, HasSubstr("mbgnbd: r = 0.5248, alpha = 6.1830, a = 0.8914, b = 1.6140"));
+  EXPECT_THAT(ReadFile(Path("mbg.json")),
+              ::testing::StartsWith("{\"model\": \"mbgnbd\", \"params\": {\"r\": 0.52"));
+
+  // Fader, Hardie & Shang (2010): 1.204, 0.750, 0.657, 2.783; LL -33,225.6.
+  const RunResult bgbb = RunCrmcore(absl::StrCat("fit ", kData, "/donations.csv",
+                                                 " --model=bgbb --weights-col=weights --out=",
+                                                 Path("bgbb.json")));
+  ASSERT_EQ(bgbb.exit_code, 0) << bgbb.output;
+  EXPECT_THAT(bgbb.output,
+              HasSubstr("bgbb: alpha = 1.2035, beta = 0.7497, gamma = 0.6567, delta = 2.7834"));
+  EXPECT_THAT(bgbb.output, HasSubstr("log-likelihood -33225.58"));
+  EXPECT_THAT(ReadFile(Path("bgbb.json")), HasSubstr("\"params\": {\"alpha\": 1.203"));
+  // Without --weights-col each of the 22 patterns counts once: another fit.
+  const RunResult unweighted =
+      RunCrmcore(absl::StrCat("fit ", kData, "/donations.csv --model=bgbb"));
+  EXPECT_THAT(unweighted.output, ::testing::Not(HasSubstr("alpha = 1.2035")));
+
+  // Fader & Hardie (2007): regular alpha 0.704, beta 1.182 (LL -1680.3); two cohorts.
+  const std::string series = Path("survivors.csv");
+  std::ofstream(series) << "year,survivors\n1,1000\n1,631\n1,468\n1,382\n1,326\n1,289\n"
+                           "1,262\n1,241\n";
+  const RunResult sbg = RunCrmcore(absl::StrCat("fit ", series, " --model=sbg"));
+  ASSERT_EQ(sbg.exit_code, 0) << sbg.output;
+  EXPECT_THAT(sbg.output, HasSubstr("sbg: alpha = 0.7041, beta = 1.1820"));
+  EXPECT_THAT(sbg.output, HasSubstr("log-likelihood -1680.2"));
+  const std::string two = Path("two_cohorts.csv");
+  std::ofstream(two) << "year,n\n1995,1000\n1995,631\n1995,468\n1996,1000\n1996,640\n";
+  const RunResult cohorts =
+      RunCrmcore(absl::StrCat("fit ", two, " --model=sbg --survivors-col=n --cohort-col=year"));
+  EXPECT_EQ(cohorts.exit_code, 0) << cohorts.output;
+}
+
+// Covers docs/bad-input.md BI-CLI-02, BI-MOD-17, BI-MOD-18
+TEST_F(CliTest, FitBgBbAndSbgNameTheBadLine) {
+  const std::string patterns = Path("patterns.csv");
+  std::ofstream(patterns) << "frequency,recency,periods\n1,1,6\n3,2,6\n";
+  const RunResult bgbb = RunCrmcore(absl::StrCat("fit ", patterns, " --model=bgbb"));
+  EXPECT_EQ(bgbb.exit_code, 2);
+  EXPECT_THAT(bgbb.output,
+              HasSubstr(absl::StrCat(patterns, ":3: frequency x = 3 must be <= recency t_x = 2")));
+  const RunResult missing =
+      RunCrmcore(absl::StrCat("fit ", patterns, " --model=bgbb --periods-col=n"));
+  EXPECT_THAT(missing.output, HasSubstr("no column named \"n\""));
+  const std::string series = Path("growing.csv");
+  std::ofstream(series) << "survivors\n100\n90\n95\n";
+  const RunResult sbg = RunCrmcore(absl::StrCat("fit ", series, " --model=sbg"));
+  EXPECT_EQ(sbg.exit_code, 2);
+  EXPECT_THAT(sbg.output, HasSubstr(absl::StrCat(series, ":4: survivors 95 must be in [0, 90]")));
+  const std::string single = Path("single.csv");
+  std::ofstream(single) << "c,survivors\n1,100\n1,90\n2,50\n";
+  EXPECT_THAT(RunCrmcore(absl::StrCat("fit ", single, " --model=sbg --cohort-col=c")).output,
+              HasSubstr(absl::StrCat(single, ":4: a cohort needs survivors for at least periods 0 "
+                                             "and 1")));
 }
 
 // The published 39-week calibration summary of the CDNOW sample (cdnow_customers_summary.csv,

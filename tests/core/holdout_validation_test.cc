@@ -146,7 +146,7 @@ TEST(HoldoutValidationTest, PartialLastWeekEndsOnTheHoldoutEnd) {
 }
 
 TEST(HoldoutValidationTest, RejectsBadInput) {
-  // Covers docs/bad-input.md BI-MOD-08 (columns, rows and options of a validation).
+  // Covers docs/bad-input.md BI-MOD-08, BI-MOD-16 (columns, rows and options of a validation).
   const Fixture f = MakeFixture();
   auto error = [&](HoldoutData data, HoldoutOptions options) {
     return ValidateHoldout(kBg, data, options).status();

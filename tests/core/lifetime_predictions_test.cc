@@ -338,7 +338,7 @@ TEST(PredictionGridTest, CellsEqualThePerCustomerPredictions) {
 }
 
 TEST(PredictionGridTest, RejectsBadInput) {
-  // Covers docs/bad-input.md BI-MOD-09, BI-MOD-11 (and grid bounds).
+  // Covers docs/bad-input.md BI-MOD-09, BI-MOD-11, BI-MOD-15 (grid bounds).
   const RepeatPurchaseModel model = kBgCdnow;
   EXPECT_THAT(ProbabilityAliveGrid(model, -1, 10.0, 4).status().message(),
               HasSubstr("max_frequency must be in [0, 10000], got -1"));

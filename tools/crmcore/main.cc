@@ -36,6 +36,7 @@
 #include "crmcore/holdout_validation.h"
 #include "crmcore/lifetime_predictions.h"
 #include "crmcore/model_file.h"
+#include "crmcore/mbgnbd.h"
 #include "crmcore/model_fit.h"
 #include "crmcore/pareto_nbd.h"
 #include "crmcore/summary_csv.h"
@@ -43,6 +44,7 @@
 #include "crmcore/status.h"
 #include "crmcore/transaction_log.h"
 #include "crmcore/version.h"
+#include "model_inputs.h"
 #include "output.h"
 #include "safe_output.h"
 #include "validation_output.h"
@@ -82,6 +84,10 @@ ABSL_FLAG(std::string, recency_col, "recency", "summary CSV recency column");
 ABSL_FLAG(std::string, T_col, "T", "summary CSV T column");
 ABSL_FLAG(std::string, monetary_col, "monetary_value", "summary CSV monetary column");
 ABSL_FLAG(std::string, model_file, "", "score: saved models to score with");
+ABSL_FLAG(std::string, periods_col, "periods", "BG/BB pattern table opportunities column");
+ABSL_FLAG(std::string, weights_col, "", "BG/BB pattern table weights column (none)");
+ABSL_FLAG(std::string, survivors_col, "survivors", "sBG survivor counts column");
+ABSL_FLAG(std::string, cohort_col, "", "sBG cohort column (none: one cohort)");
 
 namespace {
 
@@ -90,7 +96,7 @@ constexpr char kHelp[] = R"(crmcore - customer analytics on a transaction log
 Usage:
   crmcore summarize LOG [--out=FILE] [ingest flags]
   crmcore score     LOG [--out=FILE] [--summary=FILE] [ingest and scoring flags]
-  crmcore fit       FILE --model=bgnbd|pareto|gammagamma [--out=FILE]
+  crmcore fit       FILE --model=bgnbd|pareto|gammagamma|mbgnbd|bgbb|sbg [--out=FILE]
   crmcore validate  LOG --observation-end=DATE [--holdout-end=DATE] [--model=bgnbd|pareto]
                     [--out=FILE] [ingest flags]
   crmcore --version | --help
@@ -112,7 +118,9 @@ fit        fits one lifetime model by maximum likelihood and prints its paramete
            fit report; --out writes the model file (JSON: parameters, fit report,
            standard errors, covariance, time unit; score --model-file reads it). FILE is a summary CSV (a header with
            the --frequency-col, --recency-col and --T-col names) or a transaction log
-           (read with the ingest flags and summarized as by summarize).
+           (read with the ingest flags and summarized as by summarize). bgbb reads a
+           pattern table CSV and sbg a survivor series CSV (see Fit flags);
+           docs/models.md says which model fits which business.
 validate   fits --model (bgnbd, the default, or pareto) on the calibration period (up to
            --observation-end, required) and compares its predictions with the holdout
            (to --holdout-end, default the last date in the log), as Fader, Hardie & Lee
@@ -164,9 +172,20 @@ Scoring flags:
                       lifetime model, when its P(alive) < P (0.5); otherwise "current"
 
 Fit flags:
-  --model=M           bgnbd | pareto | gammagamma (required)
+  --model=M           bgnbd | pareto | gammagamma | mbgnbd | bgbb | sbg (required)
+                      bgnbd, pareto, mbgnbd: non-contractual, continuous time (x, t_x, T);
+                      gammagamma: spend per purchase; bgbb: non-contractual, discrete
+                      opportunities; sbg: contractual (subscriptions), retention by period
   --frequency-col=C, --recency-col=C, --T-col=C, --monetary-col=C
                       summary CSV column names (frequency, recency, T, monetary_value)
+  --periods-col=C     bgbb: column of the opportunities n of each row (periods); the
+                      pattern table's frequency and recency columns as above
+  --weights-col=C     bgbb: column of the customers with each pattern (default none:
+                      each row counts once)
+  --survivors-col=C   sbg: customers still active at the start of period 0, 1, ... , one
+                      row per period (survivors)
+  --cohort-col=C      sbg: a numeric cohort label (e.g. acquisition year); consecutive
+                      rows with the same label are one cohort (default none: one cohort)
 
 Exit codes: 0 done; 1 bad command line; 2 bad input (the message names file, line,
 column and value); 3 cannot write an output file; 4 a model fit did not converge.
@@ -529,12 +548,15 @@ absl::Status ValidateRows(const std::string& path, const crmcore::SummaryTable& 
 absl::StatusOr<crmcore_cli::FitResult> FitModel(const std::string& model, const std::string& path,
                                                 crmcore::SummaryTable& input) {
   CRM_RETURN_IF_ERROR(ValidateRows(path, input));
-  if (model == "bgnbd" || model == "pareto") {
+  if (model == "bgnbd" || model == "pareto" || model == "mbgnbd") {
     CRM_ASSIGN_OR_RETURN(auto histories,
                          crmcore::PurchaseHistories::Create(input.frequency, input.recency, input.T));
     crmcore_cli::FitResult result;
     if (model == "bgnbd") {
       CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitBgNbd(histories));
+      result = crmcore_cli::FitResult::Of(fit);
+    } else if (model == "mbgnbd") {
+      CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitMbgNbd(histories));
       result = crmcore_cli::FitResult::Of(fit);
     } else {
       CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitParetoNbd(histories));
@@ -561,24 +583,48 @@ absl::StatusOr<crmcore_cli::FitResult> FitModel(const std::string& model, const 
   return result;
 }
 
+// BG/BB on a pattern table, sBG on a survivor series: CSV inputs of their own.
+absl::StatusOr<crmcore_cli::FitResult> FitTableModel(const std::string& model,
+                                                     const std::string& path) {
+  if (model == "bgbb") {
+    crmcore_cli::BgBbColumns columns;
+    columns.frequency = absl::GetFlag(FLAGS_frequency_col);
+    columns.recency = absl::GetFlag(FLAGS_recency_col);
+    columns.periods = absl::GetFlag(FLAGS_periods_col);
+    columns.weights = absl::GetFlag(FLAGS_weights_col);
+    CRM_ASSIGN_OR_RETURN(auto histories, crmcore_cli::LoadBgBbInput(path, columns));
+    CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitBgBb(histories));
+    return crmcore_cli::FitResult::Of(fit);
+  }
+  CRM_ASSIGN_OR_RETURN(auto series,
+                       crmcore_cli::LoadSurvivorInput(path, absl::GetFlag(FLAGS_survivors_col),
+                                                      absl::GetFlag(FLAGS_cohort_col)));
+  CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitSbg(series));
+  return crmcore_cli::FitResult::Of(fit);
+}
+
 int RunFit(const std::string& path, const crmcore::TransactionLogOptions& ingest,
            const crmcore::SummaryOptions& summary_options) {
   const std::string model = absl::GetFlag(FLAGS_model);
-  if (model != "bgnbd" && model != "pareto" && model != "gammagamma") {
+  if (model != "bgnbd" && model != "pareto" && model != "gammagamma" && model != "mbgnbd" &&
+      model != "bgbb" && model != "sbg") {
     return Fail(kUsage, absl::InvalidArgumentError(absl::StrCat(
-                            "fit: --model must be bgnbd, pareto or gammagamma, got \"", model, "\"")));
+                            "fit: --model must be bgnbd, pareto, gammagamma, mbgnbd, bgbb or "
+                            "sbg, got \"", model, "\"")));
   }
-  absl::StatusOr<crmcore::SummaryTable> input = LoadFitInput(path, ingest, summary_options);
-  if (!input.ok()) return Fail(kBadInput, input.status());
-  absl::StatusOr<crmcore_cli::FitResult> fit = FitModel(model, path, *input);
-  if (!fit.ok()) return Fail(kBadInput, fit.status());
-  // The model file states the unit of recency and T: a log's is --time-unit; a summary
-  // CSV's is known only when the user said it.
-  if (!input->line.empty() && !TimeUnitGiven()) {
-    fit->time_unit = std::nullopt;
+  absl::StatusOr<crmcore_cli::FitResult> fit;
+  if (model == "bgbb" || model == "sbg") {
+    // Discrete models count opportunities or periods: no calendar unit to state.
+    fit = FitTableModel(model, path);
   } else {
-    fit->time_unit = summary_options.unit;
+    absl::StatusOr<crmcore::SummaryTable> input = LoadFitInput(path, ingest, summary_options);
+    if (!input.ok()) return Fail(kBadInput, input.status());
+    fit = FitModel(model, path, *input);
+    // The model file states the unit of recency and T: a log's is --time-unit; a summary
+    // CSV's is known only when the user said it.
+    if (fit.ok() && (input->line.empty() || TimeUnitGiven())) fit->time_unit = summary_options.unit;
   }
+  if (!fit.ok()) return Fail(kBadInput, fit.status());
   absl::Status printed =
       WriteOutput("", [&](std::ostream& s) { s << crmcore_cli::FitText(*fit); });
   if (!printed.ok()) return Fail(kCannotWrite, printed);

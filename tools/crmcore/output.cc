@@ -231,6 +231,23 @@ FitResult FitResult::Of(const crmcore::GammaGammaFit& fit) {
           fit.report};
 }
 
+FitResult FitResult::Of(const crmcore::MbgNbdFit& fit) {
+  return {"mbgnbd",
+          {{"r", fit.params.r}, {"alpha", fit.params.alpha}, {"a", fit.params.a}, {"b", fit.params.b}},
+          fit.report};
+}
+
+FitResult FitResult::Of(const crmcore::BgBbFit& fit) {
+  return {"bgbb",
+          {{"alpha", fit.params.alpha}, {"beta", fit.params.beta}, {"gamma", fit.params.gamma},
+           {"delta", fit.params.delta}},
+          fit.report};
+}
+
+FitResult FitResult::Of(const crmcore::SbgFit& fit) {
+  return {"sbg", {{"alpha", fit.params.alpha}, {"beta", fit.params.beta}}, fit.report};
+}
+
 std::string FitJson(const FitResult& fit) {
   crmcore::ModelFile file;
   file.model = fit.model;

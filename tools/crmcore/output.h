@@ -11,12 +11,15 @@
 #include <utility>
 #include <vector>
 
+#include "crmcore/bgbb.h"
 #include "crmcore/bgnbd.h"
 #include "crmcore/calendar.h"
 #include "crmcore/customer_scoring.h"
 #include "crmcore/gamma_gamma.h"
+#include "crmcore/mbgnbd.h"
 #include "crmcore/pareto_nbd.h"
 #include "crmcore/rfm_summary.h"
+#include "crmcore/sbg.h"
 #include "crmcore/transaction_log.h"
 
 namespace crmcore_cli {
@@ -37,6 +40,9 @@ struct FitResult {
   static FitResult Of(const crmcore::BgNbdFit& fit);
   static FitResult Of(const crmcore::ParetoNbdFit& fit);
   static FitResult Of(const crmcore::GammaGammaFit& fit);
+  static FitResult Of(const crmcore::MbgNbdFit& fit);
+  static FitResult Of(const crmcore::BgBbFit& fit);
+  static FitResult Of(const crmcore::SbgFit& fit);
 };
 
 /// The fit as a model file (crmcore/model_file.h): what `fit --out` writes and

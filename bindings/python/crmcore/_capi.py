@@ -254,6 +254,14 @@ _PROTOTYPES = {
     "crm_npv": (_S, [c_double, _pd, _pd, c_size_t, c_double, _pd]),
     "crm_model_log_likelihood": (_S, [c_int, _pd, c_size_t, _pd, _pd, _pd, _pd, c_size_t, _pd,
                                       _pd]),
+    "crm_model_fit_bgbb": (_S, [_pd, _pd, _pd, _pd, c_size_t, POINTER(FitOptions), _pH]),
+    "crm_model_bgbb_p_alive": (_S, [_H, _pd, _pd, _pd, c_size_t, _pd]),
+    "crm_model_bgbb_expected_transactions": (_S, [_H, c_double, _pd, _pd, _pd, c_size_t, _pd]),
+    "crm_model_bgbb_dert": (_S, [_H, c_double, _pd, _pd, _pd, c_size_t, _pd]),
+    "crm_model_fit_sbg": (_S, [_pd, c_size_t, POINTER(c_size_t), c_size_t, POINTER(FitOptions),
+                               _pH]),
+    "crm_model_sbg_curve": (_S, [_H, c_size_t, _pd, _pd]),
+    "crm_model_sbg_derl": (_S, [_H, c_double, c_double, _pd]),
 }
 
 def _int_checked(name, function, int_args):

@@ -1,4 +1,5 @@
-"""The lifetime-value models (BG/NBD, Pareto/NBD, Gamma-Gamma), CLV and NPV."""
+"""The lifetime-value models (BG/NBD, Pareto/NBD, Gamma-Gamma, MBG/NBD, BG/BB, sBG), CLV
+and NPV."""
 
 from __future__ import annotations
 
@@ -16,10 +17,13 @@ from ._ingest import _TIME_UNITS, Summary
 from ._loader import _lib
 
 
-_MODEL_KINDS = {"bgnbd": 0, "pareto_nbd": 1, "pareto": 1, "gamma_gamma": 2, "gammagamma": 2}
+_MODEL_KINDS = {"bgnbd": 0, "pareto_nbd": 1, "pareto": 1, "gamma_gamma": 2, "gammagamma": 2,
+                "mbgnbd": 3, "bgbb": 4, "sbg": 5}
 MODEL_PARAM_NAMES = {0: ("r", "alpha", "a", "b"), 1: ("r", "alpha", "s", "beta"),
-                     2: ("p", "q", "gamma")}
-MODEL_KIND_NAMES = {0: "bgnbd", 1: "pareto_nbd", 2: "gamma_gamma"}
+                     2: ("p", "q", "gamma"), 3: ("r", "alpha", "a", "b"),
+                     4: ("alpha", "beta", "gamma", "delta"), 5: ("alpha", "beta")}
+MODEL_KIND_NAMES = {0: "bgnbd", 1: "pareto_nbd", 2: "gamma_gamma", 3: "mbgnbd", 4: "bgbb",
+                    5: "sbg"}
 FIT_INFO = ("converged", "iterations", "evaluations", "log_likelihood", "gradient_norm",
             "customers", "excluded")
 
@@ -29,8 +33,8 @@ def _model_kind(kind) -> int:
         try:
             return _MODEL_KINDS[kind]
         except KeyError:
-            raise InvalidArgument(1, f"model: unknown kind {kind!r} "
-                                     "(bgnbd, pareto_nbd, gamma_gamma)") from None
+            raise InvalidArgument(1, f"model: unknown kind {kind!r} (bgnbd, pareto_nbd, "
+                                     "gamma_gamma, mbgnbd, bgbb, sbg)") from None
     return int(kind)
 
 
@@ -57,9 +61,27 @@ class ParameterEstimate(NamedTuple):
     upper_95: float | None
 
 
+def _fit_options(gradient_tolerance, max_iterations, min_repeat_buyers, initial_params):
+    """FitOptions and the array its initial_params points into (keep it alive)."""
+    options = FitOptions.defaults()
+    if gradient_tolerance is not None:
+        options.gradient_tolerance = gradient_tolerance
+    if max_iterations is not None:
+        options.max_iterations = max_iterations
+    if min_repeat_buyers is not None:
+        options.min_repeat_buyers = min_repeat_buyers
+    start = None
+    if initial_params is not None:
+        start = _as_array("initial_params", initial_params)
+        options.initial_params = _ptr(start)
+        options.initial_param_count = len(start)
+    return options, start
+
+
 class Model(_Handle):
-    """A BG/NBD, Pareto/NBD or Gamma-Gamma model, fitted (Model.fit) or given
-    (Model.from_params). Immutable: any number of threads may use one at once."""
+    """A BG/NBD, Pareto/NBD, Gamma-Gamma, MBG/NBD, BG/BB or sBG model, fitted (Model.fit,
+    Model.fit_bgbb, Model.fit_sbg) or given (Model.from_params). Immutable: any number of
+    threads may use one at once."""
 
     _destroy_name = "crm_model_destroy"
 
@@ -73,23 +95,14 @@ class Model(_Handle):
     def fit(cls, kind, data, *, gradient_tolerance: float | None = None,
             max_iterations: int | None = None, min_repeat_buyers: float | None = None,
             initial_params=None) -> "Model":
-        """Maximum-likelihood fit of `kind` ("bgnbd", "pareto_nbd", "gamma_gamma") on a
-        Summary (read in C, no copy) or a mapping / DataFrame with columns frequency,
-        recency, T (and monetary_value for Gamma-Gamma). A fit that does not converge is
-        returned (converged False) — predictions from it raise FailedPrecondition."""
+        """Maximum-likelihood fit of `kind` ("bgnbd", "pareto_nbd", "gamma_gamma",
+        "mbgnbd") on a Summary (read in C, no copy) or a mapping / DataFrame with columns
+        frequency, recency, T (and monetary_value for Gamma-Gamma). A fit that does not
+        converge is returned (converged False) — predictions from it raise
+        FailedPrecondition. BG/BB and sBG: Model.fit_bgbb, Model.fit_sbg."""
         k = _model_kind(kind)
-        options = FitOptions.defaults()
-        if gradient_tolerance is not None:
-            options.gradient_tolerance = gradient_tolerance
-        if max_iterations is not None:
-            options.max_iterations = max_iterations
-        if min_repeat_buyers is not None:
-            options.min_repeat_buyers = min_repeat_buyers
-        start = None
-        if initial_params is not None:
-            start = _as_array("initial_params", initial_params)
-            options.initial_params = _ptr(start)
-            options.initial_param_count = len(start)
+        options, start = _fit_options(gradient_tolerance, max_iterations, min_repeat_buyers,
+                                      initial_params)
         pointer = _new_handle_pointer()
         if isinstance(data, Summary):
             _lib.crm_model_fit_summary(k, data._h, byref(options), byref(pointer))
@@ -102,6 +115,45 @@ class Model(_Handle):
             n = _same_length("Model.fit", frequency=x, recency=t_x, T=T, monetary_value=m)
             _lib.crm_model_fit(k, _ptr(x), _ptr(t_x), _ptr(T), _ptr(m), n, byref(options),
                                byref(pointer))
+        return cls._wrap(pointer)
+
+    @classmethod
+    def fit_bgbb(cls, frequency, recency, periods, weights=None, *,
+                 gradient_tolerance: float | None = None, max_iterations: int | None = None,
+                 min_repeat_buyers: float | None = None, initial_params=None) -> "Model":
+        """BG/BB (Fader, Hardie & Shang 2010) on a pattern table: x repeat transactions, the
+        last at opportunity t_x, of n opportunities, and optionally the customers with each
+        pattern (weights; None = each row once)."""
+        options, start = _fit_options(gradient_tolerance, max_iterations, min_repeat_buyers,
+                                      initial_params)
+        x = _as_array("frequency", frequency)
+        t_x = _as_array("recency", recency)
+        n_col = _as_array("periods", periods)
+        w = None if weights is None else _as_array("weights", weights)
+        n = _same_length("Model.fit_bgbb", frequency=x, recency=t_x, periods=n_col, weights=w)
+        pointer = _new_handle_pointer()
+        _lib.crm_model_fit_bgbb(_ptr(x), _ptr(t_x), _ptr(n_col), _ptr(w), n, byref(options),
+                                byref(pointer))
+        del start
+        return cls._wrap(pointer)
+
+    @classmethod
+    def fit_sbg(cls, survivors, *, gradient_tolerance: float | None = None,
+                max_iterations: int | None = None, initial_params=None) -> "Model":
+        """sBG (Fader & Hardie 2007) on one survivor series (customers active at the start
+        of period 0, 1, ...) or a list of series (several cohorts)."""
+        options, start = _fit_options(gradient_tolerance, max_iterations, None, initial_params)
+        series = list(survivors)
+        if series and np.ndim(series[0]) == 1:
+            cohorts = [_as_array("survivors", c) for c in series]
+        else:
+            cohorts = [_as_array("survivors", series)]
+        values = np.concatenate(cohorts) if cohorts else np.empty(0)
+        lengths = (c_size_t * len(cohorts))(*[len(c) for c in cohorts])
+        pointer = _new_handle_pointer()
+        _lib.crm_model_fit_sbg(_ptr(values), len(values), lengths, len(cohorts), byref(options),
+                               byref(pointer))
+        del start
         return cls._wrap(pointer)
 
     @classmethod
@@ -263,6 +315,51 @@ class Model(_Handle):
             lambda f, r, out: _lib.crm_model_expected_purchases_matrix(self._h, t, f, T, r,
                                                                        _ptr(out), out.size),
             max_frequency, T, recency_steps)
+
+    def _bgbb_rows(self, x, t_x, periods):
+        x = _as_array("frequency", x)
+        t_x = _as_array("recency", t_x)
+        periods = _as_array("periods", periods)
+        return x, t_x, periods, _same_length("model", frequency=x, recency=t_x, periods=periods)
+
+    def bgbb_p_alive(self, x, t_x, periods, *, out: np.ndarray | None = None) -> np.ndarray:
+        """BG/BB: P(alive at opportunity n+1 | x, t_x, n) of each row."""
+        x, t_x, periods, n = self._bgbb_rows(x, t_x, periods)
+        result = _out("bgbb_p_alive", out, n, np.float64)
+        _lib.crm_model_bgbb_p_alive(self._h, _ptr(x), _ptr(t_x), _ptr(periods), n, _ptr(result))
+        return result
+
+    def bgbb_expected_transactions(self, n_star: int, x, t_x, periods, *,
+                                   out: np.ndarray | None = None) -> np.ndarray:
+        """BG/BB: expected transactions in the next n_star opportunities of each row."""
+        x, t_x, periods, n = self._bgbb_rows(x, t_x, periods)
+        result = _out("bgbb_expected_transactions", out, n, np.float64)
+        _lib.crm_model_bgbb_expected_transactions(self._h, float(n_star), _ptr(x), _ptr(t_x),
+                                                  _ptr(periods), n, _ptr(result))
+        return result
+
+    def bgbb_dert(self, discount: float, x, t_x, periods, *,
+                  out: np.ndarray | None = None) -> np.ndarray:
+        """BG/BB: discounted expected residual transactions of each row."""
+        x, t_x, periods, n = self._bgbb_rows(x, t_x, periods)
+        result = _out("bgbb_dert", out, n, np.float64)
+        _lib.crm_model_bgbb_dert(self._h, discount, _ptr(x), _ptr(t_x), _ptr(periods), n,
+                                 _ptr(result))
+        return result
+
+    def sbg_curve(self, n_periods: int) -> tuple[np.ndarray, np.ndarray]:
+        """sBG: (S(t), r(t)) for t = 0..n_periods-1 (r(0) = 1 by convention)."""
+        survival = np.empty(n_periods)
+        retention = np.empty(n_periods)
+        _lib.crm_model_sbg_curve(self._h, n_periods, _ptr(survival), _ptr(retention))
+        return survival, retention
+
+    def sbg_derl(self, discount: float, renewals: int = 0) -> float:
+        """sBG: discounted expected residual lifetime of a customer active in period
+        `renewals`, this period counted now; value = margin * DERL."""
+        out = c_double()
+        _lib.crm_model_sbg_derl(self._h, discount, float(renewals), byref(out))
+        return out.value
 
     def expected_mean_spend(self, frequency, monetary=None, *,
                             out: np.ndarray | None = None) -> np.ndarray:
