@@ -1065,9 +1065,17 @@ typedef struct crm_fit_options {
   const double* initial_params;   /* starting point in the kind's parameter order, each
                                      finite and > 0 (borrowed); NULL = all 1 */
   size_t initial_param_count;     /* entries of initial_params (0 when it is NULL) */
+  /* Appended in ABI 0.x (a struct_size of offsetof(crm_fit_options, penalizer), the size
+   * before, stays accepted: penalizer 0). */
+  double penalizer;               /* lifetimes' penalizer_coef, finite and >= 0; 0 = plain
+                                     maximum likelihood. Minimizes the mean negative
+                                     log-likelihood + penalizer * sum of squared parameters,
+                                     with alpha (and Pareto/NBD's beta) in a time unit where
+                                     the largest T is 1; Gamma-Gamma's unscaled. The fit's
+                                     CRM_FIT_INFO_LOG_LIKELIHOOD stays unpenalized. */
 } crm_fit_options;
 
-#define CRM_FIT_OPTIONS_INIT {sizeof(crm_fit_options), 1e-7, 500, 10.0, NULL, 0}
+#define CRM_FIT_OPTIONS_INIT {sizeof(crm_fit_options), 1e-7, 500, 10.0, NULL, 0, 0.0}
 
 /* Fills *options with the defaults; see crm_satisfaction_thresholds_init for
  * `struct_size`. Errors: CRM_ERR_INVALID_ARGUMENT for NULL or an unknown struct_size. */
@@ -1153,6 +1161,22 @@ CRM_API crm_status crm_model_fit_info(const crm_model* model, int key, double* o
  * crm_model_from_params). Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out`.
  * Thread-safe. */
 CRM_API crm_status crm_model_fit_message(const crm_model* model, const char** out);
+
+/* Copies the estimates' covariance matrix (k*k doubles, row-major, in the kind's
+ * parameter order; k = crm_model_param_count) into out[0..n), n = k*k: the inverse Hessian
+ * of the total negative log-likelihood at the estimates (of the penalized objective when
+ * the fit had a penalizer), by central differences of the analytic gradient.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out`, or n other than k*k;
+ * CRM_ERR_FAILED_PRECONDITION for a model made by crm_model_from_params, a fit that did
+ * not converge, or a Hessian that is singular or indefinite (the message says why).
+ * Thread-safe. */
+CRM_API crm_status crm_model_covariance(const crm_model* model, double* out, size_t n);
+
+/* Copies the estimates' standard errors (square roots of the covariance's diagonal, k
+ * doubles in the kind's parameter order) into out[0..n), n = k. A 95 % Wald interval is
+ * estimate -/+ 1.959964 * standard error. Errors as crm_model_covariance (n other than k).
+ * Thread-safe. */
+CRM_API crm_status crm_model_standard_errors(const crm_model* model, double* out, size_t n);
 
 /* --- Predictions (BG/NBD, Pareto/NBD) ---------------------------------- */
 

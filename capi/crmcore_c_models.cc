@@ -55,6 +55,9 @@ constexpr crm_fit_options kFitInit = CRM_FIT_OPTIONS_INIT;
 static_assert(kFitInit.gradient_tolerance == crmcore::FitOptions{}.gradient_tolerance);
 static_assert(kFitInit.max_iterations == crmcore::FitOptions{}.max_iterations);
 static_assert(kFitInit.min_repeat_buyers == crmcore::FitOptions{}.min_repeat_buyers);
+static_assert(kFitInit.penalizer == crmcore::FitOptions{}.penalizer);
+// crm_fit_options before `penalizer` was appended: still accepted, penalizer 0.
+constexpr size_t kFitOptionsSizeV1 = offsetof(crm_fit_options, penalizer);
 constexpr crm_clv_options kClvInit = CRM_CLV_OPTIONS_INIT;
 static_assert(kClvInit.periods == crmcore::ClvHorizon{}.periods);
 static_assert(kClvInit.period_length == crmcore::ClvHorizon{}.period_length);
@@ -113,10 +116,14 @@ struct FitSettings {
 absl::StatusOr<FitSettings> ToCore(int kind, const crm_fit_options* options) {
   FitSettings settings;
   if (options == nullptr) return settings;
-  CRM_RETURN_IF_ERROR(CheckStructSize<crm_fit_options>(options->struct_size, "crm_fit_options"));
+  CRM_RETURN_IF_ERROR(CheckStructSize<crm_fit_options>(options->struct_size, "crm_fit_options",
+                                                        {kFitOptionsSizeV1}));
   settings.options.gradient_tolerance = options->gradient_tolerance;
   settings.options.max_iterations = options->max_iterations;
   settings.options.min_repeat_buyers = options->min_repeat_buyers;
+  if (options->struct_size > kFitOptionsSizeV1) {
+    settings.options.penalizer = options->penalizer;
+  }
   CRM_RETURN_IF_ERROR(settings.options.Validate());
   if (options->initial_params != nullptr) {
     CRM_ASSIGN_OR_RETURN(settings.initial,
@@ -289,7 +296,7 @@ extern "C" {
 
 crm_status crm_fit_options_init(crm_fit_options* options, size_t struct_size) {
   return Guarded("crm_fit_options_init", [&]() {
-    return InitStruct(options, struct_size, kFitInit, "crm_fit_options");
+    return InitStruct(options, struct_size, kFitInit, "crm_fit_options", {kFitOptionsSizeV1});
   });
 }
 
@@ -408,6 +415,55 @@ crm_status crm_model_fit_info(const crm_model* model, int key, double* out) {
       case CRM_FIT_INFO_CUSTOMERS: *out = model->customers; break;
       default: *out = static_cast<double>(model->excluded); break;
     }
+    return absl::OkStatus();
+  });
+}
+
+namespace {
+
+// The fit's parameter uncertainty, or FailedPrecondition saying why there is none.
+absl::StatusOr<const crmcore::ParameterUncertainty*> Uncertainty(const crm_model* model) {
+  CRM_RETURN_IF_ERROR(CheckHandle(model, "model"));
+  if (!model->fitted) {
+    return absl::FailedPreconditionError(
+        "the model was made from given parameters (crm_model_from_params): it has no "
+        "covariance");
+  }
+  const crmcore::ParameterUncertainty& u = model->report.uncertainty;
+  if (!u.available) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the fit's covariance is not available: ", u.message));
+  }
+  return &u;
+}
+
+absl::Status CheckCount(size_t n, size_t expected, absl::string_view what) {
+  if (n == expected) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("n must be ", expected, " (", what, "), got ", n));
+}
+
+}  // namespace
+
+crm_status crm_model_covariance(const crm_model* model, double* out, size_t n) {
+  return Guarded("crm_model_covariance", [&]() -> absl::Status {
+    CRM_RETURN_IF_ERROR(CheckHandle(model, "model"));
+    CRM_RETURN_IF_ERROR(RequireNonNull(out, "out"));
+    const size_t k = model->param_count;
+    CRM_RETURN_IF_ERROR(CheckCount(n, k * k, "parameter count squared"));
+    CRM_ASSIGN_OR_RETURN(const crmcore::ParameterUncertainty* u, Uncertainty(model));
+    std::copy(u->covariance.begin(), u->covariance.end(), out);
+    return absl::OkStatus();
+  });
+}
+
+crm_status crm_model_standard_errors(const crm_model* model, double* out, size_t n) {
+  return Guarded("crm_model_standard_errors", [&]() -> absl::Status {
+    CRM_RETURN_IF_ERROR(CheckHandle(model, "model"));
+    CRM_RETURN_IF_ERROR(RequireNonNull(out, "out"));
+    CRM_RETURN_IF_ERROR(CheckCount(n, model->param_count, "the parameter count"));
+    CRM_ASSIGN_OR_RETURN(const crmcore::ParameterUncertainty* u, Uncertainty(model));
+    std::copy(u->standard_errors.begin(), u->standard_errors.end(), out);
     return absl::OkStatus();
   });
 }

@@ -202,9 +202,11 @@ ParameterUncertainty EstimateParameterUncertainty(const LogParamObjective& objec
   out.confidence_intervals.resize(n);
   for (size_t i = 0; i < n; ++i) {
     for (size_t j = 0; j < n; ++j) {
-      out.covariance[i * n + j] = std::exp(log_params[i]) * std::exp(log_params[j]) *
-                                  log_covariance(static_cast<Eigen::Index>(i),
-                                                 static_cast<Eigen::Index>(j));
+      // From the upper triangle only: V Λ⁻¹ Vᵀ is symmetric only to rounding.
+      const size_t lo = std::min(i, j), hi = std::max(i, j);
+      out.covariance[i * n + j] = std::exp(log_params[lo]) * std::exp(log_params[hi]) *
+                                  log_covariance(static_cast<Eigen::Index>(lo),
+                                                 static_cast<Eigen::Index>(hi));
       if (!std::isfinite(out.covariance[i * n + j])) {
         out = ParameterUncertainty{};
         out.message = "the covariance overflows double (parameters too extreme)";
