@@ -65,6 +65,10 @@ ABSL_FLAG(int, threads, 0, "threads for loading and scoring (0 = every core)");
 ABSL_FLAG(std::string, model, "", "lifetime model");
 ABSL_FLAG(double, horizon, 0, "prediction horizon");
 ABSL_FLAG(double, discount_rate, 0.10, "annual discount rate of the CLV");
+ABSL_FLAG(double, penalizer, 0, "fit penalizer (lifetimes' penalizer_coef)");
+ABSL_FLAG(bool, intervals, false, "score: 95% intervals of the lifetime-model columns");
+ABSL_FLAG(int, bootstrap_samples, 200, "score --intervals: bootstrap draws for the totals");
+ABSL_FLAG(uint64_t, seed, 1, "score --intervals: seed of the bootstrap draws");
 ABSL_FLAG(double, lost_p_alive, 0.5, "P(alive) below which a customer is lost");
 ABSL_FLAG(std::string, frequency_col, "frequency", "summary CSV frequency column");
 ABSL_FLAG(std::string, recency_col, "recency", "summary CSV recency column");
@@ -126,12 +130,23 @@ Scoring flags:
   --model=M           score: bgnbd (BG/NBD + Gamma-Gamma, the default) or none
   --horizon=H         expected purchases and CLV over the next H time units (one year)
   --discount-rate=D   annual discount rate of the CLV (0.10)
+  --penalizer=C       fit and score: lifetimes' penalizer_coef, >= 0 (0: plain maximum
+                      likelihood); adds C * (sum of squared parameters, rates in units
+                      where the largest T is 1) to the mean negative log-likelihood
+  --intervals         score: add 95 % delta-method intervals (parameter uncertainty only)
+                      p_alive_lo,p_alive_hi,expected_purchases_lo,expected_purchases_hi,
+                      expected_mean_spend_lo,expected_mean_spend_hi,clv_lo,clv_hi, and
+                      the population totals with intervals ("lifetime_totals" in --summary)
+  --bootstrap-samples=N   parametric-bootstrap draws for those totals: 0 (none) or
+                      20..1000000 (200)
+  --seed=S            seed of the bootstrap draws (1); same seed, same draws on this build
   --lost-p-alive=P    a customer's relationship stage is "lost" when it made no purchase in
                       the last 4 activity periods (--period-days each) or, with a
                       lifetime model, when its P(alive) < P (0.5); otherwise "current"
 
 Fit flags:
   --model=M           bgnbd | pareto | gammagamma (required)
+  --penalizer=C       as for score (0); the text shows standard errors and 95 % intervals
   --frequency-col=C, --recency-col=C, --T-col=C, --monetary-col=C
                       summary CSV column names (frequency, recency, T, monetary_value)
 
@@ -151,6 +166,8 @@ std::string InFlagTerms(absl::string_view message) {
   return absl::StrReplaceAll(
       message, {{"scoring: period_days", "--period-days"},
                 {"scoring: horizon", "--horizon"},
+                {"fit options: penalizer", "--penalizer"},
+                {"scoring: bootstrap_samples", "--bootstrap-samples"},
                 {"scoring: annual_discount_rate", "--discount-rate"},
                 {"scoring: weight of credit", "--weights: the weight of credit"},
                 {"relationship stage rule: lost_p_alive_below", "--lost-p-alive"},
@@ -244,6 +261,18 @@ absl::StatusOr<crmcore::ScoringOptions> ScoringOptionsFromFlags(const std::strin
   } else {
     return absl::InvalidArgumentError(
         absl::StrCat("score: --model must be bgnbd or none, got \"", model, "\""));
+  }
+  options.fit.penalizer = absl::GetFlag(FLAGS_penalizer);
+  options.intervals = absl::GetFlag(FLAGS_intervals);
+  options.bootstrap_samples = absl::GetFlag(FLAGS_bootstrap_samples);
+  options.bootstrap_seed = absl::GetFlag(FLAGS_seed);
+  if (command != "score" && (options.intervals || options.bootstrap_samples != 200)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(command, ": --intervals and --bootstrap-samples are for score only"));
+  }
+  if (options.intervals && options.lifetime_model == crmcore::LifetimeModelKind::kNone) {
+    return absl::InvalidArgumentError(
+        "score: --intervals needs a lifetime model (--model=bgnbd), got --model=none");
   }
   options.horizon = absl::GetFlag(FLAGS_horizon);
   options.annual_discount_rate = absl::GetFlag(FLAGS_discount_rate);
@@ -401,16 +430,17 @@ absl::Status ValidateRows(const std::string& path, const crmcore::SummaryTable& 
 }
 
 absl::StatusOr<crmcore_cli::FitResult> FitModel(const std::string& model, const std::string& path,
-                                                crmcore::SummaryTable& input) {
+                                                crmcore::SummaryTable& input,
+                                                const crmcore::FitOptions& options) {
   CRM_RETURN_IF_ERROR(ValidateRows(path, input));
   if (model == "bgnbd" || model == "pareto") {
     CRM_ASSIGN_OR_RETURN(auto histories,
                          crmcore::PurchaseHistories::Create(input.frequency, input.recency, input.T));
     if (model == "bgnbd") {
-      CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitBgNbd(histories));
+      CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitBgNbd(histories, options));
       return crmcore_cli::FitResult::Of(fit);
     }
-    CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitParetoNbd(histories));
+    CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitParetoNbd(histories, options));
     return crmcore_cli::FitResult::Of(fit);
   }
   // Gamma-Gamma needs positive spend: repeat buyers whose mean repeat spend is <= 0 (all
@@ -424,14 +454,14 @@ absl::StatusOr<crmcore_cli::FitResult> FitModel(const std::string& model, const 
   }
   CRM_ASSIGN_OR_RETURN(auto spend,
                        crmcore::SpendHistories::Create(input.frequency, input.monetary_value));
-  CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitGammaGamma(spend));
+  CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitGammaGamma(spend, options));
   crmcore_cli::FitResult result = crmcore_cli::FitResult::Of(fit);
   result.excluded_repeat_buyers = excluded;  // stated in the fit report
   return result;
 }
 
 int RunFit(const std::string& path, const crmcore::TransactionLogOptions& ingest,
-           const crmcore::SummaryOptions& summary_options) {
+           const crmcore::SummaryOptions& summary_options, const crmcore::FitOptions& options) {
   const std::string model = absl::GetFlag(FLAGS_model);
   if (model != "bgnbd" && model != "pareto" && model != "gammagamma") {
     return Fail(kUsage, absl::InvalidArgumentError(absl::StrCat(
@@ -439,7 +469,7 @@ int RunFit(const std::string& path, const crmcore::TransactionLogOptions& ingest
   }
   absl::StatusOr<crmcore::SummaryTable> input = LoadFitInput(path, ingest, summary_options);
   if (!input.ok()) return Fail(kBadInput, input.status());
-  absl::StatusOr<crmcore_cli::FitResult> fit = FitModel(model, path, *input);
+  absl::StatusOr<crmcore_cli::FitResult> fit = FitModel(model, path, *input, options);
   if (!fit.ok()) return Fail(kBadInput, fit.status());
   absl::Status printed =
       WriteOutput("", [&](std::ostream& s) { s << crmcore_cli::FitText(*fit); });
@@ -461,7 +491,7 @@ int Run(const std::string& command, const std::string& log_path) {
   if (absl::Status distinct = CheckOutputs(log_path, command == "score"); !distinct.ok()) {
     return Fail(kBadInput, distinct);
   }
-  if (command == "fit") return RunFit(log_path, *ingest, scoring->summary);
+  if (command == "fit") return RunFit(log_path, *ingest, scoring->summary, scoring->fit);
 
   if (absl::GetFlag(FLAGS_top) < 0) {
     return Fail(kUsage, absl::InvalidArgumentError("--top must be >= 0"));
