@@ -25,6 +25,7 @@
 #include "crmcore/gamma_gamma.h"
 #include "crmcore/model_fit.h"
 #include "crmcore/pareto_nbd.h"
+#include "crmcore/prediction_intervals.h"
 #include "crmcore/status.h"
 
 // Immutable once made.
@@ -656,3 +657,143 @@ crm_status crm_model_log_likelihood(int kind, const double* params, size_t n_par
 }
 
 }  // extern "C"
+
+namespace {
+
+// The parameters and covariance of a fitted model, or FailedPrecondition saying why not.
+absl::StatusOr<crmcore::ParameterDistribution> Distribution(const crm_model& model,
+                                                            absl::string_view name) {
+  if (!model.fitted) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        name, " was made from given parameters (crm_model_from_params): it has no covariance"));
+  }
+  absl::StatusOr<crmcore::ParameterDistribution> d = crmcore::ParameterDistribution::FromFit(
+      absl::MakeConstSpan(model.params.data(), model.param_count), model.report.uncertainty);
+  if (!d.ok()) return absl::Status(d.status().code(), absl::StrCat(name, ": ", d.status().message()));
+  return d;
+}
+
+// A prediction of crm_prediction_intervals with its parameters and range. `spend_x` holds
+// the frequency the spend model sees, which the prediction borrows.
+struct IntervalSetup {
+  crmcore::ParametricPrediction predict;
+  crmcore::ParameterDistribution distribution;
+  crmcore::ValueRange range;
+};
+
+absl::StatusOr<IntervalSetup> SetUpPrediction(int prediction, const crm_model* model,
+                                              const crm_model* spend_model, double t,
+                                              const crm_clv_options* clv_options,
+                                              const double* x, const double* t_x,
+                                              const double* T, const double* monetary, size_t n,
+                                              std::vector<double>& spend_x) {
+  IntervalSetup setup;
+  if (prediction == CRM_PREDICT_EXPECTED_MEAN_SPEND) {
+    CRM_RETURN_IF_ERROR(CheckUsable(model, "model", {CRM_MODEL_GAMMA_GAMMA},
+                                    "this prediction needs a Gamma-Gamma model"));
+    CRM_ASSIGN_OR_RETURN(const auto xs, Column(x, n, "x"));
+    CRM_ASSIGN_OR_RETURN(const auto m, Column(monetary, n, "monetary"));
+    int64_t excluded = 0;
+    spend_x = SpendFrequency(xs, m, excluded);
+    setup.predict = crmcore::GammaGammaExpectedMeanSpendPrediction(spend_x, m);
+    CRM_ASSIGN_OR_RETURN(setup.distribution, Distribution(*model, "model"));
+    return setup;
+  }
+  if (prediction != CRM_PREDICT_P_ALIVE && prediction != CRM_PREDICT_EXPECTED_PURCHASES &&
+      prediction != CRM_PREDICT_CLV) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown prediction ", prediction,
+        " (valid: CRM_PREDICT_P_ALIVE (0) .. CRM_PREDICT_CLV (3))"));
+  }
+  CRM_RETURN_IF_ERROR(CheckUsable(model, "model", {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD},
+                                  kNeedsPurchaseModel));
+  const bool pareto = model->kind == CRM_MODEL_PARETO_NBD;
+  CRM_ASSIGN_OR_RETURN(const Histories h, ReadHistories(x, t_x, T, n));
+  CRM_ASSIGN_OR_RETURN(setup.distribution, Distribution(*model, "model"));
+  if (prediction == CRM_PREDICT_P_ALIVE) {
+    setup.predict = pareto ? crmcore::ParetoNbdProbabilityAlivePrediction(h.x, h.t_x, h.T)
+                           : crmcore::BgNbdProbabilityAlivePrediction(h.x, h.t_x, h.T);
+    setup.range = {0.0, 1.0};
+    return setup;
+  }
+  if (prediction == CRM_PREDICT_EXPECTED_PURCHASES) {
+    setup.predict = pareto ? crmcore::ParetoNbdExpectedPurchasesPrediction(t, h.x, h.t_x, h.T)
+                           : crmcore::BgNbdExpectedPurchasesPrediction(t, h.x, h.t_x, h.T);
+    return setup;
+  }
+  CRM_RETURN_IF_ERROR(RequireNonNull(spend_model, "spend_model"));
+  CRM_RETURN_IF_ERROR(CheckUsable(spend_model, "spend_model", {CRM_MODEL_GAMMA_GAMMA},
+                                  "this needs a Gamma-Gamma model"));
+  crmcore::ClvHorizon horizon;
+  if (clv_options != nullptr) {
+    CRM_RETURN_IF_ERROR(
+        CheckStructSize<crm_clv_options>(clv_options->struct_size, "crm_clv_options"));
+    horizon.periods = clv_options->periods;
+    horizon.period_length = clv_options->period_length;
+    horizon.discount_rate = clv_options->discount_rate;
+  }
+  CRM_RETURN_IF_ERROR(horizon.Validate());
+  CRM_ASSIGN_OR_RETURN(const auto m, Column(monetary, n, "monetary"));
+  int64_t excluded = 0;
+  spend_x = SpendFrequency(h.x, m, excluded);
+  CRM_ASSIGN_OR_RETURN(const crmcore::ParameterDistribution spend,
+                       Distribution(*spend_model, "spend_model"));
+  setup.distribution = crmcore::ParameterDistribution::Stack(setup.distribution, spend);
+  setup.predict =
+      crmcore::DiscountedClvPrediction(pareto, horizon, h.x, h.t_x, h.T, spend_x, m);
+  return setup;
+}
+
+}  // namespace
+
+crm_status crm_prediction_intervals(int prediction, const crm_model* model,
+                                    const crm_model* spend_model, double t,
+                                    const crm_clv_options* clv_options, const double* x,
+                                    const double* t_x, const double* T, const double* monetary,
+                                    size_t n, double* out_lo, double* out_hi,
+                                    double* out_total) {
+  return Guarded("crm_prediction_intervals", [&]() -> absl::Status {
+    std::vector<double> spend_x;
+    CRM_ASSIGN_OR_RETURN(const IntervalSetup setup,
+                         SetUpPrediction(prediction, model, spend_model, t, clv_options, x,
+                                         t_x, T, monetary, n, spend_x));
+    if (n > 0) {
+      CRM_RETURN_IF_ERROR(RequireNonNull(out_lo, "out_lo"));
+      CRM_RETURN_IF_ERROR(RequireNonNull(out_hi, "out_hi"));
+    }
+    CRM_ASSIGN_OR_RETURN(
+        const crmcore::PredictionIntervals intervals,
+        crmcore::DeltaMethodIntervals(setup.predict, setup.distribution, n, setup.range));
+    std::copy(intervals.lo.begin(), intervals.lo.end(), out_lo);
+    std::copy(intervals.hi.begin(), intervals.hi.end(), out_hi);
+    if (out_total != nullptr) {
+      out_total[0] = intervals.total.value;
+      out_total[1] = intervals.total.lo;
+      out_total[2] = intervals.total.hi;
+    }
+    return absl::OkStatus();
+  });
+}
+
+crm_status crm_prediction_total_bootstrap(int prediction, const crm_model* model,
+                                          const crm_model* spend_model, double t,
+                                          const crm_clv_options* clv_options, const double* x,
+                                          const double* t_x, const double* T,
+                                          const double* monetary, size_t n, int32_t samples,
+                                          uint64_t seed, double* out_lo_hi) {
+  return Guarded("crm_prediction_total_bootstrap", [&]() -> absl::Status {
+    const crmcore::BootstrapOptions options{samples, seed};
+    CRM_RETURN_IF_ERROR(options.Validate());
+    CRM_RETURN_IF_ERROR(RequireNonNull(out_lo_hi, "out_lo_hi"));
+    std::vector<double> spend_x;
+    CRM_ASSIGN_OR_RETURN(const IntervalSetup setup,
+                         SetUpPrediction(prediction, model, spend_model, t, clv_options, x,
+                                         t_x, T, monetary, n, spend_x));
+    CRM_ASSIGN_OR_RETURN(
+        const crmcore::BootstrapInterval interval,
+        crmcore::BootstrapTotalInterval(setup.predict, setup.distribution, n, options));
+    out_lo_hi[0] = interval.lo;
+    out_lo_hi[1] = interval.hi;
+    return absl::OkStatus();
+  });
+}

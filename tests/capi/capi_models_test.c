@@ -1115,6 +1115,92 @@ static void test_penalizer_and_uncertainty(void) {
   crm_model_destroy(model);
 }
 
+/* Prediction intervals (C++: tests/core/prediction_intervals_test.cc). */
+static void test_prediction_intervals(void) {
+  static double lo[2357], hi[2357], value[2357];
+  crm_summary* s = load_cdnow();
+  crm_model* bg = NULL;
+  crm_model* gg = NULL;
+  crm_model* given = NULL;
+  double total[3], boot[2], boot2[2], sum = 0;
+  const double good[4] = {0.25, 4.0, 0.8, 2.4};
+  const double *px, *ptx, *pT, *spend;
+  crm_clv_options clv = CRM_CLV_OPTIONS_INIT;
+  const size_t n = 2357;
+  size_t i;
+  if (s == NULL) return;
+  px = column(s, CRM_SUMMARY_FREQUENCY);
+  ptx = column(s, CRM_SUMMARY_RECENCY);
+  pT = column(s, CRM_SUMMARY_T);
+  spend = column(s, CRM_SUMMARY_MONETARY_VALUE);
+  CHECK_OK(crm_model_fit_summary(CRM_MODEL_BGNBD, s, NULL, &bg));
+  CHECK_OK(crm_model_fit_summary(CRM_MODEL_GAMMA_GAMMA, s, NULL, &gg));
+
+  CHECK_OK(crm_prediction_intervals(CRM_PREDICT_EXPECTED_PURCHASES, bg, NULL, 39.0, NULL, px,
+                                    ptx, pT, NULL, n, lo, hi, total));
+  CHECK_OK(crm_model_expected_purchases(bg, 39.0, px, ptx, pT, n, value));
+  for (i = 0; i < n; ++i) {
+    CHECK(lo[i] <= value[i] && value[i] <= hi[i] && lo[i] >= 0);
+    sum += value[i];
+  }
+  CHECK(rel_near(total[0], sum, 1e-12));
+  CHECK(total[1] < total[0] && total[0] < total[2]);
+  CHECK_OK(crm_prediction_total_bootstrap(CRM_PREDICT_EXPECTED_PURCHASES, bg, NULL, 39.0, NULL,
+                                          px, ptx, pT, NULL, n, 100, 5, boot));
+  CHECK_OK(crm_prediction_total_bootstrap(CRM_PREDICT_EXPECTED_PURCHASES, bg, NULL, 39.0, NULL,
+                                          px, ptx, pT, NULL, n, 100, 5, boot2));
+  CHECK(boot[0] == boot2[0] && boot[1] == boot2[1]); /* same seed, same draws */
+  CHECK(boot[0] < total[0] && total[0] < boot[1]);
+
+  CHECK_OK(crm_prediction_intervals(CRM_PREDICT_P_ALIVE, bg, NULL, 0, NULL, px, ptx, pT, NULL, n,
+                                    lo, hi, NULL));
+  for (i = 0; i < n; ++i) CHECK(lo[i] >= 0 && hi[i] <= 1 && lo[i] <= hi[i]);
+  CHECK_OK(crm_prediction_intervals(CRM_PREDICT_EXPECTED_MEAN_SPEND, gg, NULL, 0, NULL, px,
+                                    NULL, NULL, spend, n, lo, hi, total));
+  CHECK(total[1] < total[0] && total[0] < total[2]);
+  clv.period_length = 4.0;
+  CHECK_OK(crm_prediction_intervals(CRM_PREDICT_CLV, bg, gg, 0, &clv, px, ptx, pT, spend, n, lo,
+                                    hi, total));
+  CHECK_OK(crm_clv(bg, gg, px, ptx, pT, spend, n, &clv, value));
+  for (i = 0; i < n; ++i) CHECK(lo[i] <= value[i] && value[i] <= hi[i]);
+  CHECK_OK(crm_prediction_total_bootstrap(CRM_PREDICT_CLV, bg, gg, 0, &clv, px, ptx, pT, spend,
+                                          n, 20, 1, boot));
+  CHECK(boot[0] < boot[1]);
+  CHECK_OK(crm_prediction_intervals(CRM_PREDICT_P_ALIVE, bg, NULL, 0, NULL, NULL, NULL, NULL,
+                                    NULL, 0, NULL, NULL, total));
+  CHECK(total[0] == 0);
+
+  /* Bad input. Covers docs/bad-input.md BI-MOD-16. */
+  CHECK_ERROR(crm_prediction_intervals(7, bg, NULL, 0, NULL, px, ptx, pT, NULL, n, lo, hi, NULL),
+              CRM_ERR_INVALID_ARGUMENT, "unknown prediction 7");
+  CHECK_ERROR(crm_prediction_intervals(CRM_PREDICT_P_ALIVE, gg, NULL, 0, NULL, px, ptx, pT, NULL,
+                                       n, lo, hi, NULL),
+              CRM_ERR_INVALID_ARGUMENT, "Gamma-Gamma");
+  CHECK_ERROR(crm_prediction_intervals(CRM_PREDICT_CLV, bg, NULL, 0, NULL, px, ptx, pT, spend, n,
+                                       lo, hi, NULL),
+              CRM_ERR_INVALID_ARGUMENT, "spend_model must not be NULL");
+  CHECK_ERROR(crm_prediction_intervals(CRM_PREDICT_EXPECTED_PURCHASES, bg, NULL, -1, NULL, px,
+                                       ptx, pT, NULL, n, lo, hi, NULL),
+              CRM_ERR_INVALID_ARGUMENT, "horizon t must be finite and >= 0, got -1");
+  CHECK_ERROR(crm_prediction_intervals(CRM_PREDICT_P_ALIVE, bg, NULL, 0, NULL, px, ptx, pT, NULL,
+                                       n, NULL, hi, NULL),
+              CRM_ERR_INVALID_ARGUMENT, "out_lo");
+  CHECK_ERROR(crm_prediction_total_bootstrap(CRM_PREDICT_P_ALIVE, bg, NULL, 0, NULL, px, ptx, pT,
+                                             NULL, n, 19, 1, boot),
+              CRM_ERR_INVALID_ARGUMENT, "samples must be in [20, 1000000], got 19");
+  CHECK_ERROR(crm_prediction_total_bootstrap(CRM_PREDICT_P_ALIVE, bg, NULL, 0, NULL, px, ptx, pT,
+                                             NULL, n, 20, 1, NULL),
+              CRM_ERR_INVALID_ARGUMENT, "out_lo_hi");
+  CHECK_OK(crm_model_from_params(CRM_MODEL_BGNBD, good, 4, &given));
+  CHECK_ERROR(crm_prediction_intervals(CRM_PREDICT_P_ALIVE, given, NULL, 0, NULL, px, ptx, pT,
+                                       NULL, n, lo, hi, NULL),
+              CRM_ERR_FAILED_PRECONDITION, "no covariance");
+  crm_model_destroy(given);
+  crm_model_destroy(gg);
+  crm_model_destroy(bg);
+  crm_summary_destroy(s);
+}
+
 static void test_destroyed_handles(void) {
 #if defined(CRMCORE_CAPI_CHECK_HANDLES) && CRMCORE_CAPI_CHECK_HANDLES
   const double good[4] = {0.243, 4.414, 0.793, 2.426};
@@ -1161,6 +1247,7 @@ int main(int argc, char** argv) {
   test_gamma_gamma_and_clv();
   test_model_errors();
   test_penalizer_and_uncertainty();
+  test_prediction_intervals();
   test_destroyed_handles();
   return report("capi_models_test");
 }
