@@ -664,6 +664,15 @@ TEST_F(CliTest, ScoreIntervalsAddBoundsAndTotals) {
   const RunResult again = RunCrmcore(absl::StrCat(base, " --summary=", Path("t.json")));
   ASSERT_EQ(again.exit_code, 0) << again.output;
   EXPECT_EQ(ReadFile(Path("t.json")), json);
+  // The report states the totals' intervals.
+  const RunResult report = RunCrmcore(absl::StrCat(
+      "score ", kData, "/CDNOW_sample.txt", kCdnowSampleFlags,
+      " --observation-end=1997-09-30 --time-unit=weeks --intervals --bootstrap-samples=0"
+      " --top=0"));
+  ASSERT_EQ(report.exit_code, 0) << report.output;
+  EXPECT_THAT(report.output, HasSubstr("95% interval of purchases: delta method ["));
+  EXPECT_THAT(report.output, HasSubstr("95% interval of CLV: delta method ["));
+  EXPECT_THAT(report.output, ::testing::Not(HasSubstr("bootstrap [")));
   // Without --intervals: no bounds and no totals.
   const RunResult plain = RunCrmcore(absl::StrCat(
       "score ", kData, "/CDNOW_sample.txt", kCdnowSampleFlags,

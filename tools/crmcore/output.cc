@@ -492,6 +492,23 @@ void WriteReport(const std::string& log_path, const crmcore::CustomerTable& tabl
     }
     out << absl::StrFormat("  next %g %s: %.0f purchases expected, discounted CLV %.2f in all\n",
                            table.horizon, crmcore::TimeUnitName(s.unit), purchases, clv);
+    if (table.has_intervals) {
+      // The totals' 95 % intervals from the estimates' uncertainty (--intervals).
+      auto line = [&](const char* what, const crmcore::CustomerTable::LifetimeTotal& t,
+                      const char* format) {
+        std::string text = absl::StrCat("  95% interval of ", what, ": delta method [",
+                                        absl::StrFormat(format, t.delta.lo), ", ",
+                                        absl::StrFormat(format, t.delta.hi), "]");
+        if (t.has_bootstrap) {
+          absl::StrAppend(&text, ", bootstrap [", absl::StrFormat(format, t.bootstrap.lo), ", ",
+                          absl::StrFormat(format, t.bootstrap.hi), "] (",
+                          t.bootstrap.samples_used, " draws)");
+        }
+        out << text << "\n";
+      };
+      line("purchases", table.total_expected_purchases, "%.0f");
+      line("CLV", table.total_clv, "%.2f");
+    }
   }
 
   std::vector<size_t> order(table.size());
