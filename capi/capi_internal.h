@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <initializer_list>
 #include <mutex>
 #include <new>
 #include <type_traits>
@@ -127,23 +128,16 @@ inline absl::Status RequireNonNull(const void* pointer, absl::string_view name) 
   return absl::InvalidArgumentError(absl::StrCat(name, " must not be NULL"));
 }
 
-// The size of the first release of a struct: sizeof(CStruct) unless a field was appended
-// since (then specialized below to the old size).
+// A struct_size is accepted when it is the size of some release of the struct
+// (`older_sizes`: the sizes before fields were appended, e.g. offsetof the first appended
+// field). With an older size the missing fields take their defaults: the reader checks
+// struct_size before reading an appended field.
 template <typename CStruct>
-inline constexpr std::size_t kFirstStructSize = sizeof(CStruct);
-// crm_ingest_options gained holdout_end.
-template <>
-inline constexpr std::size_t kFirstStructSize<crm_ingest_options> =
-    offsetof(crm_ingest_options, holdout_end);
-
-// A struct_size is accepted when it is the size of some release of the struct (today the
-// first and the current one). When a field is appended, the older size stays accepted
-// and the missing fields take their defaults: the reader copies struct_size bytes over
-// the INIT value.
-template <typename CStruct>
-absl::Status CheckStructSize(std::size_t struct_size, absl::string_view type_name) {
-  if (struct_size == sizeof(CStruct) || struct_size == kFirstStructSize<CStruct>) {
-    return absl::OkStatus();
+absl::Status CheckStructSize(std::size_t struct_size, absl::string_view type_name,
+                             std::initializer_list<std::size_t> older_sizes = {}) {
+  if (struct_size == sizeof(CStruct)) return absl::OkStatus();
+  for (const std::size_t older : older_sizes) {
+    if (struct_size == older) return absl::OkStatus();
   }
   return absl::InvalidArgumentError(absl::StrCat(type_name, ".struct_size must be sizeof(",
                                                  type_name, ") = ", sizeof(CStruct), ", got ",
@@ -153,9 +147,10 @@ absl::Status CheckStructSize(std::size_t struct_size, absl::string_view type_nam
 // Fills a caller's struct with its INIT value, writing only `struct_size` bytes.
 template <typename CStruct>
 absl::Status InitStruct(CStruct* out, std::size_t struct_size, const CStruct& init,
-                        absl::string_view type_name) {
+                        absl::string_view type_name,
+                        std::initializer_list<std::size_t> older_sizes = {}) {
   CRM_RETURN_IF_ERROR(RequireNonNull(out, type_name));
-  CRM_RETURN_IF_ERROR(CheckStructSize<CStruct>(struct_size, type_name));
+  CRM_RETURN_IF_ERROR(CheckStructSize<CStruct>(struct_size, type_name, older_sizes));
   std::memcpy(out, &init, struct_size);
   return absl::OkStatus();
 }

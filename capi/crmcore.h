@@ -1093,9 +1093,17 @@ typedef struct crm_fit_options {
   const double* initial_params;   /* starting point in the kind's parameter order, each
                                      finite and > 0 (borrowed); NULL = all 1 */
   size_t initial_param_count;     /* entries of initial_params (0 when it is NULL) */
+  /* Appended in ABI 0.x (a struct_size of offsetof(crm_fit_options, penalizer), the size
+   * before, stays accepted: penalizer 0). */
+  double penalizer;               /* lifetimes' penalizer_coef, finite and >= 0; 0 = plain
+                                     maximum likelihood. Minimizes the mean negative
+                                     log-likelihood + penalizer * sum of squared parameters,
+                                     with alpha (and Pareto/NBD's beta) in a time unit where
+                                     the largest T is 1; Gamma-Gamma's unscaled. The fit's
+                                     CRM_FIT_INFO_LOG_LIKELIHOOD stays unpenalized. */
 } crm_fit_options;
 
-#define CRM_FIT_OPTIONS_INIT {sizeof(crm_fit_options), 1e-7, 500, 10.0, NULL, 0}
+#define CRM_FIT_OPTIONS_INIT {sizeof(crm_fit_options), 1e-7, 500, 10.0, NULL, 0, 0.0}
 
 /* Fills *options with the defaults; see crm_satisfaction_thresholds_init for
  * `struct_size`. Errors: CRM_ERR_INVALID_ARGUMENT for NULL or an unknown struct_size. */
@@ -1231,6 +1239,22 @@ CRM_API crm_status crm_model_to_json(const crm_model* model, char* buffer, size_
  * not finite and > 0, a file of another format_version or major library version;
  * CRM_ERR_NO_MEMORY. Thread-safe. */
 CRM_API crm_status crm_model_from_json(const char* json, size_t length, crm_model** out);
+
+/* Copies the estimates' covariance matrix (k*k doubles, row-major, in the kind's
+ * parameter order; k = crm_model_param_count) into out[0..n), n = k*k: the inverse Hessian
+ * of the total negative log-likelihood at the estimates (of the penalized objective when
+ * the fit had a penalizer), by central differences of the analytic gradient.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out`, or n other than k*k;
+ * CRM_ERR_FAILED_PRECONDITION for a model made by crm_model_from_params, a fit that did
+ * not converge, or a Hessian that is singular or indefinite (the message says why).
+ * Thread-safe. */
+CRM_API crm_status crm_model_covariance(const crm_model* model, double* out, size_t n);
+
+/* Copies the estimates' standard errors (square roots of the covariance's diagonal, k
+ * doubles in the kind's parameter order) into out[0..n), n = k. A 95 % Wald interval is
+ * estimate -/+ 1.959964 * standard error. Errors as crm_model_covariance (n other than k).
+ * Thread-safe. */
+CRM_API crm_status crm_model_standard_errors(const crm_model* model, double* out, size_t n);
 
 /* --- Predictions (BG/NBD, Pareto/NBD, MBG/NBD) ------------------------- */
 
@@ -1370,6 +1394,63 @@ CRM_API crm_status crm_clv(const crm_model* transaction_model, const crm_model* 
 CRM_API crm_status crm_npv(double acquisition_cost, const double* margins,
                            const double* service_costs, size_t n, double discount_rate,
                            double* out);
+
+/* --- Prediction intervals ---------------------------------------------- */
+
+/* 95 % intervals of a prediction from the fits' parameter covariance (crm_model_covariance):
+ * they cover the uncertainty of the estimates only, not the randomness of a customer's own
+ * future purchases. Delta method per customer and for the total over the n customers
+ * (gradient by central differences; se = sqrt(g' Cov g); value -/+ 1.959964 se, clamped to
+ * the prediction's range: P(alive) in [0, 1], the others >= 0, the total to n times it),
+ * and for the total a parametric bootstrap: parameters drawn from the asymptotic normal in
+ * log-parameter space (so they stay positive), the 2.5 % and 97.5 % percentiles of the
+ * totals. The draws (std::mt19937_64, std::normal_distribution) are reproducible for a seed
+ * with one build of the library; another standard library may draw others.
+ * The prediction and what it reads (columns as for the functions named):
+ *   CRM_PREDICT_P_ALIVE             `model` BG/NBD or Pareto/NBD; x, t_x, T
+ *                                   (crm_model_p_alive)
+ *   CRM_PREDICT_EXPECTED_PURCHASES  the same and the horizon `t` (crm_model_expected_purchases)
+ *   CRM_PREDICT_EXPECTED_MEAN_SPEND `model` Gamma-Gamma; x and `monetary`
+ *                                   (crm_model_expected_mean_spend)
+ *   CRM_PREDICT_CLV                 `model` BG/NBD or Pareto/NBD and `spend_model`
+ *                                   Gamma-Gamma (required; the two fits independent, their
+ *                                   covariances stacked); x, t_x, T, `monetary`,
+ *                                   `clv_options` (NULL = defaults) (crm_clv)
+ * Arguments a prediction does not read may be NULL (`spend_model`, columns) or anything
+ * (`t`, `clv_options`). */
+#define CRM_PREDICT_P_ALIVE 0
+#define CRM_PREDICT_EXPECTED_PURCHASES 1
+#define CRM_PREDICT_EXPECTED_MEAN_SPEND 2
+#define CRM_PREDICT_CLV 3
+
+/* Delta-method bounds of `prediction` (CRM_PREDICT_*) per customer into out_lo[0..n) and
+ * out_hi[0..n), and, unless `out_total` is NULL, the total over the customers with its
+ * bounds into out_total[0..3) (value, lo, hi). Outputs are written only on success.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for an unknown prediction, NULL or wrong-kind models, a
+ * NULL column the prediction reads or NULL out_lo/out_hi (n > 0), invalid rows, `t` or
+ * options (naming them); CRM_ERR_FAILED_PRECONDITION for a model made by
+ * crm_model_from_params, a fit that did not converge, or one without a covariance (the
+ * message says why); CRM_ERR_OUT_OF_RANGE as the prediction itself. Thread-safe. */
+CRM_API crm_status crm_prediction_intervals(int prediction, const crm_model* model,
+                                            const crm_model* spend_model, double t,
+                                            const crm_clv_options* clv_options,
+                                            const double* x, const double* t_x,
+                                            const double* T, const double* monetary, size_t n,
+                                            double* out_lo, double* out_hi, double* out_total);
+
+/* Parametric-bootstrap percentile interval of the total of `prediction` over the n
+ * customers into out_lo_hi[0..2) (2.5 % and 97.5 %), from `samples` draws (20 ..
+ * 1000000) seeded with `seed`; draws where the prediction cannot be evaluated are left
+ * out (more than half: CRM_ERR_FAILED_PRECONDITION). Arguments and errors as
+ * crm_prediction_intervals; CRM_ERR_INVALID_ARGUMENT also for `samples` out of range or
+ * NULL `out_lo_hi`. Thread-safe; the time is `samples` evaluations of the prediction. */
+CRM_API crm_status crm_prediction_total_bootstrap(int prediction, const crm_model* model,
+                                                  const crm_model* spend_model, double t,
+                                                  const crm_clv_options* clv_options,
+                                                  const double* x, const double* t_x,
+                                                  const double* T, const double* monetary,
+                                                  size_t n, int32_t samples, uint64_t seed,
+                                                  double* out_lo_hi);
 
 /* --- The log-likelihood, for hosts that hold the data in partitions ----- */
 

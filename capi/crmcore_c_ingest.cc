@@ -106,13 +106,16 @@ struct IngestSettings {
   crmcore::SummaryOptions summary;
 };
 
+// The size of crm_ingest_options before holdout_end was appended, still accepted.
+constexpr size_t kIngestOptionsSizeV1 = offsetof(crm_ingest_options, holdout_end);
+
 absl::StatusOr<IngestSettings> ToCore(const crm_ingest_options* options) {
   // A caller built against the release before holdout_end passes the shorter struct:
   // only its bytes are read, the rest keep the INIT values.
   crm_ingest_options o = kIngestInit;
   if (options != nullptr) {
-    CRM_RETURN_IF_ERROR(
-        CheckStructSize<crm_ingest_options>(options->struct_size, "crm_ingest_options"));
+    CRM_RETURN_IF_ERROR(CheckStructSize<crm_ingest_options>(
+        options->struct_size, "crm_ingest_options", {kIngestOptionsSizeV1}));
     std::memcpy(&o, options, options->struct_size);
   }
   IngestSettings settings;
@@ -262,7 +265,8 @@ extern "C" {
 
 crm_status crm_ingest_options_init(crm_ingest_options* options, size_t struct_size) {
   return Guarded("crm_ingest_options_init", [&]() {
-    return InitStruct(options, struct_size, kIngestInit, "crm_ingest_options");
+    return InitStruct(options, struct_size, kIngestInit, "crm_ingest_options",
+                      {kIngestOptionsSizeV1});
   });
 }
 

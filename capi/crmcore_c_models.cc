@@ -31,6 +31,7 @@
 #include "crmcore/model_fit.h"
 #include "crmcore/pareto_nbd.h"
 #include "crmcore/sbg.h"
+#include "crmcore/prediction_intervals.h"
 #include "crmcore/status.h"
 
 // Immutable once made.
@@ -67,6 +68,9 @@ constexpr crm_fit_options kFitInit = CRM_FIT_OPTIONS_INIT;
 static_assert(kFitInit.gradient_tolerance == crmcore::FitOptions{}.gradient_tolerance);
 static_assert(kFitInit.max_iterations == crmcore::FitOptions{}.max_iterations);
 static_assert(kFitInit.min_repeat_buyers == crmcore::FitOptions{}.min_repeat_buyers);
+static_assert(kFitInit.penalizer == crmcore::FitOptions{}.penalizer);
+// crm_fit_options before `penalizer` was appended: still accepted, penalizer 0.
+constexpr size_t kFitOptionsSizeV1 = offsetof(crm_fit_options, penalizer);
 constexpr crm_clv_options kClvInit = CRM_CLV_OPTIONS_INIT;
 static_assert(kClvInit.periods == crmcore::ClvHorizon{}.periods);
 static_assert(kClvInit.period_length == 0.0);  // unused: period_days defines the period
@@ -152,10 +156,14 @@ struct FitSettings {
 absl::StatusOr<FitSettings> ToCore(int kind, const crm_fit_options* options) {
   FitSettings settings;
   if (options == nullptr) return settings;
-  CRM_RETURN_IF_ERROR(CheckStructSize<crm_fit_options>(options->struct_size, "crm_fit_options"));
+  CRM_RETURN_IF_ERROR(CheckStructSize<crm_fit_options>(options->struct_size, "crm_fit_options",
+                                                        {kFitOptionsSizeV1}));
   settings.options.gradient_tolerance = options->gradient_tolerance;
   settings.options.max_iterations = options->max_iterations;
   settings.options.min_repeat_buyers = options->min_repeat_buyers;
+  if (options->struct_size > kFitOptionsSizeV1) {
+    settings.options.penalizer = options->penalizer;
+  }
   CRM_RETURN_IF_ERROR(settings.options.Validate());
   if (options->initial_params != nullptr) {
     CRM_ASSIGN_OR_RETURN(settings.initial,
@@ -332,6 +340,32 @@ void WriteSum(const crmcore::LogLikelihoodSum<N>& sum, double* out_ll, double* o
   }
 }
 
+// The CLV's discounting from the host's options (NULL = the defaults), validated.
+absl::StatusOr<crmcore::ClvHorizon> ToCoreClvHorizon(const crm_clv_options* options) {
+  crmcore::ClvHorizon horizon;
+  if (options != nullptr) {
+    CRM_RETURN_IF_ERROR(
+        CheckStructSize<crm_clv_options>(options->struct_size, "crm_clv_options"));
+    horizon.periods = options->periods;
+    horizon.discount_rate = options->discount_rate;
+    CRM_ASSIGN_OR_RETURN(horizon.unit, ToCoreTimeUnit(options->time_unit));
+    horizon.period_days = options->period_days;
+    if (options->period_length != 0.0) {
+      // A period given in the unit of T directly: with days as the unit, period_days is
+      // that length (PeriodLength() = period_days / 1).
+      if (!(std::isfinite(options->period_length) && options->period_length > 0.0)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "crm_clv_options.period_length must be 0 (use period_days) or finite and > 0, "
+            "got ", crmcore::FormatDouble(options->period_length)));
+      }
+      horizon.unit = crmcore::TimeUnit::kDays;
+      horizon.period_days = options->period_length;
+    }
+  }
+  CRM_RETURN_IF_ERROR(horizon.Validate());
+  return horizon;
+}
+
 // The kind as a model file and `crmcore fit --model` spell it.
 const char* ModelFileName(int kind) {
   switch (kind) {
@@ -411,7 +445,7 @@ extern "C" {
 
 crm_status crm_fit_options_init(crm_fit_options* options, size_t struct_size) {
   return Guarded("crm_fit_options_init", [&]() {
-    return InitStruct(options, struct_size, kFitInit, "crm_fit_options");
+    return InitStruct(options, struct_size, kFitInit, "crm_fit_options", {kFitOptionsSizeV1});
   });
 }
 
@@ -531,6 +565,55 @@ crm_status crm_model_fit_info(const crm_model* model, int key, double* out) {
       case CRM_FIT_INFO_CUSTOMERS: *out = model->customers; break;
       default: *out = static_cast<double>(model->excluded); break;
     }
+    return absl::OkStatus();
+  });
+}
+
+namespace {
+
+// The fit's parameter uncertainty, or FailedPrecondition saying why there is none.
+absl::StatusOr<const crmcore::ParameterUncertainty*> Uncertainty(const crm_model* model) {
+  CRM_RETURN_IF_ERROR(CheckHandle(model, "model"));
+  if (!model->fitted) {
+    return absl::FailedPreconditionError(
+        "the model was made from given parameters (crm_model_from_params): it has no "
+        "covariance");
+  }
+  const crmcore::ParameterUncertainty& u = model->report.uncertainty;
+  if (!u.available) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the fit's covariance is not available: ", u.message));
+  }
+  return &u;
+}
+
+absl::Status CheckCount(size_t n, size_t expected, absl::string_view what) {
+  if (n == expected) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("n must be ", expected, " (", what, "), got ", n));
+}
+
+}  // namespace
+
+crm_status crm_model_covariance(const crm_model* model, double* out, size_t n) {
+  return Guarded("crm_model_covariance", [&]() -> absl::Status {
+    CRM_RETURN_IF_ERROR(CheckHandle(model, "model"));
+    CRM_RETURN_IF_ERROR(RequireNonNull(out, "out"));
+    const size_t k = model->param_count;
+    CRM_RETURN_IF_ERROR(CheckCount(n, k * k, "parameter count squared"));
+    CRM_ASSIGN_OR_RETURN(const crmcore::ParameterUncertainty* u, Uncertainty(model));
+    std::copy(u->covariance.begin(), u->covariance.end(), out);
+    return absl::OkStatus();
+  });
+}
+
+crm_status crm_model_standard_errors(const crm_model* model, double* out, size_t n) {
+  return Guarded("crm_model_standard_errors", [&]() -> absl::Status {
+    CRM_RETURN_IF_ERROR(CheckHandle(model, "model"));
+    CRM_RETURN_IF_ERROR(RequireNonNull(out, "out"));
+    CRM_RETURN_IF_ERROR(CheckCount(n, model->param_count, "the parameter count"));
+    CRM_ASSIGN_OR_RETURN(const crmcore::ParameterUncertainty* u, Uncertainty(model));
+    std::copy(u->standard_errors.begin(), u->standard_errors.end(), out);
     return absl::OkStatus();
   });
 }
@@ -758,27 +841,7 @@ crm_status crm_clv(const crm_model* transaction_model, const crm_model* spend_mo
       CRM_RETURN_IF_ERROR(CheckUsable(spend_model, "spend_model", {CRM_MODEL_GAMMA_GAMMA},
                                       "this needs a Gamma-Gamma model (or NULL)"));
     }
-    crmcore::ClvHorizon horizon;
-    if (options != nullptr) {
-      CRM_RETURN_IF_ERROR(
-          CheckStructSize<crm_clv_options>(options->struct_size, "crm_clv_options"));
-      horizon.periods = options->periods;
-      horizon.discount_rate = options->discount_rate;
-      CRM_ASSIGN_OR_RETURN(horizon.unit, ToCoreTimeUnit(options->time_unit));
-      horizon.period_days = options->period_days;
-      if (options->period_length != 0.0) {
-        // A period given in the unit of T directly: with days as the unit, period_days is
-        // that length (PeriodLength() = period_days / 1).
-        if (!(std::isfinite(options->period_length) && options->period_length > 0.0)) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "crm_clv_options.period_length must be 0 (use period_days) or finite and > 0, "
-              "got ", crmcore::FormatDouble(options->period_length)));
-        }
-        horizon.unit = crmcore::TimeUnit::kDays;
-        horizon.period_days = options->period_length;
-      }
-    }
-    CRM_RETURN_IF_ERROR(horizon.Validate());
+    CRM_ASSIGN_OR_RETURN(const crmcore::ClvHorizon horizon, ToCoreClvHorizon(options));
     CRM_ASSIGN_OR_RETURN(const Histories h, ReadHistories(x, t_x, T, n));
     CRM_ASSIGN_OR_RETURN(const auto m, Column(monetary, n, "monetary"));
     std::vector<double> spend_storage;
@@ -998,3 +1061,135 @@ crm_status crm_model_sbg_derl(const crm_model* model, double discount, double re
 }
 
 }  // extern "C"
+
+namespace {
+
+// The parameters and covariance of a fitted model, or FailedPrecondition saying why not.
+absl::StatusOr<crmcore::ParameterDistribution> Distribution(const crm_model& model,
+                                                            absl::string_view name) {
+  if (!model.fitted) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        name, " was made from given parameters (crm_model_from_params): it has no covariance"));
+  }
+  absl::StatusOr<crmcore::ParameterDistribution> d = crmcore::ParameterDistribution::FromFit(
+      absl::MakeConstSpan(model.params.data(), model.param_count), model.report.uncertainty);
+  if (!d.ok()) return absl::Status(d.status().code(), absl::StrCat(name, ": ", d.status().message()));
+  return d;
+}
+
+// A prediction of crm_prediction_intervals with its parameters and range. `spend_x` holds
+// the frequency the spend model sees, which the prediction borrows.
+struct IntervalSetup {
+  crmcore::ParametricPrediction predict;
+  crmcore::ParameterDistribution distribution;
+  crmcore::ValueRange range;
+};
+
+absl::StatusOr<IntervalSetup> SetUpPrediction(int prediction, const crm_model* model,
+                                              const crm_model* spend_model, double t,
+                                              const crm_clv_options* clv_options,
+                                              const double* x, const double* t_x,
+                                              const double* T, const double* monetary, size_t n,
+                                              std::vector<double>& spend_x) {
+  IntervalSetup setup;
+  if (prediction == CRM_PREDICT_EXPECTED_MEAN_SPEND) {
+    CRM_RETURN_IF_ERROR(CheckUsable(model, "model", {CRM_MODEL_GAMMA_GAMMA},
+                                    "this prediction needs a Gamma-Gamma model"));
+    CRM_ASSIGN_OR_RETURN(const auto xs, Column(x, n, "x"));
+    CRM_ASSIGN_OR_RETURN(const auto m, Column(monetary, n, "monetary"));
+    int64_t excluded = 0;
+    spend_x = SpendFrequency(xs, m, excluded);
+    setup.predict = crmcore::GammaGammaExpectedMeanSpendPrediction(spend_x, m);
+    CRM_ASSIGN_OR_RETURN(setup.distribution, Distribution(*model, "model"));
+    return setup;
+  }
+  if (prediction != CRM_PREDICT_P_ALIVE && prediction != CRM_PREDICT_EXPECTED_PURCHASES &&
+      prediction != CRM_PREDICT_CLV) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown prediction ", prediction,
+        " (valid: CRM_PREDICT_P_ALIVE (0) .. CRM_PREDICT_CLV (3))"));
+  }
+  CRM_RETURN_IF_ERROR(CheckUsable(model, "model", {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD},
+                                  kNeedsPurchaseModel));
+  const bool pareto = model->kind == CRM_MODEL_PARETO_NBD;
+  CRM_ASSIGN_OR_RETURN(const Histories h, ReadHistories(x, t_x, T, n));
+  CRM_ASSIGN_OR_RETURN(setup.distribution, Distribution(*model, "model"));
+  if (prediction == CRM_PREDICT_P_ALIVE) {
+    setup.predict = pareto ? crmcore::ParetoNbdProbabilityAlivePrediction(h.x, h.t_x, h.T)
+                           : crmcore::BgNbdProbabilityAlivePrediction(h.x, h.t_x, h.T);
+    setup.range = {0.0, 1.0};
+    return setup;
+  }
+  if (prediction == CRM_PREDICT_EXPECTED_PURCHASES) {
+    setup.predict = pareto ? crmcore::ParetoNbdExpectedPurchasesPrediction(t, h.x, h.t_x, h.T)
+                           : crmcore::BgNbdExpectedPurchasesPrediction(t, h.x, h.t_x, h.T);
+    return setup;
+  }
+  CRM_RETURN_IF_ERROR(RequireNonNull(spend_model, "spend_model"));
+  CRM_RETURN_IF_ERROR(CheckUsable(spend_model, "spend_model", {CRM_MODEL_GAMMA_GAMMA},
+                                  "this needs a Gamma-Gamma model"));
+  CRM_ASSIGN_OR_RETURN(const crmcore::ClvHorizon horizon, ToCoreClvHorizon(clv_options));
+  CRM_ASSIGN_OR_RETURN(const auto m, Column(monetary, n, "monetary"));
+  int64_t excluded = 0;
+  spend_x = SpendFrequency(h.x, m, excluded);
+  CRM_ASSIGN_OR_RETURN(const crmcore::ParameterDistribution spend,
+                       Distribution(*spend_model, "spend_model"));
+  setup.distribution = crmcore::ParameterDistribution::Stack(setup.distribution, spend);
+  setup.predict =
+      crmcore::DiscountedClvPrediction(pareto, horizon, h.x, h.t_x, h.T, spend_x, m);
+  return setup;
+}
+
+}  // namespace
+
+crm_status crm_prediction_intervals(int prediction, const crm_model* model,
+                                    const crm_model* spend_model, double t,
+                                    const crm_clv_options* clv_options, const double* x,
+                                    const double* t_x, const double* T, const double* monetary,
+                                    size_t n, double* out_lo, double* out_hi,
+                                    double* out_total) {
+  return Guarded("crm_prediction_intervals", [&]() -> absl::Status {
+    std::vector<double> spend_x;
+    CRM_ASSIGN_OR_RETURN(const IntervalSetup setup,
+                         SetUpPrediction(prediction, model, spend_model, t, clv_options, x,
+                                         t_x, T, monetary, n, spend_x));
+    if (n > 0) {
+      CRM_RETURN_IF_ERROR(RequireNonNull(out_lo, "out_lo"));
+      CRM_RETURN_IF_ERROR(RequireNonNull(out_hi, "out_hi"));
+    }
+    CRM_ASSIGN_OR_RETURN(
+        const crmcore::PredictionIntervals intervals,
+        crmcore::DeltaMethodIntervals(setup.predict, setup.distribution, n, setup.range));
+    std::copy(intervals.lo.begin(), intervals.lo.end(), out_lo);
+    std::copy(intervals.hi.begin(), intervals.hi.end(), out_hi);
+    if (out_total != nullptr) {
+      out_total[0] = intervals.total.value;
+      out_total[1] = intervals.total.lo;
+      out_total[2] = intervals.total.hi;
+    }
+    return absl::OkStatus();
+  });
+}
+
+crm_status crm_prediction_total_bootstrap(int prediction, const crm_model* model,
+                                          const crm_model* spend_model, double t,
+                                          const crm_clv_options* clv_options, const double* x,
+                                          const double* t_x, const double* T,
+                                          const double* monetary, size_t n, int32_t samples,
+                                          uint64_t seed, double* out_lo_hi) {
+  return Guarded("crm_prediction_total_bootstrap", [&]() -> absl::Status {
+    const crmcore::BootstrapOptions options{samples, seed};
+    CRM_RETURN_IF_ERROR(options.Validate());
+    CRM_RETURN_IF_ERROR(RequireNonNull(out_lo_hi, "out_lo_hi"));
+    std::vector<double> spend_x;
+    CRM_ASSIGN_OR_RETURN(const IntervalSetup setup,
+                         SetUpPrediction(prediction, model, spend_model, t, clv_options, x,
+                                         t_x, T, monetary, n, spend_x));
+    CRM_ASSIGN_OR_RETURN(
+        const crmcore::BootstrapInterval interval,
+        crmcore::BootstrapTotalInterval(setup.predict, setup.distribution, n, options));
+    out_lo_hi[0] = interval.lo;
+    out_lo_hi[1] = interval.hi;
+    return absl::OkStatus();
+  });
+}

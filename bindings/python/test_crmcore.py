@@ -380,6 +380,27 @@ def test_fits_match_published_estimates(summary):
         assert [round(p[k], 3) for k in ("r", "alpha", "s", "beta")] == [0.553, 10.578, 0.606, 11.669]
 
 
+def test_penalizer_and_standard_errors():
+    """lifetimes' figures on its CDNOW summary: penalizer_coef=0.1 gives r 0.2309, alpha
+    4.2193, a 0.1287, b 0.2671; unpenalized standard errors 0.0126, 0.378, 0.186, 0.705."""
+    rows = list(csv.DictReader(open(os.path.join(DATA, "cdnow_customers_summary.csv"))))
+    columns = {k: np.array([float(r[k]) for r in rows]) for k in ("frequency", "recency", "T")}
+    with crmcore.Model.fit("bgnbd", columns) as m:
+        se = m.standard_errors()
+        assert [round(se[k], 3) for k in ("r", "alpha", "a", "b")] == [0.013, 0.378, 0.186, 0.705]
+        cov = m.covariance()
+        assert cov.shape == (4, 4)
+        assert math.isclose(math.sqrt(cov[1, 1]), se["alpha"], rel_tol=1e-12)
+    with crmcore.Model.fit("bgnbd", columns, penalizer=0.1, gradient_tolerance=1e-10) as m:
+        p = m.params
+        assert [round(p[k], 4) for k in ("r", "alpha", "a", "b")] == [0.2309, 4.2193, 0.1287, 0.2671]
+    with pytest.raises(crmcore.InvalidArgument, match="penalizer must be finite and >= 0"):
+        crmcore.Model.fit("bgnbd", columns, penalizer=-1.0)
+    with crmcore.Model.from_params("bgnbd", [0.2, 4.0, 0.8, 2.4]) as given:
+        with pytest.raises(crmcore.FailedPrecondition, match="crm_model_from_params"):
+            given.standard_errors()
+
+
 def test_fit_on_columns_equals_fit_on_summary(summary, bgnbd):
     columns = {"frequency": summary.frequency, "recency": summary.recency, "T": summary.T}
     with crmcore.Model.fit("bgnbd", columns) as m:

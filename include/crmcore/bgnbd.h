@@ -83,6 +83,8 @@ using BgNbdLogLikelihoodEvaluator =
 /// The host checks min_repeat_buyers itself (the driver sees no customers). An OutOfRange
 /// from `evaluate` at a trial point (parameters too extreme for double) counts as an
 /// infeasible point: the line search steps back. Other errors are returned as they are.
+/// With options.penalizer > 0 the host also sets options.penalizer_max_T (the largest T
+/// over all partitions), else InvalidArgument; FitBgNbd sets it from its histories.
 absl::StatusOr<BgNbdFit> FitBgNbdFromSums(const BgNbdLogLikelihoodEvaluator& evaluate,
                                           const FitOptions& options = {},
                                           const BgNbdParams& initial = {});

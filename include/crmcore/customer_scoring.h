@@ -33,6 +33,7 @@
 #include "crmcore/gamma_gamma.h"
 #include "crmcore/lifecycle.h"
 #include "crmcore/model_fit.h"
+#include "crmcore/prediction_intervals.h"
 #include "crmcore/loyalty.h"
 #include "crmcore/relationship_stage.h"
 #include "crmcore/rfm_summary.h"
@@ -102,6 +103,19 @@ struct ScoringOptions {
   std::optional<BgNbdFit> given_bgnbd;
   std::optional<GammaGammaFit> given_gamma_gamma;
 
+  /// With a lifetime model: also 95 % delta-method intervals of p_alive,
+  /// expected_purchases, expected_mean_spend and clv per customer (the *_lo, *_hi columns
+  /// of CustomerTable), clamped to their valid range (P(alive) in [0, 1], the others
+  /// >= 0), and the population totals of expected purchases and CLV with intervals
+  /// (prediction_intervals.h). They reflect the fits' parameter uncertainty only. A fit
+  /// whose covariance is not available (singular Hessian) is then FailedPrecondition.
+  bool intervals = false;
+  /// Parametric-bootstrap draws for the totals' intervals when `intervals` is on: 0 = no
+  /// bootstrap, else 20 .. 1'000'000.
+  int bootstrap_samples = 200;
+  /// Seed of the bootstrap draws (reproducible with this library build).
+  uint64_t bootstrap_seed = 1;
+
   /// Threads of the engine stages (composite value, tiers, RFM scores): 0 = the hardware
   /// concurrency, 1 = the calling thread only. Results do not depend on it.
   int threads = 0;
@@ -149,6 +163,22 @@ struct CustomerTable {
   std::vector<double> expected_mean_spend;
   /// Discounted value of the purchases expected within the horizon, in major units.
   std::vector<double> clv;
+
+  /// True when ScoringOptions::intervals filled the bounds below (95 %, delta method).
+  bool has_intervals = false;
+  std::vector<double> p_alive_lo, p_alive_hi;
+  std::vector<double> expected_purchases_lo, expected_purchases_hi;
+  std::vector<double> expected_mean_spend_lo, expected_mean_spend_hi;
+  std::vector<double> clv_lo, clv_hi;
+  /// A population total with its delta-method interval and, when drawn, the bootstrap's.
+  struct LifetimeTotal {
+    IntervalEstimate delta;
+    bool has_bootstrap = false;
+    BootstrapInterval bootstrap;
+  };
+  /// Σ expected_purchases and Σ clv over the customers, with intervals.
+  LifetimeTotal total_expected_purchases;
+  LifetimeTotal total_clv;
 
   size_t size() const { return summary.size(); }
 };

@@ -55,6 +55,8 @@ class PurchaseHistories {
   /// Sum of the weights of repeat buyers with recency t_x = 0 (valid; see
   /// ValidatePurchaseHistory), which the fits count in FitReport.
   double zero_recency_repeat_weight() const { return zero_recency_repeat_weight_; }
+  /// The largest customer age T (the penalizer's time scale, FitOptions::penalizer).
+  double max_T() const { return max_T_; }
 
   absl::Span<const double> frequency() const { return frequency_; }
   absl::Span<const double> recency() const { return recency_; }
@@ -69,6 +71,7 @@ class PurchaseHistories {
   double total_weight_ = 0.0;
   double repeat_buyer_weight_ = 0.0;
   double zero_recency_repeat_weight_ = 0.0;
+  double max_T_ = 0.0;
 };
 
 /// A weighted sum over customers of log-likelihoods and of their gradient with respect to
@@ -105,25 +108,46 @@ struct FitOptions {
   /// likelihood is flat or maximized at a boundary (e.g. a → 0) and the estimates mean
   /// nothing. Must be >= 1.
   double min_repeat_buyers = 10.0;
+  /// lifetimes' penalizer_coef: >= 0, finite. 0 = plain maximum likelihood. With C > 0 the
+  /// optimizer minimizes −LL / (total weight) + C · Σ θ̃_k², lifetimes' convention
+  /// (BetaGeoFitter, ParetoNBDFitter, GammaGammaFitter): θ̃ are the parameters in a time
+  /// unit where the largest T is 1 (BG/NBD: r, α / max T, a, b; Pareto/NBD: r, α / max T,
+  /// s, β / max T), Gamma-Gamma's p, q, γ unscaled. It shrinks the estimates towards 0 and
+  /// keeps a flat likelihood from running away. FitReport::log_likelihood stays the
+  /// unpenalized total log-likelihood at the estimates.
+  double penalizer = 0.0;
+  /// The largest customer age T over all customers, for the penalizer's time scaling of
+  /// BG/NBD and Pareto/NBD (unused when penalizer = 0 and by Gamma-Gamma). FitBgNbd and
+  /// FitParetoNbd set it from their histories (PurchaseHistories::max_T()); the
+  /// partition-sum fits (FitBgNbdFromSums, FitParetoNbdFromSums) need the host to set it
+  /// (the driver sees no customers): finite and > 0 when penalizer > 0, else
+  /// InvalidArgument. 0 = not set.
+  double penalizer_max_T = 0.0;
 
   /// InvalidArgument naming the field and value when a field is out of range or NaN.
   absl::Status Validate() const;
 };
 
-/// The asymptotic uncertainty of fitted parameters: the covariance is the inverse of the
-/// Hessian of the total negative log-likelihood at the optimum (the observed information),
-/// in the natural parameters.
+/// Asymptotic uncertainty of fitted parameters: the covariance is the inverse of the
+/// Hessian of the total negative log-likelihood at the estimates (the observed information;
+/// with a penalizer, of the penalized objective −LL + W·C·Σ θ̃_k², W the total weight, so
+/// that it matches the estimates it describes). It is computed in log-parameters by central
+/// differences of the analytic gradient, symmetrized, and carried to the natural parameters
+/// by the delta method (Cov_θ = D Cov_logθ D, D = diag(θ); the gradient term of the change
+/// of variables vanishes at the optimum).
 struct ParameterUncertainty {
-  /// False when the Hessian is singular or indefinite (`message` says why) or was not
-  /// computed (a fit that did not converge).
+  /// False when the Hessian is singular or indefinite (the likelihood is flat or the fit
+  /// sits on a saddle: `message` says which), when it could not be evaluated, or when the
+  /// fit did not converge (then nothing is computed).
   bool available = false;
-  /// n × n, row-major, in the model's parameter order.
+  /// n·n row-major covariance of the natural parameters, in the model's parameter order.
   std::vector<double> covariance;
-  /// √ of the covariance's diagonal.
+  /// n standard errors, √ of the covariance's diagonal.
   std::vector<double> standard_errors;
-  /// 95 % Wald intervals: estimate ∓ 1.959964 · standard error.
+  /// n 95 % Wald intervals: estimate ∓ 1.959964 · standard error (the lower bound may be
+  /// below 0: it is the normal approximation, not a constraint).
   std::vector<std::array<double, 2>> confidence_intervals;
-  /// Why the uncertainty is not available ("" when it is).
+  /// Why it is not available; "" when it is.
   std::string message;
 };
 
@@ -148,7 +172,8 @@ struct FitReport {
   /// rounded to whole units produce. They are fitted like any other; the count lets a
   /// report say so.
   double zero_recency_repeat_buyers = 0.0;
-  /// Standard errors and intervals of the parameters (converged fits).
+  /// Standard errors and covariance of the estimates; filled for every converged fit
+  /// (available or, with the reason, not).
   ParameterUncertainty uncertainty;
 };
 

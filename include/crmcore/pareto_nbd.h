@@ -77,7 +77,8 @@ absl::StatusOr<ParetoNbdFit> FitParetoNbd(const PurchaseHistories& histories,
 using ParetoNbdLogLikelihoodEvaluator =
     std::function<absl::StatusOr<LogLikelihoodSum<4>>(const ParetoNbdParams& params)>;
 
-/// The fit with the data held elsewhere (as FitBgNbdFromSums, OutOfRange included).
+/// The fit with the data held elsewhere (as FitBgNbdFromSums, OutOfRange and
+/// options.penalizer_max_T included).
 absl::StatusOr<ParetoNbdFit> FitParetoNbdFromSums(const ParetoNbdLogLikelihoodEvaluator& evaluate,
                                                   const FitOptions& options = {},
                                                   const ParetoNbdParams& initial = {});

@@ -185,8 +185,12 @@ absl::StatusOr<BgNbdFit> FitBgNbdFromSums(const BgNbdLogLikelihoodEvaluator& eva
     for (size_t k = 0; k < 4; ++k) gradient[k] = s.gradient[k];
     return absl::OkStatus();
   };
-  CRM_ASSIGN_OR_RETURN(FitReport report,
-                       models_internal::MaximizeLogLikelihood(objective, log_params, options));
+  // lifetimes' penalizer acts on α (and β) in a time unit where the largest T is 1.
+  CRM_ASSIGN_OR_RETURN(const double time_scale,
+                       models_internal::PenalizerTimeScale("BG/NBD", options));
+  const double penalty_scale[] = {1.0, time_scale, 1.0, 1.0};
+  CRM_ASSIGN_OR_RETURN(FitReport report, models_internal::MaximizeLogLikelihood(
+                                             objective, log_params, options, penalty_scale));
   BgNbdFit fit;
   fit.params = {std::exp(log_params[0]), std::exp(log_params[1]), std::exp(log_params[2]),
                 std::exp(log_params[3])};
@@ -197,6 +201,8 @@ absl::StatusOr<BgNbdFit> FitBgNbdFromSums(const BgNbdLogLikelihoodEvaluator& eva
 absl::StatusOr<BgNbdFit> FitBgNbd(const PurchaseHistories& histories, const FitOptions& options,
                                   const BgNbdParams& initial) {
   CRM_RETURN_IF_ERROR(options.Validate());
+  FitOptions with_max_T = options;
+  with_max_T.penalizer_max_T = histories.max_T();
   if (histories.repeat_buyer_weight() < options.min_repeat_buyers) {
     return absl::InvalidArgumentError(absl::StrCat(
         "BG/NBD fit: too few repeat buyers (customers with x > 0): got ",
@@ -206,7 +212,7 @@ absl::StatusOr<BgNbdFit> FitBgNbd(const PurchaseHistories& histories, const FitO
   CRM_ASSIGN_OR_RETURN(
       BgNbdFit fit,
       FitBgNbdFromSums([&](const BgNbdParams& p) { return BgNbdLogLikelihoodSum(p, histories); },
-                       options, initial));
+                       with_max_T, initial));
   fit.report.zero_recency_repeat_buyers = histories.zero_recency_repeat_weight();
   return fit;
 }

@@ -171,8 +171,13 @@ absl::StatusOr<MbgNbdFit> FitMbgNbdFromSums(const MbgNbdLogLikelihoodEvaluator& 
     for (size_t k = 0; k < 4; ++k) gradient[k] = s.gradient[k];
     return absl::OkStatus();
   };
-  CRM_ASSIGN_OR_RETURN(FitReport report,
-                       models_internal::MaximizeLogLikelihood(objective, log_params, options));
+  // lifetimes' penalizer acts on alpha in a time unit where the largest T is 1, as for
+  // BG/NBD (its ModifiedBetaGeoFitter shares BetaGeoFitter's convention).
+  CRM_ASSIGN_OR_RETURN(const double time_scale,
+                       models_internal::PenalizerTimeScale("MBG/NBD", options));
+  const double penalty_scale[] = {1.0, time_scale, 1.0, 1.0};
+  CRM_ASSIGN_OR_RETURN(FitReport report, models_internal::MaximizeLogLikelihood(
+                                             objective, log_params, options, penalty_scale));
   MbgNbdFit fit;
   fit.params = {std::exp(log_params[0]), std::exp(log_params[1]), std::exp(log_params[2]),
                 std::exp(log_params[3])};
@@ -189,11 +194,13 @@ absl::StatusOr<MbgNbdFit> FitMbgNbd(const PurchaseHistories& histories,
         FormatDouble(histories.repeat_buyer_weight()), ", need at least ",
         FormatDouble(options.min_repeat_buyers)));
   }
+  FitOptions with_max_T = options;
+  with_max_T.penalizer_max_T = histories.max_T();
   CRM_ASSIGN_OR_RETURN(
       MbgNbdFit fit,
       FitMbgNbdFromSums(
-          [&](const MbgNbdParams& p) { return MbgNbdLogLikelihoodSum(p, histories); }, options,
-          initial));
+          [&](const MbgNbdParams& p) { return MbgNbdLogLikelihoodSum(p, histories); },
+          with_max_T, initial));
   fit.report.zero_recency_repeat_buyers = histories.zero_recency_repeat_weight();
   return fit;
 }

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include <Eigen/Core>
+#include <Eigen/Eigenvalues>
 #include <LBFGS.h>
 #include <boost/math/special_functions/digamma.hpp>
 
@@ -84,6 +85,17 @@ absl::Status CheckFiniteLogLikelihood(absl::string_view what, double log_likelih
                                             ": the parameters are too extreme for double"));
 }
 
+absl::StatusOr<double> PenalizerTimeScale(absl::string_view model, const FitOptions& options) {
+  if (options.penalizer == 0.0) return 1.0;
+  if (!(std::isfinite(options.penalizer_max_T) && options.penalizer_max_T > 0.0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        model, " fit: the penalizer scales time so that the largest T is 1, which needs "
+        "penalizer_max_T > 0 (the largest customer age T), got ",
+        FormatDouble(options.penalizer_max_T)));
+  }
+  return 1.0 / options.penalizer_max_T;
+}
+
 absl::Status CheckPositiveParameter(absl::string_view model, absl::string_view name,
                                     double value) {
   if (!(std::isfinite(value) && value > 0.0)) {
@@ -104,12 +116,126 @@ struct ObjectiveFailed {
 
 }  // namespace
 
+namespace {
+
+// 2 C (s_k θ_k)² per parameter: d/d log θ_k of the penalty C Σ (s_k θ_k)², and the penalty
+// itself; `scale` empty means all 1.
+double Penalty(double penalizer, absl::Span<const double> scale,
+               absl::Span<const double> log_params, absl::Span<double> gradient) {
+  double penalty = 0.0;
+  for (size_t k = 0; k < log_params.size(); ++k) {
+    const double scaled = (scale.empty() ? 1.0 : scale[k]) * std::exp(log_params[k]);
+    penalty += penalizer * scaled * scaled;
+    gradient[k] = 2.0 * penalizer * scaled * scaled;
+  }
+  return penalty;
+}
+
+}  // namespace
+
+ParameterUncertainty EstimateParameterUncertainty(const LogParamObjective& objective,
+                                                  absl::Span<const double> log_params,
+                                                  double penalizer,
+                                                  absl::Span<const double> penalty_scale) {
+  const size_t n = log_params.size();
+  const auto ni = static_cast<Eigen::Index>(n);
+  ParameterUncertainty out;
+  // Gradient of the total penalized negative log-likelihood in log-parameters at `lp`.
+  std::vector<double> gradient(n), penalty_gradient(n);
+  auto negative_gradient = [&](absl::Span<const double> lp,
+                               Eigen::Ref<Eigen::VectorXd> g) -> absl::Status {
+    double ll = 0.0, weight = 0.0;
+    std::fill(gradient.begin(), gradient.end(), 0.0);
+    CRM_RETURN_IF_ERROR(objective(lp, &ll, &weight, absl::MakeSpan(gradient)));
+    Penalty(penalizer, penalty_scale, lp, absl::MakeSpan(penalty_gradient));
+    for (size_t k = 0; k < n; ++k) {
+      g[static_cast<Eigen::Index>(k)] = -gradient[k] + weight * penalty_gradient[k];
+      if (!std::isfinite(g[static_cast<Eigen::Index>(k)]) || !std::isfinite(ll)) {
+        return absl::OutOfRangeError("the log-likelihood or its gradient is not finite");
+      }
+    }
+    return absl::OkStatus();
+  };
+  // Central differences of the analytic gradient: O(h²) truncation, and no second
+  // derivatives to derive per model.
+  constexpr double kStep = 1e-5;
+  Eigen::MatrixXd hessian(ni, ni);
+  Eigen::VectorXd plus(ni), minus(ni);
+  std::vector<double> lp(log_params.begin(), log_params.end());
+  for (size_t k = 0; k < n; ++k) {
+    lp[k] = log_params[k] + kStep;
+    absl::Status status = negative_gradient(lp, plus);
+    lp[k] = log_params[k] - kStep;
+    if (status.ok()) status = negative_gradient(lp, minus);
+    lp[k] = log_params[k];
+    if (!status.ok()) {
+      out.message = absl::StrCat(
+          "the Hessian could not be evaluated near the estimates: ", status.message());
+      return out;
+    }
+    hessian.col(static_cast<Eigen::Index>(k)) = (plus - minus) / (2.0 * kStep);
+  }
+  hessian = (0.5 * (hessian + hessian.transpose())).eval();
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(hessian);
+  if (eigen.info() != Eigen::Success) {
+    out.message = "the Hessian's eigen-decomposition failed";
+    return out;
+  }
+  const Eigen::VectorXd& lambda = eigen.eigenvalues();  // ascending
+  const double largest = lambda.cwiseAbs().maxCoeff();
+  // Noise in a difference Hessian is ~1e-10 of its largest entry: an eigenvalue below
+  // 1e-9 of the largest is not distinguishable from 0.
+  if (!(largest > 0.0) || !(lambda[0] > 1e-9 * largest)) {
+    const bool indefinite = lambda[0] < -1e-9 * largest;
+    out.message = absl::StrCat(
+        "the Hessian of the negative log-likelihood is ",
+        indefinite ? "indefinite (the estimates are not a maximum of the likelihood)"
+                   : "singular (the likelihood is flat in some direction: the parameters "
+                     "are not identified by these data)",
+        ": eigenvalues from ", FormatDouble(lambda[0]), " to ", FormatDouble(lambda[ni - 1]));
+    return out;
+  }
+  const Eigen::MatrixXd log_covariance =
+      eigen.eigenvectors() * lambda.cwiseInverse().asDiagonal() * eigen.eigenvectors().transpose();
+  out.covariance.resize(n * n);
+  out.standard_errors.resize(n);
+  out.confidence_intervals.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = 0; j < n; ++j) {
+      // From the upper triangle only: V Λ⁻¹ Vᵀ is symmetric only to rounding.
+      const size_t lo = std::min(i, j), hi = std::max(i, j);
+      out.covariance[i * n + j] = std::exp(log_params[lo]) * std::exp(log_params[hi]) *
+                                  log_covariance(static_cast<Eigen::Index>(lo),
+                                                 static_cast<Eigen::Index>(hi));
+      if (!std::isfinite(out.covariance[i * n + j])) {
+        out = ParameterUncertainty{};
+        out.message = "the covariance overflows double (parameters too extreme)";
+        return out;
+      }
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const double estimate = std::exp(log_params[i]);
+    out.standard_errors[i] = std::sqrt(out.covariance[i * n + i]);
+    out.confidence_intervals[i] = {estimate - 1.959964 * out.standard_errors[i],
+                                   estimate + 1.959964 * out.standard_errors[i]};
+  }
+  out.available = true;
+  return out;
+}
+
 absl::StatusOr<FitReport> MaximizeLogLikelihood(const LogParamObjective& objective,
                                                 std::vector<double>& log_params,
-                                                const FitOptions& options) {
+                                                const FitOptions& options,
+                                                absl::Span<const double> penalty_scale) {
   CRM_RETURN_IF_ERROR(options.Validate());
   const size_t n = log_params.size();
+  if (!penalty_scale.empty() && penalty_scale.size() != n) {
+    return absl::InternalError(absl::StrCat("fit: ", penalty_scale.size(),
+                                            " penalty scales for ", n, " parameters"));
+  }
   FitReport report;
+  std::vector<double> penalty_gradient(n);
 
   // The best point seen: a line search that fails (LBFGS++ throws) leaves x at its last
   // trial, which may be worse than where it started.
@@ -143,7 +269,13 @@ absl::StatusOr<FitReport> MaximizeLogLikelihood(const LogParamObjective& objecti
     // A trial point where the likelihood overflows is simply "much worse": the
     // backtracking line search then shortens the step.
     if (!finite) return std::numeric_limits<double>::infinity();
-    const double f = -ll / weight;
+    double f = -ll / weight;
+    if (options.penalizer > 0.0) {
+      f += Penalty(options.penalizer, penalty_scale, absl::MakeConstSpan(x.data(), n),
+                   absl::MakeSpan(penalty_gradient));
+      for (size_t k = 0; k < n; ++k) grad[static_cast<Eigen::Index>(k)] += penalty_gradient[k];
+      if (!std::isfinite(f)) return std::numeric_limits<double>::infinity();
+    }
     if (f < best_f) {
       best_f = f;
       best_ll = ll;
@@ -187,11 +319,16 @@ absl::StatusOr<FitReport> MaximizeLogLikelihood(const LogParamObjective& objecti
   report.converged = report.gradient_norm <= options.gradient_tolerance;
   if (report.converged) {
     report.message = "converged";
+    report.uncertainty =
+        EstimateParameterUncertainty(objective, log_params, options.penalizer, penalty_scale);
   } else if (!failure.empty()) {
     report.message = absl::StrCat("not converged: line search failed (", failure, ")");
   } else {
     report.message = absl::StrCat("not converged: reached the iteration cap of ",
                                   options.max_iterations);
+  }
+  if (!report.converged) {
+    report.uncertainty.message = "not computed: the fit did not converge";
   }
   return report;
 }
@@ -212,6 +349,15 @@ absl::Status FitOptions::Validate() const {
     return absl::InvalidArgumentError(
         absl::StrCat("fit options: min_repeat_buyers must be finite and >= 1, got ",
                      FormatDouble(min_repeat_buyers)));
+  }
+  if (!(std::isfinite(penalizer) && penalizer >= 0.0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "fit options: penalizer must be finite and >= 0, got ", FormatDouble(penalizer)));
+  }
+  if (!(std::isfinite(penalizer_max_T) && penalizer_max_T >= 0.0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("fit options: penalizer_max_T must be finite and >= 0, got ",
+                     FormatDouble(penalizer_max_T)));
   }
   return absl::OkStatus();
 }
@@ -290,6 +436,7 @@ absl::StatusOr<PurchaseHistories> PurchaseHistories::Create(absl::Span<const dou
     out.total_weight_ += w;
     if (frequency[i] > 0.0) out.repeat_buyer_weight_ += w;
     if (frequency[i] > 0.0 && recency[i] == 0.0) out.zero_recency_repeat_weight_ += w;
+    out.max_T_ = std::max(out.max_T_, T[i]);
   }
   return out;
 }

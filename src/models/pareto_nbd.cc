@@ -280,8 +280,12 @@ absl::StatusOr<ParetoNbdFit> FitParetoNbdFromSums(const ParetoNbdLogLikelihoodEv
     for (size_t k = 0; k < 4; ++k) gradient[k] = s->gradient[k];
     return absl::OkStatus();
   };
-  CRM_ASSIGN_OR_RETURN(FitReport report,
-                       models_internal::MaximizeLogLikelihood(objective, log_params, options));
+  // lifetimes' penalizer acts on α (and β) in a time unit where the largest T is 1.
+  CRM_ASSIGN_OR_RETURN(const double time_scale,
+                       models_internal::PenalizerTimeScale("Pareto/NBD", options));
+  const double penalty_scale[] = {1.0, time_scale, 1.0, time_scale};
+  CRM_ASSIGN_OR_RETURN(FitReport report, models_internal::MaximizeLogLikelihood(
+                                             objective, log_params, options, penalty_scale));
   ParetoNbdFit fit;
   fit.params = {std::exp(log_params[0]), std::exp(log_params[1]), std::exp(log_params[2]),
                 std::exp(log_params[3])};
@@ -293,6 +297,8 @@ absl::StatusOr<ParetoNbdFit> FitParetoNbd(const PurchaseHistories& histories,
                                           const FitOptions& options,
                                           const ParetoNbdParams& initial) {
   CRM_RETURN_IF_ERROR(options.Validate());
+  FitOptions with_max_T = options;
+  with_max_T.penalizer_max_T = histories.max_T();
   if (histories.repeat_buyer_weight() < options.min_repeat_buyers) {
     return absl::InvalidArgumentError(absl::StrCat(
         "Pareto/NBD fit: too few repeat buyers (customers with x > 0): got ",
@@ -303,7 +309,7 @@ absl::StatusOr<ParetoNbdFit> FitParetoNbd(const PurchaseHistories& histories,
       ParetoNbdFit fit,
       FitParetoNbdFromSums(
           [&](const ParetoNbdParams& p) { return ParetoNbdLogLikelihoodSum(p, histories); },
-          options, initial));
+          with_max_T, initial));
   fit.report.zero_recency_repeat_buyers = histories.zero_recency_repeat_weight();
   return fit;
 }

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
 #include "crmcore/clv.h"
+#include "crmcore/prediction_intervals.h"
 #include "crmcore/composite_value.h"
 #include "crmcore/engine.h"
 #include "crmcore/rfm_score.h"
@@ -73,6 +74,68 @@ absl::StatusOr<PeriodFacts> CollectPeriodFacts(const CustomerOccasions& occasion
   return facts;
 }
 
+// The delta-method bounds of the model columns and the totals' intervals
+// (ScoringOptions::intervals); `x` the frequency, `spend_x` as the spend model saw it.
+absl::Status FillIntervals(const ScoringOptions& options, const ClvHorizon& horizon,
+                           absl::Span<const double> x, absl::Span<const double> spend_x,
+                           CustomerTable& table) {
+  const RfmSummary& summary = table.summary;
+  const size_t n = table.size();
+  const BgNbdParams& b = table.bgnbd.params;
+  const GammaGammaParams& g = table.gamma_gamma.params;
+  auto purchase_dist =
+      ParameterDistribution::FromFit({b.r, b.alpha, b.a, b.b}, table.bgnbd.report.uncertainty);
+  if (!purchase_dist.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("BG/NBD: ", purchase_dist.status().message()));
+  }
+  auto spend_dist = ParameterDistribution::FromFit({g.p, g.q, g.gamma},
+                                                   table.gamma_gamma.report.uncertainty);
+  if (!spend_dist.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("Gamma-Gamma: ", spend_dist.status().message()));
+  }
+  const ParameterDistribution both = ParameterDistribution::Stack(*purchase_dist, *spend_dist);
+  const ValueRange non_negative;
+  CRM_ASSIGN_OR_RETURN(
+      PredictionIntervals alive,
+      DeltaMethodIntervals(BgNbdProbabilityAlivePrediction(x, summary.recency, summary.T),
+                           *purchase_dist, n, {0.0, 1.0}));
+  const ParametricPrediction purchases =
+      BgNbdExpectedPurchasesPrediction(table.horizon, x, summary.recency, summary.T);
+  CRM_ASSIGN_OR_RETURN(PredictionIntervals expected,
+                       DeltaMethodIntervals(purchases, *purchase_dist, n, non_negative));
+  CRM_ASSIGN_OR_RETURN(
+      PredictionIntervals spend,
+      DeltaMethodIntervals(GammaGammaExpectedMeanSpendPrediction(spend_x, summary.monetary_value),
+                           *spend_dist, n, non_negative));
+  const ParametricPrediction clv_of = DiscountedClvPrediction(
+      /*pareto=*/false, horizon, x, summary.recency, summary.T, spend_x, summary.monetary_value);
+  CRM_ASSIGN_OR_RETURN(PredictionIntervals clv,
+                       DeltaMethodIntervals(clv_of, both, n, non_negative));
+  table.p_alive_lo = std::move(alive.lo);
+  table.p_alive_hi = std::move(alive.hi);
+  table.expected_purchases_lo = std::move(expected.lo);
+  table.expected_purchases_hi = std::move(expected.hi);
+  table.expected_mean_spend_lo = std::move(spend.lo);
+  table.expected_mean_spend_hi = std::move(spend.hi);
+  table.clv_lo = std::move(clv.lo);
+  table.clv_hi = std::move(clv.hi);
+  table.total_expected_purchases.delta = expected.total;
+  table.total_clv.delta = clv.total;
+  if (options.bootstrap_samples > 0) {
+    const BootstrapOptions bootstrap{options.bootstrap_samples, options.bootstrap_seed};
+    CRM_ASSIGN_OR_RETURN(table.total_expected_purchases.bootstrap,
+                         BootstrapTotalInterval(purchases, *purchase_dist, n, bootstrap));
+    table.total_expected_purchases.has_bootstrap = true;
+    CRM_ASSIGN_OR_RETURN(table.total_clv.bootstrap,
+                         BootstrapTotalInterval(clv_of, both, n, bootstrap));
+    table.total_clv.has_bootstrap = true;
+  }
+  table.has_intervals = true;
+  return absl::OkStatus();
+}
+
 // Fits BG/NBD and Gamma-Gamma on the summary and fills the table's model columns.
 absl::Status FitLifetimeModels(const ScoringOptions& options, CustomerTable& table) {
   const RfmSummary& summary = table.summary;
@@ -131,6 +194,9 @@ absl::Status FitLifetimeModels(const ScoringOptions& options, CustomerTable& tab
   CRM_RETURN_IF_ERROR(BgNbdDiscountedClv(table.bgnbd.params, table.clv_horizon,
                                          table.expected_mean_spend,
                                          x, summary.recency, summary.T, absl::MakeSpan(table.clv)));
+  if (options.intervals) {
+    CRM_RETURN_IF_ERROR(FillIntervals(options, table.clv_horizon, x, spend_x, table));
+  }
   table.has_lifetime_model = true;
   return absl::OkStatus();
 }
@@ -276,6 +342,10 @@ absl::Status ScoringOptions::Validate() const {
     return absl::InvalidArgumentError(absl::StrCat("scoring: ", valid.message()));
   }
   CRM_RETURN_IF_ERROR(fit.Validate());
+  if (bootstrap_samples != 0 && !BootstrapOptions{bootstrap_samples, bootstrap_seed}.Validate().ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "scoring: bootstrap_samples must be 0 or in [20, 1000000], got ", bootstrap_samples));
+  }
   CRM_RETURN_IF_ERROR(ladder.Validate());
   CRM_RETURN_IF_ERROR(lifecycle.Validate());
   CRM_RETURN_IF_ERROR(loyalty_class.Validate());

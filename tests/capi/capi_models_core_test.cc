@@ -12,6 +12,7 @@
 #include "crmcore/gamma_gamma.h"
 #include "crmcore/model_fit.h"
 #include "crmcore/pareto_nbd.h"
+#include "crmcore/prediction_intervals.h"
 #include "crmcore/rfm_summary.h"
 #include "crmcore/transaction_log.h"
 #include "gtest/gtest.h"
@@ -135,6 +136,30 @@ TEST_F(CapiVsCore, BgNbdFitAndPredictionsAreTheCore) {
   ASSERT_TRUE(core_sum.ok());
   EXPECT_EQ(sum, core_sum->log_likelihood);
   EXPECT_EQ(gradient, std::vector<double>(core_sum->gradient.begin(), core_sum->gradient.end()));
+
+  // The covariance, standard errors and prediction intervals are the core's.
+  const crmcore::ParameterUncertainty& u = fit->report.uncertainty;
+  ASSERT_TRUE(u.available) << u.message;
+  std::vector<double> cov(16), se(4);
+  ASSERT_EQ(crm_model_covariance(model, cov.data(), 16), CRM_OK);
+  ASSERT_EQ(crm_model_standard_errors(model, se.data(), 4), CRM_OK);
+  EXPECT_EQ(cov, u.covariance);
+  EXPECT_EQ(se, u.standard_errors);
+  auto dist = crmcore::ParameterDistribution::FromFit({p.r, p.alpha, p.a, p.b}, u);
+  ASSERT_TRUE(dist.ok());
+  auto core_intervals = crmcore::DeltaMethodIntervals(
+      crmcore::BgNbdExpectedPurchasesPrediction(39.0, x_, t_x_, T_), *dist, n, {});
+  ASSERT_TRUE(core_intervals.ok());
+  std::vector<double> lo(n), hi(n), total(3);
+  ASSERT_EQ(crm_prediction_intervals(CRM_PREDICT_EXPECTED_PURCHASES, model, nullptr, 39.0,
+                                     nullptr, x_.data(), t_x_.data(), T_.data(), nullptr, n,
+                                     lo.data(), hi.data(), total.data()),
+            CRM_OK)
+      << crm_last_error();
+  EXPECT_EQ(lo, core_intervals->lo);
+  EXPECT_EQ(hi, core_intervals->hi);
+  EXPECT_EQ(total, (std::vector<double>{core_intervals->total.value, core_intervals->total.lo,
+                                        core_intervals->total.hi}));
   crm_model_destroy(model);
 }
 

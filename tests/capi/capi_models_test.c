@@ -1191,6 +1191,185 @@ static void test_summary_from_columns(void) {
 
 /* A destroyed handle used again: undefined by contract, detected by debug builds. */
 /* Covers docs/bad-input.md BI-CAPI-11. */
+/* Penalizer and parameter uncertainty (C++: tests/core/model_fit_test.cc). */
+static void test_penalizer_and_uncertainty(void) {
+  static double px[2357], ptx[2357], pT[2357];
+  const size_t n_pub = read_published(px, ptx, pT);
+  crm_fit_options options = CRM_FIT_OPTIONS_INIT;
+  crm_fit_options from_init;
+  crm_model* model = NULL;
+  crm_model* penalized = NULL;
+  crm_model* given = NULL;
+  double params[4], se[4], cov[16], ll = 0, ll_pen = 0;
+  const double good[4] = {0.25, 4.0, 0.8, 2.4};
+  int i;
+  CHECK(n_pub == 2357);
+  if (n_pub != 2357) return;
+
+  /* The INIT macro and the init function agree; penalizer 0 by default. */
+  CHECK_OK(crm_fit_options_init(&from_init, sizeof from_init));
+  CHECK(from_init.penalizer == 0.0 && options.penalizer == 0.0);
+
+  CHECK_OK(crm_model_fit(CRM_MODEL_BGNBD, px, ptx, pT, NULL, n_pub, &options, &model));
+  CHECK_OK(crm_model_standard_errors(model, se, 4));
+  /* lifetimes' BetaGeoFitter on CDNOW: se 0.0126, 0.378, 0.186, 0.705. */
+  CHECK_NEAR(se[0], 0.0126, 0.0005);
+  CHECK_NEAR(se[1], 0.378, 0.005);
+  CHECK_NEAR(se[2], 0.186, 0.005);
+  CHECK_NEAR(se[3], 0.705, 0.005);
+  CHECK_OK(crm_model_covariance(model, cov, 16));
+  for (i = 0; i < 4; ++i) CHECK(rel_near(sqrt(cov[i * 5]), se[i], 1e-12));
+  CHECK(cov[1] == cov[4]); /* symmetric */
+  CHECK_ERROR(crm_model_covariance(model, cov, 4), CRM_ERR_INVALID_ARGUMENT, "n must be 16");
+  CHECK_ERROR(crm_model_standard_errors(model, se, 3), CRM_ERR_INVALID_ARGUMENT, "n must be 4");
+  CHECK_ERROR(crm_model_standard_errors(NULL, se, 4), CRM_ERR_INVALID_ARGUMENT, "model");
+  CHECK_ERROR(crm_model_covariance(model, NULL, 16), CRM_ERR_INVALID_ARGUMENT, "out");
+
+  /* lifetimes' BetaGeoFitter(penalizer_coef=0.1): r 0.2309, alpha 4.2193, a 0.1287, b 0.2671. */
+  options.penalizer = 0.1;
+  options.gradient_tolerance = 1e-10;
+  CHECK_OK(crm_model_fit(CRM_MODEL_BGNBD, px, ptx, pT, NULL, n_pub, &options, &penalized));
+  CHECK_OK(crm_model_params(penalized, params, 4));
+  CHECK_NEAR(params[0], 0.2309, 5e-5);
+  CHECK_NEAR(params[1], 4.2193, 5e-5);
+  CHECK_NEAR(params[2], 0.1287, 5e-5);
+  CHECK_NEAR(params[3], 0.2671, 5e-5);
+  /* The reported log-likelihood is the unpenalized one at the penalized estimates. */
+  CHECK_OK(crm_model_fit_info(penalized, CRM_FIT_INFO_LOG_LIKELIHOOD, &ll_pen));
+  CHECK_OK(crm_model_log_likelihood(CRM_MODEL_BGNBD, params, 4, px, ptx, pT, NULL, n_pub, &ll,
+                                    NULL));
+  CHECK(rel_near(ll_pen, ll, 1e-10));
+  CHECK_OK(crm_model_standard_errors(penalized, se, 4));
+
+  /* The struct before `penalizer` was appended is still accepted (penalizer 0). */
+  {
+    crm_fit_options old = CRM_FIT_OPTIONS_INIT;
+    crm_model* m = NULL;
+    old.struct_size = offsetof(crm_fit_options, penalizer);
+    old.penalizer = 5.0; /* beyond the old size: not read */
+    CHECK_OK(crm_model_fit(CRM_MODEL_BGNBD, px, ptx, pT, NULL, n_pub, &old, &m));
+    CHECK_OK(crm_model_params(m, params, 4));
+    CHECK_NEAR(params[0], 0.243, 0.0005);
+    crm_model_destroy(m);
+    CHECK_OK(crm_fit_options_init(&old, offsetof(crm_fit_options, penalizer)));
+  }
+
+  /* Bad penalizers. Covers docs/bad-input.md BI-MOD-10. */
+  options.gradient_tolerance = 1e-7;
+  options.penalizer = -0.1;
+  CHECK_ERROR(crm_model_fit(CRM_MODEL_BGNBD, px, ptx, pT, NULL, n_pub, &options, &given),
+              CRM_ERR_INVALID_ARGUMENT, "penalizer must be finite and >= 0, got -0.1");
+  options.penalizer = NAN;
+  CHECK_ERROR(crm_model_fit(CRM_MODEL_GAMMA_GAMMA, px, NULL, NULL, pT, n_pub, &options, &given),
+              CRM_ERR_INVALID_ARGUMENT, "penalizer must be finite and >= 0, got nan");
+  options.penalizer = INFINITY;
+  CHECK_ERROR(crm_model_fit(CRM_MODEL_PARETO_NBD, px, ptx, pT, NULL, n_pub, &options, &given),
+              CRM_ERR_INVALID_ARGUMENT, "penalizer must be finite");
+  CHECK(given == NULL);
+
+  /* A model made from parameters, and a fit that did not converge, have no covariance. */
+  CHECK_OK(crm_model_from_params(CRM_MODEL_BGNBD, good, 4, &given));
+  CHECK_ERROR(crm_model_standard_errors(given, se, 4), CRM_ERR_FAILED_PRECONDITION,
+              "crm_model_from_params");
+  CHECK_ERROR(crm_model_covariance(given, cov, 16), CRM_ERR_FAILED_PRECONDITION,
+              "crm_model_from_params");
+  crm_model_destroy(given);
+  options.penalizer = 0.0;
+  options.max_iterations = 1;
+  CHECK_OK(crm_model_fit(CRM_MODEL_BGNBD, px, ptx, pT, NULL, n_pub, &options, &given));
+  CHECK_ERROR(crm_model_standard_errors(given, se, 4), CRM_ERR_FAILED_PRECONDITION,
+              "did not converge");
+  crm_model_destroy(given);
+  crm_model_destroy(penalized);
+  crm_model_destroy(model);
+}
+
+/* Prediction intervals (C++: tests/core/prediction_intervals_test.cc). */
+static void test_prediction_intervals(void) {
+  static double lo[2357], hi[2357], value[2357];
+  crm_summary* s = load_cdnow();
+  crm_model* bg = NULL;
+  crm_model* gg = NULL;
+  crm_model* given = NULL;
+  double total[3], boot[2], boot2[2], sum = 0;
+  const double good[4] = {0.25, 4.0, 0.8, 2.4};
+  const double *px, *ptx, *pT, *spend;
+  crm_clv_options clv = CRM_CLV_OPTIONS_INIT;
+  const size_t n = 2357;
+  size_t i;
+  if (s == NULL) return;
+  px = column(s, CRM_SUMMARY_FREQUENCY);
+  ptx = column(s, CRM_SUMMARY_RECENCY);
+  pT = column(s, CRM_SUMMARY_T);
+  spend = column(s, CRM_SUMMARY_MONETARY_VALUE);
+  CHECK_OK(crm_model_fit_summary(CRM_MODEL_BGNBD, s, NULL, &bg));
+  CHECK_OK(crm_model_fit_summary(CRM_MODEL_GAMMA_GAMMA, s, NULL, &gg));
+
+  CHECK_OK(crm_prediction_intervals(CRM_PREDICT_EXPECTED_PURCHASES, bg, NULL, 39.0, NULL, px,
+                                    ptx, pT, NULL, n, lo, hi, total));
+  CHECK_OK(crm_model_expected_purchases(bg, 39.0, px, ptx, pT, n, value));
+  for (i = 0; i < n; ++i) {
+    CHECK(lo[i] <= value[i] && value[i] <= hi[i] && lo[i] >= 0);
+    sum += value[i];
+  }
+  CHECK(rel_near(total[0], sum, 1e-12));
+  CHECK(total[1] < total[0] && total[0] < total[2]);
+  CHECK_OK(crm_prediction_total_bootstrap(CRM_PREDICT_EXPECTED_PURCHASES, bg, NULL, 39.0, NULL,
+                                          px, ptx, pT, NULL, n, 100, 5, boot));
+  CHECK_OK(crm_prediction_total_bootstrap(CRM_PREDICT_EXPECTED_PURCHASES, bg, NULL, 39.0, NULL,
+                                          px, ptx, pT, NULL, n, 100, 5, boot2));
+  CHECK(boot[0] == boot2[0] && boot[1] == boot2[1]); /* same seed, same draws */
+  CHECK(boot[0] < total[0] && total[0] < boot[1]);
+
+  CHECK_OK(crm_prediction_intervals(CRM_PREDICT_P_ALIVE, bg, NULL, 0, NULL, px, ptx, pT, NULL, n,
+                                    lo, hi, NULL));
+  for (i = 0; i < n; ++i) CHECK(lo[i] >= 0 && hi[i] <= 1 && lo[i] <= hi[i]);
+  CHECK_OK(crm_prediction_intervals(CRM_PREDICT_EXPECTED_MEAN_SPEND, gg, NULL, 0, NULL, px,
+                                    NULL, NULL, spend, n, lo, hi, total));
+  CHECK(total[1] < total[0] && total[0] < total[2]);
+  clv.period_length = 4.0;
+  CHECK_OK(crm_prediction_intervals(CRM_PREDICT_CLV, bg, gg, 0, &clv, px, ptx, pT, spend, n, lo,
+                                    hi, total));
+  CHECK_OK(crm_clv(bg, gg, px, ptx, pT, spend, n, &clv, value));
+  for (i = 0; i < n; ++i) CHECK(lo[i] <= value[i] && value[i] <= hi[i]);
+  CHECK_OK(crm_prediction_total_bootstrap(CRM_PREDICT_CLV, bg, gg, 0, &clv, px, ptx, pT, spend,
+                                          n, 20, 1, boot));
+  CHECK(boot[0] < boot[1]);
+  CHECK_OK(crm_prediction_intervals(CRM_PREDICT_P_ALIVE, bg, NULL, 0, NULL, NULL, NULL, NULL,
+                                    NULL, 0, NULL, NULL, total));
+  CHECK(total[0] == 0);
+
+  /* Bad input. Covers docs/bad-input.md BI-MOD-20. */
+  CHECK_ERROR(crm_prediction_intervals(7, bg, NULL, 0, NULL, px, ptx, pT, NULL, n, lo, hi, NULL),
+              CRM_ERR_INVALID_ARGUMENT, "unknown prediction 7");
+  CHECK_ERROR(crm_prediction_intervals(CRM_PREDICT_P_ALIVE, gg, NULL, 0, NULL, px, ptx, pT, NULL,
+                                       n, lo, hi, NULL),
+              CRM_ERR_INVALID_ARGUMENT, "Gamma-Gamma");
+  CHECK_ERROR(crm_prediction_intervals(CRM_PREDICT_CLV, bg, NULL, 0, NULL, px, ptx, pT, spend, n,
+                                       lo, hi, NULL),
+              CRM_ERR_INVALID_ARGUMENT, "spend_model must not be NULL");
+  CHECK_ERROR(crm_prediction_intervals(CRM_PREDICT_EXPECTED_PURCHASES, bg, NULL, -1, NULL, px,
+                                       ptx, pT, NULL, n, lo, hi, NULL),
+              CRM_ERR_INVALID_ARGUMENT, "horizon t must be finite and >= 0, got -1");
+  CHECK_ERROR(crm_prediction_intervals(CRM_PREDICT_P_ALIVE, bg, NULL, 0, NULL, px, ptx, pT, NULL,
+                                       n, NULL, hi, NULL),
+              CRM_ERR_INVALID_ARGUMENT, "out_lo");
+  CHECK_ERROR(crm_prediction_total_bootstrap(CRM_PREDICT_P_ALIVE, bg, NULL, 0, NULL, px, ptx, pT,
+                                             NULL, n, 19, 1, boot),
+              CRM_ERR_INVALID_ARGUMENT, "samples must be in [20, 1000000], got 19");
+  CHECK_ERROR(crm_prediction_total_bootstrap(CRM_PREDICT_P_ALIVE, bg, NULL, 0, NULL, px, ptx, pT,
+                                             NULL, n, 20, 1, NULL),
+              CRM_ERR_INVALID_ARGUMENT, "out_lo_hi");
+  CHECK_OK(crm_model_from_params(CRM_MODEL_BGNBD, good, 4, &given));
+  CHECK_ERROR(crm_prediction_intervals(CRM_PREDICT_P_ALIVE, given, NULL, 0, NULL, px, ptx, pT,
+                                       NULL, n, lo, hi, NULL),
+              CRM_ERR_FAILED_PRECONDITION, "no covariance");
+  crm_model_destroy(given);
+  crm_model_destroy(gg);
+  crm_model_destroy(bg);
+  crm_summary_destroy(s);
+}
+
 static void test_destroyed_handles(void) {
 #if defined(CRMCORE_CAPI_CHECK_HANDLES) && CRMCORE_CAPI_CHECK_HANDLES
   const double good[4] = {0.243, 4.414, 0.793, 2.426};
@@ -1288,6 +1467,8 @@ int main(int argc, char** argv) {
   test_gamma_gamma_and_clv();
   test_model_errors();
   test_summary_from_columns();
+  test_penalizer_and_uncertainty();
+  test_prediction_intervals();
   test_destroyed_handles();
   return report("capi_models_test");
 }

@@ -2,6 +2,7 @@
 // exit codes and messages.
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -858,6 +859,119 @@ TEST_F(CliTest, ValidateAndHoldoutEndRejectBadFlags) {
   run = RunCrmcore(absl::StrCat("validate ", log, " --observation-end=1998-06-30"));
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.output, HasSubstr("leaving no holdout after --observation-end 1998-06-30"));
+}
+
+}  // namespace
+
+namespace {
+
+// The penalizer reaches the fit (lifetimes' BetaGeoFitter(penalizer_coef=0.1) on CDNOW:
+// r 0.2309, alpha 4.2193, a 0.1287, b 0.2671), and the text shows standard errors.
+TEST_F(CliTest, FitPenalizerAndStandardErrors) {
+  const std::string summary = kData + "/cdnow_customers_summary.csv";
+  const RunResult plain = RunCrmcore(absl::StrCat("fit ", summary, " --model=bgnbd"));
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  // lifetimes' summary: se(r) 0.0126, se(alpha) 0.378, se(a) 0.186, se(b) 0.705.
+  EXPECT_THAT(plain.output, HasSubstr("r: standard error 0.0125"));
+  EXPECT_THAT(plain.output, HasSubstr("alpha: standard error 0.378"));
+  EXPECT_THAT(plain.output, HasSubstr("b: standard error 0.705"));
+  const RunResult penalized =
+      RunCrmcore(absl::StrCat("fit ", summary, " --model=bgnbd --penalizer=0.1"));
+  ASSERT_EQ(penalized.exit_code, 0) << penalized.output;
+  EXPECT_THAT(penalized.output, HasSubstr("r = 0.2309, alpha = 4.2193, a = 0.1287, b = 0.2671"));
+}
+
+// score --intervals: the eight bound columns, each bracketing its value, and the totals
+// with delta-method and (seeded, reproducible) bootstrap intervals in --summary.
+TEST_F(CliTest, ScoreIntervalsAddBoundsAndTotals) {
+  const std::string base = absl::StrCat(
+      "score ", kData, "/CDNOW_sample.txt", kCdnowSampleFlags,
+      " --observation-end=1997-09-30 --time-unit=weeks --quiet --intervals"
+      " --bootstrap-samples=40 --seed=3");
+  const RunResult run = RunCrmcore(absl::StrCat(base, " --out=", Path("s.csv"), " --summary=",
+                                                Path("s.json")));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const std::vector<std::string> lines = Lines(ReadFile(Path("s.csv")));
+  ASSERT_EQ(lines.size(), 2358u);
+  const std::vector<std::string> header = absl::StrSplit(lines[0], ',');
+  const std::vector<std::string> names = {
+      "p_alive", "expected_purchases", "expected_mean_spend", "clv"};
+  auto column = [&](const std::string& name) {
+    return static_cast<size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  EXPECT_THAT(lines[0], HasSubstr(",p_alive_lo,p_alive_hi,expected_purchases_lo,"
+                                  "expected_purchases_hi,expected_mean_spend_lo,"
+                                  "expected_mean_spend_hi,clv_lo,clv_hi"));
+  for (size_t r = 1; r < lines.size(); ++r) {
+    const std::vector<std::string> fields = absl::StrSplit(lines[r], ',');
+    for (const std::string& name : names) {
+      double value = 0, lo = 0, hi = 0;
+      ASSERT_TRUE(absl::SimpleAtod(fields[column(name)], &value));
+      ASSERT_TRUE(absl::SimpleAtod(fields[column(name + "_lo")], &lo));
+      ASSERT_TRUE(absl::SimpleAtod(fields[column(name + "_hi")], &hi));
+      EXPECT_LE(lo, value) << name << " row " << r;
+      EXPECT_GE(hi, value) << name << " row " << r;
+      EXPECT_GE(lo, 0.0);
+      if (name == "p_alive") {
+        EXPECT_LE(hi, 1.0);
+      }
+    }
+  }
+  const std::string json = ReadFile(Path("s.json"));
+  EXPECT_THAT(json, HasSubstr("\"lifetime_totals\": {\"expected_purchases\": {\"value\": "));
+  EXPECT_THAT(json, HasSubstr("\"bootstrap_lo\": "));
+  EXPECT_THAT(json, HasSubstr("\"bootstrap_samples\": 40"));
+  EXPECT_THAT(json, HasSubstr("\"clv\": {\"value\": "));
+  // The same seed draws the same bootstrap.
+  const RunResult again = RunCrmcore(absl::StrCat(base, " --summary=", Path("t.json")));
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_EQ(ReadFile(Path("t.json")), json);
+  // The report states the totals' intervals.
+  const RunResult report = RunCrmcore(absl::StrCat(
+      "score ", kData, "/CDNOW_sample.txt", kCdnowSampleFlags,
+      " --observation-end=1997-09-30 --time-unit=weeks --intervals --bootstrap-samples=0"
+      " --top=0"));
+  ASSERT_EQ(report.exit_code, 0) << report.output;
+  EXPECT_THAT(report.output, HasSubstr("95% interval of purchases: delta method ["));
+  EXPECT_THAT(report.output, HasSubstr("95% interval of CLV: delta method ["));
+  EXPECT_THAT(report.output, ::testing::Not(HasSubstr("bootstrap [")));
+  // Without --intervals: no bounds and no totals.
+  const RunResult plain = RunCrmcore(absl::StrCat(
+      "score ", kData, "/CDNOW_sample.txt", kCdnowSampleFlags,
+      " --observation-end=1997-09-30 --time-unit=weeks --quiet --out=", Path("p.csv"),
+      " --summary=", Path("p.json")));
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  EXPECT_THAT(Lines(ReadFile(Path("p.csv")))[0], ::testing::Not(HasSubstr("_lo")));
+  EXPECT_THAT(ReadFile(Path("p.json")), ::testing::Not(HasSubstr("lifetime_totals")));
+}
+
+// Covers docs/bad-input.md BI-CLI-01 (--penalizer, --intervals, --bootstrap-samples, --seed).
+TEST_F(CliTest, BadPenalizerAndIntervalFlagsExitWithOne) {
+  const std::string log = absl::StrCat(kData, "/CDNOW_sample.txt", kCdnowSampleFlags);
+  const std::string summary = kData + "/cdnow_customers_summary.csv";
+  struct Case {
+    std::string arguments;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {absl::StrCat("fit ", summary, " --model=bgnbd --penalizer=-0.5"),
+       "--penalizer must be finite and >= 0, got -0.5"},
+      {absl::StrCat("fit ", summary, " --model=bgnbd --penalizer=nan"),
+       "--penalizer must be finite and >= 0, got nan"},
+      {absl::StrCat("score ", log, " --penalizer=inf"), "--penalizer must be finite"},
+      {absl::StrCat("score ", log, " --penalizer=abc"), "penalizer"},
+      {absl::StrCat("score ", log, " --intervals --bootstrap-samples=5"),
+       "--bootstrap-samples must be 0 or in [20, 1000000], got 5"},
+      {absl::StrCat("score ", log, " --intervals --model=none"),
+       "--intervals needs a lifetime model"},
+      {absl::StrCat("fit ", summary, " --model=bgnbd --intervals"), "for score only"},
+      {absl::StrCat("score ", log, " --intervals --seed=-1"), "seed"},
+  };
+  for (const Case& c : cases) {
+    const RunResult run = RunCrmcore(c.arguments);
+    EXPECT_EQ(run.exit_code, 1) << c.arguments << "\n" << run.output;
+    EXPECT_THAT(run.output, HasSubstr(c.message)) << c.arguments;
+  }
 }
 
 }  // namespace

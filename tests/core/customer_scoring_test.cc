@@ -186,6 +186,12 @@ TEST(CustomerScoringTest, RejectsBadOptionsNamingTheOptionAndValue) {
        "scoring: CLV horizon: period_days must be finite and > 0, got 0"},
       {[](ScoringOptions& o) { o.clv.periods = 0; },
        "scoring: CLV horizon: periods must be in [1, 100000], got 0"},
+      {[](ScoringOptions& o) { o.bootstrap_samples = 19; },
+       "scoring: bootstrap_samples must be 0 or in [20, 1000000], got 19"},
+      {[](ScoringOptions& o) { o.bootstrap_samples = -1; },
+       "scoring: bootstrap_samples must be 0 or in [20, 1000000], got -1"},
+      {[](ScoringOptions& o) { o.fit.penalizer = -2; },
+       "fit options: penalizer must be finite and >= 0, got -2"},
   };
   for (const Case& c : cases) {
     ScoringOptions options = TestOptions();
@@ -342,6 +348,42 @@ TEST(CustomerScoringTest, LifetimeModelOnCdnow) {
                       RelationshipStage::kLost);
   };
   EXPECT_LT(count_lost(*more_current), count_lost(*table));
+}
+
+// ScoringOptions::intervals: bounds that bracket each model column, clamped to its range,
+// and totals that are the columns' sums; no bootstrap when bootstrap_samples = 0.
+TEST(CustomerScoringTest, IntervalsBracketTheLifetimeColumns) {
+  auto log = test_support::LoadCdnowMaster();
+  ASSERT_TRUE(log.ok()) << log.status();
+  ScoringOptions options;
+  options.summary.unit = TimeUnit::kWeeks;
+  options.summary.observation_end = absl::CivilDay(1997, 9, 30);
+  options.intervals = true;
+  options.bootstrap_samples = 0;
+  auto table = ScoreCustomers(*log, options);
+  ASSERT_TRUE(table.ok()) << table.status();
+  ASSERT_TRUE(table->has_intervals);
+  double purchases = 0, clv = 0;
+  for (size_t i = 0; i < table->size(); ++i) {
+    ASSERT_LE(table->p_alive_lo[i], table->p_alive[i]);
+    ASSERT_GE(table->p_alive_hi[i], table->p_alive[i]);
+    ASSERT_GE(table->p_alive_lo[i], 0.0);
+    ASSERT_LE(table->p_alive_hi[i], 1.0);
+    ASSERT_LE(table->expected_purchases_lo[i], table->expected_purchases[i]);
+    ASSERT_GE(table->expected_purchases_hi[i], table->expected_purchases[i]);
+    ASSERT_LE(table->expected_mean_spend_lo[i], table->expected_mean_spend[i]);
+    ASSERT_GE(table->expected_mean_spend_hi[i], table->expected_mean_spend[i]);
+    ASSERT_LE(table->clv_lo[i], table->clv[i]);
+    ASSERT_GE(table->clv_hi[i], table->clv[i]);
+    ASSERT_GE(table->clv_lo[i], 0.0);
+    purchases += table->expected_purchases[i];
+    clv += table->clv[i];
+  }
+  EXPECT_NEAR(table->total_expected_purchases.delta.value, purchases, 1e-9 * purchases);
+  EXPECT_NEAR(table->total_clv.delta.value, clv, 1e-9 * clv);
+  EXPECT_LT(table->total_clv.delta.lo, clv);
+  EXPECT_GT(table->total_clv.delta.hi, clv);
+  EXPECT_FALSE(table->total_clv.has_bootstrap);
 }
 
 // The engine's RFM scores, composite values and tiers are those of the scalar references

@@ -86,10 +86,19 @@ TEST(ModelFileTest, KeysOfTheFitReportComeFirstInTheirFormerOrder) {
   const std::string json = ModelFileToJson(CdnowBgNbdFile());
   EXPECT_EQ(json.rfind("{\"model\": \"bgnbd\", \"params\": {\"r\": ", 0), 0u) << json;
   EXPECT_NE(json.find("\"log_likelihood\": "), std::string::npos);
-  EXPECT_NE(json.find("\"standard_errors\": null, \"covariance\": null, "
-                      "\"confidence_intervals\": null, \"uncertainty_message\": \"not computed\""),
+  // The fit's standard errors (lifetimes prints r 0.0126, alpha 0.378, a 0.186, b 0.705).
+  EXPECT_NE(json.find("\"message\": \"converged\", \"standard_errors\": {\"r\": 0.0125"),
             std::string::npos)
       << json;
+  EXPECT_NE(json.find("\"uncertainty_message\": \"\""), std::string::npos) << json;
+  // Without them, the keys are there and null, with the reason.
+  ModelFile without = CdnowBgNbdFile();
+  without.report.uncertainty = ParameterUncertainty{};
+  without.report.uncertainty.message = "the Hessian is singular";
+  EXPECT_NE(ModelFileToJson(without).find(
+                "\"standard_errors\": null, \"covariance\": null, \"confidence_intervals\": "
+                "null, \"uncertainty_message\": \"the Hessian is singular\""),
+            std::string::npos);
   EXPECT_NE(json.find("\"time_unit\": \"weeks\""), std::string::npos);
 }
 
@@ -165,7 +174,7 @@ TEST(ModelFileTest, MalformedFilesNameTheKey) {
                 {"key \"time_unit\"", "fortnights"});
   ExpectInvalid(with("\"message\": \"converged\"", "\"message\": \"gave up\""),
                 {"key \"converged\": disagrees with \"message\""});
-  ExpectInvalid(with("\"standard_errors\": null", "\"standard_errors\": {}"),
+  ExpectInvalid(with("\"standard_errors\": {\"r\": 0.0125", "\"standard_errors\": null, \"x\": {\"r\": 0.0125"),
                 {"must all be null or all be given"});
 
   ModelFile with_uncertainty = CdnowBgNbdFile();

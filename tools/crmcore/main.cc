@@ -78,6 +78,10 @@ ABSL_FLAG(double, horizon, 0, "prediction horizon");
 ABSL_FLAG(double, discount_rate, 0.01, "discount rate of the CLV, a period");
 ABSL_FLAG(int, clv_periods, 12, "periods of the CLV");
 ABSL_FLAG(double, clv_period_days, 30, "days in a CLV period");
+ABSL_FLAG(double, penalizer, 0, "fit penalizer (lifetimes' penalizer_coef)");
+ABSL_FLAG(bool, intervals, false, "score: 95% intervals of the lifetime-model columns");
+ABSL_FLAG(int, bootstrap_samples, 200, "score --intervals: bootstrap draws for the totals");
+ABSL_FLAG(uint64_t, seed, 1, "score --intervals: seed of the bootstrap draws");
 ABSL_FLAG(double, lost_p_alive, 0.5, "P(alive) below which a customer is lost");
 ABSL_FLAG(std::string, frequency_col, "frequency", "summary CSV frequency column");
 ABSL_FLAG(std::string, recency_col, "recency", "summary CSV recency column");
@@ -167,6 +171,16 @@ Scoring flags:
                       lifetimes library's defaults); printed with every CLV
   --horizon=H         expected purchases over the next H time units (default: the CLV's
                       horizon, N x D days)
+  --penalizer=C       fit and score: lifetimes' penalizer_coef, >= 0 (0: plain maximum
+                      likelihood); adds C * (sum of squared parameters, rates in units
+                      where the largest T is 1) to the mean negative log-likelihood
+  --intervals         score: add 95 % delta-method intervals (parameter uncertainty only)
+                      p_alive_lo,p_alive_hi,expected_purchases_lo,expected_purchases_hi,
+                      expected_mean_spend_lo,expected_mean_spend_hi,clv_lo,clv_hi, and
+                      the population totals with intervals ("lifetime_totals" in --summary)
+  --bootstrap-samples=N   parametric-bootstrap draws for those totals: 0 (none) or
+                      20..1000000 (200)
+  --seed=S            seed of the bootstrap draws (1); same seed, same draws on this build
   --lost-p-alive=P    a customer's relationship stage is "lost" when it made no purchase in
                       the last 4 activity periods (--period-days each) or, with a
                       lifetime model, when its P(alive) < P (0.5); otherwise "current"
@@ -176,6 +190,7 @@ Fit flags:
                       bgnbd, pareto, mbgnbd: non-contractual, continuous time (x, t_x, T);
                       gammagamma: spend per purchase; bgbb: non-contractual, discrete
                       opportunities; sbg: contractual (subscriptions), retention by period
+  --penalizer=C       as for score (0); the text shows standard errors and 95 % intervals
   --frequency-col=C, --recency-col=C, --T-col=C, --monetary-col=C
                       summary CSV column names (frequency, recency, T, monetary_value)
   --periods-col=C     bgbb: column of the opportunities n of each row (periods); the
@@ -206,6 +221,8 @@ std::string InFlagTerms(absl::string_view message) {
                 {"scoring: CLV horizon: discount rate", "--discount-rate"},
                 {"scoring: CLV horizon: periods", "--clv-periods"},
                 {"scoring: CLV horizon: period_days", "--clv-period-days"},
+                {"fit options: penalizer", "--penalizer"},
+                {"scoring: bootstrap_samples", "--bootstrap-samples"},
                 {"scoring: weight of credit", "--weights: the weight of credit"},
                 {"relationship stage rule: lost_p_alive_below", "--lost-p-alive"},
                 {"time unit: ", "--time-unit: "},
@@ -316,6 +333,18 @@ absl::StatusOr<crmcore::ScoringOptions> ScoringOptionsFromFlags(const std::strin
   } else {
     return absl::InvalidArgumentError(
         absl::StrCat("score: --model must be bgnbd or none, got \"", model, "\""));
+  }
+  options.fit.penalizer = absl::GetFlag(FLAGS_penalizer);
+  options.intervals = absl::GetFlag(FLAGS_intervals);
+  options.bootstrap_samples = absl::GetFlag(FLAGS_bootstrap_samples);
+  options.bootstrap_seed = absl::GetFlag(FLAGS_seed);
+  if (command != "score" && (options.intervals || options.bootstrap_samples != 200)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(command, ": --intervals and --bootstrap-samples are for score only"));
+  }
+  if (options.intervals && options.lifetime_model == crmcore::LifetimeModelKind::kNone) {
+    return absl::InvalidArgumentError(
+        "score: --intervals needs a lifetime model (--model=bgnbd), got --model=none");
   }
   options.horizon = absl::GetFlag(FLAGS_horizon);
   options.clv.discount_rate = absl::GetFlag(FLAGS_discount_rate);
@@ -546,20 +575,21 @@ absl::Status ValidateRows(const std::string& path, const crmcore::SummaryTable& 
 }
 
 absl::StatusOr<crmcore_cli::FitResult> FitModel(const std::string& model, const std::string& path,
-                                                crmcore::SummaryTable& input) {
+                                                crmcore::SummaryTable& input,
+                                                const crmcore::FitOptions& options) {
   CRM_RETURN_IF_ERROR(ValidateRows(path, input));
   if (model == "bgnbd" || model == "pareto" || model == "mbgnbd") {
     CRM_ASSIGN_OR_RETURN(auto histories,
                          crmcore::PurchaseHistories::Create(input.frequency, input.recency, input.T));
     crmcore_cli::FitResult result;
     if (model == "bgnbd") {
-      CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitBgNbd(histories));
+      CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitBgNbd(histories, options));
       result = crmcore_cli::FitResult::Of(fit);
     } else if (model == "mbgnbd") {
-      CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitMbgNbd(histories));
+      CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitMbgNbd(histories, options));
       result = crmcore_cli::FitResult::Of(fit);
     } else {
-      CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitParetoNbd(histories));
+      CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitParetoNbd(histories, options));
       result = crmcore_cli::FitResult::Of(fit);
     }
     result.customers = histories.total_weight();
@@ -576,7 +606,7 @@ absl::StatusOr<crmcore_cli::FitResult> FitModel(const std::string& model, const 
   }
   CRM_ASSIGN_OR_RETURN(auto spend,
                        crmcore::SpendHistories::Create(input.frequency, input.monetary_value));
-  CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitGammaGamma(spend));
+  CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitGammaGamma(spend, options));
   crmcore_cli::FitResult result = crmcore_cli::FitResult::Of(fit);
   result.excluded_repeat_buyers = excluded;  // stated in the fit report
   result.customers = spend.total_weight();
@@ -604,7 +634,7 @@ absl::StatusOr<crmcore_cli::FitResult> FitTableModel(const std::string& model,
 }
 
 int RunFit(const std::string& path, const crmcore::TransactionLogOptions& ingest,
-           const crmcore::SummaryOptions& summary_options) {
+           const crmcore::SummaryOptions& summary_options, const crmcore::FitOptions& options) {
   const std::string model = absl::GetFlag(FLAGS_model);
   if (model != "bgnbd" && model != "pareto" && model != "gammagamma" && model != "mbgnbd" &&
       model != "bgbb" && model != "sbg") {
@@ -619,7 +649,7 @@ int RunFit(const std::string& path, const crmcore::TransactionLogOptions& ingest
   } else {
     absl::StatusOr<crmcore::SummaryTable> input = LoadFitInput(path, ingest, summary_options);
     if (!input.ok()) return Fail(kBadInput, input.status());
-    fit = FitModel(model, path, *input);
+    fit = FitModel(model, path, *input, options);
     // The model file states the unit of recency and T: a log's is --time-unit; a summary
     // CSV's is known only when the user said it.
     if (fit.ok() && (input->line.empty() || TimeUnitGiven())) fit->time_unit = summary_options.unit;
@@ -745,7 +775,7 @@ int Run(const std::string& command, const std::string& log_path) {
   if (absl::Status distinct = CheckOutputs(log_path, command == "score"); !distinct.ok()) {
     return Fail(kBadInput, distinct);
   }
-  if (command == "fit") return RunFit(log_path, *ingest, scoring->summary);
+  if (command == "fit") return RunFit(log_path, *ingest, scoring->summary, scoring->fit);
   if (command == "validate") return RunValidate(log_path, *ingest, scoring->summary);
 
   if (absl::GetFlag(FLAGS_top) < 0) {

@@ -275,6 +275,18 @@ std::string FitText(const FitResult& fit) {
                     " repeat buyers with recency 0 (repeat purchases within the first time "
                     "unit) fitted as they are\n");
   }
+  // Standard errors and 95 % Wald intervals (report.uncertainty), or why there are none.
+  const crmcore::ParameterUncertainty& u = fit.report.uncertainty;
+  if (fit.report.converged && u.available && u.standard_errors.size() == fit.params.size()) {
+    for (size_t k = 0; k < fit.params.size(); ++k) {
+      absl::StrAppend(&text, absl::StrFormat("  %s: standard error %.4g, 95%% CI [%.4f, %.4f]\n",
+                                             fit.params[k].first, u.standard_errors[k],
+                                             u.confidence_intervals[k][0],
+                                             u.confidence_intervals[k][1]));
+    }
+  } else if (fit.report.converged) {
+    absl::StrAppend(&text, "  no standard errors: ", u.message, "\n");
+  }
   if (fit.excluded_repeat_buyers > 0) {
     absl::StrAppend(&text, "  ", fit.excluded_repeat_buyers,
                     " repeat buyers with a mean repeat spend <= 0 left out of the Gamma-Gamma "
@@ -307,6 +319,11 @@ void WriteScoreCsv(const crmcore::CustomerTable& table, std::ostream& out) {
     if (table.has_lifetime_model) {
       csv.Text(",p_alive,expected_purchases,expected_mean_spend,clv");
     }
+    if (table.has_intervals) {
+      csv.Text(
+          ",p_alive_lo,p_alive_hi,expected_purchases_lo,expected_purchases_hi,"
+          "expected_mean_spend_lo,expected_mean_spend_hi,clv_lo,clv_hi");
+    }
     csv.EndRow();
   }
   WriteRows(table.size(), out, [&](size_t i, CsvBuffer& csv) {
@@ -328,6 +345,15 @@ void WriteScoreCsv(const crmcore::CustomerTable& table, std::ostream& out) {
     if (table.has_lifetime_model) {
       for (const double value : {table.p_alive[i], table.expected_purchases[i],
                                  table.expected_mean_spend[i], table.clv[i]}) {
+        csv.Char(',');
+        csv.Num(value);
+      }
+    }
+    if (table.has_intervals) {
+      for (const double value :
+           {table.p_alive_lo[i], table.p_alive_hi[i], table.expected_purchases_lo[i],
+            table.expected_purchases_hi[i], table.expected_mean_spend_lo[i],
+            table.expected_mean_spend_hi[i], table.clv_lo[i], table.clv_hi[i]}) {
         csv.Char(',');
         csv.Num(value);
       }
@@ -391,6 +417,25 @@ void WriteSummaryJson(const std::string& log_path, const std::vector<crmcore::Ro
     double total_clv = 0;
     for (const double v : table.clv) total_clv += v;
     out << "  \"total_clv\": " << FormatDouble(total_clv) << ",\n";
+  }
+  if (table.has_intervals) {
+    // 95 % intervals of the population totals: delta method, and the parametric
+    // bootstrap's percentiles when drawn.
+    auto total = [](const crmcore::CustomerTable::LifetimeTotal& t) {
+      std::string json = absl::StrCat("{\"value\": ", FormatDouble(t.delta.value),
+                                      ", \"lo\": ", FormatDouble(t.delta.lo),
+                                      ", \"hi\": ", FormatDouble(t.delta.hi));
+      if (t.has_bootstrap) {
+        absl::StrAppend(&json, ", \"bootstrap_lo\": ", FormatDouble(t.bootstrap.lo),
+                        ", \"bootstrap_hi\": ", FormatDouble(t.bootstrap.hi),
+                        ", \"bootstrap_samples\": ", t.bootstrap.samples_used,
+                        ", \"bootstrap_failed\": ", t.bootstrap.samples_failed);
+      }
+      return absl::StrCat(json, "}");
+    };
+    out << "  \"lifetime_totals\": {\"expected_purchases\": "
+        << total(table.total_expected_purchases) << ", \"clv\": " << total(table.total_clv)
+        << "},\n";
   }
   out << "  \"skipped_rows\": [";
   for (size_t i = 0; i < skipped.size(); ++i) {
@@ -474,6 +519,23 @@ void WriteReport(const std::string& log_path, const crmcore::CustomerTable& tabl
         "period: %.2f in all\n",
         table.horizon, crmcore::TimeUnitName(s.unit), purchases, c.periods, c.period_days,
         100 * c.discount_rate, clv);
+    if (table.has_intervals) {
+      // The totals' 95 % intervals from the estimates' uncertainty (--intervals).
+      auto line = [&](const char* what, const crmcore::CustomerTable::LifetimeTotal& t,
+                      const char* format) {
+        std::string text = absl::StrCat("  95% interval of ", what, ": delta method [",
+                                        absl::StrFormat(format, t.delta.lo), ", ",
+                                        absl::StrFormat(format, t.delta.hi), "]");
+        if (t.has_bootstrap) {
+          absl::StrAppend(&text, ", bootstrap [", absl::StrFormat(format, t.bootstrap.lo), ", ",
+                          absl::StrFormat(format, t.bootstrap.hi), "] (",
+                          t.bootstrap.samples_used, " draws)");
+        }
+        out << text << "\n";
+      };
+      line("purchases", table.total_expected_purchases, "%.0f");
+      line("CLV", table.total_clv, "%.2f");
+    }
   }
 
   std::vector<size_t> order(table.size());

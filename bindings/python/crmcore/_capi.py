@@ -126,7 +126,8 @@ class FitOptions(_Struct):
     _init_ = "crm_fit_options_init"
     _fields_ = [("struct_size", c_size_t), ("gradient_tolerance", c_double),
                 ("max_iterations", c_int32), ("min_repeat_buyers", c_double),
-                ("initial_params", POINTER(c_double)), ("initial_param_count", c_size_t)]
+                ("initial_params", POINTER(c_double)), ("initial_param_count", c_size_t),
+                ("penalizer", c_double)]
 
 
 class ClvOptions(_Struct):
@@ -234,6 +235,8 @@ _PROTOTYPES = {
     "crm_model_kind": (_S, [_H, POINTER(c_int)]),
     "crm_model_param_count": (_S, [_H, POINTER(c_size_t)]),
     "crm_model_params": (_S, [_H, _pd, c_size_t]),
+    "crm_model_covariance": (_S, [_H, _pd, c_size_t]),
+    "crm_model_standard_errors": (_S, [_H, _pd, c_size_t]),
     "crm_model_converged": (_S, [_H, POINTER(c_int32)]),
     "crm_model_fit_info": (_S, [_H, c_int, _pd]),
     "crm_model_fit_message": (_S, [_H, POINTER(c_char_p)]),

@@ -94,15 +94,18 @@ class Model(_Handle):
     @classmethod
     def fit(cls, kind, data, *, gradient_tolerance: float | None = None,
             max_iterations: int | None = None, min_repeat_buyers: float | None = None,
-            initial_params=None) -> "Model":
+            initial_params=None, penalizer: float | None = None) -> "Model":
         """Maximum-likelihood fit of `kind` ("bgnbd", "pareto_nbd", "gamma_gamma",
         "mbgnbd") on a Summary (read in C, no copy) or a mapping / DataFrame with columns
         frequency, recency, T (and monetary_value for Gamma-Gamma). A fit that does not
         converge is returned (converged False) — predictions from it raise
-        FailedPrecondition. BG/BB and sBG: Model.fit_bgbb, Model.fit_sbg."""
+        FailedPrecondition. `penalizer` is lifetimes' penalizer_coef (>= 0; 0 = plain
+        maximum likelihood). BG/BB and sBG: Model.fit_bgbb, Model.fit_sbg."""
         k = _model_kind(kind)
         options, start = _fit_options(gradient_tolerance, max_iterations, min_repeat_buyers,
                                       initial_params)
+        if penalizer is not None:
+            options.penalizer = penalizer
         pointer = _new_handle_pointer()
         if isinstance(data, Summary):
             _lib.crm_model_fit_summary(k, data._h, byref(options), byref(pointer))
@@ -180,6 +183,23 @@ class Model(_Handle):
         kind = _MODEL_KINDS[self.kind] if self.kind in _MODEL_KINDS else -1
         names = MODEL_PARAM_NAMES.get(kind, tuple(f"p{i}" for i in range(count.value)))
         return dict(zip(names, values.tolist()))
+
+    def standard_errors(self) -> dict[str, float]:
+        """Standard errors of the estimates by name (inverse-Hessian covariance).
+        FailedPrecondition for a model made from parameters, a fit that did not converge,
+        or a singular Hessian (the message says why)."""
+        names = list(self.params)
+        values = np.empty(len(names))
+        _lib.crm_model_standard_errors(self._h, _ptr(values), len(names))
+        return dict(zip(names, values.tolist()))
+
+    def covariance(self) -> np.ndarray:
+        """The estimates' covariance matrix (k x k, the kind's parameter order); errors as
+        standard_errors()."""
+        k = len(self.params)
+        values = np.empty(k * k)
+        _lib.crm_model_covariance(self._h, _ptr(values), k * k)
+        return values.reshape(k, k)
 
     @property
     def converged(self) -> bool:
