@@ -127,7 +127,7 @@ h3{font-size:16px;margin:18px 0 6px}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px}
 .card .v{font-size:24px;font-weight:600}.card .k{font-size:13px;color:var(--muted)}
 table{border-collapse:collapse;font-size:13px;margin:6px 0 12px}
-th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:right}
+th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:right;white-space:nowrap}
 th{background:var(--card)}th:first-child,td:first-child{text-align:left}
 td.id{font-family:ui-monospace,monospace;text-align:left}
 .sortable th{cursor:pointer}

@@ -95,10 +95,9 @@ std::string PyramidChart(const TaxonomyCounts<ValueTier>& counts,
     svg.Polygon({{kCx - half_at(y0), y0}, {kCx + half_at(y0), y0}, {kCx + half_at(y1), y1},
                  {kCx - half_at(y1), y1}},
                 colour, tip);
-    svg.Text(290, y0 + 24, label, "start", 14, "#222", "font-weight=\"600\"");
-    svg.Text(290, y0 + 44,
-             absl::StrCat(Thousands(counts[k]), " ", page.words.customers, " · ",
-                          Percent(spend_share[k]), " ", page.words.spend_share),
+    svg.Text(290, y0 + 18, label, "start", 14, "#222", "font-weight=\"600\"");
+    svg.Text(290, y0 + 35, absl::StrCat(Thousands(counts[k]), " ", page.words.customers), "start", 12);
+    svg.Text(290, y0 + 51, absl::StrCat(page.words.spend_share, " ", Percent(spend_share[k])),
              "start", 12);
   }
   return std::move(svg).Finish();
@@ -131,7 +130,7 @@ std::string FunnelChart(const LadderFunnel& funnel, const Page& page) {
   const std::vector<LadderRung> rungs = {LadderRung::kSuspect,           LadderRung::kProspect,
                                          LadderRung::kFirstTimeCustomer, LadderRung::kRepeatCustomer,
                                          LadderRung::kClient,            LadderRung::kAdvocate};
-  constexpr double kRow = 44, kTop = 8, kCx = 330, kHalf = 150;
+  constexpr double kRow = 44, kTop = 8, kCx = 290, kHalf = 140;
   SvgWriter svg(520, kTop + kRow * static_cast<double>(rungs.size()) + 8, page.words.ladder);
   const double top = static_cast<double>(std::max<int64_t>(1, funnel.AtOrAbove(LadderRung::kSuspect)));
   for (size_t k = 0; k < rungs.size(); ++k) {
@@ -536,7 +535,7 @@ void CustomerTables(const CustomerTable& t, const ReportOptions& options, Page& 
       absl::StrAppend(&page.html, "<p>", XmlEscape(w.none_at_risk), "</p>");
     } else {
       page.TableStart({std::string(w.customer_id), std::string(w.tier), std::string(w.composite_value),
-                       std::string(w.p_alive), std::string(w.spend), std::string(w.frequency),
+                       std::string(w.p_alive), std::string(w.spend), std::string(w.repeat_purchases),
                        std::string(w.days_since), std::string(w.clv)},
                       true);
       for (size_t k = 0; k < shown; ++k) {
@@ -557,7 +556,7 @@ void CustomerTables(const CustomerTable& t, const ReportOptions& options, Page& 
   absl::StrAppend(&page.html, "<h3>", XmlEscape(w.top_customers), "</h3>");
   std::vector<std::string> headers = {"#", std::string(w.customer_id), std::string(w.tier),
                                       std::string(w.rfm_cells), std::string(w.composite_value),
-                                      std::string(w.spend), std::string(w.frequency)};
+                                      std::string(w.spend), std::string(w.repeat_purchases)};
   const bool ladder = t.ladder_rung.size() == t.size();
   if (ladder) headers.push_back(std::string(w.rung));
   if (t.has_lifetime_model) {

@@ -47,6 +47,7 @@ constexpr Words kEnglish = {
     .expected_in_horizon = "Expected purchases in the horizon",
     .frequency = "Frequency (repeat purchases)",
     .recency = "Recency",
+    .repeat_purchases = "Repeat purchases",
     .holdout = "Calibration vs holdout",
     .holdout_note = "Mean holdout purchases per customer grouped by calibration frequency: "
                     "actual, and BG/NBD's expectation over the holdout period.",
@@ -146,6 +147,7 @@ constexpr Words kChinese = {
     .expected_in_horizon = "预测期内预期购买次数",
     .frequency = "频率（重复购买次数）",
     .recency = "最近购买",
+    .repeat_purchases = "重复购买次数",
     .holdout = "校准期与验证期对比",
     .holdout_note = "按校准期频率分组的每位客户验证期平均购买次数：实际值与 BG/NBD 对验证期的预期。",
     .holdout_total_actual = "验证期实际购买次数",
