@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -73,15 +72,20 @@ Ticks NiceTicks(double lo, double hi, int count) {
   count = std::max(count, 2);
   const double range = NiceNumber(hi - lo, false);
   ticks.step = NiceNumber(range / (count - 1), true);
-  const double first = std::floor(lo / ticks.step) * ticks.step;
-  const double last = std::ceil(hi / ticks.step) * ticks.step;
-  // Counted in whole steps (not by repeated addition) so no tick drifts off its round value.
-  const auto steps = static_cast<int64_t>(std::llround((last - first) / ticks.step));
-  for (int64_t k = 0; k <= steps; ++k) {
-    double v = first + static_cast<double>(k) * ticks.step;
-    if (std::abs(v) < ticks.step * 1e-9) v = 0;
-    ticks.values.push_back(v);
+  // The step is m x 10^e with m in {1, 2, 5, 10}; each tick is (k m) x 10^e, computed as
+  // an integer times or divided by an exact power of ten, so 0.6 is the double nearest
+  // 0.6 (not 3 x 0.2 = 0.6000000000000001).
+  const int e = static_cast<int>(std::floor(std::log10(ticks.step) + 1e-9));
+  const double power = std::pow(10.0, std::abs(e));
+  const double m = std::round(e >= 0 ? ticks.step / power : ticks.step * power);
+  const auto at = [&](double k) { return e >= 0 ? k * m * power : k * m / power; };
+  const double first = std::floor(lo / ticks.step + 1e-9);
+  const double last = std::ceil(hi / ticks.step - 1e-9);
+  for (double k = first; k <= last; ++k) {
+    const double v = at(k);
+    ticks.values.push_back(v == 0 ? 0.0 : v);  // no -0
   }
+  ticks.step = at(1);
   ticks.decimals = std::max(0, -static_cast<int>(std::floor(std::log10(ticks.step))));
   return ticks;
 }
