@@ -190,6 +190,16 @@ absl::StatusOr<CustomerTable> ScoreCustomers(CustomerOccasions&& occasions,
 absl::StatusOr<CustomerTable> ScoreCustomers(const TransactionLog& log,
                                              const ScoringOptions& options);
 
+/// Fills the model columns of `table` (p_alive, expected_purchases, expected_mean_spend,
+/// clv, horizon, spend_model_excluded; has_lifetime_model = true) from its summary and the
+/// parameters in table.bgnbd and table.gamma_gamma, as ScoreCustomers does after fitting:
+/// for a host that holds fitted models (the C API's report). `horizon` in the summary's
+/// unit, 0 = one year; the CLV is discounted over 12 equal periods at the per-period
+/// equivalent of `annual_discount_rate`. Errors: InvalidArgument for a bad horizon or rate;
+/// those of the BG/NBD, Gamma-Gamma and CLV functions (invalid parameters or rows).
+absl::Status ApplyLifetimeModels(double horizon, double annual_discount_rate,
+                                 CustomerTable& table);
+
 /// Summarizes a scored table; `occasions` (or `log`) supplies the input counts.
 absl::StatusOr<PopulationSummary> SummarizePopulation(const CustomerOccasions& occasions,
                                                       const CustomerTable& table);

@@ -90,10 +90,7 @@ absl::Status FitLifetimeModels(const ScoringOptions& options, CustomerTable& tab
   // for it they count as customers without a repeat purchase (population mean spend).
   std::vector<double> spend_x = x;
   for (size_t i = 0; i < n; ++i) {
-    if (spend_x[i] > 0 && !(summary.monetary_value[i] > 0)) {
-      spend_x[i] = 0;
-      ++table.spend_model_excluded;
-    }
+    if (spend_x[i] > 0 && !(summary.monetary_value[i] > 0)) spend_x[i] = 0;
   }
   CRM_ASSIGN_OR_RETURN(SpendHistories spend, SpendHistories::Create(spend_x, summary.monetary_value));
   CRM_ASSIGN_OR_RETURN(table.gamma_gamma, FitGammaGamma(spend, options.fit));
@@ -101,31 +98,7 @@ absl::Status FitLifetimeModels(const ScoringOptions& options, CustomerTable& tab
     return absl::FailedPreconditionError(
         absl::StrCat("Gamma-Gamma fit did not converge (", table.gamma_gamma.report.message, ")"));
   }
-
-  const double days_per_unit = DaysPerUnit(summary.unit);
-  table.horizon = options.horizon > 0 ? options.horizon : 365.25 / days_per_unit;
-  table.p_alive.resize(n);
-  table.expected_purchases.resize(n);
-  table.expected_mean_spend.resize(n);
-  table.clv.resize(n);
-  CRM_RETURN_IF_ERROR(BgNbdProbabilityAlive(table.bgnbd.params, x, summary.recency, summary.T,
-                                            absl::MakeSpan(table.p_alive)));
-  CRM_RETURN_IF_ERROR(BgNbdExpectedPurchases(table.bgnbd.params, table.horizon, x,
-                                             summary.recency, summary.T,
-                                             absl::MakeSpan(table.expected_purchases)));
-  CRM_RETURN_IF_ERROR(GammaGammaExpectedMeanSpend(table.gamma_gamma.params, spend_x,
-                                                  summary.monetary_value,
-                                                  absl::MakeSpan(table.expected_mean_spend)));
-  ClvHorizon horizon;
-  horizon.periods = 12;
-  horizon.period_length = table.horizon / horizon.periods;
-  horizon.discount_rate = std::pow(1 + options.annual_discount_rate,
-                                   horizon.period_length * days_per_unit / 365.25) -
-                          1;
-  CRM_RETURN_IF_ERROR(BgNbdDiscountedClv(table.bgnbd.params, horizon, table.expected_mean_spend,
-                                         x, summary.recency, summary.T, absl::MakeSpan(table.clv)));
-  table.has_lifetime_model = true;
-  return absl::OkStatus();
+  return ApplyLifetimeModels(options.horizon, options.annual_discount_rate, table);
 }
 
 int ActivePeriodsInLast(uint64_t mask, int periods) {
@@ -341,6 +314,56 @@ absl::StatusOr<CustomerTable> ScoreSummarized(const CustomerOccasions& occasions
 }
 
 }  // namespace
+
+absl::Status ApplyLifetimeModels(double horizon_in_units, double annual_discount_rate,
+                                 CustomerTable& table) {
+  const RfmSummary& summary = table.summary;
+  const size_t n = table.size();
+  if (!std::isfinite(horizon_in_units) || horizon_in_units < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "scoring: horizon must be finite and >= 0, got ", FormatDouble(horizon_in_units)));
+  }
+  if (!std::isfinite(annual_discount_rate) || annual_discount_rate <= -1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("scoring: annual_discount_rate must be finite and > -1, got ",
+                     FormatDouble(annual_discount_rate)));
+  }
+  std::vector<double> x(n);
+  for (size_t i = 0; i < n; ++i) x[i] = static_cast<double>(summary.frequency[i]);
+  // As in the fit: repeat buyers without positive spend get the population mean spend.
+  std::vector<double> spend_x = x;
+  table.spend_model_excluded = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (spend_x[i] > 0 && !(summary.monetary_value[i] > 0)) {
+      spend_x[i] = 0;
+      ++table.spend_model_excluded;
+    }
+  }
+  const double days_per_unit = DaysPerUnit(summary.unit);
+  table.horizon = horizon_in_units > 0 ? horizon_in_units : 365.25 / days_per_unit;
+  table.p_alive.resize(n);
+  table.expected_purchases.resize(n);
+  table.expected_mean_spend.resize(n);
+  table.clv.resize(n);
+  CRM_RETURN_IF_ERROR(BgNbdProbabilityAlive(table.bgnbd.params, x, summary.recency, summary.T,
+                                            absl::MakeSpan(table.p_alive)));
+  CRM_RETURN_IF_ERROR(BgNbdExpectedPurchases(table.bgnbd.params, table.horizon, x,
+                                             summary.recency, summary.T,
+                                             absl::MakeSpan(table.expected_purchases)));
+  CRM_RETURN_IF_ERROR(GammaGammaExpectedMeanSpend(table.gamma_gamma.params, spend_x,
+                                                  summary.monetary_value,
+                                                  absl::MakeSpan(table.expected_mean_spend)));
+  ClvHorizon horizon;
+  horizon.periods = 12;
+  horizon.period_length = table.horizon / horizon.periods;
+  horizon.discount_rate = std::pow(1 + annual_discount_rate,
+                                   horizon.period_length * days_per_unit / 365.25) -
+                          1;
+  CRM_RETURN_IF_ERROR(BgNbdDiscountedClv(table.bgnbd.params, horizon, table.expected_mean_spend,
+                                         x, summary.recency, summary.T, absl::MakeSpan(table.clv)));
+  table.has_lifetime_model = true;
+  return absl::OkStatus();
+}
 
 absl::StatusOr<CustomerTable> ScoreCustomers(const CustomerOccasions& occasions,
                                              const ScoringOptions& options) {
