@@ -18,6 +18,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "capi_internal.h"
+#include "capi_model.h"
 #include "capi_summary.h"
 #include "crmcore.h"
 #include "crmcore/bgnbd.h"
@@ -27,18 +28,6 @@
 #include "crmcore/pareto_nbd.h"
 #include "crmcore/status.h"
 
-// Immutable once made.
-struct crm_model {
-  int kind = CRM_MODEL_BGNBD;
-  // The kind's parameters in the documented order; param_count of them are used.
-  std::array<double, 4> params{};
-  size_t param_count = 0;
-  // False for a model made from host-given parameters: no fit report then.
-  bool fitted = false;
-  crmcore::FitReport report;
-  double customers = 0.0;
-  int64_t excluded = 0;
-};
 
 namespace {
 

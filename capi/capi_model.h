@@ -1,0 +1,27 @@
+// Internal to the C API (not installed): the object behind crm_model, shared by the
+// models section (crmcore_c_models.cc, which makes it) and the report
+// (crmcore_c_report.cc, which reads it).
+#ifndef CRMCORE_CAPI_MODEL_H_
+#define CRMCORE_CAPI_MODEL_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "crmcore.h"
+#include "crmcore/model_fit.h"
+
+// Immutable once made.
+struct crm_model {
+  int kind = CRM_MODEL_BGNBD;
+  // The kind's parameters in the documented order; param_count of them are used.
+  std::array<double, 4> params{};
+  size_t param_count = 0;
+  // False for a model made from host-given parameters: no fit report then.
+  bool fitted = false;
+  crmcore::FitReport report;
+  double customers = 0.0;
+  int64_t excluded = 0;
+};
+
+#endif  // CRMCORE_CAPI_MODEL_H_
