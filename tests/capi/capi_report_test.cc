@@ -106,6 +106,7 @@ TEST_F(CapiReport, WritesTheModelSectionsWithTheClvOfCrmClv) {
   EXPECT_TRUE(Has(ReadFile(path), "<html lang=\"zh-Hans\">"));
 }
 
+// Covers docs/bad-input.md BI-CAPI-17
 TEST_F(CapiReport, BadArgumentsAreRefusedAndLeaveTheFileUnchanged) {
   const std::string path = (dir_ / "report.html").string();
   std::ofstream(path) << "previous";
@@ -138,6 +139,7 @@ TEST_F(CapiReport, BadArgumentsAreRefusedAndLeaveTheFileUnchanged) {
   EXPECT_EQ(ReadFile(path), "previous");
 }
 
+// Covers docs/bad-input.md BI-CAPI-18
 TEST_F(CapiReport, AnUnwritablePathIsAnIoErrorAndLeavesNoTemporaryFile) {
   const std::string path = (dir_ / "no" / "such" / "report.html").string();
   EXPECT_EQ(crm_report_write_html(summary_, bgnbd_, gamma_gamma_, nullptr, path.c_str()), CRM_ERR_IO);
@@ -155,6 +157,7 @@ TEST_F(CapiReport, AnUnwritablePathIsAnIoErrorAndLeavesNoTemporaryFile) {
   EXPECT_EQ(entries, 1u);  // only blocked.html/
 }
 
+// Covers docs/bad-input.md BI-CAPI-19
 TEST_F(CapiReport, ANotConvergedFitIsAFailedPrecondition) {
   crm_fit_options fit = CRM_FIT_OPTIONS_INIT;
   fit.max_iterations = 1;

@@ -704,6 +704,7 @@ TEST_F(CliTest, ReportCdnowPageMatchesTheScoreSummary) {
   EXPECT_EQ(PageFigures(zh_page), shown);
 }
 
+// Covers docs/bad-input.md BI-CLI-11
 TEST_F(CliTest, ReportRefusesABadLanguageAndReportsAnUnwritableOutput) {
   const RunResult lang = RunCrmcore(absl::StrCat("report ", kData, "/CDNOW_master.txt", kCdnowMasterFlags,
                                                  " --lang=fr --out=", Path("r.html")));

@@ -246,6 +246,7 @@ TEST(HtmlReportTest, PartialInputsLeaveOutTheirSections) {
   EXPECT_TRUE(absl::StrContains(page, "data-key=\"value_tier.small\""));
 }
 
+// Covers docs/bad-input.md BI-REP-01
 TEST(HtmlReportTest, BadInputIsAnErrorNamingWhatIsWrong) {
   std::ostringstream out;
   EXPECT_EQ(WriteHtmlReport(ReportInput{}, out).code(), absl::StatusCode::kInvalidArgument);
