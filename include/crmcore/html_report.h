@@ -11,7 +11,8 @@
 //   rfm          R x F heatmap: customers per cell, colour = mean calibration spend
 //   model-grids  frequency x recency matrices of P(alive) and of expected purchases
 //   holdout      actual vs expected holdout purchases by calibration frequency
-//                (when the log runs past the observation end)
+//                (when the log runs past the observation end), and the weekly and
+//                cumulative tracking plot of repeat purchases (with the occasions)
 //   value        CLV distribution and Lorenz curves of spend and CLV
 //   customers    at-risk list (top tiers with P(alive) below the lost threshold) and
 //                the top customers by composite value
@@ -33,6 +34,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "crmcore/customer_occasions.h"
 #include "crmcore/customer_scoring.h"
 
 namespace crmcore {
@@ -78,6 +80,10 @@ struct ReportInput {
   /// The population summary (SummarizePopulation); without it (a host holding only a
   /// summary and models) the ladder / stage section and the input counts are left out.
   const PopulationSummary* population = nullptr;
+  /// The per-customer view the table was scored from (ScoreCustomers keeps its days valid,
+  /// even the rvalue overload); with it and a lifetime model the holdout section adds the
+  /// weekly and cumulative tracking plot of repeat purchases, actual vs expected.
+  const CustomerOccasions* occasions = nullptr;
   /// The log's path or name, shown as given (escaped).
   std::string source;
   /// Rows read and skipped, when `population` is absent (e.g. from crm_summary_info).

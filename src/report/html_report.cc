@@ -320,7 +320,12 @@ absl::Status WriteHoldout(const ReportInput& in, Page& page) {
   page.SectionStart("holdout", page.words.holdout);
   CRM_ASSIGN_OR_RETURN(std::string holdout, report::HoldoutByFrequency(t, page));
   page.html += holdout;
-  page.html += absl::StrCat("<p class=\"note\">", XmlEscape(page.words.tracking_missing), "</p>");
+  if (in.occasions != nullptr && in.occasions->customer_count() > 0) {
+    CRM_ASSIGN_OR_RETURN(std::string tracking, report::TrackingPlot(t, *in.occasions, page));
+    page.html += tracking;
+  } else {
+    page.html += absl::StrCat("<p class=\"note\">", XmlEscape(page.words.tracking_missing), "</p>");
+  }
   page.SectionEnd();
   return absl::OkStatus();
 }

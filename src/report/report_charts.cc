@@ -381,6 +381,101 @@ absl::StatusOr<std::string> HoldoutByFrequency(const CustomerTable& t, Page& pag
 
 namespace {
 
+// A line chart of two series over weeks 1..n with a dashed vertical line after week
+// `split` (the observation end).
+std::string WeekLines(absl::string_view title, const std::vector<double>& actual,
+                      const std::vector<double>& model, double split, absl::string_view y_label,
+                      const Page& page) {
+  const Words& w = page.words;
+  constexpr double kLeft = 70, kTop = 28, kW = 390, kH = 220;
+  SvgWriter svg(kLeft + kW + 24, kTop + kH + 52, title);
+  double y_max = 0;
+  for (const double v : actual) y_max = std::max(y_max, v);
+  for (const double v : model) y_max = std::max(y_max, v);
+  const double weeks = static_cast<double>(actual.size());
+  const Ticks xt = NiceTicks(0, weeks, 6);
+  const Ticks yt = NiceTicks(0, y_max > 0 ? y_max : 1, 5);
+  const LinearScale xs{0, xt.values.back(), kLeft, kLeft + kW};
+  const LinearScale ys{0, yt.values.back(), kTop + kH, kTop};
+  svg.AxisLeft(ys, yt, kLeft, y_label, kLeft + kW);
+  svg.AxisBottom(xs, xt, kTop + kH, w.weeks_since_start);
+  svg.Line(xs(split), kTop, xs(split), kTop + kH, "#555", 1.2, true);
+  svg.Text(xs(split) + 4, kTop + 12, w.observation_end, "start", 10, "#555");
+  const std::string a_colour = Viridis(0.15), m_colour = Viridis(0.65);
+  const auto line = [&](const std::vector<double>& values) {
+    std::vector<std::pair<double, double>> points;
+    for (size_t k = 0; k < values.size(); ++k) points.emplace_back(xs(static_cast<double>(k + 1)), ys(values[k]));
+    return points;
+  };
+  svg.Polyline(line(actual), a_colour, 2);
+  svg.Polyline(line(model), m_colour, 2, true);
+  svg.Legend(kLeft + 10, 14, {{a_colour, std::string(w.actual), true, false},
+                              {m_colour, std::string(w.model), true, true}});
+  return std::move(svg).Finish();
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> TrackingPlot(const CustomerTable& t, const CustomerOccasions& occasions,
+                                         Page& page) {
+  const Words& w = page.words;
+  const RfmSummary& s = t.summary;
+  const int32_t start = occasions.first_day, last = occasions.last_day;
+  const int32_t end = ToDayNumber(s.observation_end);
+  if (last < start || end < start) return std::string();
+  const auto span = static_cast<size_t>(last - start) + 1;
+  // Customers first seen up to the observation end (the summary's rows): how many started
+  // on each day, and their repeat occasions per day.
+  std::vector<int64_t> cohort(span, 0), repeats(span, 0);
+  for (size_t c = 0; c < occasions.customer_count(); ++c) {
+    const absl::Span<const int32_t> days = occasions.days_of(c);
+    if (days.empty() || days.front() > end) continue;
+    ++cohort[static_cast<size_t>(days.front() - start)];
+    for (size_t k = 1; k < days.size(); ++k) ++repeats[static_cast<size_t>(days[k] - start)];
+  }
+  // E[X(a)] of a new customer for every age a in days that occurs (FHL 2005 eq. 9), once.
+  const double days_per_unit = DaysPerUnit(s.unit);
+  std::vector<double> expected_at_age(span, 0);
+  for (size_t a = 1; a < span; ++a) {
+    CRM_ASSIGN_OR_RETURN(expected_at_age[a],
+                         BgNbdExpectedPurchasesNew(t.bgnbd.params, static_cast<double>(a) / days_per_unit));
+  }
+  // Cumulative expected repeat purchases by the end of day d: sum over cohorts s <= d.
+  const size_t weeks = (span + 6) / 7;
+  std::vector<double> actual_cum(weeks), model_cum(weeks), actual_week(weeks), model_week(weeks);
+  int64_t running = 0;
+  size_t day = 0;
+  for (size_t k = 0; k < weeks; ++k) {
+    const size_t week_end = std::min(span - 1, 7 * k + 6);
+    for (; day <= week_end; ++day) running += repeats[day];
+    double expected = 0;
+    for (size_t first = 0; first <= week_end; ++first) {
+      if (cohort[first] != 0) expected += static_cast<double>(cohort[first]) * expected_at_age[week_end - first];
+    }
+    actual_cum[k] = static_cast<double>(running);
+    model_cum[k] = expected;
+    actual_week[k] = actual_cum[k] - (k > 0 ? actual_cum[k - 1] : 0);
+    model_week[k] = model_cum[k] - (k > 0 ? model_cum[k - 1] : 0);
+  }
+  int64_t calibration = 0, holdout = 0;
+  for (size_t d = 0; d < span; ++d) (static_cast<int32_t>(d) + start <= end ? calibration : holdout) += repeats[d];
+  const double split = static_cast<double>(end - start + 1) / 7;
+  std::string html = absl::StrCat("<h3>", XmlEscape(w.tracking), "</h3><div class=\"two\"><figure>",
+                                  WeekLines(w.weekly, actual_week, model_week, split, w.repeat_purchases_axis, page),
+                                  "<figcaption>", XmlEscape(w.weekly), "</figcaption></figure><figure>",
+                                  WeekLines(w.cumulative, actual_cum, model_cum, split, w.repeat_purchases_axis, page),
+                                  "<figcaption>", XmlEscape(w.cumulative), "</figcaption></figure></div>");
+  absl::StrAppend(&html, "<p class=\"note\">", XmlEscape(w.tracking_note), " ", XmlEscape(w.actual), ": ",
+                  page.Data("tracking.actual_calibration", absl::StrCat(calibration), Thousands(calibration)),
+                  " + ", page.Data("tracking.actual_holdout", absl::StrCat(holdout), Thousands(holdout)),
+                  "; ", XmlEscape(w.model), ": ",
+                  page.Data("tracking.expected_total", FormatDouble(model_cum.back()), Money(model_cum.back(), 0)),
+                  "</p>");
+  return html;
+}
+
+namespace {
+
 // Share of the total held by the top `fraction` of `sorted_desc` (values sorted
 // descending, prefix sums in `cumulative`).
 double TopShare(const std::vector<double>& cumulative, double fraction) {

@@ -70,6 +70,12 @@ std::string RfmHeatmap(const CustomerTable& table, const Page& page);
 absl::StatusOr<std::string> ModelGrids(const CustomerTable& table, int max_cells, const Page& page);
 /// Actual vs expected holdout purchases by calibration frequency (chart and table).
 absl::StatusOr<std::string> HoldoutByFrequency(const CustomerTable& table, Page& page);
+/// The weekly and cumulative tracking plot of repeat purchases (FHL 2005, figures 2-3):
+/// actual repeat occasions of the customers with a calibration history against the
+/// model's expectation sum_i E[X(t - s_i)] (BG/NBD for a new customer, eq. 9) from each
+/// customer's first purchase day s_i.
+absl::StatusOr<std::string> TrackingPlot(const CustomerTable& table,
+                                         const CustomerOccasions& occasions, Page& page);
 /// The CLV histogram and the Lorenz curves with the top-share table.
 std::string ValueCharts(const CustomerTable& table, Page& page);
 /// The at-risk list and the top customers table, appended to the page.

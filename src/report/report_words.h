@@ -25,7 +25,8 @@ struct Words {
       repeat_purchases;
   absl::string_view holdout, holdout_note, holdout_total_actual, holdout_total_expected,
       calibration_frequency, actual, model, mean_holdout_purchases, customers_in_group,
-      tracking_missing;
+      tracking_missing, tracking, weekly, cumulative, repeat_purchases_axis, weeks_since_start,
+      tracking_note;
   absl::string_view value, clv_distribution, clv, lorenz, top_share_customers, share_of_value,
       calibration_spend, equality, lorenz_note, top_holds;
   absl::string_view customer_lists, at_risk, at_risk_note, none_at_risk, top_customers,

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -125,6 +126,7 @@ TEST(SvgColourTest, ColourBlindSafeMapsAndReadableText) {
 
 // The CDNOW master log scored as the CLI scores it (weeks, a holdout after 1997-09-30).
 struct Scored {
+  CustomerOccasions occasions;
   CustomerTable table;
   PopulationSummary population;
 };
@@ -141,7 +143,7 @@ const Scored& CdnowScored() {
     EXPECT_TRUE(table.ok()) << table.status();
     auto population = SummarizePopulation(*occasions, *table);
     EXPECT_TRUE(population.ok()) << population.status();
-    return new Scored{*std::move(table), *std::move(population)};
+    return new Scored{*std::move(occasions), *std::move(table), *std::move(population)};
   }();
   return *scored;
 }
@@ -175,6 +177,41 @@ TEST(HtmlReportTest, CdnowPageHasEverySectionAndNoExternalReference) {
                                            s.population.value_tier[0], "\"")));
   EXPECT_TRUE(absl::StrContains(page, absl::StrCat("data-key=\"rfm_customers_total\" data-value=\"",
                                            s.table.size(), "\"")));
+}
+
+// The value of the page's figure `key` (its data-value), or "" when absent.
+std::string Figure(const std::string& page, const std::string& key) {
+  const std::string attr = "data-key=\"" + key + "\" data-value=\"";
+  const size_t at = page.find(attr);
+  if (at == std::string::npos) return "";
+  const size_t start = at + attr.size();
+  return page.substr(start, page.find('"', start) - start);
+}
+
+TEST(HtmlReportTest, TrackingPlotCountsTheSummarysRepeatPurchases) {
+  const Scored& s = CdnowScored();
+  ReportInput input;
+  input.table = &s.table;
+  input.occasions = &s.occasions;
+  const std::string page = Write(input);
+  EXPECT_TRUE(absl::StrContains(page, "Cumulative repeat purchases"));
+  // The plot's actual repeat occasions are the summary's: frequency in calibration and
+  // holdout_frequency after it, summed over the customers.
+  int64_t calibration = 0, holdout = 0;
+  for (size_t i = 0; i < s.table.size(); ++i) {
+    calibration += s.table.summary.frequency[i];
+    holdout += s.table.summary.holdout_frequency[i];
+  }
+  EXPECT_EQ(Figure(page, "tracking.actual_calibration"), absl::StrCat(calibration));
+  EXPECT_EQ(Figure(page, "tracking.actual_holdout"), absl::StrCat(holdout));
+  // BG/NBD tracks CDNOW's cumulative repeat purchases closely (FHL 2005, figure 3): the
+  // expected total over the 78 weeks is within 10 % of the actual one.
+  double expected = 0;
+  ASSERT_TRUE(absl::SimpleAtod(Figure(page, "tracking.expected_total"), &expected));
+  EXPECT_NEAR(expected, static_cast<double>(calibration + holdout), 0.10 * static_cast<double>(calibration + holdout));
+  // Without the occasions the page says why the plot is missing.
+  input.occasions = nullptr;
+  EXPECT_TRUE(absl::StrContains(Write(input), "tracking plot needs the purchase occasions"));
 }
 
 TEST(HtmlReportTest, HostileCustomerIdsAreEscapedEverywhere) {

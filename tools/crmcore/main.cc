@@ -536,6 +536,7 @@ int Run(const std::string& command, const std::string& log_path, bool top_set) {
     crmcore::ReportInput input;
     input.table = &*table;
     input.population = &*population;
+    input.occasions = &*occasions;  // its days stay valid after ScoreCustomers(&&)
     input.source = log_path;
     input.options.language = absl::GetFlag(FLAGS_lang) == "zh" ? crmcore::ReportLanguage::kChinese
                                                                : crmcore::ReportLanguage::kEnglish;
