@@ -172,7 +172,7 @@ void WriteHeadline(const ReportInput& in, const ReportTotals& totals, Page& page
               "");
     const std::string horizon =
         absl::StrCat(XmlEscape(w.next), " ", report::Number(t.horizon), " ",
-                     XmlEscape(TimeUnitName(t.summary.unit)));
+                     XmlEscape(report::UnitLabel(t.summary.unit, page.language)));
     const auto interval = [&](const std::optional<ReportInterval>& i, const char* key, int decimals) {
       if (!i.has_value()) {
         return absl::StrCat("<br><span class=\"interval-missing\">", XmlEscape(w.interval_missing),

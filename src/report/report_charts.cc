@@ -282,7 +282,7 @@ absl::StatusOr<std::string> ModelGrids(const CustomerTable& t, int max_cells, co
   CRM_RETURN_IF_ERROR(
       BgNbdExpectedPurchases(t.bgnbd.params, t.horizon, x, t_x, T, absl::MakeSpan(expected)));
   const double e_max = *std::max_element(expected.begin(), expected.end());
-  const std::string unit(TimeUnitName(s.unit));
+  const std::string unit(UnitLabel(s.unit, page.language));
   return absl::StrCat(
       "<div class=\"two\"><figure>",
       GridChart(w.p_alive, freq, rec, p_alive, 1.0, unit, page), "<figcaption>", XmlEscape(w.p_alive),
@@ -322,10 +322,10 @@ absl::StatusOr<std::string> HoldoutByFrequency(const CustomerTable& t, Page& pag
   std::swap(html, page.html);
   page.Card(w.holdout_total_actual,
             page.Data("holdout_actual_total", absl::StrCat(actual_total), Thousands(actual_total)),
-            absl::StrCat(Number(holdout), " ", XmlEscape(TimeUnitName(s.unit))));
+            absl::StrCat(Number(holdout), " ", XmlEscape(UnitLabel(s.unit, page.language))));
   page.Card(w.holdout_total_expected,
             page.Data("holdout_expected_total", FormatDouble(expected_total), Money(expected_total, 0)),
-            absl::StrCat(Number(holdout), " ", XmlEscape(TimeUnitName(s.unit))));
+            absl::StrCat(Number(holdout), " ", XmlEscape(UnitLabel(s.unit, page.language))));
   std::swap(html, page.html);
   html += "</div><div class=\"two\"><figure>";
 
@@ -548,7 +548,7 @@ std::string ValueCharts(const CustomerTable& t, Page& page) {
   if (t.has_lifetime_model && t.size() > 0) {
     absl::StrAppend(&html, "<figure>", ClvHistogram(t, page), "<figcaption>", XmlEscape(w.clv_distribution),
                     " (", XmlEscape(w.horizon), " ", Number(t.horizon), " ",
-                    XmlEscape(TimeUnitName(t.summary.unit)), ")</figcaption></figure>");
+                    XmlEscape(UnitLabel(t.summary.unit, page.language)), ")</figcaption></figure>");
   }
   constexpr double kLeft = 64, kTop = 28, kW = 360, kH = 260;
   SvgWriter svg(kLeft + kW + 30, kTop + kH + 56, w.lorenz);
@@ -739,7 +739,7 @@ void ModelAndDataTables(const ReportInput& in, Page& page) {
                              absl::FormatCivilTime(s.observation_end))}});
   }
   page.Row({Cell{XmlEscape(w.time_unit)},
-            Cell{page.Data("time_unit", TimeUnitName(s.unit), TimeUnitName(s.unit))}});
+            Cell{page.Data("time_unit", TimeUnitName(s.unit), UnitLabel(s.unit, page.language))}});
   if (t.has_lifetime_model) {
     page.Row({Cell{XmlEscape(w.horizon)},
               Cell{page.Data("horizon", FormatDouble(t.horizon), Number(t.horizon))}});

@@ -222,6 +222,16 @@ constexpr Words kChinese = {
 
 }  // namespace
 
+absl::string_view UnitLabel(TimeUnit unit, ReportLanguage language) {
+  if (language != ReportLanguage::kChinese) return TimeUnitName(unit);
+  switch (unit) {
+    case TimeUnit::kDays: return "天";
+    case TimeUnit::kWeeks: return "周";
+    case TimeUnit::kMonths: return "月";
+  }
+  return TimeUnitName(unit);
+}
+
 const Words& WordsFor(ReportLanguage language) {
   return language == ReportLanguage::kChinese ? kChinese : kEnglish;
 }

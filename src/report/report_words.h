@@ -6,6 +6,7 @@
 #define CRMCORE_SRC_REPORT_REPORT_WORDS_H_
 
 #include "absl/strings/string_view.h"
+#include "crmcore/calendar.h"
 #include "crmcore/html_report.h"
 #include "crmcore/taxonomy.h"
 
@@ -39,6 +40,9 @@ struct Words {
 
 /// The words of `language`.
 const Words& WordsFor(ReportLanguage language);
+
+/// The name of a time unit in `language` ("weeks" / "周").
+absl::string_view UnitLabel(TimeUnit unit, ReportLanguage language);
 
 /// A taxonomy value's label in `language`.
 template <Taxonomy E>
