@@ -247,7 +247,7 @@ void WriteCounts(absl::string_view title, absl::string_view key, const TaxonomyC
   for (E e : AllValues<E>()) {
     bars.emplace_back(std::string(Label(e, page.language)), static_cast<double>(counts[static_cast<size_t>(e)]));
   }
-  page.html += report::HorizontalBars(title, bars, w.customers, page);
+  page.html += report::HorizontalBars(title, bars, w.customers);
   page.html += "</figure><div>";
   page.TableStart({std::string(title), std::string(w.customers), std::string(w.share_of_customers)});
   for (E e : AllValues<E>()) {

@@ -105,8 +105,7 @@ std::string PyramidChart(const TaxonomyCounts<ValueTier>& counts,
 
 std::string HorizontalBars(absl::string_view title,
                            const std::vector<std::pair<std::string, double>>& bars,
-                           absl::string_view axis, const Page& page) {
-  (void)page;
+                           absl::string_view axis) {
   constexpr double kLeft = 170, kRight = 470, kRow = 26, kTop = 10;
   const double height = kTop + kRow * static_cast<double>(bars.size()) + 50;
   SvgWriter svg(520, height, title);
@@ -500,9 +499,9 @@ std::string ClvHistogram(const CustomerTable& t, const Page& page) {
   const size_t bins = edges.values.size() - 1;
   std::vector<int64_t> count(bins + 1, 0);  // the last: at or above the last edge
   for (const double v : t.clv) {
-    const double clamped = std::max(0.0, v);
-    size_t b = static_cast<size_t>(clamped / edges.step);
-    count[std::min(b, bins)] += 1;
+    // Clamped before the conversion: a huge value is in the overflow bin, never UB.
+    const double bin = std::min(std::max(0.0, v) / edges.step, static_cast<double>(bins));
+    count[static_cast<size_t>(bin)] += 1;
   }
   const int64_t c_max = *std::max_element(count.begin(), count.end());
   constexpr double kLeft = 70, kTop = 10, kW = 400, kH = 240;

@@ -61,7 +61,7 @@ std::string PyramidChart(const TaxonomyCounts<ValueTier>& counts,
 /// Labelled horizontal bars of `bars` (label, value) on a value axis named `axis`.
 std::string HorizontalBars(absl::string_view title,
                            const std::vector<std::pair<std::string, double>>& bars,
-                           absl::string_view axis, const Page& page);
+                           absl::string_view axis);
 /// The ladder's main rungs as centred bars of customers at or above each, with conversions.
 std::string FunnelChart(const LadderFunnel& funnel, const Page& page);
 /// The R x F heatmap (customers per cell, colour = mean calibration spend).

@@ -305,6 +305,18 @@ TEST(HtmlReportTest, BadInputIsAnErrorNamingWhatIsWrong) {
   EXPECT_TRUE(out.str().empty());  // nothing written on error
 }
 
+TEST(HtmlReportTest, ExtremeValuesNeverReachThePageAsNaN) {
+  CustomerTable table = CdnowScored().table;
+  table.clv[0] = 1e300;  // far past the histogram's last bin: the overflow bin
+  table.clv[1] = 0;
+  ReportInput input;
+  input.table = &table;
+  const std::string page = Write(input);
+  EXPECT_FALSE(absl::StrContains(page, "nan"));
+  EXPECT_FALSE(absl::StrContains(page, "inf\""));
+  EXPECT_EQ(Figure(page, "customers_scored"), absl::StrCat(table.size()));
+}
+
 TEST(HtmlReportTest, TopCustomersBreakTiesBySpendThenId) {
   CustomerTable table;
   table.summary.customer_ids = {"b", "a", "c", "d"};
