@@ -236,6 +236,7 @@ std::string GridChart(absl::string_view title, const std::vector<double>& freq,
   SvgWriter svg(kLeft + kPlot + 20, kTop + kPlot + 100, title);
   const double cw = kPlot / static_cast<double>(rec.size());
   const double ch = kPlot / static_cast<double>(freq.size());
+  svg.BeginGroup("shape-rendering=\"crispEdges\"");  // no seams between cells
   for (size_t i = 0; i < freq.size(); ++i) {
     const double y = kTop + kPlot - static_cast<double>(i + 1) * ch;  // frequency up
     for (size_t j = 0; j < rec.size(); ++j) {
@@ -246,6 +247,7 @@ std::string GridChart(absl::string_view title, const std::vector<double>& freq,
                             ": ", Number(v)));
     }
   }
+  svg.EndGroup();
   const LinearScale x{rec.front(), rec.back(), kLeft + cw / 2, kLeft + kPlot - cw / 2};
   const LinearScale y{freq.front(), freq.back(), kTop + kPlot - ch / 2, kTop + ch / 2};
   Ticks xt = NiceTicks(rec.front(), rec.back(), 5);

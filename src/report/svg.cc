@@ -215,6 +215,12 @@ void SvgWriter::Circle(double cx, double cy, double r, absl::string_view fill,
   }
 }
 
+void SvgWriter::BeginGroup(absl::string_view attributes) {
+  absl::StrAppend(&out_, "<g ", attributes, ">");
+}
+
+void SvgWriter::EndGroup() { out_ += "</g>"; }
+
 void SvgWriter::AxisBottom(const LinearScale& x, const Ticks& ticks, double y,
                            absl::string_view label, double grid_to_y) {
   Line(x.range_lo, y, x.range_hi, y, "#444");

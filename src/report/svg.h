@@ -83,6 +83,11 @@ class SvgWriter {
   void Circle(double cx, double cy, double r, absl::string_view fill,
               absl::string_view tooltip = "");
 
+  /// Groups the elements up to EndGroup() under `attributes`, written as given (callers
+  /// pass constants, e.g. shape-rendering="crispEdges" for seamless heatmap cells).
+  void BeginGroup(absl::string_view attributes);
+  void EndGroup();
+
   /// A horizontal axis at `y` with the ticks' labels below it and `label` under them;
   /// `grid_to_y`, when >= 0, draws light grid lines up to that y.
   void AxisBottom(const LinearScale& x, const Ticks& ticks, double y, absl::string_view label,

@@ -98,7 +98,9 @@ TEST(SvgEscapeTest, DataIsNeverMarkup) {
   report::SvgWriter svg(100, 50, "t<i>tle");
   svg.Text(1, 2, "</text><script>alert(\"x\")</script>");
   svg.Rect(0, 0, 10, 10, "#000", "id & <b>");
+  svg.BeginGroup("shape-rendering=\"crispEdges\"");
   svg.Polygon({{0, 0}, {1, 1}}, "#111", "\"quoted\" 'id'");
+  svg.EndGroup();
   const std::string out = std::move(svg).Finish();
   EXPECT_THAT(out, Not(HasSubstr("<script")));
   EXPECT_THAT(out, Not(HasSubstr("<b>")));
@@ -110,6 +112,7 @@ TEST(SvgEscapeTest, DataIsNeverMarkup) {
   EXPECT_EQ(Count(out, "<svg"), 1u);
   EXPECT_EQ(Count(out, "</svg>"), 1u);
   EXPECT_EQ(Count(out, "<title>"), Count(out, "</title>"));
+  EXPECT_EQ(Count(out, "<g "), Count(out, "</g>"));
 }
 
 TEST(SvgColourTest, ColourBlindSafeMapsAndReadableText) {
