@@ -363,6 +363,8 @@ def test_write_report(summary, bgnbd, tmp_path):
             crmcore.write_report(summary, gg, bgnbd, path)
         with pytest.raises(crmcore.IoError, match="cannot write"):
             crmcore.write_report(summary, bgnbd, gg, tmp_path / "no" / "r.html")
+        with pytest.raises(crmcore.InvalidArgument, match="NUL"):
+            crmcore.write_report(summary, bgnbd, gg, str(path) + "\0.bak")
 
 
 def test_npv_and_log_likelihood(summary, bgnbd):

@@ -697,9 +697,12 @@ TEST_F(CliTest, ReportCdnowPageMatchesTheScoreSummary) {
 
   // The Chinese page has the same figures.
   const RunResult zh = RunCrmcore(absl::StrCat("report ", kData, "/CDNOW_master.txt", flags,
-                                               " --lang=zh --out=", Path("report_zh.html")));
+                                               " --lang=zh --out=", Path("report_zh.html"),
+                                               " --summary=", Path("report_summary.json")));
   ASSERT_EQ(zh.exit_code, 0) << zh.output;
   const std::string zh_page = ReadFile(Path("report_zh.html"));
+  // report --summary writes score's JSON for the same run.
+  EXPECT_EQ(ReadFile(Path("report_summary.json")), ReadFile(Path("summary.json")));
   EXPECT_NE(zh_page.find("<html lang=\"zh-Hans\">"), std::string::npos);
   EXPECT_EQ(PageFigures(zh_page), shown);
 }

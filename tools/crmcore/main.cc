@@ -80,7 +80,7 @@ constexpr char kHelp[] = R"(crmcore - customer analytics on a transaction log
 Usage:
   crmcore summarize LOG [--out=FILE] [ingest flags]
   crmcore score     LOG [--out=FILE] [--summary=FILE] [ingest and scoring flags]
-  crmcore report    LOG --out=report.html [--lang=en|zh] [ingest and scoring flags]
+  crmcore report    LOG --out=report.html [--lang=en|zh] [--summary=FILE] [ingest and scoring flags]
   crmcore fit       FILE --model=bgnbd|pareto|gammagamma [--out=FILE]
   crmcore --version | --help
 
@@ -103,7 +103,8 @@ report     scores the log as score does and writes one self-contained HTML page 
            check (when the log runs past --observation-end), CLV distribution and
            Lorenz curve, at-risk and top customers, model fit and data summary. Inline
            SVG and CSS only: it opens offline and prints. --lang=zh writes it in Chinese;
-           --top=N sets the rows of the top customers table (25 by default here).
+           --top=N sets the rows of the top customers table (25 by default here);
+           --summary writes the same run's population summary (JSON) as score does.
 fit        fits one lifetime model by maximum likelihood and prints its parameters and
            fit report; --out writes them as JSON. FILE is a summary CSV (a header with
            the --frequency-col, --recency-col and --T-col names) or a transaction log
@@ -471,7 +472,8 @@ int Run(const std::string& command, const std::string& log_path, bool top_set) {
   auto scoring = ScoringOptionsFromFlags(command);
   if (!scoring.ok()) return Fail(kUsage, scoring.status());
   const bool quiet = absl::GetFlag(FLAGS_quiet);
-  if (absl::Status distinct = CheckOutputs(log_path, command == "score"); !distinct.ok()) {
+  if (absl::Status distinct = CheckOutputs(log_path, command == "score" || command == "report");
+      !distinct.ok()) {
     return Fail(kBadInput, distinct);
   }
   if (command == "fit") return RunFit(log_path, *ingest, scoring->summary);
@@ -546,9 +548,18 @@ int Run(const std::string& command, const std::string& log_path, bool top_set) {
     absl::Status written = WriteOutput(out, [&](std::ostream& s) {
       report_status = crmcore::WriteHtmlReport(input, s);
     });
-    progress.Finish();
     if (!report_status.ok()) return Fail(kBadInput, report_status);
-    return written.ok() ? kOk : Fail(kCannotWrite, written);
+    if (!written.ok()) return Fail(kCannotWrite, written);
+    // --summary: the same run's summary JSON beside the page, as score writes it.
+    if (const std::string path = absl::GetFlag(FLAGS_summary); !path.empty()) {
+      progress.Stage("write", path);
+      written = WriteOutput(path, [&](std::ostream& s) {
+        crmcore_cli::WriteSummaryJson(log_path, skipped, *table, *population, s);
+      });
+      if (!written.ok()) return Fail(kCannotWrite, written);
+    }
+    progress.Finish();
+    return kOk;
   }
   if (const std::string out = absl::GetFlag(FLAGS_out); !out.empty()) {
     progress.Stage("write", out);
