@@ -480,7 +480,7 @@ namespace {
 // Share of the total held by the top `fraction` of `sorted_desc` (values sorted
 // descending, prefix sums in `cumulative`).
 double TopShare(const std::vector<double>& cumulative, double fraction) {
-  if (cumulative.empty() || !(cumulative.back() > 0)) return 0;
+  if (cumulative.empty() || !(cumulative.back() > 0) || !std::isfinite(cumulative.back())) return 0;
   const auto k = static_cast<size_t>(std::ceil(fraction * static_cast<double>(cumulative.size())));
   return k == 0 ? 0 : cumulative[std::min(k, cumulative.size()) - 1] / cumulative.back();
 }

@@ -81,6 +81,13 @@ Ticks NiceTicks(double lo, double hi, int count) {
   const auto at = [&](double k) { return e >= 0 ? k * m * power : k * m / power; };
   const double first = std::floor(lo / ticks.step + 1e-9);
   const double last = std::ceil(hi / ticks.step - 1e-9);
+  // A range too wide for doubles (hi - lo overflows) gives no nice step: the ends alone.
+  if (!std::isfinite(range) || !((last - first) <= 1000)) {
+    ticks.values = {lo, hi};
+    ticks.step = hi - lo;
+    ticks.decimals = 0;
+    return ticks;
+  }
   for (double k = first; k <= last; ++k) {
     const double v = at(k);
     ticks.values.push_back(v == 0 ? 0.0 : v);  // no -0

@@ -63,6 +63,9 @@ TEST(SvgNiceTicksTest, CoversTheRangeWithRoundSteps) {
   const report::Ticks flat = NiceTicks(5, 5, 5);  // one value: widened around it
   EXPECT_LT(flat.values.front(), 5);
   EXPECT_GT(flat.values.back(), 5);
+  // hi - lo overflows: the two ends, at once (never ~1e308 steps).
+  EXPECT_THAT(NiceTicks(-1.7e308, 1.7e308, 5).values, ElementsAre(-1.7e308, 1.7e308));
+  EXPECT_LE(NiceTicks(0, 1.7e308, 10).values.size(), 12u);
   const report::Ticks bad = NiceTicks(NAN, INFINITY, 5);
   EXPECT_FALSE(bad.values.empty());
   for (const double v : bad.values) EXPECT_TRUE(std::isfinite(v));
