@@ -1552,6 +1552,63 @@ CRM_API crm_status crm_model_sbg_derl(const crm_model* model, double discount,
 
 /* (end of models) */
 
+/* =========================================================================
+ * The HTML report (crmcore/html_report.h): one self-contained page (inline SVG and CSS,
+ * no external request, readable printed) of a summary and its fitted models, as the CLI's
+ * `crmcore report` writes for a log. From a summary and models the page has: the headline
+ * figures (customers, mean P(alive), expected purchases and CLV over the horizon), the
+ * frequency x recency matrices of P(alive) and expected purchases, the holdout check by
+ * calibration frequency (when the summary has a holdout), the CLV distribution and its
+ * Lorenz curve, the model parameters and fit reports, and the data summary. Left out, as
+ * they need the occasion-level data that only the CLI's log path has: the value pyramid,
+ * the loyalty ladder and the lifecycle / relationship / loyalty stages, the RFM heatmap,
+ * the calibration-spend Lorenz curve, the at-risk list and the top customers table.
+ * ========================================================================= */
+
+#define CRM_REPORT_LANG_EN 0
+#define CRM_REPORT_LANG_ZH 1
+
+/* What the page shows. The CLV follows crmcore's one convention (see crm_clv_options):
+ * clv_periods periods of clv_period_days days, each discounted at discount_rate (defaults
+ * 12, 30, 0.01: a year of 30-day months at 1 % a month), in the summary's time unit.
+ * Valid: language CRM_REPORT_LANG_*; horizon finite and >= 0 (expected purchases over it,
+ * in the summary's time unit; 0 = the CLV's horizon); 1 <= clv_periods <= 100000;
+ * clv_period_days finite and > 0; discount_rate finite and > -1; lost_p_alive in [0, 1]. */
+typedef struct crm_report_options {
+  size_t struct_size; /* sizeof(crm_report_options) */
+  int32_t language;
+  double horizon;
+  double discount_rate;
+  double lost_p_alive;
+  int32_t clv_periods;
+  double clv_period_days;
+} crm_report_options;
+
+#define CRM_REPORT_OPTIONS_INIT \
+  {sizeof(crm_report_options), CRM_REPORT_LANG_EN, 0.0, 0.01, 0.5, 12, 30.0}
+
+/* Fills *options with the defaults; see crm_satisfaction_thresholds_init for
+ * `struct_size`. Errors: CRM_ERR_INVALID_ARGUMENT for NULL or an unknown struct_size. */
+CRM_API crm_status crm_report_options_init(crm_report_options* options, size_t struct_size);
+
+/* Writes the HTML page of `summary` with `transaction_model` (BG/NBD) and `spend_model`
+ * (Gamma-Gamma) to the file `path` (UTF-8), through a temporary file beside it renamed
+ * into place: on any error the file at `path`, if there was one, is unchanged. P(alive),
+ * expected purchases and the discounted CLV are computed as the CLI's score computes
+ * them. All arguments are borrowed; `options` NULL =
+ * defaults. Errors: CRM_ERR_INVALID_ARGUMENT for a NULL summary, model or path, models of
+ * the wrong kinds (a Pareto/NBD transaction model is not supported), invalid options, or
+ * models whose parameters do not fit the summary's rows; CRM_ERR_FAILED_PRECONDITION for
+ * a fit that did not converge; CRM_ERR_IO "cannot write PATH: REASON" when the file cannot
+ * be created, written or renamed; CRM_ERR_NO_MEMORY. Thread-safe (reads the handles only;
+ * two calls writing the same path race as any two writers of one file do). */
+CRM_API crm_status crm_report_write_html(const crm_summary* summary,
+                                         const crm_model* transaction_model,
+                                         const crm_model* spend_model,
+                                         const crm_report_options* options, const char* path);
+
+/* (end of report) */
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -19,6 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "capi_internal.h"
+#include "capi_model.h"
 #include "capi_summary.h"
 #include "crmcore.h"
 #include "crmcore/bgbb.h"
@@ -34,21 +35,6 @@
 #include "crmcore/prediction_intervals.h"
 #include "crmcore/status.h"
 
-// Immutable once made.
-struct crm_model {
-  int kind = CRM_MODEL_BGNBD;
-  // The kind's parameters in the documented order; param_count of them are used.
-  std::array<double, 4> params{};
-  size_t param_count = 0;
-  // False for a model made from host-given parameters: no fit report then.
-  bool fitted = false;
-  crmcore::FitReport report;
-  double customers = 0.0;
-  int64_t excluded = 0;
-  // The unit of recency and T of the data fitted on, when known (a fit on a crm_summary,
-  // or a model read from JSON that states it).
-  std::optional<crmcore::TimeUnit> time_unit;
-};
 
 namespace {
 

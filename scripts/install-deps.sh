@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages crmcore needs to build and test (and, with --bench,
-# to run the side-by-side benchmark scripts; with --fuzz, to build the fuzz targets), and nothing else. Idempotent: when everything is present it changes nothing and does
+# to run the side-by-side benchmark scripts; with --fuzz, to build the fuzz targets; with
+# --report, to run the HTML report's real-browser test), and nothing else. Idempotent: when everything is present it changes nothing and does
 # not touch the network. Runs as root (CI) or through sudo (a developer's machine).
 set -euo pipefail
 
@@ -27,7 +28,10 @@ for option in "$@"; do
     --coverage) packages+=(gcovr) ;;               # scripts/coverage.sh
     # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes
     --fuzz) packages+=(clang libclang-rt-14-dev) ;;
-    *) echo "install-deps: unknown option $option (known: --bench --coverage --fuzz)" >&2; exit 2 ;;
+    # tests/report/browser_test.py (ctest report.browser): headless Chromium, and a CJK
+    # font so the Chinese page renders its labels
+    --report) packages+=(chromium fonts-noto-cjk) ;;
+    *) echo "install-deps: unknown option $option (known: --bench --coverage --fuzz --report)" >&2; exit 2 ;;
   esac
 done
 

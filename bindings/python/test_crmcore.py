@@ -518,6 +518,24 @@ def test_clv_convention_is_lifetimes_defaults_in_every_unit(summary, bgnbd):
         crmcore.clv(bgnbd, None, x, t_x, T, ones, time_unit="fortnights")
 
 
+def test_write_report(summary, bgnbd, tmp_path):
+    path = tmp_path / "report.html"
+    with crmcore.Model.fit("gamma_gamma", summary) as gg:
+        crmcore.write_report(summary, bgnbd, gg, path, language="zh")
+        page = path.read_text(encoding="utf-8")
+        assert '<html lang="zh-Hans">' in page
+        assert '<section id="model-grids">' in page and '<section id="pyramid">' not in page
+        assert f'data-key="customers_scored" data-value="{len(summary)}"' in page
+        with pytest.raises(crmcore.InvalidArgument, match="language"):
+            crmcore.write_report(summary, bgnbd, gg, path, language="fr")
+        with pytest.raises(crmcore.InvalidArgument, match="BG/NBD"):
+            crmcore.write_report(summary, gg, bgnbd, path)
+        with pytest.raises(crmcore.IoError, match="cannot write"):
+            crmcore.write_report(summary, bgnbd, gg, tmp_path / "no" / "r.html")
+        with pytest.raises(crmcore.InvalidArgument, match="NUL"):
+            crmcore.write_report(summary, bgnbd, gg, str(path) + "\0.bak")
+
+
 def test_npv_and_log_likelihood(summary, bgnbd):
     margins, costs = np.array([100.0, 120.0, 130.0]), np.array([10.0, 10.0, 20.0])
     d = 0.1

@@ -229,6 +229,15 @@ absl::StatusOr<CustomerTable> ScoreCustomers(CustomerOccasions&& occasions,
 absl::StatusOr<CustomerTable> ScoreCustomers(const TransactionLog& log,
                                              const ScoringOptions& options);
 
+/// Fills the model columns of `table` (p_alive, expected_purchases, expected_mean_spend,
+/// clv, horizon, clv_horizon, spend_model_excluded, and with options.intervals the interval
+/// columns; has_lifetime_model = true) from its summary and the parameters in table.bgnbd
+/// and table.gamma_gamma, as ScoreCustomers does after fitting: for a host that holds
+/// fitted models (the C API's report). Reads options.horizon, options.clv and the interval
+/// options. Errors: InvalidArgument for a bad horizon or CLV horizon; those of the BG/NBD,
+/// Gamma-Gamma, CLV and interval functions (invalid parameters or rows, no covariance).
+absl::Status ApplyLifetimeModels(const ScoringOptions& options, CustomerTable& table);
+
 /// Summarizes a scored table; `occasions` (or `log`) supplies the input counts.
 absl::StatusOr<PopulationSummary> SummarizePopulation(const CustomerOccasions& occasions,
                                                       const CustomerTable& table);

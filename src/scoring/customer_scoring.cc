@@ -158,10 +158,7 @@ absl::Status FitLifetimeModels(const ScoringOptions& options, CustomerTable& tab
   // for it they count as customers without a repeat purchase (population mean spend).
   std::vector<double> spend_x = x;
   for (size_t i = 0; i < n; ++i) {
-    if (spend_x[i] > 0 && !(summary.monetary_value[i] > 0)) {
-      spend_x[i] = 0;
-      ++table.spend_model_excluded;
-    }
+    if (spend_x[i] > 0 && !(summary.monetary_value[i] > 0)) spend_x[i] = 0;
   }
   if (options.given_gamma_gamma) {
     table.gamma_gamma = *options.given_gamma_gamma;
@@ -175,30 +172,7 @@ absl::Status FitLifetimeModels(const ScoringOptions& options, CustomerTable& tab
     return absl::FailedPreconditionError(
         absl::StrCat("Gamma-Gamma fit did not converge (", table.gamma_gamma.report.message, ")"));
   }
-
-  table.clv_horizon = options.clv;
-  table.clv_horizon.unit = summary.unit;
-  table.horizon = options.horizon > 0 ? options.horizon : table.clv_horizon.Length();
-  table.p_alive.resize(n);
-  table.expected_purchases.resize(n);
-  table.expected_mean_spend.resize(n);
-  table.clv.resize(n);
-  CRM_RETURN_IF_ERROR(BgNbdProbabilityAlive(table.bgnbd.params, x, summary.recency, summary.T,
-                                            absl::MakeSpan(table.p_alive)));
-  CRM_RETURN_IF_ERROR(BgNbdExpectedPurchases(table.bgnbd.params, table.horizon, x,
-                                             summary.recency, summary.T,
-                                             absl::MakeSpan(table.expected_purchases)));
-  CRM_RETURN_IF_ERROR(GammaGammaExpectedMeanSpend(table.gamma_gamma.params, spend_x,
-                                                  summary.monetary_value,
-                                                  absl::MakeSpan(table.expected_mean_spend)));
-  CRM_RETURN_IF_ERROR(BgNbdDiscountedClv(table.bgnbd.params, table.clv_horizon,
-                                         table.expected_mean_spend,
-                                         x, summary.recency, summary.T, absl::MakeSpan(table.clv)));
-  if (options.intervals) {
-    CRM_RETURN_IF_ERROR(FillIntervals(options, table.clv_horizon, x, spend_x, table));
-  }
-  table.has_lifetime_model = true;
-  return absl::OkStatus();
+  return ApplyLifetimeModels(options, table);
 }
 
 int ActivePeriodsInLast(uint64_t mask, int periods) {
@@ -416,6 +390,52 @@ absl::StatusOr<CustomerTable> ScoreSummarized(const CustomerOccasions& occasions
 }
 
 }  // namespace
+
+absl::Status ApplyLifetimeModels(const ScoringOptions& options, CustomerTable& table) {
+  const RfmSummary& summary = table.summary;
+  const size_t n = table.size();
+  if (!std::isfinite(options.horizon) || options.horizon < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "scoring: horizon must be finite and >= 0, got ", FormatDouble(options.horizon)));
+  }
+  if (absl::Status valid = options.clv.Validate(); !valid.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("scoring: ", valid.message()));
+  }
+  std::vector<double> x(n);
+  for (size_t i = 0; i < n; ++i) x[i] = static_cast<double>(summary.frequency[i]);
+  // As in the fit: repeat buyers without positive spend get the population mean spend.
+  std::vector<double> spend_x = x;
+  table.spend_model_excluded = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (spend_x[i] > 0 && !(summary.monetary_value[i] > 0)) {
+      spend_x[i] = 0;
+      ++table.spend_model_excluded;
+    }
+  }
+  table.clv_horizon = options.clv;
+  table.clv_horizon.unit = summary.unit;
+  table.horizon = options.horizon > 0 ? options.horizon : table.clv_horizon.Length();
+  table.p_alive.resize(n);
+  table.expected_purchases.resize(n);
+  table.expected_mean_spend.resize(n);
+  table.clv.resize(n);
+  CRM_RETURN_IF_ERROR(BgNbdProbabilityAlive(table.bgnbd.params, x, summary.recency, summary.T,
+                                            absl::MakeSpan(table.p_alive)));
+  CRM_RETURN_IF_ERROR(BgNbdExpectedPurchases(table.bgnbd.params, table.horizon, x,
+                                             summary.recency, summary.T,
+                                             absl::MakeSpan(table.expected_purchases)));
+  CRM_RETURN_IF_ERROR(GammaGammaExpectedMeanSpend(table.gamma_gamma.params, spend_x,
+                                                  summary.monetary_value,
+                                                  absl::MakeSpan(table.expected_mean_spend)));
+  CRM_RETURN_IF_ERROR(BgNbdDiscountedClv(table.bgnbd.params, table.clv_horizon,
+                                         table.expected_mean_spend, x, summary.recency,
+                                         summary.T, absl::MakeSpan(table.clv)));
+  if (options.intervals) {
+    CRM_RETURN_IF_ERROR(FillIntervals(options, table.clv_horizon, x, spend_x, table));
+  }
+  table.has_lifetime_model = true;
+  return absl::OkStatus();
+}
 
 absl::StatusOr<CustomerTable> ScoreCustomers(const CustomerOccasions& occasions,
                                              const ScoringOptions& options) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -835,7 +836,7 @@ TEST_F(CliTest, HoldoutEndShortensTheHoldout) {
   EXPECT_THAT(ReadFile(Path("score.csv")), HasSubstr(",holdout_monetary_value,duration_holdout,"));
 }
 
-// Covers docs/bad-input.md BI-CLI-01 (validate and --holdout-end flags)
+// Covers docs/bad-input.md BI-CLI-01, BI-CLI-11 (validate and --holdout-end flags)
 TEST_F(CliTest, ValidateAndHoldoutEndRejectBadFlags) {
   const std::string log = absl::StrCat(kData, "/CDNOW_sample.txt", kCdnowSampleFlags);
   RunResult run = RunCrmcore(absl::StrCat("validate ", log, " --time-unit=weeks"));
@@ -972,6 +973,127 @@ TEST_F(CliTest, BadPenalizerAndIntervalFlagsExitWithOne) {
     EXPECT_EQ(run.exit_code, 1) << c.arguments << "\n" << run.output;
     EXPECT_THAT(run.output, HasSubstr(c.message)) << c.arguments;
   }
+}
+
+// `crmcore report`: the golden structure of the CDNOW page. Every section is there, and
+// every figure the page carries (its data-key / data-value twins) equals the score
+// summary JSON's value for the same run: the page and the JSON come from one code path.
+std::map<std::string, std::string> PageFigures(const std::string& page) {
+  std::map<std::string, std::string> figures;
+  const std::string key_attr = "data-key=\"", value_attr = "\" data-value=\"";
+  for (size_t at = page.find(key_attr); at != std::string::npos; at = page.find(key_attr, at + 1)) {
+    const size_t key_start = at + key_attr.size();
+    const size_t key_end = page.find(value_attr, key_start);
+    const size_t value_end = page.find('"', key_end + value_attr.size());
+    if (key_end == std::string::npos || value_end == std::string::npos) break;
+    figures[page.substr(key_start, key_end - key_start)] =
+        page.substr(key_end + value_attr.size(), value_end - key_end - value_attr.size());
+  }
+  return figures;
+}
+
+// The "key": value pairs of the summary JSON, nested objects flattened to "object.key"
+// (the writer puts one top-level key per line and nests flat objects on it).
+std::map<std::string, std::string> JsonFigures(const std::string& json) {
+  std::map<std::string, std::string> figures;
+  const auto unquote = [](std::string v) {
+    if (v.size() >= 2 && v.front() == '"') v = v.substr(1, v.size() - 2);
+    return v;
+  };
+  for (const std::string& line : Lines(json)) {
+    const size_t colon = line.find("\": ");
+    if (line.size() < 4 || line.substr(0, 3) != "  \"" || colon == std::string::npos) continue;
+    const std::string key = line.substr(3, colon - 3);
+    std::string rest = line.substr(colon + 3);
+    if (!rest.empty() && rest.back() == ',') rest.pop_back();
+    if (rest.front() == '{') {
+      for (absl::string_view pair : absl::StrSplit(rest.substr(1, rest.size() - 2), ", ")) {
+        const std::vector<std::string> kv = absl::StrSplit(pair, absl::MaxSplits(": ", 1));
+        if (kv.size() == 2) figures[key + "." + unquote(kv[0])] = unquote(kv[1]);
+      }
+    } else {
+      figures[key] = unquote(rest);
+    }
+  }
+  return figures;
+}
+
+TEST_F(CliTest, ReportCdnowPageMatchesTheScoreSummary) {
+  const std::string flags = absl::StrCat(kCdnowMasterFlags, " --observation-end=1997-09-30 --time-unit=weeks");
+  const RunResult score = RunCrmcore(absl::StrCat("score ", kData, "/CDNOW_master.txt", flags,
+                                                  " --top=1 --summary=", Path("summary.json")));
+  ASSERT_EQ(score.exit_code, 0) << score.output;
+  const RunResult report = RunCrmcore(absl::StrCat("report ", kData, "/CDNOW_master.txt", flags,
+                                                   " --out=", Path("report.html")));
+  ASSERT_EQ(report.exit_code, 0) << report.output;
+  EXPECT_EQ(report.output, "");  // the page goes to --out, nothing to the terminal
+  const std::string page = ReadFile(Path("report.html"));
+  EXPECT_LE(page.size(), size_t{5} << 20);
+  for (const char* id : {"headline", "pyramid", "ladder", "rfm", "model-grids", "holdout", "value",
+                         "customers", "model"}) {
+    EXPECT_NE(page.find(absl::StrCat("<section id=\"", id, "\">")), std::string::npos) << id;
+  }
+
+  const std::map<std::string, std::string> shown = PageFigures(page);
+  const std::map<std::string, std::string> json = JsonFigures(ReadFile(Path("summary.json")));
+  int compared = 0;
+  for (const auto& [key, value] : json) {
+    const bool counted = absl::StartsWith(key, "value_tier") || absl::StartsWith(key, "ladder_") ||
+                         absl::StartsWith(key, "lifecycle_stage.") ||
+                         absl::StartsWith(key, "relationship_stage.") ||
+                         absl::StartsWith(key, "loyalty_class.");
+    const bool scalar = key == "rows_read" || key == "rows_skipped" || key == "transactions" ||
+                        key == "customers" || key == "customers_scored" ||
+                        key == "customers_first_seen_in_holdout" || key == "observation_end" ||
+                        key == "time_unit" || key == "spend_model_excluded" || key == "horizon" ||
+                        key == "total_clv";
+    if (!counted && !scalar) continue;
+    ASSERT_TRUE(shown.count(key)) << "the page has no figure " << key;
+    EXPECT_EQ(shown.at(key), value) << key;
+    ++compared;
+  }
+  // 4 tiers x 2, 7 rungs + 5 conversions, 4 + 5 + 5 stages and classes, 11 scalars.
+  EXPECT_EQ(compared, 8 + 12 + 14 + 11);
+  // The RFM cells add up to the customers scored; the top customer is score's.
+  EXPECT_EQ(shown.at("rfm_customers_total"), json.at("customers_scored"));
+  const std::vector<std::string> lines = Lines(score.output);
+  bool top_found = false;
+  for (size_t i = 0; i + 2 < lines.size(); ++i) {
+    if (absl::StartsWith(lines[i], "Top 1 customers")) {
+      EXPECT_THAT(lines[i + 2], HasSubstr(absl::StrCat(" ", shown.at("top_customers.1"), " ")));
+      top_found = true;
+    }
+  }
+  EXPECT_TRUE(top_found) << score.output;
+  // The lifetime models' parameters are the JSON's (its "params" objects, BG/NBD first).
+  const std::string summary = ReadFile(Path("summary.json"));
+  EXPECT_THAT(summary, HasSubstr(absl::StrCat("\"r\": ", shown.at("bgnbd.r"), ", \"alpha\": ",
+                                              shown.at("bgnbd.alpha"))));
+  EXPECT_THAT(summary, HasSubstr(absl::StrCat("\"p\": ", shown.at("gammagamma.p"))));
+
+  // The Chinese page has the same figures.
+  const RunResult zh = RunCrmcore(absl::StrCat("report ", kData, "/CDNOW_master.txt", flags,
+                                               " --lang=zh --out=", Path("report_zh.html"),
+                                               " --summary=", Path("report_summary.json")));
+  ASSERT_EQ(zh.exit_code, 0) << zh.output;
+  const std::string zh_page = ReadFile(Path("report_zh.html"));
+  // report --summary writes score's JSON for the same run.
+  EXPECT_EQ(ReadFile(Path("report_summary.json")), ReadFile(Path("summary.json")));
+  EXPECT_NE(zh_page.find("<html lang=\"zh-Hans\">"), std::string::npos);
+  EXPECT_EQ(PageFigures(zh_page), shown);
+}
+
+// Covers docs/bad-input.md BI-CLI-12
+TEST_F(CliTest, ReportRefusesABadLanguageAndReportsAnUnwritableOutput) {
+  const RunResult lang = RunCrmcore(absl::StrCat("report ", kData, "/CDNOW_master.txt", kCdnowMasterFlags,
+                                                 " --lang=fr --out=", Path("r.html")));
+  EXPECT_EQ(lang.exit_code, 1);
+  EXPECT_THAT(lang.output, HasSubstr("--lang must be en or zh, got \"fr\""));
+  EXPECT_FALSE(std::filesystem::exists(Path("r.html")));
+  const RunResult unwritable = RunCrmcore(absl::StrCat("report ", kData, "/CDNOW_master.txt",
+                                                       kCdnowMasterFlags, " --out=", Path("no/such/dir/r.html")));
+  EXPECT_EQ(unwritable.exit_code, 3) << unwritable.output;
+  EXPECT_THAT(unwritable.output, HasSubstr("cannot write"));
 }
 
 }  // namespace

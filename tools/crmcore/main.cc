@@ -37,6 +37,7 @@
 #include "crmcore/lifetime_predictions.h"
 #include "crmcore/model_file.h"
 #include "crmcore/mbgnbd.h"
+#include "crmcore/html_report.h"
 #include "crmcore/model_fit.h"
 #include "crmcore/pareto_nbd.h"
 #include "crmcore/summary_csv.h"
@@ -51,7 +52,8 @@
 
 // Flag names use '_' because they are C++ identifiers; main() accepts the documented
 // '-' spellings (--customer-col) by rewriting them before absl parses the command line.
-ABSL_FLAG(std::string, out, "", "write the table (CSV) to this file");
+ABSL_FLAG(std::string, out, "", "write the table (CSV), or the report page (HTML), to this file");
+ABSL_FLAG(std::string, lang, "en", "report: language of the page (en or zh)");
 ABSL_FLAG(std::string, summary, "", "score: write the population summary (JSON) to this file");
 ABSL_FLAG(std::string, customer_col, "customer_id", "customer id column");
 ABSL_FLAG(std::string, date_col, "date", "date column");
@@ -100,6 +102,7 @@ constexpr char kHelp[] = R"(crmcore - customer analytics on a transaction log
 Usage:
   crmcore summarize LOG [--out=FILE] [ingest flags]
   crmcore score     LOG [--out=FILE] [--summary=FILE] [ingest and scoring flags]
+  crmcore report    LOG --out=report.html [--lang=en|zh] [--summary=FILE] [ingest and scoring flags]
   crmcore fit       FILE --model=bgnbd|pareto|gammagamma|mbgnbd|bgbb|sbg [--out=FILE]
   crmcore validate  LOG --observation-end=DATE [--holdout-end=DATE] [--model=bgnbd|pareto]
                     [--out=FILE] [ingest flags]
@@ -118,6 +121,14 @@ score      adds RFM quintile scores (1-5), ladder rung, lifecycle stage, relatio
            With the default lifetime model it fits BG/NBD + Gamma-Gamma on the
            summary and adds p_alive,expected_purchases,expected_mean_spend,clv; the
            CLV is the composite value's future contribution.
+report     scores the log as score does and writes one self-contained HTML page to
+           --out (stdout without it): headline figures, value pyramid, loyalty ladder
+           and stages, RFM heatmap, P(alive) and expected-purchase matrices, holdout
+           check (when the log runs past --observation-end), CLV distribution and
+           Lorenz curve, at-risk and top customers, model fit and data summary. Inline
+           SVG and CSS only: it opens offline and prints. --lang=zh writes it in Chinese;
+           --top=N sets the rows of the top customers table (25 by default here);
+           --summary writes the same run's population summary (JSON) as score does.
 fit        fits one lifetime model by maximum likelihood and prints its parameters and
            fit report; --out writes the model file (JSON: parameters, fit report,
            standard errors, covariance, time unit; score --model-file reads it). FILE is a summary CSV (a header with
@@ -156,7 +167,7 @@ Scoring flags:
   --period-days=D     activity period for the ladder, lifecycle and loyalty rules (91.3125)
   --weights=W         composite weights: current,future,credit,loyalty,growth
                       (0.5,0.2,0,0.3,0; credit must be 0: a log has no credit data)
-  --top=N             customers listed in the report (10)
+  --top=N             customers listed in the report (10; report: 25)
   --quiet             no report and no progress line
   --verbose           print the time of each stage and the peak memory on stderr
   --threads=N         threads for loading a large log and for scoring; 0 (the default)
@@ -208,6 +219,9 @@ column and value); 3 cannot write an output file; 4 a model fit did not converge
 Example (the bundled CDNOW data):
   crmcore score examples/data/CDNOW_master.txt --delimiter=whitespace \
       --date-format=%Y%m%d --amount-col=dollar_value --out=scores.csv --summary=summary.json
+  crmcore report examples/data/CDNOW_master.txt --delimiter=whitespace \
+      --date-format=%Y%m%d --amount-col=dollar_value --observation-end=1997-09-30 \
+      --time-unit=weeks --out=report.html
 )";
 
 enum ExitCode { kOk = 0, kUsage = 1, kBadInput = 2, kCannotWrite = 3, kNotConverged = 4 };
@@ -760,7 +774,7 @@ int RunValidate(const std::string& log_path, const crmcore::TransactionLogOption
   return kOk;
 }
 
-int Run(const std::string& command, const std::string& log_path) {
+int Run(const std::string& command, const std::string& log_path, bool top_set) {
   auto ingest = IngestOptionsFromFlags();
   if (!ingest.ok()) return Fail(kUsage, ingest.status());
   auto scoring = ScoringOptionsFromFlags(command);
@@ -772,7 +786,8 @@ int Run(const std::string& command, const std::string& log_path) {
                             absl::StrCat(command, ": --model-file is a flag of score")));
   }
   const bool quiet = absl::GetFlag(FLAGS_quiet);
-  if (absl::Status distinct = CheckOutputs(log_path, command == "score"); !distinct.ok()) {
+  if (absl::Status distinct = CheckOutputs(log_path, command == "score" || command == "report");
+      !distinct.ok()) {
     return Fail(kBadInput, distinct);
   }
   if (command == "fit") return RunFit(log_path, *ingest, scoring->summary, scoring->fit);
@@ -780,6 +795,10 @@ int Run(const std::string& command, const std::string& log_path) {
 
   if (absl::GetFlag(FLAGS_top) < 0) {
     return Fail(kUsage, absl::InvalidArgumentError("--top must be >= 0"));
+  }
+  if (const std::string lang = absl::GetFlag(FLAGS_lang); lang != "en" && lang != "zh") {
+    return Fail(kUsage, absl::InvalidArgumentError(
+                            absl::StrCat("--lang must be en or zh, got \"", lang, "\"")));
   }
   RunProgress progress(!quiet && isatty(STDERR_FILENO), absl::GetFlag(FLAGS_verbose));
   progress.Stage("load", log_path);
@@ -828,6 +847,35 @@ int Run(const std::string& command, const std::string& log_path) {
   absl::StatusOr<crmcore::PopulationSummary> population =
       crmcore::SummarizePopulation(*occasions, *table);
   if (!population.ok()) return Fail(kBadInput, population.status());
+  if (command == "report") {
+    const std::string out = absl::GetFlag(FLAGS_out);
+    progress.Stage("write", out);
+    crmcore::ReportInput input;
+    input.table = &*table;
+    input.population = &*population;
+    input.occasions = &*occasions;  // its days stay valid after ScoreCustomers(&&)
+    input.source = log_path;
+    input.options.language = absl::GetFlag(FLAGS_lang) == "zh" ? crmcore::ReportLanguage::kChinese
+                                                               : crmcore::ReportLanguage::kEnglish;
+    if (top_set) input.options.top_customers = static_cast<size_t>(absl::GetFlag(FLAGS_top));
+    input.options.lost_p_alive_below = scoring->relationship.lost_p_alive_below;
+    absl::Status report_status;
+    absl::Status written = WriteOutput(out, [&](std::ostream& s) {
+      report_status = crmcore::WriteHtmlReport(input, s);
+    });
+    if (!report_status.ok()) return Fail(kBadInput, report_status);
+    if (!written.ok()) return Fail(kCannotWrite, written);
+    // --summary: the same run's summary JSON beside the page, as score writes it.
+    if (const std::string path = absl::GetFlag(FLAGS_summary); !path.empty()) {
+      progress.Stage("write", path);
+      written = WriteOutput(path, [&](std::ostream& s) {
+        crmcore_cli::WriteSummaryJson(log_path, skipped, *table, *population, s);
+      });
+      if (!written.ok()) return Fail(kCannotWrite, written);
+    }
+    progress.Finish();
+    return kOk;
+  }
   if (const std::string out = absl::GetFlag(FLAGS_out); !out.empty()) {
     progress.Stage("write", out);
     absl::Status written =
@@ -881,11 +929,14 @@ int main(int argc, char** argv) {
     return kUsage;
   }
   const std::string command = positional[1];
-  if (command != "summarize" && command != "score" && command != "fit" &&
+  if (command != "summarize" && command != "score" && command != "report" && command != "fit" &&
       command != "validate") {
     std::cerr << "crmcore: unknown command \"" << command
-              << "\" (expected summarize, score, fit or validate); see crmcore --help\n";
+              << "\" (expected summarize, score, report, fit or validate); see crmcore --help\n";
     return kUsage;
   }
-  return Run(command, positional[2]);
+  // --top given on the command line (the report's own default differs from score's).
+  bool top_set = false;
+  for (const std::string& arg : args) top_set = top_set || arg == "--top" || arg.rfind("--top=", 0) == 0;
+  return Run(command, positional[2], top_set);
 }

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
+#include "crmcore/html_report.h"
 #include "crmcore/model_file.h"
 #include "crmcore/money.h"
 #include "crmcore/status.h"
@@ -414,9 +415,8 @@ void WriteSummaryJson(const std::string& log_path, const std::vector<crmcore::Ro
         << ", \"period_length\": " << FormatDouble(c.PeriodLength())
         << ", \"discount_rate\": " << FormatDouble(c.discount_rate)
         << ", \"time_unit\": \"" << crmcore::TimeUnitName(c.unit) << "\"},\n";
-    double total_clv = 0;
-    for (const double v : table.clv) total_clv += v;
-    out << "  \"total_clv\": " << FormatDouble(total_clv) << ",\n";
+    // The HTML report shows the same total (ComputeReportTotals, summed in row order).
+    out << "  \"total_clv\": " << FormatDouble(crmcore::ComputeReportTotals(table).clv) << ",\n";
   }
   if (table.has_intervals) {
     // 95 % intervals of the population totals: delta method, and the parametric
@@ -538,20 +538,9 @@ void WriteReport(const std::string& log_path, const crmcore::CustomerTable& tabl
     }
   }
 
-  std::vector<size_t> order(table.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  const size_t shown = std::min(top, order.size());
-  // Highest composite value first; ties by calibration spend, then by id for a stable list.
-  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(shown), order.end(),
-                    [&](size_t a, size_t b) {
-                      if (table.composite_value[a] != table.composite_value[b]) {
-                        return table.composite_value[a] > table.composite_value[b];
-                      }
-                      if (table.calibration_value_minor[a] != table.calibration_value_minor[b]) {
-                        return table.calibration_value_minor[a] > table.calibration_value_minor[b];
-                      }
-                      return s.customer_ids[a] < s.customer_ids[b];
-                    });
+  // The HTML report's top list is the same (TopCustomers).
+  const std::vector<size_t> order = crmcore::TopCustomers(table, top);
+  const size_t shown = order.size();
   out << "\nTop " << shown << " customers by composite value\n";
   out << absl::StrFormat("  %-14s %9s %12s %9s  %-3s  %-8s  %s\n", "customer_id", "frequency",
                          "spend", "composite", "RFM", "tier", "ladder rung");

@@ -98,7 +98,7 @@ from ._engine import (_COLUMN_TYPES, _MISSING_POLICIES, COMPONENTS, NORMALIZERS,
 from ._ingest import (_TIME_UNITS, SUMMARY_COLUMNS, SUMMARY_INFO, _ingest_options, Summary,
                       _SummaryMemory)
 from ._models import (_MODEL_KINDS, FIT_INFO, MODEL_KIND_NAMES, MODEL_PARAM_NAMES, _history,
-                      _model_kind, Model, ParameterEstimate, clv, log_likelihood, npv)
+                      _model_kind, Model, ParameterEstimate, clv, log_likelihood, npv, write_report)
 
 __all__ = [
     "HEADER_VERSION_MAJOR", "library_path", "version", "version_number", "engine_target",
@@ -110,7 +110,7 @@ __all__ = [
     "scorecard_score", "scorecard_grade",
     "COMPONENTS", "CompositePlan", "score_composite", "value_tiers", "rfm_quintiles",
     "satisfaction_ratios", "CompositeState", "QuantileState",
-    "Summary", "Model", "ParameterEstimate", "clv", "npv", "log_likelihood",
+    "Summary", "Model", "ParameterEstimate", "clv", "npv", "log_likelihood", "write_report",
 ]
 
 

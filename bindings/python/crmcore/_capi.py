@@ -136,6 +136,13 @@ class ClvOptions(_Struct):
                 ("discount_rate", c_double), ("time_unit", c_int32), ("period_days", c_double)]
 
 
+class ReportOptions(_Struct):
+    _init_ = "crm_report_options_init"
+    _fields_ = [("struct_size", c_size_t), ("language", c_int32), ("horizon", c_double),
+                ("discount_rate", c_double), ("lost_p_alive", c_double),
+                ("clv_periods", c_int32), ("clv_period_days", c_double)]
+
+
 # =========================================================================
 # Function prototypes: every function this module calls
 # =========================================================================
@@ -255,6 +262,8 @@ _PROTOTYPES = {
     "crm_clv_options_init": (_S, [POINTER(ClvOptions), c_size_t]),
     "crm_clv": (_S, [_H, _H, _pd, _pd, _pd, _pd, c_size_t, POINTER(ClvOptions), _pd]),
     "crm_npv": (_S, [c_double, _pd, _pd, c_size_t, c_double, _pd]),
+    "crm_report_options_init": (_S, [POINTER(ReportOptions), c_size_t]),
+    "crm_report_write_html": (_S, [_H, _H, _H, POINTER(ReportOptions), c_char_p]),
     "crm_model_log_likelihood": (_S, [c_int, _pd, c_size_t, _pd, _pd, _pd, _pd, c_size_t, _pd,
                                       _pd]),
     "crm_model_fit_bgbb": (_S, [_pd, _pd, _pd, _pd, c_size_t, POINTER(FitOptions), _pH]),

@@ -4,6 +4,7 @@ and NPV."""
 from __future__ import annotations
 
 import json
+import os
 from ctypes import (byref, c_char_p, c_double, c_int, c_int32, c_int64, c_size_t,
                     create_string_buffer)
 from typing import Mapping, NamedTuple
@@ -11,7 +12,7 @@ from typing import Mapping, NamedTuple
 import numpy as np
 
 from ._arrays import _Handle, _as_array, _handle_of, _new_handle_pointer, _out, _ptr, _same_length
-from ._capi import ClvOptions, FitOptions, _checked_int
+from ._capi import ClvOptions, FitOptions, ReportOptions, _checked_int
 from ._errors import InvalidArgument
 from ._ingest import _TIME_UNITS, Summary
 from ._loader import _lib
@@ -461,3 +462,40 @@ def log_likelihood(kind, params, data, *, gradient: bool = False):
     _lib.crm_model_log_likelihood(k, _ptr(p), len(p), _ptr(x), _ptr(t_x), _ptr(T), _ptr(m),
                                   n, byref(ll), _ptr(grad))
     return (ll.value, grad) if gradient else ll.value
+
+
+_REPORT_LANGUAGES = {"en": 0, "zh": 1}
+
+
+def write_report(summary: Summary, transaction_model: Model, spend_model: Model, path, *,
+                 language: str = "en", horizon: float | None = None,
+                 discount_rate: float | None = None, lost_p_alive: float | None = None,
+                 clv_periods: int | None = None, clv_period_days: float | None = None) -> None:
+    """Writes the HTML report of `summary` with a BG/NBD and a Gamma-Gamma model to `path`
+    (crm_report_write_html; docs/report.md): one self-contained page, written through a
+    temporary file renamed into place. `language` "en" or "zh"; `horizon` in the
+    summary's time unit (default: the CLV's horizon); the CLV over `clv_periods` periods
+    of `clv_period_days` days at `discount_rate` a period (12, 30, 0.01, the one CLV
+    convention of clv()); `lost_p_alive` the at-risk threshold (0.5). The sections that need the log's occasions (pyramid,
+    ladder, RFM heatmap, customer lists) are not on this page; `crmcore report` has them."""
+    if language not in _REPORT_LANGUAGES:
+        raise InvalidArgument(1, f"write_report: language must be 'en' or 'zh', got {language!r}")
+    encoded = os.fsencode(path)
+    if b"\0" in encoded:  # C would write a shorter path
+        raise InvalidArgument(1, f"write_report: path {path!r} contains a NUL character")
+    options = ReportOptions.defaults()
+    options.language = _REPORT_LANGUAGES[language]
+    if horizon is not None:
+        options.horizon = horizon
+    if discount_rate is not None:
+        options.discount_rate = discount_rate
+    if clv_periods is not None:
+        options.clv_periods = clv_periods
+    if clv_period_days is not None:
+        options.clv_period_days = clv_period_days
+    if lost_p_alive is not None:
+        options.lost_p_alive = lost_p_alive
+    _lib.crm_report_write_html(_handle_of(summary, Summary, "summary"),
+                               _handle_of(transaction_model, Model, "transaction_model"),
+                               _handle_of(spend_model, Model, "spend_model"), byref(options),
+                               encoded)
