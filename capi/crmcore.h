@@ -1550,6 +1550,104 @@ CRM_API crm_status crm_model_sbg_curve(const crm_model* model, size_t n_periods,
 CRM_API crm_status crm_model_sbg_derl(const crm_model* model, double discount,
                                       double renewals, double* out);
 
+/* --- History states: fits over partitions and servers --------------------- */
+
+/* The customer histories a fit needs from one partition, compressed: customers with equal
+ * histories collapse into one weighted pattern, so the state's size is the number of
+ * distinct histories, not of customers. Patterns are (x, t_x, T) for BG/NBD, Pareto/NBD
+ * and MBG/NBD, and (x, m) for Gamma-Gamma: repeat buyers with a mean spend m > 0 (a double,
+ * so equal spend patterns are rarer than equal purchase patterns), repeat buyers with a
+ * finite m <= 0 counted as excluded (as crm_model_fit does). States of the partitions of
+ * one population merge (crm_history_state_merge) into the state of the whole, exactly,
+ * in any order; crm_model_fit_history_state on it gives the fit crm_model_fit gives on all
+ * the customers (the same compressed rows, hence the same parameters, bit for bit when
+ * every weight is a whole number). States travel as bytes of the partial-state format
+ * (kind 3, "history state"; engine_state_io.h), checksummed like the quantile states.
+ *
+ * Threads: as for the partial states (a const state may be read by concurrent calls; a
+ * call that changes one needs exclusive access). */
+typedef struct crm_history_state crm_history_state;
+
+/* Makes an empty state for fits of `kind` (CRM_MODEL_BGNBD, _PARETO_NBD, _MBGNBD or
+ * _GAMMA_GAMMA) and writes it to *out, owned by the caller (crm_history_state_destroy).
+ * BG/NBD, Pareto/NBD and MBG/NBD states hold the same patterns; any of them fits all three
+ * models (crm_model_fit_history_state), but merging needs equal kinds.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for another kind or a NULL `out`; CRM_ERR_NO_MEMORY.
+ * Thread-safe. */
+CRM_API crm_status crm_history_state_create(int kind, crm_history_state** out);
+
+/* Frees a state; NULL is a no-op. Needs exclusive access. */
+CRM_API void crm_history_state_destroy(crm_history_state* state);
+
+/* Adds `n` customers to the state. Columns as for crm_model_fit (BG/NBD and Pareto/NBD
+ * read frequency, recency, T; Gamma-Gamma reads frequency and monetary; an unread column
+ * may be NULL); `weight` gives each row's weight (finite, >= 0: a count of equal
+ * customers) or is NULL for 1 each. All borrowed for the call.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL or dead state, a NULL column the kind reads
+ * (n > 0), an invalid history, spend or weight (naming the row, counted from 0 in this
+ * batch, the column and the value); CRM_ERR_NO_MEMORY. On error the state is unchanged.
+ * Needs exclusive access. */
+CRM_API crm_status crm_history_state_add(crm_history_state* state, const double* frequency,
+                                         const double* recency, const double* T,
+                                         const double* monetary, const double* weight,
+                                         size_t n);
+
+/* Merges `from` into `into` (pattern weights add up; exact and order-independent for
+ * whole-number weights). Errors: CRM_ERR_INVALID_ARGUMENT for a NULL or dead handle,
+ * `from` == `into`, or states of different kinds; CRM_ERR_NO_MEMORY. On error `into` is
+ * unchanged. Needs exclusive access to `into`; `from` is only read. */
+CRM_API crm_status crm_history_state_merge(crm_history_state* into,
+                                           const crm_history_state* from);
+
+/* Serializes the state (patterns in ascending order, so equal states give equal bytes);
+ * same contract as crm_composite_state_serialize. */
+CRM_API crm_status crm_history_state_serialize(const crm_history_state* state,
+                                               uint8_t* buffer, size_t capacity,
+                                               size_t* out_size);
+
+/* Decodes one serialized history state; same contract as
+ * crm_composite_state_deserialize (CRM_ERR_IO for truncated, corrupt or foreign bytes,
+ * and for patterns that are not valid histories, naming the field or pattern). */
+CRM_API crm_status crm_history_state_deserialize(const uint8_t* bytes, size_t length,
+                                                 crm_history_state** out);
+
+/* Figures of a history state, read with crm_history_state_info. */
+#define CRM_HISTORY_INFO_KIND 0     /* the CRM_MODEL_* kind it was made for */
+#define CRM_HISTORY_INFO_PATTERNS 1 /* distinct patterns held */
+#define CRM_HISTORY_INFO_WEIGHT 2   /* sum of the pattern weights (customers kept) */
+#define CRM_HISTORY_INFO_EXCLUDED 3 /* Gamma-Gamma: repeat buyers left out (spend <= 0) */
+
+/* Writes figure `key` (CRM_HISTORY_INFO_*) of the state to *out.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL or dead state, a NULL `out` or an unknown
+ * key. A const use. */
+CRM_API crm_status crm_history_state_info(const crm_history_state* state, int key,
+                                          double* out);
+
+/* Fits a model of `kind` on the state's patterns and writes a new handle to *out (owned by
+ * the caller): the fit crm_model_fit gives on the customers the state holds. A purchase
+ * state (made for BG/NBD, Pareto/NBD or MBG/NBD) fits any of those three; a Gamma-Gamma
+ * state fits Gamma-Gamma (BG/BB and sBG are fitted on other data). `options` as for
+ * crm_model_fit.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL or dead state, a NULL `out`, an unknown kind
+ * or one the state's patterns cannot fit, an empty state, invalid options, fewer repeat
+ * buyers than min_repeat_buyers; the other errors of crm_model_fit. Thread-safe (the state
+ * is only read). */
+CRM_API crm_status crm_model_fit_history_state(int kind, const crm_history_state* state,
+                                               const crm_fit_options* options,
+                                               crm_model** out);
+
+/* The kind field of serialized state bytes of any kind, after checking their frame
+ * (magic, format version, length, checksum): 1 composite, 2 quantile, 3 history. Lets a
+ * host that receives bytes dispatch them to the right _deserialize.
+ * Errors: CRM_ERR_IO for bytes that are truncated, corrupt or of an unknown kind;
+ * CRM_ERR_INVALID_ARGUMENT for a NULL `out` or NULL bytes with a non-zero length. Pure,
+ * thread-safe. */
+CRM_API crm_status crm_state_kind(const uint8_t* bytes, size_t length, int* out);
+
+#define CRM_STATE_KIND_COMPOSITE 1
+#define CRM_STATE_KIND_QUANTILE 2
+#define CRM_STATE_KIND_HISTORY 3
+
 /* (end of models) */
 
 /* =========================================================================

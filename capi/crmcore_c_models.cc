@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "capi_history.h"
 #include "capi_internal.h"
 #include "capi_model.h"
 #include "capi_summary.h"
@@ -207,6 +208,42 @@ crm_model MakeFitted(int kind, const Fit& fit, std::array<double, 4> params, dou
   return model;
 }
 
+// The fit of `kind` on compressed purchase histories (BG/NBD, MBG/NBD or Pareto/NBD).
+absl::StatusOr<crm_model> FitPurchases(int kind, const crmcore::PurchaseHistories& histories,
+                                       const FitSettings& settings) {
+  if (kind == CRM_MODEL_BGNBD) {
+    const BgNbdParams initial =
+        settings.initial ? ToBgNbd(settings.initial->data()) : BgNbdParams{};
+    CRM_ASSIGN_OR_RETURN(const auto fit, crmcore::FitBgNbd(histories, settings.options, initial));
+    return MakeFitted(kind, fit, {fit.params.r, fit.params.alpha, fit.params.a, fit.params.b},
+                      histories.total_weight(), 0);
+  }
+  if (kind == CRM_MODEL_MBGNBD) {
+    const MbgNbdParams initial =
+        settings.initial ? ToMbgNbd(settings.initial->data()) : MbgNbdParams{};
+    CRM_ASSIGN_OR_RETURN(const auto fit, crmcore::FitMbgNbd(histories, settings.options, initial));
+    return MakeFitted(kind, fit, {fit.params.r, fit.params.alpha, fit.params.a, fit.params.b},
+                      histories.total_weight(), 0);
+  }
+  const ParetoNbdParams initial =
+      settings.initial ? ToPareto(settings.initial->data()) : ParetoNbdParams{};
+  CRM_ASSIGN_OR_RETURN(const auto fit,
+                       crmcore::FitParetoNbd(histories, settings.options, initial));
+  return MakeFitted(kind, fit, {fit.params.r, fit.params.alpha, fit.params.s, fit.params.beta},
+                    histories.total_weight(), 0);
+}
+
+// The Gamma-Gamma fit on compressed spend histories; `excluded` repeat buyers were left out.
+absl::StatusOr<crm_model> FitSpend(const crmcore::SpendHistories& spend,
+                                   const FitSettings& settings, int64_t excluded) {
+  const GammaGammaParams initial =
+      settings.initial ? ToGammaGamma(settings.initial->data()) : GammaGammaParams{};
+  CRM_ASSIGN_OR_RETURN(const auto fit, crmcore::FitGammaGamma(spend, settings.options, initial));
+  return MakeFitted(CRM_MODEL_GAMMA_GAMMA, fit,
+                    Widen(std::array{fit.params.p, fit.params.q, fit.params.gamma}),
+                    spend.total_weight(), excluded);
+}
+
 absl::StatusOr<crm_model*> Fit(int kind, const double* frequency, const double* recency,
                                const double* T, const double* monetary, size_t n,
                                const crm_fit_options* options) {
@@ -229,41 +266,64 @@ absl::StatusOr<crm_model*> Fit(int kind, const double* frequency, const double* 
     int64_t excluded = 0;
     const std::vector<double> spend_x = SpendFrequency(x, m, excluded);
     CRM_ASSIGN_OR_RETURN(const auto spend, crmcore::SpendHistories::Create(spend_x, m));
-    const GammaGammaParams initial =
-        settings.initial ? ToGammaGamma(settings.initial->data()) : GammaGammaParams{};
-    CRM_ASSIGN_OR_RETURN(const auto fit,
-                         crmcore::FitGammaGamma(spend, settings.options, initial));
-    model = MakeFitted(kind, fit, Widen(std::array{fit.params.p, fit.params.q, fit.params.gamma}),
-                       spend.total_weight(), excluded);
+    CRM_ASSIGN_OR_RETURN(model, FitSpend(spend, settings, excluded));
   } else {
     CRM_RETURN_IF_ERROR(RequireNonNull(recency, "recency"));
     CRM_RETURN_IF_ERROR(RequireNonNull(T, "T"));
     CRM_ASSIGN_OR_RETURN(const auto histories,
                          crmcore::PurchaseHistories::Create(x, absl::MakeConstSpan(recency, n),
                                                             absl::MakeConstSpan(T, n)));
-    if (kind == CRM_MODEL_BGNBD) {
-      const BgNbdParams initial =
-          settings.initial ? ToBgNbd(settings.initial->data()) : BgNbdParams{};
-      CRM_ASSIGN_OR_RETURN(const auto fit,
-                           crmcore::FitBgNbd(histories, settings.options, initial));
-      model = MakeFitted(kind, fit, {fit.params.r, fit.params.alpha, fit.params.a, fit.params.b},
-                         histories.total_weight(), 0);
-    } else if (kind == CRM_MODEL_MBGNBD) {
-      const MbgNbdParams initial =
-          settings.initial ? ToMbgNbd(settings.initial->data()) : MbgNbdParams{};
-      CRM_ASSIGN_OR_RETURN(const auto fit,
-                           crmcore::FitMbgNbd(histories, settings.options, initial));
-      model = MakeFitted(kind, fit, {fit.params.r, fit.params.alpha, fit.params.a, fit.params.b},
-                         histories.total_weight(), 0);
-    } else {
-      const ParetoNbdParams initial =
-          settings.initial ? ToPareto(settings.initial->data()) : ParetoNbdParams{};
-      CRM_ASSIGN_OR_RETURN(const auto fit,
-                           crmcore::FitParetoNbd(histories, settings.options, initial));
-      model = MakeFitted(kind, fit,
-                         {fit.params.r, fit.params.alpha, fit.params.s, fit.params.beta},
-                         histories.total_weight(), 0);
+    CRM_ASSIGN_OR_RETURN(model, FitPurchases(kind, histories, settings));
+  }
+  return NewHandle<crm_model>(std::move(model));
+}
+
+// The fit of `kind` on a history state's weighted patterns: the same compressed rows, and
+// so the same fit, as crm_model_fit on the customers the state was built from.
+absl::StatusOr<crm_model*> FitState(int kind, const crm_history_state& state,
+                                    const crm_fit_options* options) {
+  CRM_RETURN_IF_ERROR(ParamCount(kind).status());
+  if (kind == CRM_MODEL_BGBB || kind == CRM_MODEL_SBG) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        KindName(kind), " is not fitted on (x, t_x, T) histories: use ",
+        kind == CRM_MODEL_BGBB ? "crm_model_fit_bgbb" : "crm_model_fit_sbg"));
+  }
+  CRM_ASSIGN_OR_RETURN(const FitSettings settings, ToCore(kind, options));
+  const bool spend_state = state.kind == CRM_MODEL_GAMMA_GAMMA;
+  if (spend_state != (kind == CRM_MODEL_GAMMA_GAMMA)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a ", KindName(kind), " fit needs a history state of ",
+        kind == CRM_MODEL_GAMMA_GAMMA ? "spend patterns (Gamma-Gamma)"
+                                      : "purchase patterns (BG/NBD, Pareto/NBD or MBG/NBD)",
+        ", but the state holds ", KindName(state.kind), " patterns"));
+  }
+  std::vector<double> a, b, c, w;
+  a.reserve(state.patterns.size());
+  b.reserve(state.patterns.size());
+  c.reserve(state.patterns.size());
+  w.reserve(state.patterns.size());
+  for (const auto& [key, weight] : state.patterns) {
+    a.push_back(PatternValue(key, 0));
+    b.push_back(PatternValue(key, 1));
+    c.push_back(PatternValue(key, 2));
+    w.push_back(weight);
+  }
+  crm_model model;
+  if (spend_state) {
+    if (!(state.excluded <= 9.0e18)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "history state: excluded weight ", crmcore::FormatDouble(state.excluded),
+          " is too large"));
     }
+    CRM_ASSIGN_OR_RETURN(const auto spend, crmcore::SpendHistories::Create(a, b, w));
+    if (spend.size() == 0 && state.excluded == 0.0) {
+      return absl::InvalidArgumentError("Gamma-Gamma fit: no customers, the state is empty");
+    }
+    CRM_ASSIGN_OR_RETURN(model,
+                         FitSpend(spend, settings, static_cast<int64_t>(state.excluded)));
+  } else {
+    CRM_ASSIGN_OR_RETURN(const auto histories, crmcore::PurchaseHistories::Create(a, b, c, w));
+    CRM_ASSIGN_OR_RETURN(model, FitPurchases(kind, histories, settings));
   }
   return NewHandle<crm_model>(std::move(model));
 }
@@ -448,6 +508,17 @@ crm_status crm_model_fit(int kind, const double* frequency, const double* recenc
     CRM_RETURN_IF_ERROR(RequireNonNull(out, "out"));
     CRM_ASSIGN_OR_RETURN(crm_model* const model,
                          Fit(kind, frequency, recency, T, monetary, n, options));
+    *out = model;
+    return absl::OkStatus();
+  });
+}
+
+crm_status crm_model_fit_history_state(int kind, const crm_history_state* state,
+                                       const crm_fit_options* options, crm_model** out) {
+  return Guarded("crm_model_fit_history_state", [&]() -> absl::Status {
+    CRM_RETURN_IF_ERROR(CheckHandle(state, "state"));
+    CRM_RETURN_IF_ERROR(RequireNonNull(out, "out"));
+    CRM_ASSIGN_OR_RETURN(crm_model* const model, FitState(kind, *state, options));
     *out = model;
     return absl::OkStatus();
   });

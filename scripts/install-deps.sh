@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages crmcore needs to build and test (and, with --bench,
 # to run the side-by-side benchmark scripts; with --fuzz, to build the fuzz targets; with
-# --report, to run the HTML report's real-browser test), and nothing else. Idempotent: when everything is present it changes nothing and does
-# not touch the network. Runs as root (CI) or through sudo (a developer's machine).
+# --report, to run the HTML report's real-browser test; with --postgres, to build and test
+# the PostgreSQL extension), and nothing else. Idempotent: when everything is present it
+# changes nothing and does not touch the network. Runs as root (CI) or through sudo (a developer's machine).
 set -euo pipefail
 
 packages=(
@@ -31,7 +32,11 @@ for option in "$@"; do
     # tests/report/browser_test.py (ctest report.browser): headless Chromium, and a CJK
     # font so the Chinese page renders its labels
     --report) packages+=(chromium fonts-noto-cjk) ;;
-    *) echo "install-deps: unknown option $option (known: --bench --coverage --fuzz --report)" >&2; exit 2 ;;
+    # bindings/postgresql: the server headers and pg_config, and the PostgreSQL 15 server
+    # its ctest runs (initdb, pg_ctl, postgres, psql; dblink and postgres_fdw ship in
+    # postgresql-15 itself on Debian 12, postgresql-contrib-15 being a virtual package)
+    --postgres) packages+=(postgresql-15 postgresql-server-dev-15) ;;
+    *) echo "install-deps: unknown option $option (known: --bench --coverage --fuzz --report --postgres)" >&2; exit 2 ;;
   esac
 done
 

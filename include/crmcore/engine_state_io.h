@@ -16,6 +16,11 @@
 //                      CompositeComponent order: i64 count, f64 min, f64 max, f64 mean,
 //                      f64 m2, u8 has_quantiles (0/1), u64 sorted_count, f64 sorted[...]
 //   quantile payload:  u64 count, f64 sorted[count]
+//   history payload:   u32 model (0 BG/NBD, 1 Pareto/NBD, 2 Gamma-Gamma, 3 MBG/NBD),
+//                      f64 excluded,
+//                      u64 count, then per pattern f64 a, f64 b, f64 c, f64 weight
+//                      (purchase patterns (x, t_x, T); spend patterns (x, m, 0)), in
+//                      ascending (a, b, c) order, each pattern once
 //
 // Decoding never trusts a length: each is checked against the bytes that remain before
 // anything is allocated, so corrupt input cannot ask for a huge allocation. CRC-32C
@@ -28,6 +33,7 @@
 #ifndef CRMCORE_ENGINE_STATE_IO_H_
 #define CRMCORE_ENGINE_STATE_IO_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -46,7 +52,7 @@ namespace engine {
 inline constexpr std::uint32_t kStateFormatVersion = 1;
 
 /// What a byte string holds (the header's `kind` field).
-enum class StateKind : std::uint32_t { kComposite = 1, kQuantile = 2 };
+enum class StateKind : std::uint32_t { kComposite = 1, kQuantile = 2, kHistory = 3 };
 
 /// Bytes of header before the payload, and of checksum after it.
 inline constexpr std::size_t kStateHeaderBytes = 24;
@@ -55,6 +61,26 @@ inline constexpr std::size_t kStateChecksumBytes = 4;
 /// CRC-32C (Castagnoli polynomial 0x1EDC6F41, reflected, initial and final XOR
 /// 0xFFFFFFFF), as in iSCSI (RFC 3720 §B.4) and ext4: crc32c("123456789") == 0xE3069283.
 std::uint32_t Crc32c(absl::Span<const std::uint8_t> bytes);
+
+/// Customer histories for a model fit, compressed into weighted patterns: what a fit needs
+/// from a partition of the customers, whatever their number (equal histories collapse into
+/// one pattern whose weight is their count). Patterns of BG/NBD, Pareto/NBD and MBG/NBD are
+/// (x, t_x, T); those of Gamma-Gamma (x, m, 0) for the repeat buyers with a mean spend
+/// m > 0, and `excluded` counts the repeat buyers left out for a spend <= 0.
+struct HistoryState {
+  /// The model the patterns are for: 0 BG/NBD, 1 Pareto/NBD, 2 Gamma-Gamma, 3 MBG/NBD.
+  std::uint32_t model = 0;
+  /// Gamma-Gamma: weight of repeat buyers with a finite mean spend <= 0; 0 otherwise.
+  double excluded = 0.0;
+  /// (a, b, c, weight), ascending by (a, b, c), no two equal.
+  std::vector<std::array<double, 4>> patterns;
+};
+
+/// Checks the invariants of a history state: a known model; excluded finite, >= 0 (0 for
+/// the purchase models); patterns ascending without repeats, weights finite and >= 0,
+/// purchase patterns valid histories (ValidatePurchaseHistory), spend patterns x a whole
+/// number >= 1, m finite and > 0, c = 0. InvalidArgument naming the pattern otherwise.
+absl::Status ValidateHistoryState(const HistoryState& state);
 
 /// Checks the invariants every state made by this library satisfies: rows >= 0; per
 /// column 0 <= count <= rows; an empty column holds the neutral values (min = +Inf,
@@ -70,12 +96,14 @@ absl::Status ValidateQuantileState(const QuantileState& state);
 /// Exact size of the serialized state, in bytes.
 std::size_t SerializedSize(const CompositeState& state);
 std::size_t SerializedSize(const QuantileState& state);
+std::size_t SerializedSize(const HistoryState& state);
 
 /// Writes the state into `out`, which must hold exactly SerializedSize(state) bytes.
 /// Errors: InvalidArgument for another size of `out`, or for a state that fails
 /// Validate*State() (bytes that no reader would accept are never written).
 absl::Status SerializeCompositeState(const CompositeState& state, absl::Span<std::uint8_t> out);
 absl::Status SerializeQuantileState(const QuantileState& state, absl::Span<std::uint8_t> out);
+absl::Status SerializeHistoryState(const HistoryState& state, absl::Span<std::uint8_t> out);
 
 /// The same, into a new vector.
 absl::StatusOr<std::vector<std::uint8_t>> SerializeCompositeState(const CompositeState& state);
@@ -89,6 +117,12 @@ absl::StatusOr<std::vector<std::uint8_t>> SerializeQuantileState(const QuantileS
 /// mismatch, or a decoded state that fails Validate*State().
 absl::StatusOr<CompositeState> DeserializeCompositeState(absl::Span<const std::uint8_t> bytes);
 absl::StatusOr<QuantileState> DeserializeQuantileState(absl::Span<const std::uint8_t> bytes);
+absl::StatusOr<HistoryState> DeserializeHistoryState(absl::Span<const std::uint8_t> bytes);
+
+/// The kind field of serialized state bytes (after checking the whole frame: magic,
+/// version, length and checksum), so a host can dispatch bytes of any kind. DataLoss as
+/// for the decoders.
+absl::StatusOr<StateKind> SerializedStateKind(absl::Span<const std::uint8_t> bytes);
 
 /// Merges `from` into `into` (CompositeState::Merge) after checking that they can be merged:
 /// a column kept sorted values in one state and not in the other (states computed with

@@ -43,14 +43,17 @@ struct GammaGammaFit {
 /// The repeat buyers' (x, mean spend m) for fitting, compressed into weighted rows.
 class SpendHistories {
  public:
-  /// Keeps the customers with x > 0. Errors: InvalidArgument for unequal lengths, an x
-  /// that is not a finite non-negative integer, or, for x > 0, a mean spend that is not
-  /// finite and > 0 — each naming the row and value.
+  /// Keeps the customers with x > 0. `weight` may be empty (each customer counts once) or
+  /// give a finite weight >= 0 per customer (a host that already grouped equal customers).
+  /// Errors: InvalidArgument for unequal lengths, an x that is not a finite non-negative
+  /// integer, for x > 0 a mean spend that is not finite and > 0, or an invalid weight —
+  /// each naming the row and value.
   static absl::StatusOr<SpendHistories> Create(absl::Span<const double> frequency,
-                                               absl::Span<const double> monetary_value);
+                                               absl::Span<const double> monetary_value,
+                                               absl::Span<const double> weight = {});
 
   size_t size() const { return frequency_.size(); }
-  /// Number of repeat buyers kept.
+  /// Number (sum of the weights) of repeat buyers kept.
   double total_weight() const { return total_weight_; }
   absl::Span<const double> frequency() const { return frequency_; }
   absl::Span<const double> monetary_value() const { return monetary_value_; }

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "crmcore/engine.h"
+#include "crmcore/model_fit.h"
 #include "crmcore/status.h"
 #include "crmcore/taxonomy.h"
 
@@ -150,6 +152,7 @@ absl::string_view KindName(std::uint32_t kind) {
   switch (kind) {
     case static_cast<std::uint32_t>(StateKind::kComposite): return "composite state";
     case static_cast<std::uint32_t>(StateKind::kQuantile): return "quantile state";
+    case static_cast<std::uint32_t>(StateKind::kHistory): return "history state";
     default: return "unknown kind";
   }
 }
@@ -170,7 +173,7 @@ void WriteFramed(StateKind kind, std::size_t payload_bytes, absl::Span<std::uint
 
 // Checks the frame around a payload and returns the payload's [begin, end).
 absl::StatusOr<std::pair<std::size_t, std::size_t>> CheckFrame(
-    absl::Span<const std::uint8_t> bytes, StateKind expected_kind) {
+    absl::Span<const std::uint8_t> bytes, StateKind expected_kind, bool any_kind = false) {
   constexpr std::size_t kFrame = kStateHeaderBytes + kStateChecksumBytes;
   if (bytes.size() < kFrame) {
     return absl::DataLossError(absl::StrCat("state bytes: truncated: ", bytes.size(),
@@ -189,7 +192,7 @@ absl::StatusOr<std::pair<std::size_t, std::size_t>> CheckFrame(
                                             kStateFormatVersion));
   }
   CRM_ASSIGN_OR_RETURN(const std::uint32_t kind, header.U32("kind"));
-  if (kind != static_cast<std::uint32_t>(expected_kind)) {
+  if (!any_kind && kind != static_cast<std::uint32_t>(expected_kind)) {
     return absl::DataLossError(absl::StrCat(
         "state bytes: kind at offset 12 is ", kind, " (", KindName(kind), "), expected ",
         static_cast<std::uint32_t>(expected_kind), " (",
@@ -317,6 +320,47 @@ absl::Status ValidateQuantileState(const QuantileState& state) {
   return ValidateSorted(state.sorted, "quantile state:");
 }
 
+absl::Status ValidateHistoryState(const HistoryState& state) {
+  if (state.model > 3) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("history state: model is ", state.model, " (valid: 0, 1, 2, 3)"));
+  }
+  const bool spend = state.model == 2;
+  if (!(std::isfinite(state.excluded) && state.excluded >= 0.0) ||
+      (!spend && state.excluded != 0.0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "history state: excluded is ", FormatDouble(state.excluded),
+        spend ? " (must be finite and >= 0)" : " (must be 0 for a purchase model)"));
+  }
+  for (std::size_t i = 0; i < state.patterns.size(); ++i) {
+    const auto& p = state.patterns[i];
+    if (!(std::isfinite(p[3]) && p[3] >= 0.0)) {
+      return absl::InvalidArgumentError(absl::StrCat("history state: pattern ", i,
+                                                     ": weight must be finite and >= 0, got ",
+                                                     FormatDouble(p[3])));
+    }
+    if (spend) {
+      CRM_RETURN_IF_ERROR(ValidatePurchaseHistory(i, p[0], 1.0, 1.0));
+      if (!(p[0] >= 1.0 && std::isfinite(p[1]) && p[1] > 0.0 && p[2] == 0.0)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "history state: spend pattern ", i, " (x = ", FormatDouble(p[0]), ", m = ",
+            FormatDouble(p[1]), ", c = ", FormatDouble(p[2]),
+            ") needs x >= 1, a finite m > 0 and c = 0"));
+      }
+    } else {
+      CRM_RETURN_IF_ERROR(ValidatePurchaseHistory(i, p[0], p[1], p[2]));
+    }
+    if (i > 0) {
+      const auto& q = state.patterns[i - 1];
+      if (!(std::tie(q[0], q[1], q[2]) < std::tie(p[0], p[1], p[2]))) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "history state: patterns are not strictly ascending at index ", i));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 // ---------------------------------------------------------------------------
 // Sizes and serialization.
 
@@ -330,6 +374,29 @@ std::size_t SerializedSize(const CompositeState& state) {
 
 std::size_t SerializedSize(const QuantileState& state) {
   return kStateHeaderBytes + 8 + 8 * state.sorted.size() + kStateChecksumBytes;
+}
+
+std::size_t SerializedSize(const HistoryState& state) {
+  return kStateHeaderBytes + 4 + 8 + 8 + 32 * state.patterns.size() + kStateChecksumBytes;
+}
+
+absl::Status SerializeHistoryState(const HistoryState& state, absl::Span<std::uint8_t> out) {
+  const std::size_t size = SerializedSize(state);
+  if (out.size() != size) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "history state: serialization needs exactly ", size, " bytes, got ", out.size()));
+  }
+  CRM_RETURN_IF_ERROR(ValidateHistoryState(state));
+  WriteFramed(StateKind::kHistory, size - kStateHeaderBytes - kStateChecksumBytes, out,
+              [&](Writer& w) {
+                w.U32(state.model);
+                w.F64(state.excluded);
+                w.U64(state.patterns.size());
+                for (const auto& p : state.patterns) {
+                  for (const double v : p) w.F64(v);
+                }
+              });
+  return absl::OkStatus();
 }
 
 absl::Status SerializeCompositeState(const CompositeState& state, absl::Span<std::uint8_t> out) {
@@ -443,6 +510,48 @@ absl::StatusOr<QuantileState> DeserializeQuantileState(absl::Span<const std::uin
   const absl::Status valid = ValidateQuantileState(state);
   if (!valid.ok()) return Corrupt(valid);
   return state;
+}
+
+absl::StatusOr<HistoryState> DeserializeHistoryState(absl::Span<const std::uint8_t> bytes) {
+  CRM_ASSIGN_OR_RETURN(const auto payload, CheckFrame(bytes, StateKind::kHistory));
+  Reader r(bytes, payload.first, payload.second);
+  HistoryState state;
+  CRM_ASSIGN_OR_RETURN(state.model, r.U32("model"));
+  CRM_ASSIGN_OR_RETURN(state.excluded, r.F64("excluded"));
+  CRM_ASSIGN_OR_RETURN(const std::uint64_t count, r.U64("count"));
+  if (count > r.remaining() / 32) {
+    return absl::DataLossError(absl::StrCat("state bytes: count at offset ", r.position() - 8,
+                                            " claims ", count, " patterns (", count,
+                                            " x 32 bytes) but only ", r.remaining(),
+                                            " bytes remain"));
+  }
+  std::vector<double> flat;
+  CRM_RETURN_IF_ERROR(r.F64Array(count * 4, "patterns", flat));
+  state.patterns.resize(static_cast<std::size_t>(count));
+  for (std::size_t i = 0; i < state.patterns.size(); ++i) {
+    for (std::size_t k = 0; k < 4; ++k) state.patterns[i][k] = flat[4 * i + k];
+  }
+  if (r.remaining() != 0) {
+    return absl::DataLossError(absl::StrCat("state bytes: ", r.remaining(),
+                                            " unexpected bytes at offset ", r.position(),
+                                            " after the patterns"));
+  }
+  const absl::Status valid = ValidateHistoryState(state);
+  if (!valid.ok()) return Corrupt(valid);
+  return state;
+}
+
+absl::StatusOr<StateKind> SerializedStateKind(absl::Span<const std::uint8_t> bytes) {
+  CRM_RETURN_IF_ERROR(CheckFrame(bytes, StateKind::kComposite, /*any_kind=*/true).status());
+  const std::uint32_t kind = static_cast<std::uint32_t>(bytes[12]) |
+                             static_cast<std::uint32_t>(bytes[13]) << 8 |
+                             static_cast<std::uint32_t>(bytes[14]) << 16 |
+                             static_cast<std::uint32_t>(bytes[15]) << 24;
+  if (kind < 1 || kind > 3) {
+    return absl::DataLossError(
+        absl::StrCat("state bytes: kind at offset 12 is ", kind, " (unknown kind)"));
+  }
+  return static_cast<StateKind>(kind);
 }
 
 // ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -44,27 +45,39 @@ absl::Status GammaGammaParams::Validate() const {
 }
 
 absl::StatusOr<SpendHistories> SpendHistories::Create(absl::Span<const double> frequency,
-                                                      absl::Span<const double> monetary_value) {
+                                                      absl::Span<const double> monetary_value,
+                                                      absl::Span<const double> weight) {
   const size_t n = frequency.size();
   CRM_RETURN_IF_ERROR(
       models_internal::CheckColumnLengths("spend histories", n, {monetary_value.size()}));
-  std::vector<std::pair<double, double>> rows;
+  if (!weight.empty()) {
+    CRM_RETURN_IF_ERROR(
+        models_internal::CheckColumnLengths("spend histories", n, {weight.size()}));
+  }
+  // (x, m, weight) of the repeat buyers; equal (x, m) are summed below.
+  std::vector<std::tuple<double, double, double>> rows;
   for (size_t i = 0; i < n; ++i) {
     CRM_RETURN_IF_ERROR(ValidateSpendRow(i, frequency[i], monetary_value[i]));
-    if (frequency[i] > 0.0) rows.emplace_back(frequency[i], monetary_value[i]);
+    const double w = weight.empty() ? 1.0 : weight[i];
+    if (!(std::isfinite(w) && w >= 0.0)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "Gamma-Gamma row ", i, ": weight must be finite and >= 0, got ", FormatDouble(w)));
+    }
+    if (frequency[i] > 0.0) rows.emplace_back(frequency[i], monetary_value[i], w);
   }
   std::sort(rows.begin(), rows.end());
   SpendHistories out;
   for (size_t k = 0; k < rows.size(); ++k) {
-    if (k > 0 && rows[k] == rows[k - 1]) {
-      out.weight_.back() += 1.0;
+    const auto& [x, m, w] = rows[k];
+    if (k > 0 && x == std::get<0>(rows[k - 1]) && m == std::get<1>(rows[k - 1])) {
+      out.weight_.back() += w;
     } else {
-      out.frequency_.push_back(rows[k].first);
-      out.monetary_value_.push_back(rows[k].second);
-      out.weight_.push_back(1.0);
+      out.frequency_.push_back(x);
+      out.monetary_value_.push_back(m);
+      out.weight_.push_back(w);
     }
+    out.total_weight_ += w;
   }
-  out.total_weight_ = static_cast<double>(rows.size());
   return out;
 }
 
