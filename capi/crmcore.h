@@ -1101,9 +1101,17 @@ typedef struct crm_fit_options {
                                      with alpha (and Pareto/NBD's beta) in a time unit where
                                      the largest T is 1; Gamma-Gamma's unscaled. The fit's
                                      CRM_FIT_INFO_LOG_LIKELIHOOD stays unpenalized. */
+  /* Appended after penalizer (offsetof(crm_fit_options, weights) stays accepted: no
+   * weights). */
+  const double* weights;          /* NULL (each row counts once) or n finite weights >= 0,
+                                     one per row of crm_model_fit / crm_model_fit_summary
+                                     (borrowed): a row of weight w counts as w customers with
+                                     that history, e.g. a summary of identical histories.
+                                     Not read by crm_model_fit_history_state (its patterns
+                                     carry their own weights). */
 } crm_fit_options;
 
-#define CRM_FIT_OPTIONS_INIT {sizeof(crm_fit_options), 1e-7, 500, 10.0, NULL, 0, 0.0}
+#define CRM_FIT_OPTIONS_INIT {sizeof(crm_fit_options), 1e-7, 500, 10.0, NULL, 0, 0.0, NULL}
 
 /* Fills *options with the defaults; see crm_satisfaction_thresholds_init for
  * `struct_size`. Errors: CRM_ERR_INVALID_ARGUMENT for NULL or an unknown struct_size. */

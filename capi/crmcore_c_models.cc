@@ -138,19 +138,25 @@ absl::StatusOr<std::array<double, 4>> ReadParams(int kind, const double* params,
 struct FitSettings {
   crmcore::FitOptions options;
   std::optional<std::array<double, 4>> initial;
+  // crm_fit_options.weights (borrowed; NULL = unweighted), checked against n by the fit.
+  const double* weights = nullptr;
 };
+
+// The size of crm_fit_options before weights was appended, still accepted.
+constexpr size_t kFitOptionsSizeV2 = offsetof(crm_fit_options, weights);
 
 absl::StatusOr<FitSettings> ToCore(int kind, const crm_fit_options* options) {
   FitSettings settings;
   if (options == nullptr) return settings;
   CRM_RETURN_IF_ERROR(CheckStructSize<crm_fit_options>(options->struct_size, "crm_fit_options",
-                                                        {kFitOptionsSizeV1}));
+                                                        {kFitOptionsSizeV1, kFitOptionsSizeV2}));
   settings.options.gradient_tolerance = options->gradient_tolerance;
   settings.options.max_iterations = options->max_iterations;
   settings.options.min_repeat_buyers = options->min_repeat_buyers;
   if (options->struct_size > kFitOptionsSizeV1) {
     settings.options.penalizer = options->penalizer;
   }
+  if (options->struct_size > kFitOptionsSizeV2) settings.weights = options->weights;
   CRM_RETURN_IF_ERROR(settings.options.Validate());
   if (options->initial_params != nullptr) {
     CRM_ASSIGN_OR_RETURN(settings.initial,
@@ -256,6 +262,9 @@ absl::StatusOr<crm_model*> Fit(int kind, const double* frequency, const double* 
   CRM_ASSIGN_OR_RETURN(const FitSettings settings, ToCore(kind, options));
   CRM_RETURN_IF_ERROR(RequireNonNull(frequency, "frequency"));
   const auto x = absl::MakeConstSpan(frequency, n);
+  // Weighted rows: the cores check each weight (finite, >= 0) and name the row.
+  const absl::Span<const double> weights =
+      settings.weights == nullptr ? absl::Span<const double>() : absl::MakeConstSpan(settings.weights, n);
   crm_model model;
   if (kind == CRM_MODEL_GAMMA_GAMMA) {
     CRM_RETURN_IF_ERROR(RequireNonNull(monetary, "monetary"));
@@ -265,14 +274,14 @@ absl::StatusOr<crm_model*> Fit(int kind, const double* frequency, const double* 
     }
     int64_t excluded = 0;
     const std::vector<double> spend_x = SpendFrequency(x, m, excluded);
-    CRM_ASSIGN_OR_RETURN(const auto spend, crmcore::SpendHistories::Create(spend_x, m));
+    CRM_ASSIGN_OR_RETURN(const auto spend, crmcore::SpendHistories::Create(spend_x, m, weights));
     CRM_ASSIGN_OR_RETURN(model, FitSpend(spend, settings, excluded));
   } else {
     CRM_RETURN_IF_ERROR(RequireNonNull(recency, "recency"));
     CRM_RETURN_IF_ERROR(RequireNonNull(T, "T"));
     CRM_ASSIGN_OR_RETURN(const auto histories,
                          crmcore::PurchaseHistories::Create(x, absl::MakeConstSpan(recency, n),
-                                                            absl::MakeConstSpan(T, n)));
+                                                            absl::MakeConstSpan(T, n), weights));
     CRM_ASSIGN_OR_RETURN(model, FitPurchases(kind, histories, settings));
   }
   return NewHandle<crm_model>(std::move(model));
@@ -491,7 +500,8 @@ extern "C" {
 
 crm_status crm_fit_options_init(crm_fit_options* options, size_t struct_size) {
   return Guarded("crm_fit_options_init", [&]() {
-    return InitStruct(options, struct_size, kFitInit, "crm_fit_options", {kFitOptionsSizeV1});
+    return InitStruct(options, struct_size, kFitInit, "crm_fit_options",
+                      {kFitOptionsSizeV1, kFitOptionsSizeV2});
   });
 }
 

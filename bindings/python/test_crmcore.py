@@ -370,6 +370,18 @@ def test_model_summary_without_a_fit_and_bad_files():
         crmcore.Model.from_json('{"model": "bgnbd"}')
 
 
+def test_weighted_fit_equals_the_customers_it_stands_for(summary, bgnbd):
+    x, t_x, T = np.array(summary.frequency), np.array(summary.recency), np.array(summary.T)
+    histories, counts = np.unique(np.stack([x, t_x, T], axis=1), axis=0, return_counts=True)
+    assert len(histories) < len(x)
+    columns = {"frequency": histories[:, 0], "recency": histories[:, 1], "T": histories[:, 2]}
+    with crmcore.Model.fit("bgnbd", columns, weights=counts.astype(float)) as weighted:
+        assert weighted.params == bgnbd.params
+    with pytest.raises(crmcore.InvalidArgument, match="row 2: weight must be finite"):
+        crmcore.Model.fit("bgnbd", columns, weights=np.where(np.arange(len(counts)) == 2, -1.0,
+                                                              1.0))
+
+
 def test_fits_match_published_estimates(summary):
     with crmcore.Model.fit("bgnbd", summary) as m:
         p = m.params

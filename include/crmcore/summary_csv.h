@@ -22,6 +22,9 @@ struct SummaryColumnNames {
   std::string T = "T";
   /// Empty: the table has no monetary column (enough for BG/NBD and Pareto/NBD).
   std::string monetary_value = "monetary_value";
+  /// Empty (the default): no weight column, each row is one customer. Otherwise the
+  /// column counting the customers of each row (a summary of identical histories).
+  std::string weight;
 };
 
 /// The numeric columns of a summary CSV, one entry per data row, in file order.
@@ -31,6 +34,8 @@ struct SummaryTable {
   std::vector<double> T;
   /// Empty when SummaryColumnNames::monetary_value was empty.
   std::vector<double> monetary_value;
+  /// Empty when SummaryColumnNames::weight was empty; else finite values >= 0.
+  std::vector<double> weight;
   /// The 1-based line of each row in the file, for messages about a row.
   std::vector<int64_t> line;
 

@@ -118,6 +118,7 @@ absl::StatusOr<SummaryTable> ParseSummaryCsv(absl::string_view text, absl::strin
                                 {&names.recency, &table.recency},
                                 {&names.T, &table.T}};
   if (!names.monetary_value.empty()) wanted.push_back({&names.monetary_value, &table.monetary_value});
+  if (!names.weight.empty()) wanted.push_back({&names.weight, &table.weight});
   for (Wanted& w : wanted) {
     w.index = ColumnIndex(header, *w.name);
     if (w.index < 0) {
@@ -152,6 +153,12 @@ absl::StatusOr<SummaryTable> ParseSummaryCsv(absl::string_view text, absl::strin
         return absl::InvalidArgumentError(absl::StrCat(
             source_name, ":", line_number, ":", FieldColumn(fields, index, line), ": field '",
             *w.name, "': ", QuotedValue(fields[index]), " is not a finite number"));
+      }
+      // A weight counts customers: a negative one has no meaning.
+      if (w.column == &table.weight && value < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            source_name, ":", line_number, ":", FieldColumn(fields, index, line), ": field '",
+            *w.name, "': weight ", QuotedValue(fields[index]), " must be >= 0"));
       }
       w.column->push_back(value);
     }

@@ -1189,6 +1189,54 @@ static void test_summary_from_columns(void) {
   crm_summary_destroy(from_numbers);
 }
 
+/* crm_fit_options.weights: the CDNOW sample's distinct histories, each weighted by its
+ * customers, fit exactly as the 2,357 customers; a bad weight names its row; a struct_size
+ * from before weights (offsetof) still works, unweighted. */
+/* Covers docs/bad-input.md BI-MOD-08. */
+static void test_weighted_fit(void) {
+  crm_summary* s = load_cdnow();
+  const double* x = column(s, CRM_SUMMARY_FREQUENCY);
+  const double* t_x = column(s, CRM_SUMMARY_RECENCY);
+  const double* T = column(s, CRM_SUMMARY_T);
+  static double px[2357], ptx[2357], pT[2357], pw[2357];
+  size_t patterns = 0, i, j;
+  crm_model *plain = NULL, *weighted = NULL, *old_size = NULL;
+  crm_fit_options o = CRM_FIT_OPTIONS_INIT;
+  double a[4], b[4], c[4];
+  for (i = 0; i < 2357; ++i) {
+    for (j = 0; j < patterns; ++j) {
+      if (px[j] == x[i] && ptx[j] == t_x[i] && pT[j] == T[i]) break;
+    }
+    if (j == patterns) {
+      px[j] = x[i];
+      ptx[j] = t_x[i];
+      pT[j] = T[i];
+      pw[j] = 0;
+      ++patterns;
+    }
+    pw[j] += 1;
+  }
+  CHECK(patterns < 2357);
+  CHECK_OK(crm_model_fit(CRM_MODEL_BGNBD, x, t_x, T, NULL, 2357, NULL, &plain));
+  o.weights = pw;
+  CHECK_OK(crm_model_fit(CRM_MODEL_BGNBD, px, ptx, pT, NULL, patterns, &o, &weighted));
+  CHECK_OK(crm_model_params(plain, a, 4));
+  CHECK_OK(crm_model_params(weighted, b, 4));
+  CHECK(memcmp(a, b, sizeof a) == 0);
+  pw[3] = -1.0;
+  CHECK_ERROR(crm_model_fit(CRM_MODEL_BGNBD, px, ptx, pT, NULL, patterns, &o, &old_size),
+              CRM_ERR_INVALID_ARGUMENT, "purchase history row 3: weight must be finite and >= 0");
+  CHECK(old_size == NULL);
+  o.struct_size = offsetof(crm_fit_options, weights); /* a host built before weights */
+  CHECK_OK(crm_model_fit(CRM_MODEL_BGNBD, x, t_x, T, NULL, 2357, &o, &old_size));
+  CHECK_OK(crm_model_params(old_size, c, 4));
+  CHECK(memcmp(a, c, sizeof a) == 0);
+  crm_model_destroy(plain);
+  crm_model_destroy(weighted);
+  crm_model_destroy(old_size);
+  crm_summary_destroy(s);
+}
+
 /* A destroyed handle used again: undefined by contract, detected by debug builds. */
 /* Covers docs/bad-input.md BI-CAPI-11. */
 /* Penalizer and parameter uncertainty (C++: tests/core/model_fit_test.cc). */
@@ -1467,6 +1515,7 @@ int main(int argc, char** argv) {
   test_gamma_gamma_and_clv();
   test_model_errors();
   test_summary_from_columns();
+  test_weighted_fit();
   test_penalizer_and_uncertainty();
   test_prediction_intervals();
   test_destroyed_handles();

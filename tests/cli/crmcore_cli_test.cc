@@ -1096,4 +1096,46 @@ TEST_F(CliTest, ReportRefusesABadLanguageAndReportsAnUnwritableOutput) {
   EXPECT_THAT(unwritable.output, HasSubstr("cannot write"));
 }
 
+// A weighted summary (one row per distinct history, --weights-col counting its customers)
+// fits exactly as the customer-level summary does.
+// Covers docs/bad-input.md BI-CLI-13
+TEST_F(CliTest, WeightedSummaryFitsAsTheCustomersItStandsFor) {
+  std::ifstream in(kData + "/cdnow_customers_summary.csv");
+  std::string line;
+  std::getline(in, line);  // ID,frequency,recency,T
+  std::map<std::string, int> count;
+  std::vector<std::string> order;
+  while (std::getline(in, line)) {
+    const std::string history = line.substr(line.find(',') + 1);
+    if (count[history]++ == 0) order.push_back(history);
+  }
+  std::ofstream weighted(Path("weighted.csv"));
+  weighted << "frequency,recency,T,customers\n";
+  for (const std::string& history : order) weighted << history << "," << count[history] << "\n";
+  weighted.close();
+  ASSERT_LT(order.size(), 2357u);
+  for (const char* model : {"bgnbd", "pareto"}) {
+    const RunResult plain = RunCrmcore(absl::StrCat("fit ", kData, "/cdnow_customers_summary.csv",
+                                                    " --model=", model, " --out=", Path("a.json")));
+    ASSERT_EQ(plain.exit_code, 0) << plain.output;
+    const RunResult grouped =
+        RunCrmcore(absl::StrCat("fit ", Path("weighted.csv"), " --model=", model,
+                                " --weights-col=customers --out=", Path("b.json")));
+    ASSERT_EQ(grouped.exit_code, 0) << grouped.output;
+    EXPECT_EQ(ReadFile(Path("a.json")), ReadFile(Path("b.json"))) << model;
+  }
+  std::ofstream(Path("negative.csv")) << "frequency,recency,T,customers\n1,2,3,4\n0,0,5,-2\n";
+  RunResult run = RunCrmcore(absl::StrCat("fit ", Path("negative.csv"),
+                                          " --model=bgnbd --weights-col=customers"));
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr("negative.csv:3:7: field 'customers': weight \"-2\" must be >= 0"));
+  run = RunCrmcore(absl::StrCat("fit ", Path("weighted.csv"), " --model=bgnbd --weights-col=n"));
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr("no column named \"n\""));
+  run = RunCrmcore(absl::StrCat("fit ", kData, "/CDNOW_sample.txt", kCdnowSampleFlags,
+                                " --model=bgnbd --weights-col=customers"));
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr("--weights-col needs a summary CSV"));
+}
+
 }  // namespace

@@ -91,7 +91,7 @@ ABSL_FLAG(std::string, T_col, "T", "summary CSV T column");
 ABSL_FLAG(std::string, monetary_col, "monetary_value", "summary CSV monetary column");
 ABSL_FLAG(std::string, model_file, "", "score: saved models to score with");
 ABSL_FLAG(std::string, periods_col, "periods", "BG/BB pattern table opportunities column");
-ABSL_FLAG(std::string, weights_col, "", "BG/BB pattern table weights column (none)");
+ABSL_FLAG(std::string, weights_col, "", "summary CSV / pattern table weights column (none)");
 ABSL_FLAG(std::string, survivors_col, "survivors", "sBG survivor counts column");
 ABSL_FLAG(std::string, cohort_col, "", "sBG cohort column (none: one cohort)");
 
@@ -206,8 +206,9 @@ Fit flags:
                       summary CSV column names (frequency, recency, T, monetary_value)
   --periods-col=C     bgbb: column of the opportunities n of each row (periods); the
                       pattern table's frequency and recency columns as above
-  --weights-col=C     bgbb: column of the customers with each pattern (default none:
-                      each row counts once)
+  --weights-col=C     summary CSV or bgbb pattern table: column of the customers each row
+                      stands for (identical histories; default none: each row counts
+                      once); not with a transaction log
   --survivors-col=C   sbg: customers still active at the start of period 0, 1, ... , one
                       row per period (survivors)
   --cohort-col=C      sbg: a numeric cohort label (e.g. acquisition year); consecutive
@@ -557,11 +558,18 @@ absl::StatusOr<crmcore::SummaryTable> LoadFitInput(const std::string& path,
   names.recency = absl::GetFlag(FLAGS_recency_col);
   names.T = absl::GetFlag(FLAGS_T_col);
   names.monetary_value = absl::GetFlag(FLAGS_model) == "gammagamma" ? absl::GetFlag(FLAGS_monetary_col) : "";
+  names.weight = absl::GetFlag(FLAGS_weights_col);
   std::string first_line;
   std::ifstream file(path);
   std::getline(file, first_line);
   if (file && crmcore::HasSummaryHeader(first_line, names)) {
     return crmcore::LoadSummaryCsv(path, names);
+  }
+  if (!names.weight.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--weights-col needs a summary CSV (a row per group of identical customers); ", path,
+        " has no --frequency-col, --recency-col and --T-col header: a transaction log counts "
+        "each customer once"));
   }
   CRM_ASSIGN_OR_RETURN(crmcore::TransactionLog log, crmcore::LoadTransactionLog(path, ingest));
   CRM_ASSIGN_OR_RETURN(crmcore::RfmSummary summary, crmcore::SummarizeTransactions(log, summary_options));
@@ -594,7 +602,8 @@ absl::StatusOr<crmcore_cli::FitResult> FitModel(const std::string& model, const 
   CRM_RETURN_IF_ERROR(ValidateRows(path, input));
   if (model == "bgnbd" || model == "pareto" || model == "mbgnbd") {
     CRM_ASSIGN_OR_RETURN(auto histories,
-                         crmcore::PurchaseHistories::Create(input.frequency, input.recency, input.T));
+                         crmcore::PurchaseHistories::Create(input.frequency, input.recency,
+                                                            input.T, input.weight));
     crmcore_cli::FitResult result;
     if (model == "bgnbd") {
       CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitBgNbd(histories, options));
@@ -618,8 +627,8 @@ absl::StatusOr<crmcore_cli::FitResult> FitModel(const std::string& model, const 
       ++excluded;
     }
   }
-  CRM_ASSIGN_OR_RETURN(auto spend,
-                       crmcore::SpendHistories::Create(input.frequency, input.monetary_value));
+  CRM_ASSIGN_OR_RETURN(auto spend, crmcore::SpendHistories::Create(
+                                        input.frequency, input.monetary_value, input.weight));
   CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitGammaGamma(spend, options));
   crmcore_cli::FitResult result = crmcore_cli::FitResult::Of(fit);
   result.excluded_repeat_buyers = excluded;  // stated in the fit report

@@ -127,7 +127,7 @@ class FitOptions(_Struct):
     _fields_ = [("struct_size", c_size_t), ("gradient_tolerance", c_double),
                 ("max_iterations", c_int32), ("min_repeat_buyers", c_double),
                 ("initial_params", POINTER(c_double)), ("initial_param_count", c_size_t),
-                ("penalizer", c_double)]
+                ("penalizer", c_double), ("weights", POINTER(c_double))]
 
 
 class ClvOptions(_Struct):

@@ -95,20 +95,28 @@ class Model(_Handle):
     @classmethod
     def fit(cls, kind, data, *, gradient_tolerance: float | None = None,
             max_iterations: int | None = None, min_repeat_buyers: float | None = None,
-            initial_params=None, penalizer: float | None = None) -> "Model":
+            initial_params=None, penalizer: float | None = None,
+            weights=None) -> "Model":
         """Maximum-likelihood fit of `kind` ("bgnbd", "pareto_nbd", "gamma_gamma",
         "mbgnbd") on a Summary (read in C, no copy) or a mapping / DataFrame with columns
         frequency, recency, T (and monetary_value for Gamma-Gamma). A fit that does not
         converge is returned (converged False) — predictions from it raise
         FailedPrecondition. `penalizer` is lifetimes' penalizer_coef (>= 0; 0 = plain
-        maximum likelihood). BG/BB and sBG: Model.fit_bgbb, Model.fit_sbg."""
+        maximum likelihood). `weights`: one count per row (rows that summarize identical
+        customers; lifetimes' weights column). BG/BB and sBG: Model.fit_bgbb,
+        Model.fit_sbg."""
         k = _model_kind(kind)
         options, start = _fit_options(gradient_tolerance, max_iterations, min_repeat_buyers,
                                       initial_params)
         if penalizer is not None:
             options.penalizer = penalizer
+        w = None if weights is None else _as_array("weights", weights)
+        if w is not None:
+            options.weights = _ptr(w)
         pointer = _new_handle_pointer()
         if isinstance(data, Summary):
+            if w is not None:
+                _same_length("Model.fit", frequency=data.frequency, weights=w)
             _lib.crm_model_fit_summary(k, data._h, byref(options), byref(pointer))
         else:
             x, t_x, T, m = _history(data)
@@ -116,7 +124,8 @@ class Model(_Handle):
             t_x = None if t_x is None else _as_array("recency", t_x)
             T = None if T is None else _as_array("T", T)
             m = None if m is None else _as_array("monetary_value", m)
-            n = _same_length("Model.fit", frequency=x, recency=t_x, T=T, monetary_value=m)
+            n = _same_length("Model.fit", frequency=x, recency=t_x, T=T, monetary_value=m,
+                             weights=w)
             _lib.crm_model_fit(k, _ptr(x), _ptr(t_x), _ptr(T), _ptr(m), n, byref(options),
                                byref(pointer))
         return cls._wrap(pointer)
