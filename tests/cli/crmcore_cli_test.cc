@@ -965,7 +965,7 @@ TEST_F(CliTest, BadPenalizerAndIntervalFlagsExitWithOne) {
        "--bootstrap-samples must be 0 or in [20, 1000000], got 5"},
       {absl::StrCat("score ", log, " --intervals --model=none"),
        "--intervals needs a lifetime model"},
-      {absl::StrCat("fit ", summary, " --model=bgnbd --intervals"), "for score only"},
+      {absl::StrCat("fit ", summary, " --model=bgnbd --intervals"), "for score and report only"},
       {absl::StrCat("score ", log, " --intervals --seed=-1"), "seed"},
   };
   for (const Case& c : cases) {
@@ -1136,6 +1136,26 @@ TEST_F(CliTest, WeightedSummaryFitsAsTheCustomersItStandsFor) {
                                 " --model=bgnbd --weights-col=customers"));
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.output, HasSubstr("--weights-col needs a summary CSV"));
+}
+
+// report --intervals shows the headline totals' 95 % intervals, around the totals.
+TEST_F(CliTest, ReportWithIntervalsShowsThemAroundTheHeadlineTotals) {
+  const RunResult run = RunCrmcore(absl::StrCat(
+      "report ", kData, "/CDNOW_sample.txt", kCdnowSampleFlags,
+      " --time-unit=weeks --observation-end=1997-09-30 --intervals --bootstrap-samples=0 --out=",
+      Path("r.html")));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const std::map<std::string, std::string> figures = PageFigures(ReadFile(Path("r.html")));
+  for (const char* key : {"total_clv", "expected_purchases_total"}) {
+    const std::string prefix = std::string(key) == "total_clv" ? "total_clv" : "expected_purchases";
+    ASSERT_TRUE(figures.count(prefix + "_lower") && figures.count(prefix + "_upper")) << key;
+    double lower = 0, value = 0, upper = 0;
+    ASSERT_TRUE(absl::SimpleAtod(figures.at(prefix + "_lower"), &lower));
+    ASSERT_TRUE(absl::SimpleAtod(figures.at(key), &value));
+    ASSERT_TRUE(absl::SimpleAtod(figures.at(prefix + "_upper"), &upper));
+    EXPECT_LT(lower, value) << key;
+    EXPECT_LT(value, upper) << key;
+  }
 }
 
 }  // namespace

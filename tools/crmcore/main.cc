@@ -185,7 +185,7 @@ Scoring flags:
   --penalizer=C       fit and score: lifetimes' penalizer_coef, >= 0 (0: plain maximum
                       likelihood); adds C * (sum of squared parameters, rates in units
                       where the largest T is 1) to the mean negative log-likelihood
-  --intervals         score: add 95 % delta-method intervals (parameter uncertainty only)
+  --intervals         score and report: 95 % delta-method intervals (parameter uncertainty only)
                       p_alive_lo,p_alive_hi,expected_purchases_lo,expected_purchases_hi,
                       expected_mean_spend_lo,expected_mean_spend_hi,clv_lo,clv_hi, and
                       the population totals with intervals ("lifetime_totals" in --summary)
@@ -353,9 +353,10 @@ absl::StatusOr<crmcore::ScoringOptions> ScoringOptionsFromFlags(const std::strin
   options.intervals = absl::GetFlag(FLAGS_intervals);
   options.bootstrap_samples = absl::GetFlag(FLAGS_bootstrap_samples);
   options.bootstrap_seed = absl::GetFlag(FLAGS_seed);
-  if (command != "score" && (options.intervals || options.bootstrap_samples != 200)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(command, ": --intervals and --bootstrap-samples are for score only"));
+  if (command != "score" && command != "report" &&
+      (options.intervals || options.bootstrap_samples != 200)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        command, ": --intervals and --bootstrap-samples are for score and report only"));
   }
   if (options.intervals && options.lifetime_model == crmcore::LifetimeModelKind::kNone) {
     return absl::InvalidArgumentError(
@@ -868,6 +869,13 @@ int Run(const std::string& command, const std::string& log_path, bool top_set) {
                                                                : crmcore::ReportLanguage::kEnglish;
     if (top_set) input.options.top_customers = static_cast<size_t>(absl::GetFlag(FLAGS_top));
     input.options.lost_p_alive_below = scoring->relationship.lost_p_alive_below;
+    if (table->has_intervals) {  // --intervals: the totals' 95 % delta-method intervals
+      const auto interval = [](const crmcore::IntervalEstimate& e) {
+        return crmcore::ReportInterval{e.lo, e.hi, 0.95};
+      };
+      input.intervals.expected_purchases = interval(table->total_expected_purchases.delta);
+      input.intervals.total_clv = interval(table->total_clv.delta);
+    }
     absl::Status report_status;
     absl::Status written = WriteOutput(out, [&](std::ostream& s) {
       report_status = crmcore::WriteHtmlReport(input, s);
