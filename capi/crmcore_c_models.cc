@@ -636,6 +636,8 @@ crm_status crm_model_fit_info(const crm_model* model, int key, double* out) {
   });
 }
 
+}  // extern "C"
+
 namespace {
 
 // The fit's parameter uncertainty, or FailedPrecondition saying why there is none.
@@ -661,6 +663,8 @@ absl::Status CheckCount(size_t n, size_t expected, absl::string_view what) {
 }
 
 }  // namespace
+
+extern "C" {
 
 crm_status crm_model_covariance(const crm_model* model, double* out, size_t n) {
   return Guarded("crm_model_covariance", [&]() -> absl::Status {
@@ -832,6 +836,8 @@ crm_status crm_model_conditional_purchase_count_probability(const crm_model* mod
   });
 }
 
+}  // extern "C"
+
 namespace {
 
 crmcore::RepeatPurchaseModel ToRepeatPurchaseModel(const crm_model& model) {
@@ -855,6 +861,8 @@ absl::Status GridIntoCaller(const absl::StatusOr<crmcore::PredictionGrid>& grid,
 }
 
 }  // namespace
+
+extern "C" {
 
 crm_status crm_model_p_alive_matrix(const crm_model* model, int64_t max_frequency, double T,
                                     int64_t recency_steps, double* out, size_t out_len) {
@@ -1209,6 +1217,8 @@ absl::StatusOr<IntervalSetup> SetUpPrediction(int prediction, const crm_model* m
 
 }  // namespace
 
+extern "C" {
+
 crm_status crm_prediction_intervals(int prediction, const crm_model* model,
                                     const crm_model* spend_model, double t,
                                     const crm_clv_options* clv_options, const double* x,
@@ -1260,3 +1270,5 @@ crm_status crm_prediction_total_bootstrap(int prediction, const crm_model* model
     return absl::OkStatus();
   });
 }
+
+}  // extern "C"

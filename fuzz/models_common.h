@@ -36,6 +36,39 @@ inline void CheckReport(const FitReport& report, const char* model) {
                      report.iterations >= 0 && report.evaluations >= 0,
                  absl::StrCat(model, ": report LL ", report.log_likelihood, " |g| ",
                               report.gradient_norm, " \"", report.message, "\""));
+  // The Hessian path: a converged fit's uncertainty is either available, with finite,
+  // symmetric covariance whose diagonal squares the standard errors and intervals around
+  // nothing NaN, or unavailable with a reason; a fit that did not converge has none.
+  const ParameterUncertainty& u = report.uncertainty;
+  if (!report.converged) {
+    CRM_FUZZ_CHECK(!u.available, absl::StrCat(model, ": uncertainty of an unconverged fit"));
+    return;
+  }
+  if (!u.available) {
+    CRM_FUZZ_CHECK(!u.message.empty(), absl::StrCat(model, ": unavailable uncertainty, no reason"));
+    return;
+  }
+  const size_t n = u.standard_errors.size();
+  CRM_FUZZ_CHECK(n > 0 && u.covariance.size() == n * n && u.confidence_intervals.size() == n,
+                 absl::StrCat(model, ": uncertainty of inconsistent shape"));
+  for (size_t i = 0; i < n; ++i) {
+    const double se = u.standard_errors[i];
+    CRM_FUZZ_CHECK(IsFinite(se) && se >= 0 && IsFinite(u.confidence_intervals[i][0]) &&
+                       IsFinite(u.confidence_intervals[i][1]) &&
+                       u.confidence_intervals[i][0] <= u.confidence_intervals[i][1],
+                   absl::StrCat(model, ": standard error ", se, " of parameter ", i));
+    CRM_FUZZ_CHECK(std::fabs(se * se - u.covariance[i * n + i]) <=
+                       1e-9 * std::fabs(u.covariance[i * n + i]) + 1e-300,
+                   absl::StrCat(model, ": se^2 ", se * se, " vs variance ", u.covariance[i * n + i]));
+    for (size_t j = 0; j < n; ++j) {
+      // Symmetric up to the rounding of the change to natural parameters.
+      CRM_FUZZ_CHECK(IsFinite(u.covariance[i * n + j]) &&
+                         std::fabs(u.covariance[i * n + j] - u.covariance[j * n + i]) <=
+                             1e-12 * std::sqrt(std::fabs(u.covariance[i * n + i] *
+                                                         u.covariance[j * n + j])) + 1e-300,
+                     absl::StrCat(model, ": covariance not finite or not symmetric at ", i, ",", j));
+    }
+  }
 }
 
 template <size_t N>

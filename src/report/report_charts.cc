@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <cstdint>
 #include <numeric>
 #include <string>
@@ -163,7 +164,7 @@ std::string RfmHeatmap(const CustomerTable& t, const Page& page) {
     spend[static_cast<size_t>(r - 1)][static_cast<size_t>(f - 1)] +=
         static_cast<double>(t.calibration_value_minor[i]) / scale;
   }
-  double lo = INFINITY, hi = -INFINITY;
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
   int64_t total = 0;
   for (size_t r = 0; r < 5; ++r) {
     for (size_t f = 0; f < 5; ++f) {
