@@ -343,24 +343,13 @@ absl::Status BgNbdConditionalPurchaseCountProbability(
         "BG/NBD conditional purchase-count probability: count n must be >= 0, got ", n));
   }
   CRM_RETURN_IF_ERROR(BgNbdProbabilityAlive(params, x, t_x, T, out));
-  // The posterior pmf depends on (x, T) only: populations hold few distinct pairs.
-  absl::flat_hash_map<std::pair<double, double>, double> alive_pmf_of;
-  for (size_t i = 0; i < x.size(); ++i) {
-    auto [it, inserted] = alive_pmf_of.try_emplace(std::make_pair(x[i], T[i]), 0.0);
-    if (inserted) {
-      const BgNbdParams posterior{params.r + x[i], params.alpha + T[i], params.a,
-                                  params.b + x[i]};
-      absl::StatusOr<double> p = BgNbdPurchaseCountProbability(posterior, t, n);
-      if (!p.ok()) {
-        return absl::Status(p.status().code(),
-                            absl::StrCat("row ", i, ": ", p.status().message()));
-      }
-      it->second = *p;
-    }
-    const double alive = out[i];
-    out[i] = alive * it->second + (n == 0 ? 1.0 - alive : 0.0);
-  }
-  return absl::OkStatus();
+  return models_internal::MixPosteriorPurchaseCountProbability(
+      x, T, n,
+      [&](double xi, double Ti) {
+        const BgNbdParams posterior{params.r + xi, params.alpha + Ti, params.a, params.b + xi};
+        return BgNbdPurchaseCountProbability(posterior, t, n);
+      },
+      out);
 }
 
 }  // namespace crmcore

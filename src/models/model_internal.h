@@ -5,11 +5,15 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "crmcore/model_fit.h"
@@ -88,6 +92,33 @@ absl::Status CheckPositiveParameter(absl::string_view model, absl::string_view n
 absl::Status CheckFiniteLogLikelihood(absl::string_view what, double log_likelihood,
                                       absl::Span<const double> gradient,
                                       absl::string_view params);
+
+/// P(Y(t) = n | x, t_x, T) from P(alive) in `out` (replaced by the result): a customer
+/// alive at T buys as a new customer of the posterior parameters; one who is gone buys
+/// nothing. `posterior_pmf(x, T)` is the new-customer pmf at the posterior of (x, T), which
+/// depends on (x, T) only, so it is computed once per distinct pair (populations hold few).
+/// Errors of posterior_pmf are returned with the row prefixed.
+template <typename PosteriorPmf>
+absl::Status MixPosteriorPurchaseCountProbability(absl::Span<const double> x,
+                                                  absl::Span<const double> T, int64_t n,
+                                                  const PosteriorPmf& posterior_pmf,
+                                                  absl::Span<double> out) {
+  absl::flat_hash_map<std::pair<double, double>, double> alive_pmf_of;
+  for (size_t i = 0; i < x.size(); ++i) {
+    auto [it, inserted] = alive_pmf_of.try_emplace(std::make_pair(x[i], T[i]), 0.0);
+    if (inserted) {
+      absl::StatusOr<double> p = posterior_pmf(x[i], T[i]);
+      if (!p.ok()) {
+        return absl::Status(p.status().code(),
+                            absl::StrCat("row ", i, ": ", p.status().message()));
+      }
+      it->second = *p;
+    }
+    const double alive = out[i];
+    out[i] = alive * it->second + (n == 0 ? 1.0 - alive : 0.0);
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace crmcore::models_internal
 
