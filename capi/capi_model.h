@@ -27,6 +27,8 @@ struct crm_model {
   // The unit of recency and T of the data fitted on, when known (a fit on a crm_summary,
   // or a model read from JSON that states it).
   std::optional<crmcore::TimeUnit> time_unit;
+  // The fit's penalizer (crm_fit_options.penalizer), stated in the model file.
+  double penalizer = 0.0;
 };
 
 #endif  // CRMCORE_CAPI_MODEL_H_

@@ -1107,8 +1107,10 @@ typedef struct crm_fit_options {
                                      one per row of crm_model_fit / crm_model_fit_summary
                                      (borrowed): a row of weight w counts as w customers with
                                      that history, e.g. a summary of identical histories.
-                                     Not read by crm_model_fit_history_state (its patterns
-                                     carry their own weights). */
+                                     crm_model_fit_history_state, crm_model_fit_bgbb and
+                                     crm_model_fit_sbg refuse a non-NULL value
+                                     (CRM_ERR_INVALID_ARGUMENT): their inputs carry their
+                                     own weights. */
 } crm_fit_options;
 
 #define CRM_FIT_OPTIONS_INIT {sizeof(crm_fit_options), 1e-7, 500, 10.0, NULL, 0, 0.0, NULL}
@@ -1161,8 +1163,9 @@ CRM_API crm_status crm_model_from_params(int kind, const double* params, size_t 
  * datetime64[D]); for `amounts_minor[i]` exact minor units of the currency (cents for
  * options->minor_digits = 2; may be negative, a refund). All arrays are borrowed for the
  * call (NULL allowed when n = 0: then the error "no transactions"). Of `options` (NULL =
- * defaults) only minor_digits, time_unit and observation_end are read: there is nothing
- * to parse. The summary is what crm_summary_load_* make of the same rows (same-day
+ * defaults) minor_digits, time_unit, observation_end and holdout_end are used: there is
+ * nothing to parse (the parsing fields are still validated, so an invalid struct is
+ * refused as by crm_summary_load_*). The summary is what crm_summary_load_* make of the same rows (same-day
  * purchases of a customer are one occasion; customers in order of first appearance);
  * crm_summary_info gives rows_read = transactions = n, rows_skipped = 0.
  * Errors (*out unchanged): CRM_ERR_INVALID_ARGUMENT for NULL `out`, both id arrays NULL, a
@@ -1358,7 +1361,9 @@ CRM_API crm_status crm_model_expected_mean_spend(const crm_model* spend_model,
  * period k valued at its end. `time_unit` (CRM_TIME_UNIT_*) is the unit of the histories'
  * t_x and T, which turns days into that unit (30 days = 30/7 weeks): a crm_summary's columns
  * are in its crm_ingest_options.time_unit. `period_length`, when not 0, gives the period
- * directly in the unit of T instead (then period_days and time_unit are not read).
+ * directly in the unit of T instead (then period_days and time_unit are not read). A
+ * struct_size of offsetof(crm_clv_options, time_unit), the size before time_unit and
+ * period_days were appended, stays accepted (with its period_length).
  * Valid: 1 <= periods <= 100000, period_days finite and > 0, period_length 0 or finite and
  * > 0, discount_rate finite and > -1. */
 typedef struct crm_clv_options {
@@ -1382,9 +1387,13 @@ CRM_API crm_status crm_clv_options_init(crm_clv_options* options, size_t struct_
  * E from `transaction_model` (BG/NBD or Pareto/NBD) and spend_i the expected mean spend
  * of `spend_model` (Gamma-Gamma, see crm_model_expected_mean_spend) from x and `monetary`;
  * with a NULL `spend_model`, `monetary` itself is the spend per purchase (finite, >= 0).
- * `options` is borrowed; NULL = defaults. Units: those of `monetary`.
+ * `options` is borrowed; NULL = defaults (a period of 30 days, in days). Units: those of
+ * `monetary`. A transaction model that knows its time unit (fitted on a crm_summary, or
+ * read from a model file that states it) must match the options' time_unit when the
+ * period is given in days.
  * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL transaction model or array, models of the
- * wrong kinds, invalid options, rows or spends (naming the row);
+ * wrong kinds, invalid options, a model fitted in another time unit than
+ * options->time_unit, rows or spends (naming the row);
  * CRM_ERR_FAILED_PRECONDITION for a fit that did not converge; CRM_ERR_OUT_OF_RANGE when a
  * value overflows or a series does not converge. Thread-safe. */
 CRM_API crm_status crm_clv(const crm_model* transaction_model, const crm_model* spend_model,

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -64,6 +65,8 @@ static_assert(kClvInit.period_length == 0.0);  // unused: period_days defines th
 static_assert(kClvInit.period_days == crmcore::ClvHorizon{}.period_days);
 static_assert(kClvInit.discount_rate == crmcore::ClvHorizon{}.discount_rate);
 static_assert(kClvInit.time_unit == CRM_TIME_UNIT_DAYS);
+// The size of crm_clv_options before time_unit and period_days, still accepted.
+constexpr size_t kClvOptionsSizeV1 = offsetof(crm_clv_options, time_unit);
 
 absl::StatusOr<crmcore::TimeUnit> ToCoreTimeUnit(int32_t unit) {
   switch (unit) {
@@ -170,6 +173,14 @@ absl::StatusOr<FitSettings> ToCore(int kind, const crm_fit_options* options) {
   return settings;
 }
 
+// crm_fit_options.weights is for the column fits: a function that does not read it says so
+// rather than fitting unweighted.
+absl::Status RefuseOptionWeights(const FitSettings& settings, absl::string_view function) {
+  if (settings.weights == nullptr) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("crm_fit_options.weights is not read by ", function, ": set it to NULL"));
+}
+
 // A borrowed column of n doubles; NULL is accepted only for n = 0.
 absl::StatusOr<absl::Span<const double>> Column(const double* data, size_t n,
                                                 absl::string_view name) {
@@ -181,15 +192,18 @@ absl::StatusOr<absl::Span<const double>> Column(const double* data, size_t n,
 // (refunds, free items) count as x = 0, as in ScoreCustomers and the CLI; a non-finite
 // spend is left for the core to reject, naming the row.
 std::vector<double> SpendFrequency(absl::Span<const double> frequency,
-                                   absl::Span<const double> monetary, int64_t& excluded) {
+                                   absl::Span<const double> monetary, int64_t& excluded,
+                                   absl::Span<const double> weights = {}) {
   std::vector<double> x(frequency.begin(), frequency.end());
-  excluded = 0;
+  // With weights a row stands for `weight` customers, and so many are left out.
+  double left_out = 0.0;
   for (size_t i = 0; i < x.size(); ++i) {
     if (x[i] > 0.0 && std::isfinite(monetary[i]) && monetary[i] <= 0.0) {
       x[i] = 0.0;
-      ++excluded;
+      left_out += weights.empty() ? 1.0 : (std::isfinite(weights[i]) ? weights[i] : 0.0);
     }
   }
+  excluded = left_out < 9.0e18 ? static_cast<int64_t>(std::llround(left_out)) : INT64_MAX;
   return x;
 }
 
@@ -202,8 +216,9 @@ std::array<double, 4> Widen(const std::array<double, N>& in) {
 
 template <typename Fit>
 crm_model MakeFitted(int kind, const Fit& fit, std::array<double, 4> params, double customers,
-                     int64_t excluded) {
+                     int64_t excluded, double penalizer) {
   crm_model model;
+  model.penalizer = penalizer;
   model.kind = kind;
   model.params = params;
   model.param_count = *ParamCount(kind);
@@ -222,21 +237,21 @@ absl::StatusOr<crm_model> FitPurchases(int kind, const crmcore::PurchaseHistorie
         settings.initial ? ToBgNbd(settings.initial->data()) : BgNbdParams{};
     CRM_ASSIGN_OR_RETURN(const auto fit, crmcore::FitBgNbd(histories, settings.options, initial));
     return MakeFitted(kind, fit, {fit.params.r, fit.params.alpha, fit.params.a, fit.params.b},
-                      histories.total_weight(), 0);
+                      histories.total_weight(), 0, settings.options.penalizer);
   }
   if (kind == CRM_MODEL_MBGNBD) {
     const MbgNbdParams initial =
         settings.initial ? ToMbgNbd(settings.initial->data()) : MbgNbdParams{};
     CRM_ASSIGN_OR_RETURN(const auto fit, crmcore::FitMbgNbd(histories, settings.options, initial));
     return MakeFitted(kind, fit, {fit.params.r, fit.params.alpha, fit.params.a, fit.params.b},
-                      histories.total_weight(), 0);
+                      histories.total_weight(), 0, settings.options.penalizer);
   }
   const ParetoNbdParams initial =
       settings.initial ? ToPareto(settings.initial->data()) : ParetoNbdParams{};
   CRM_ASSIGN_OR_RETURN(const auto fit,
                        crmcore::FitParetoNbd(histories, settings.options, initial));
   return MakeFitted(kind, fit, {fit.params.r, fit.params.alpha, fit.params.s, fit.params.beta},
-                    histories.total_weight(), 0);
+                    histories.total_weight(), 0, settings.options.penalizer);
 }
 
 // The Gamma-Gamma fit on compressed spend histories; `excluded` repeat buyers were left out.
@@ -247,7 +262,7 @@ absl::StatusOr<crm_model> FitSpend(const crmcore::SpendHistories& spend,
   CRM_ASSIGN_OR_RETURN(const auto fit, crmcore::FitGammaGamma(spend, settings.options, initial));
   return MakeFitted(CRM_MODEL_GAMMA_GAMMA, fit,
                     Widen(std::array{fit.params.p, fit.params.q, fit.params.gamma}),
-                    spend.total_weight(), excluded);
+                    spend.total_weight(), excluded, settings.options.penalizer);
 }
 
 absl::StatusOr<crm_model*> Fit(int kind, const double* frequency, const double* recency,
@@ -273,7 +288,7 @@ absl::StatusOr<crm_model*> Fit(int kind, const double* frequency, const double* 
       return absl::InvalidArgumentError("Gamma-Gamma fit: no customers, got n = 0");
     }
     int64_t excluded = 0;
-    const std::vector<double> spend_x = SpendFrequency(x, m, excluded);
+    const std::vector<double> spend_x = SpendFrequency(x, m, excluded, weights);
     CRM_ASSIGN_OR_RETURN(const auto spend, crmcore::SpendHistories::Create(spend_x, m, weights));
     CRM_ASSIGN_OR_RETURN(model, FitSpend(spend, settings, excluded));
   } else {
@@ -298,6 +313,7 @@ absl::StatusOr<crm_model*> FitState(int kind, const crm_history_state& state,
         kind == CRM_MODEL_BGBB ? "crm_model_fit_bgbb" : "crm_model_fit_sbg"));
   }
   CRM_ASSIGN_OR_RETURN(const FitSettings settings, ToCore(kind, options));
+  CRM_RETURN_IF_ERROR(RefuseOptionWeights(settings, "crm_model_fit_history_state (its patterns carry their weights)"));
   const bool spend_state = state.kind == CRM_MODEL_GAMMA_GAMMA;
   if (spend_state != (kind == CRM_MODEL_GAMMA_GAMMA)) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -396,16 +412,22 @@ void WriteSum(const crmcore::LogLikelihoodSum<N>& sum, double* out_ll, double* o
 }
 
 // The CLV's discounting from the host's options (NULL = the defaults), validated.
-absl::StatusOr<crmcore::ClvHorizon> ToCoreClvHorizon(const crm_clv_options* options) {
+absl::StatusOr<crmcore::ClvHorizon> ToCoreClvHorizon(const crm_clv_options* host) {
   crmcore::ClvHorizon horizon;
-  if (options != nullptr) {
-    CRM_RETURN_IF_ERROR(
-        CheckStructSize<crm_clv_options>(options->struct_size, "crm_clv_options"));
+  if (host != nullptr) {
+    CRM_RETURN_IF_ERROR(CheckStructSize<crm_clv_options>(host->struct_size, "crm_clv_options",
+                                                         {kClvOptionsSizeV1}));
+    // A host built before time_unit and period_days passes the shorter struct: only its
+    // bytes are read; it always sets period_length (> 0 then), which gives the period.
+    crm_clv_options copy = kClvInit;
+    std::memcpy(&copy, host, host->struct_size);
+    const crm_clv_options* const options = &copy;
     horizon.periods = options->periods;
     horizon.discount_rate = options->discount_rate;
-    CRM_ASSIGN_OR_RETURN(horizon.unit, ToCoreTimeUnit(options->time_unit));
     horizon.period_days = options->period_days;
-    if (options->period_length != 0.0) {
+    if (options->period_length == 0.0) {
+      CRM_ASSIGN_OR_RETURN(horizon.unit, ToCoreTimeUnit(options->time_unit));
+    } else {
       // A period given in the unit of T directly: with days as the unit, period_days is
       // that length (PeriodLength() = period_days / 1).
       if (!(std::isfinite(options->period_length) && options->period_length > 0.0)) {
@@ -444,6 +466,7 @@ crmcore::ModelFile ToModelFile(const crm_model& model) {
   file.customers = model.customers;
   file.excluded_repeat_buyers = model.excluded;
   file.time_unit = model.time_unit;
+  file.penalizer = model.penalizer;
   return file;
 }
 
@@ -472,6 +495,7 @@ absl::StatusOr<crm_model> FromModelFile(const crmcore::ModelFile& file) {
   model.customers = file.customers;
   model.excluded = file.excluded_repeat_buyers;
   model.time_unit = file.time_unit;
+  model.penalizer = file.penalizer;
   return model;
 }
 
@@ -507,7 +531,7 @@ crm_status crm_fit_options_init(crm_fit_options* options, size_t struct_size) {
 
 crm_status crm_clv_options_init(crm_clv_options* options, size_t struct_size) {
   return Guarded("crm_clv_options_init", [&]() {
-    return InitStruct(options, struct_size, kClvInit, "crm_clv_options");
+    return InitStruct(options, struct_size, kClvInit, "crm_clv_options", {kClvOptionsSizeV1});
   });
 }
 
@@ -917,6 +941,17 @@ crm_status crm_clv(const crm_model* transaction_model, const crm_model* spend_mo
                                       "this needs a Gamma-Gamma model (or NULL)"));
     }
     CRM_ASSIGN_OR_RETURN(const crmcore::ClvHorizon horizon, ToCoreClvHorizon(options));
+    // A period in days means a model's unit: a model that knows it was fitted in another
+    // unit would value the wrong horizon (alpha is per unit of T).
+    const bool period_in_days = options == nullptr || options->period_length == 0.0;
+    if (period_in_days && transaction_model->time_unit &&
+        *transaction_model->time_unit != horizon.unit) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "transaction_model was fitted with T in ",
+          crmcore::TimeUnitName(*transaction_model->time_unit),
+          " but crm_clv_options.time_unit says ", crmcore::TimeUnitName(horizon.unit),
+          ": set time_unit to the unit of the histories"));
+    }
     CRM_ASSIGN_OR_RETURN(const Histories h, ReadHistories(x, t_x, T, n));
     CRM_ASSIGN_OR_RETURN(const auto m, Column(monetary, n, "monetary"));
     std::vector<double> spend_storage;
@@ -1009,6 +1044,7 @@ crm_status crm_model_fit_bgbb(const double* frequency, const double* recency,
   return Guarded("crm_model_fit_bgbb", [&]() -> absl::Status {
     CRM_RETURN_IF_ERROR(RequireNonNull(out, "out"));
     CRM_ASSIGN_OR_RETURN(const FitSettings settings, ToCore(CRM_MODEL_BGBB, options));
+    CRM_RETURN_IF_ERROR(RefuseOptionWeights(settings, "crm_model_fit_bgbb (give its weights)"));
     CRM_RETURN_IF_ERROR(RequireNonNull(frequency, "frequency"));
     CRM_RETURN_IF_ERROR(RequireNonNull(recency, "recency"));
     CRM_RETURN_IF_ERROR(RequireNonNull(periods, "periods"));
@@ -1023,7 +1059,7 @@ crm_status crm_model_fit_bgbb(const double* frequency, const double* recency,
     *out = NewHandle<crm_model>(MakeFitted(
         CRM_MODEL_BGBB, fit,
         {fit.params.alpha, fit.params.beta, fit.params.gamma, fit.params.delta},
-        histories.total_weight(), 0));
+        histories.total_weight(), 0, settings.options.penalizer));
     return absl::OkStatus();
   });
 }
@@ -1072,6 +1108,7 @@ crm_status crm_model_fit_sbg(const double* survivors, size_t n_values,
   return Guarded("crm_model_fit_sbg", [&]() -> absl::Status {
     CRM_RETURN_IF_ERROR(RequireNonNull(out, "out"));
     CRM_ASSIGN_OR_RETURN(const FitSettings settings, ToCore(CRM_MODEL_SBG, options));
+    CRM_RETURN_IF_ERROR(RefuseOptionWeights(settings, "crm_model_fit_sbg"));
     CRM_RETURN_IF_ERROR(RequireNonNull(survivors, "survivors"));
     if (n_cohorts == 0) {
       return absl::InvalidArgumentError("crm_model_fit_sbg: no cohorts, got n_cohorts = 0");
@@ -1100,7 +1137,8 @@ crm_status crm_model_fit_sbg(const double* survivors, size_t n_values,
     CRM_ASSIGN_OR_RETURN(const auto fit, crmcore::FitSbg(series, settings.options, initial));
     *out = NewHandle<crm_model>(MakeFitted(CRM_MODEL_SBG, fit,
                                            {fit.params.alpha, fit.params.beta, 0.0, 0.0},
-                                           series.total_weight(), 0));
+                                           series.total_weight(), 0,
+                                           settings.options.penalizer));
     return absl::OkStatus();
   });
 }

@@ -126,6 +126,13 @@ crm_status crm_report_write_html(const crm_summary* summary, const crm_model* tr
                        "CRM_REPORT_LANG_ZH, got ", o.language));
     }
 
+    for (const crm_model* model : {transaction_model, spend_model}) {
+      if (model->time_unit && *model->time_unit != summary->summary.unit) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "a model fitted with recency and T in ", crmcore::TimeUnitName(*model->time_unit),
+            " cannot score a summary in ", crmcore::TimeUnitName(summary->summary.unit)));
+      }
+    }
     crmcore::CustomerTable table;
     table.summary = summary->summary;
     const double* b = transaction_model->params.data();

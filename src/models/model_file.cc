@@ -112,6 +112,16 @@ std::string UncertaintyJson(const ModelFile& m) {
 
 // --- Reading ---------------------------------------------------------------------------
 
+// A value for a message: scalars as written (cut at 60 bytes), containers by kind only.
+// nlohmann's dump() recurses, and a hostile file may nest arrays 10^5 deep.
+std::string Shown(const Json& v) {
+  if (v.is_array()) return "an array";
+  if (v.is_object()) return "an object";
+  std::string text = v.dump();
+  if (text.size() > 60) text = absl::StrCat(text.substr(0, 60), "...");
+  return text;
+}
+
 class Reader {
  public:
   Reader(const Json& doc, absl::string_view source) : doc_(doc), source_(source) {}
@@ -129,10 +139,10 @@ class Reader {
   absl::StatusOr<double> Double(const char* key, bool nullable = false) const {
     CRM_ASSIGN_OR_RETURN(const Json* v, Get(key));
     if (nullable && v->is_null()) return std::nan("");
-    if (!v->is_number()) return Error(key, absl::StrCat("must be a number, got ", v->dump()));
+    if (!v->is_number()) return Error(key, absl::StrCat("must be a number, got ", Shown(*v)));
     const double x = v->get<double>();
     // 1e999 parses as infinity; the library never writes one (it writes null).
-    if (!std::isfinite(x)) return Error(key, absl::StrCat("must be finite, got ", v->dump()));
+    if (!std::isfinite(x)) return Error(key, absl::StrCat("must be finite, got ", Shown(*v)));
     return x;
   }
   // A count: an integer in [0, max].
@@ -147,19 +157,19 @@ class Reader {
     CRM_ASSIGN_OR_RETURN(const Json* v, Get(key));
     if (nullable && v->is_null()) return 0;
     if (!v->is_number_integer()) {
-      return Error(key, absl::StrCat("must be an integer, got ", v->dump()));
+      return Error(key, absl::StrCat("must be an integer, got ", Shown(*v)));
     }
     return v->get<int64_t>();
   }
   absl::StatusOr<bool> Bool(const char* key) const {
     CRM_ASSIGN_OR_RETURN(const Json* v, Get(key));
-    if (!v->is_boolean()) return Error(key, absl::StrCat("must be true or false, got ", v->dump()));
+    if (!v->is_boolean()) return Error(key, absl::StrCat("must be true or false, got ", Shown(*v)));
     return v->get<bool>();
   }
   absl::StatusOr<std::string> String(const char* key, bool nullable = false) const {
     CRM_ASSIGN_OR_RETURN(const Json* v, Get(key));
     if (nullable && v->is_null()) return std::string();
-    if (!v->is_string()) return Error(key, absl::StrCat("must be a string, got ", v->dump()));
+    if (!v->is_string()) return Error(key, absl::StrCat("must be a string, got ", Shown(*v)));
     return v->get<std::string>();
   }
 
@@ -172,16 +182,16 @@ class Reader {
 absl::StatusOr<std::vector<double>> NamedNumbers(const Reader& r, const char* key,
                                                  const Json& object,
                                                  const std::vector<std::string>& names) {
-  if (!object.is_object()) return r.Error(key, absl::StrCat("must be an object, got ", object.dump()));
+  if (!object.is_object()) return r.Error(key, absl::StrCat("must be an object, got ", Shown(object)));
   std::vector<double> out;
   for (const std::string& name : names) {
     const auto it = object.find(name);
     if (it == object.end()) return r.Error(key, absl::StrCat("has no \"", name, "\""));
     if (!it->is_number()) {
-      return r.Error(key, absl::StrCat("\"", name, "\" must be a number, got ", it->dump()));
+      return r.Error(key, absl::StrCat("\"", name, "\" must be a number, got ", Shown(*it)));
     }
     if (!std::isfinite(it->get<double>())) {
-      return r.Error(key, absl::StrCat("\"", name, "\" must be finite, got ", it->dump()));
+      return r.Error(key, absl::StrCat("\"", name, "\" must be finite, got ", Shown(*it)));
     }
     out.push_back(it->get<double>());
   }
@@ -217,7 +227,7 @@ absl::Status ReadUncertainty(const Reader& r, ModelFile& m) {
     for (const Json& v : row) {
       if (!v.is_number() || !std::isfinite(v.get<double>())) {
         return r.Error("covariance",
-                       absl::StrCat("entries must be finite numbers, got ", v.dump()));
+                       absl::StrCat("entries must be finite numbers, got ", Shown(v)));
       }
       u.covariance.push_back(v.get<double>());
     }
@@ -232,6 +242,31 @@ absl::Status ReadUncertainty(const Reader& r, ModelFile& m) {
                      absl::StrCat("\"", name, "\" must be [lo, hi], two numbers"));
     }
     u.confidence_intervals.push_back({(*it)[0].get<double>(), (*it)[1].get<double>()});
+  }
+  // What a fit writes: standard errors >= 0 whose squares are the variances, and a
+  // symmetric covariance (up to the rounding of the change to natural parameters).
+  for (size_t i = 0; i < n; ++i) {
+    const double error = u.standard_errors[i], variance = u.covariance[i * n + i];
+    if (!(error >= 0) ||
+        std::fabs(error * error - variance) > 1e-9 * std::fabs(variance) + 1e-300) {
+      return r.Error("standard_errors", absl::StrCat("\"", names[i], "\" = ", FormatDouble(error),
+                                                     " is not the square root of its variance ",
+                                                     FormatDouble(variance)));
+    }
+    for (size_t j = 0; j < i; ++j) {
+      const double a = u.covariance[i * n + j], b = u.covariance[j * n + i];
+      if (std::fabs(a - b) > 1e-9 * std::sqrt(std::fabs(variance * u.covariance[j * n + j])) +
+                                 1e-300) {
+        return r.Error("covariance", absl::StrCat("is not symmetric at [", i, "][", j, "]"));
+      }
+    }
+  }
+  if (ci->size() != n) {
+    return r.Error("confidence_intervals", absl::StrCat("must name exactly the ", n,
+                                                        " parameters"));
+  }
+  if (!m.fitted) {
+    return r.Error("standard_errors", "given parameters (\"fitted\": false) have none: null");
   }
   u.available = true;
   return absl::OkStatus();
@@ -334,13 +369,17 @@ absl::StatusOr<ModelFile> ModelFileFromJson(absl::string_view json, absl::string
   }
 
   CRM_ASSIGN_OR_RETURN(m.fitted, r.Bool("fitted"));
-  const bool optional = !m.fitted;  // given parameters: the report figures are null
-  CRM_ASSIGN_OR_RETURN(m.report.log_likelihood, r.Double("log_likelihood", optional));
-  CRM_ASSIGN_OR_RETURN(m.report.converged, r.Bool("converged"));
+  // Given parameters: the report figures are null. A fit that did not converge may have
+  // stopped where they overflowed, which the writer wrote as null.
+  CRM_ASSIGN_OR_RETURN(const bool converged, r.Bool("converged"));
+  const bool optional = !m.fitted;
+  const bool figures_optional = optional || !converged;
+  CRM_ASSIGN_OR_RETURN(m.report.log_likelihood, r.Double("log_likelihood", figures_optional));
+  m.report.converged = converged;
   constexpr int64_t kMaxInt = std::numeric_limits<int>::max();
   CRM_ASSIGN_OR_RETURN(const int64_t iterations, r.Count("iterations", kMaxInt, optional));
   m.report.iterations = static_cast<int>(iterations);
-  CRM_ASSIGN_OR_RETURN(m.report.gradient_norm, r.Double("gradient_norm", optional));
+  CRM_ASSIGN_OR_RETURN(m.report.gradient_norm, r.Double("gradient_norm", figures_optional));
   CRM_ASSIGN_OR_RETURN(m.report.message, r.String("message"));
   CRM_ASSIGN_OR_RETURN(const int64_t evaluations, r.Count("evaluations", kMaxInt, optional));
   m.report.evaluations = static_cast<int>(evaluations);
@@ -352,6 +391,10 @@ absl::StatusOr<ModelFile> ModelFileFromJson(absl::string_view json, absl::string
                        r.Double("zero_recency_repeat_buyers", optional));
   CRM_ASSIGN_OR_RETURN(m.penalizer, r.Double("penalizer"));
   if (m.penalizer < 0) return r.Error("penalizer", "must be >= 0");
+  if (m.customers < 0) return r.Error("customers", "must be >= 0");
+  if (m.report.zero_recency_repeat_buyers < 0) {
+    return r.Error("zero_recency_repeat_buyers", "must be >= 0");
+  }
   CRM_RETURN_IF_ERROR(ReadUncertainty(r, m));
   CRM_ASSIGN_OR_RETURN(const Json* unit, r.Get("time_unit"));
   if (!unit->is_null()) {

@@ -859,6 +859,7 @@ static void test_gamma_gamma_and_clv(void) {
     CHECK_ERROR(crm_clv(bg, gg, x, t_x, T, m, 2357, &o, clv), CRM_ERR_INVALID_ARGUMENT,
                 "crm_clv_options.struct_size");
     o.struct_size = sizeof o;
+    o.period_length = 0.0; /* the period is period_days in time_unit */
     o.time_unit = 7;
     CHECK_ERROR(crm_clv(bg, gg, x, t_x, T, m, 2357, &o, clv), CRM_ERR_INVALID_ARGUMENT,
                 "crm_clv_options.time_unit must be CRM_TIME_UNIT_DAYS (0), _WEEKS (1) or _MONTHS");
@@ -871,6 +872,16 @@ static void test_gamma_gamma_and_clv(void) {
     CHECK_ERROR(crm_clv(bg, gg, x, t_x, T, m, 2357, &o, clv), CRM_ERR_INVALID_ARGUMENT,
                 "period_days must be finite and > 0, got 0");
     o.period_days = 91.0; /* a quarter of 91 days in weeks is 13 weeks, as above */
+    {
+      /* A host built before time_unit and period_days: its shorter struct still works,
+       * with its period_length. */
+      crm_clv_options old = o;
+      double by_old[2357];
+      old.struct_size = offsetof(crm_clv_options, time_unit);
+      old.period_length = 13.0;
+      CHECK_OK(crm_clv(bg, gg, x, t_x, T, m, 2357, &old, by_old));
+      CHECK(memcmp(by_old, clv_by_length, sizeof by_old) == 0);
+    }
     {
       double by_days[2357];
       CHECK_OK(crm_clv(bg, gg, x, t_x, T, m, 2357, &o, by_days));
@@ -885,7 +896,16 @@ static void test_gamma_gamma_and_clv(void) {
     CHECK_ERROR(crm_clv(bg, NULL, x, t_x, T, ones, 2357, &o, clv), CRM_ERR_INVALID_ARGUMENT,
                 "row 5");
     CHECK(clv[0] == -7);
-    CHECK_OK(crm_clv(bg, gg, x, t_x, T, m, 2357, NULL, clv)); /* NULL: defaults */
+    /* NULL: the defaults, whose 30-day period is in days; the model knows it was fitted in
+     * weeks (a crm_summary's unit), so the mismatch is refused rather than mis-valued. */
+    CHECK_ERROR(crm_clv(bg, gg, x, t_x, T, m, 2357, NULL, clv), CRM_ERR_INVALID_ARGUMENT,
+                "transaction_model was fitted with T in weeks but crm_clv_options.time_unit "
+                "says days");
+    {
+      crm_clv_options weekly = CRM_CLV_OPTIONS_INIT;
+      weekly.time_unit = CRM_TIME_UNIT_WEEKS;
+      CHECK_OK(crm_clv(bg, gg, x, t_x, T, m, 2357, &weekly, clv));
+    }
   }
 
   /* Deterministic NPV: -100 + (50-10)/1.1 + (60-10)/1.21 + 70/1.331. */

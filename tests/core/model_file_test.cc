@@ -2,6 +2,7 @@
 // file is refused with a message naming the key.
 #include "crmcore/model_file.h"
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -46,7 +47,7 @@ ParameterUncertainty SomeUncertainty(size_t n) {
   u.available = true;
   for (size_t i = 0; i < n; ++i) {
     for (size_t j = 0; j < n; ++j) u.covariance.push_back(i == j ? 0.01 * static_cast<double>(i + 1) : 1e-5);
-    u.standard_errors.push_back(0.1 * static_cast<double>(i + 1));
+    u.standard_errors.push_back(std::sqrt(0.01 * static_cast<double>(i + 1)));
     u.confidence_intervals.push_back({0.5 - 0.1 * static_cast<double>(i), 0.7 + 0.3});
   }
   return u;
@@ -126,8 +127,16 @@ TEST(ModelFileTest, NonFiniteReportFiguresAreWrittenAsNull) {
   file.report.gradient_norm = std::numeric_limits<double>::infinity();
   const std::string json = ModelFileToJson(file);
   EXPECT_NE(json.find("\"gradient_norm\": null"), std::string::npos) << json;
-  // Valid JSON that says what happened, though not a file a fitted model reads from.
-  ExpectInvalid(ModelFileFromJson(json, "m.json").status(),
+  // It reads back as the fit that did not converge, which predicts nothing.
+  absl::StatusOr<ModelFile> back = ModelFileFromJson(json, "m.json");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_FALSE(back->report.converged);
+  EXPECT_EQ(back->report.message, "not converged: reached the iteration cap of 1");
+  // A converged fit must state its figures.
+  const std::string converged = absl::StrReplaceAll(
+      json, {{"\"converged\": false", "\"converged\": true"},
+             {"not converged: reached the iteration cap of 1", "converged"}});
+  ExpectInvalid(ModelFileFromJson(converged, "m.json").status(),
                 {"m.json: model file key \"gradient_norm\": must be a number, got null"});
 }
 
@@ -177,6 +186,12 @@ TEST(ModelFileTest, MalformedFilesNameTheKey) {
   ExpectInvalid(with("\"standard_errors\": {\"r\": 0.0125", "\"standard_errors\": null, \"x\": {\"r\": 0.0125"),
                 {"must all be null or all be given"});
 
+  ExpectInvalid(with("\"customers\": 2357", "\"customers\": -1"), {"key \"customers\": must be >= 0"});
+  ExpectInvalid(ModelFileFromJson(absl::StrCat("{\"format\": ", std::string(100000, '['),
+                                               std::string(100000, ']'), "}"),
+                                  "deep.json")
+                    .status(),
+                {"deep.json: model file key \"format\": must be a string, got an array"});
   ModelFile with_uncertainty = CdnowBgNbdFile();
   with_uncertainty.report.uncertainty = SomeUncertainty(4);
   const std::string full = ModelFileToJson(with_uncertainty);

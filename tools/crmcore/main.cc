@@ -77,7 +77,10 @@ ABSL_FLAG(bool, verbose, false, "one line of stage timings on stderr at the end"
 ABSL_FLAG(int, threads, 0, "threads for loading and scoring (0 = every core)");
 ABSL_FLAG(std::string, model, "", "lifetime model");
 ABSL_FLAG(double, horizon, 0, "prediction horizon");
-ABSL_FLAG(double, discount_rate, 0.01, "discount rate of the CLV, a period");
+ABSL_FLAG(double, clv_discount_rate, 0.01, "discount rate of the CLV, a period");
+// Before 0.3 --discount-rate was an annual rate over a one-year horizon; it is refused with
+// a message rather than silently read as a rate per 30-day period.
+ABSL_FLAG(double, discount_rate, 0, "replaced by --clv-discount-rate (a rate per period)");
 ABSL_FLAG(int, clv_periods, 12, "periods of the CLV");
 ABSL_FLAG(double, clv_period_days, 30, "days in a CLV period");
 ABSL_FLAG(double, penalizer, 0, "fit penalizer (lifetimes' penalizer_coef)");
@@ -96,6 +99,14 @@ ABSL_FLAG(std::string, survivors_col, "survivors", "sBG survivor counts column")
 ABSL_FLAG(std::string, cohort_col, "", "sBG cohort column (none: one cohort)");
 
 namespace {
+
+// Whether --time-unit was on the command line (its default, days, is a guess for a
+// summary CSV, whose unit the file does not state). Set by main() from the arguments:
+// this Abseil does not expose IsSpecifiedOnCommandLine.
+bool time_unit_given = false;
+// Whether the retired --discount-rate was given (see its flag).
+bool discount_rate_given = false;
+bool TimeUnitGiven() { return time_unit_given; }
 
 constexpr char kHelp[] = R"(crmcore - customer analytics on a transaction log
 
@@ -176,7 +187,7 @@ Scoring flags:
   --model-file=F[,G]  score with saved models (files `fit --out` wrote) instead of
                       fitting: a BG/NBD model, and optionally a Gamma-Gamma one (fitted
                       when absent); a model saved in another --time-unit is refused
-  --clv-periods=N, --clv-period-days=D, --discount-rate=R
+  --clv-periods=N, --clv-period-days=D, --clv-discount-rate=R
                       the CLV: N periods of D days, each discounted at R a period
                       (12, 30, 0.01: a year of 30-day months at 1 % a month, the
                       lifetimes library's defaults); printed with every CLV
@@ -233,7 +244,7 @@ std::string InFlagTerms(absl::string_view message) {
   return absl::StrReplaceAll(
       message, {{"scoring: period_days", "--period-days"},
                 {"scoring: horizon", "--horizon"},
-                {"scoring: CLV horizon: discount rate", "--discount-rate"},
+                {"scoring: CLV horizon: discount rate", "--clv-discount-rate"},
                 {"scoring: CLV horizon: periods", "--clv-periods"},
                 {"scoring: CLV horizon: period_days", "--clv-period-days"},
                 {"fit options: penalizer", "--penalizer"},
@@ -363,7 +374,13 @@ absl::StatusOr<crmcore::ScoringOptions> ScoringOptionsFromFlags(const std::strin
         "score: --intervals needs a lifetime model (--model=bgnbd), got --model=none");
   }
   options.horizon = absl::GetFlag(FLAGS_horizon);
-  options.clv.discount_rate = absl::GetFlag(FLAGS_discount_rate);
+  if (discount_rate_given) {
+    return absl::InvalidArgumentError(
+        "--discount-rate (an annual rate before crmcore 0.3) is replaced by "
+        "--clv-discount-rate, the rate per CLV period (--clv-period-days, 30 days by default; "
+        "10 % a year is about 0.0079 a 30-day period)");
+  }
+  options.clv.discount_rate = absl::GetFlag(FLAGS_clv_discount_rate);
   options.clv.periods = absl::GetFlag(FLAGS_clv_periods);
   options.clv.period_days = absl::GetFlag(FLAGS_clv_period_days);
   options.relationship.lost_p_alive_below = absl::GetFlag(FLAGS_lost_p_alive);
@@ -479,11 +496,6 @@ absl::Status CheckOutputs(const std::string& input_path, bool with_summary) {
   return crmcore_cli::CheckOutputsAreDistinct({{"the input", input_path}}, outputs);
 }
 
-// Whether --time-unit was on the command line (its default, days, is a guess for a
-// summary CSV, whose unit the file does not state). Set by main() from the arguments:
-// this Abseil does not expose IsSpecifiedOnCommandLine.
-bool time_unit_given = false;
-bool TimeUnitGiven() { return time_unit_given; }
 
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
@@ -518,7 +530,13 @@ absl::Status UseModelFiles(crmcore::ScoringOptions& options) {
           crmcore::TimeUnitName(options.summary.unit), ": score with --time-unit=",
           crmcore::TimeUnitName(*file.time_unit), " or refit"));
     }
-    if (file.fitted && !file.report.converged) {
+    if (!file.fitted) {
+      // Its report figures are null: score's outputs would carry them as NaN.
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": score --model-file needs a fitted model (`crmcore fit --out`); this file "
+          "holds given parameters (\"fitted\": false)"));
+    }
+    if (!file.report.converged) {
       return absl::InvalidArgumentError(absl::StrCat(
           path, ": the saved fit did not converge (", file.report.message,
           "); its parameters are not estimates"));
@@ -621,13 +639,16 @@ absl::StatusOr<crmcore_cli::FitResult> FitModel(const std::string& model, const 
   }
   // Gamma-Gamma needs positive spend: repeat buyers whose mean repeat spend is <= 0 (all
   // zero-valued, or net refunds) are left out of the fit, and said so, as ScoreCustomers does.
-  int64_t excluded = 0;
+  // With --weights-col a row stands for `weight` customers, and so many are left out.
+  double left_out = 0;
   for (size_t i = 0; i < input.size(); ++i) {
     if (input.frequency[i] > 0 && !(input.monetary_value[i] > 0)) {
       input.frequency[i] = 0;
-      ++excluded;
+      left_out += input.weight.empty() ? 1.0 : input.weight[i];
     }
   }
+  const auto excluded =
+      left_out < 9.0e18 ? static_cast<int64_t>(std::llround(left_out)) : INT64_MAX;
   CRM_ASSIGN_OR_RETURN(auto spend, crmcore::SpendHistories::Create(
                                         input.frequency, input.monetary_value, input.weight));
   CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitGammaGamma(spend, options));
@@ -639,7 +660,8 @@ absl::StatusOr<crmcore_cli::FitResult> FitModel(const std::string& model, const 
 
 // BG/BB on a pattern table, sBG on a survivor series: CSV inputs of their own.
 absl::StatusOr<crmcore_cli::FitResult> FitTableModel(const std::string& model,
-                                                     const std::string& path) {
+                                                     const std::string& path,
+                                                     const crmcore::FitOptions& options) {
   if (model == "bgbb") {
     crmcore_cli::BgBbColumns columns;
     columns.frequency = absl::GetFlag(FLAGS_frequency_col);
@@ -647,14 +669,18 @@ absl::StatusOr<crmcore_cli::FitResult> FitTableModel(const std::string& model,
     columns.periods = absl::GetFlag(FLAGS_periods_col);
     columns.weights = absl::GetFlag(FLAGS_weights_col);
     CRM_ASSIGN_OR_RETURN(auto histories, crmcore_cli::LoadBgBbInput(path, columns));
-    CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitBgBb(histories));
-    return crmcore_cli::FitResult::Of(fit);
+    CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitBgBb(histories, options));
+    crmcore_cli::FitResult result = crmcore_cli::FitResult::Of(fit);
+    result.customers = histories.total_weight();
+    return result;
   }
   CRM_ASSIGN_OR_RETURN(auto series,
                        crmcore_cli::LoadSurvivorInput(path, absl::GetFlag(FLAGS_survivors_col),
                                                       absl::GetFlag(FLAGS_cohort_col)));
-  CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitSbg(series));
-  return crmcore_cli::FitResult::Of(fit);
+  CRM_ASSIGN_OR_RETURN(auto fit, crmcore::FitSbg(series, options));
+  crmcore_cli::FitResult result = crmcore_cli::FitResult::Of(fit);
+  result.customers = series.total_weight();
+  return result;
 }
 
 int RunFit(const std::string& path, const crmcore::TransactionLogOptions& ingest,
@@ -669,7 +695,7 @@ int RunFit(const std::string& path, const crmcore::TransactionLogOptions& ingest
   absl::StatusOr<crmcore_cli::FitResult> fit;
   if (model == "bgbb" || model == "sbg") {
     // Discrete models count opportunities or periods: no calendar unit to state.
-    fit = FitTableModel(model, path);
+    fit = FitTableModel(model, path, options);
   } else {
     absl::StatusOr<crmcore::SummaryTable> input = LoadFitInput(path, ingest, summary_options);
     if (!input.ok()) return Fail(kBadInput, input.status());
@@ -679,6 +705,7 @@ int RunFit(const std::string& path, const crmcore::TransactionLogOptions& ingest
     if (fit.ok() && (input->line.empty() || TimeUnitGiven())) fit->time_unit = summary_options.unit;
   }
   if (!fit.ok()) return Fail(kBadInput, fit.status());
+  fit->penalizer = options.penalizer;
   absl::Status printed =
       WriteOutput("", [&](std::ostream& s) { s << crmcore_cli::FitText(*fit); });
   if (!printed.ok()) return Fail(kCannotWrite, printed);
@@ -935,6 +962,9 @@ int main(int argc, char** argv) {
   for (const std::string& arg : args) {
     if (arg == "--") break;
     if (arg == "--time_unit" || absl::StartsWith(arg, "--time_unit=")) time_unit_given = true;
+    if (arg == "--discount_rate" || absl::StartsWith(arg, "--discount_rate=")) {
+      discount_rate_given = true;
+    }
   }
   std::vector<char*> arg_pointers;
   for (std::string& arg : args) arg_pointers.push_back(arg.data());

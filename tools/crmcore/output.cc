@@ -257,6 +257,7 @@ std::string FitJson(const FitResult& fit) {
   file.customers = fit.customers;
   file.excluded_repeat_buyers = fit.excluded_repeat_buyers;
   file.time_unit = fit.time_unit;
+  file.penalizer = fit.penalizer;
   return crmcore::ModelFileToJson(file);
 }
 

@@ -36,6 +36,8 @@ struct FitResult {
   double customers = 0.0;
   /// Unit of the recency and T fitted on, when known (stated in the model file).
   std::optional<crmcore::TimeUnit> time_unit = std::nullopt;
+  /// The fit's penalizer (--penalizer), stated in the model file.
+  double penalizer = 0.0;
 
   static FitResult Of(const crmcore::BgNbdFit& fit);
   static FitResult Of(const crmcore::ParetoNbdFit& fit);

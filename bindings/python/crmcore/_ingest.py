@@ -88,8 +88,23 @@ def _id_column(values):
         return None, array.astype(np.int64)
     encoded = []
     for row, value in enumerate(array.tolist()):
-        if value is None or (isinstance(value, float) and math.isnan(value)):
+        # pandas' missing markers (pd.NA, pd.NaT) by type name: pandas is not required.
+        if (value is None or type(value).__name__ in ("NAType", "NaTType")
+                or (isinstance(value, float) and math.isnan(value))):
             raise InvalidArgument(1, f"Summary.from_arrays: customer id row {row} is missing")
+        if isinstance(value, bytes):
+            try:
+                value = value.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InvalidArgument(1, f"Summary.from_arrays: customer id row {row} is not "
+                                         "UTF-8") from None
+        elif isinstance(value, float):  # as a float64 column would be read
+            if value != math.floor(value) or abs(value) >= 2.0 ** 63:
+                raise InvalidArgument(1, f"Summary.from_arrays: customer id row {row}: "
+                                         f"{value!r} is not a whole number")
+            value = int(value)
+        elif isinstance(value, bool):
+            raise InvalidArgument(1, f"Summary.from_arrays: customer id row {row} is a bool")
         text = value if isinstance(value, str) else str(value)
         data = text.encode("utf-8")
         if b"\0" in data:
@@ -102,6 +117,11 @@ def _id_column(values):
 def _day_column(values):
     """Days since 1970-01-01 as int32, from datetime64, dates or ISO strings."""
     array = np.asarray(values)
+    if array.dtype.kind == "O" and any(getattr(v, "tzinfo", None) is not None
+                                       for v in array.tolist()):
+        # numpy would convert to UTC and move late-evening purchases to the next day.
+        raise InvalidArgument(1, "Summary.from_arrays: dates with a time zone: convert them "
+                                 "to local dates first (e.g. pandas .dt.tz_localize(None))")
     if array.dtype.kind != "M":
         try:
             array = np.array(array.tolist(), dtype="datetime64[D]")
@@ -131,7 +151,13 @@ def _day_column(values):
 def _minor_unit_column(values, minor_digits):
     """Exact minor units (int64) of amounts in major units."""
     array = np.asarray(values)
-    scale = 10 ** _checked_int("minor_digits", minor_digits, c_int32)
+    digits = _checked_int("minor_digits", minor_digits, c_int32)
+    if not 0 <= digits <= 18:  # as the library's money type; checked before 10 ** digits
+        raise InvalidArgument(1, f"Summary.from_arrays: minor_digits must be in 0..18, got "
+                                 f"{digits}")
+    if array.dtype.kind == "b":
+        raise InvalidArgument(1, "Summary.from_arrays: amounts must be numbers, got bools")
+    scale = 10 ** digits
     if array.dtype.kind in "iu":
         limit = np.iinfo(np.int64).max // scale
         if len(array) and (array.max() > limit or array.min() < -limit):
@@ -146,7 +172,8 @@ def _minor_unit_column(values, minor_digits):
     scaled = array * scale
     rounded = np.rint(scaled)
     bad = ~np.isfinite(scaled) | (np.abs(rounded) >= 2.0 ** 63)
-    bad |= np.abs(scaled - rounded) > 1e-6 * np.maximum(1.0, np.abs(rounded))
+    # Within 1e-6 of a whole minor unit, or a few ulps where doubles are coarser than that.
+    bad |= np.abs(scaled - rounded) > np.maximum(1e-6, 4 * np.spacing(np.abs(scaled)))
     if bad.any():
         row = int(np.argmax(bad))
         raise InvalidArgument(1, f"Summary.from_arrays: amount row {row}: {array[row]!r} is not "

@@ -414,7 +414,12 @@ def clv(transaction_model: Model, spend_model: Model | None, x, t_x=None, T=None
     "days" (as lifetimes' freq="D"). `period_length` instead gives the period directly in
     the unit of T. x may be a Summary. With spend_model None, `monetary` is the spend."""
     if time_unit is None:
-        time_unit = x.info()["time_unit"] if isinstance(x, Summary) else "days"
+        # The data's unit: a Summary states it; else the unit the model was fitted in,
+        # when it knows (a fit on a Summary, a model file); else days, as lifetimes' "D".
+        if isinstance(x, Summary):
+            time_unit = x.info()["time_unit"]
+        else:
+            time_unit = json.loads(transaction_model.to_json()).get("time_unit") or "days"
     if isinstance(time_unit, str):
         if time_unit not in _TIME_UNITS:
             raise InvalidArgument(1, f"clv: unknown time_unit {time_unit!r} "
