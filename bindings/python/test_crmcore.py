@@ -316,6 +316,18 @@ def test_summary_from_arrays_bad_values_name_the_row():
     for args, message in cases:
         with pytest.raises(crmcore.InvalidArgument, match=message.replace("(", "\\(")):
             crmcore.Summary.from_arrays(*args)
+    import datetime
+    zone = datetime.timezone(datetime.timedelta(hours=-5))
+    aware = [datetime.datetime(2020, 1, 1, 23, 30, tzinfo=zone)] * 2
+    with pytest.raises(crmcore.InvalidArgument, match="time zone"):
+        crmcore.Summary.from_arrays(["a", "b"], aware, [1, 2])
+    with pytest.raises(crmcore.InvalidArgument, match="bools"):
+        crmcore.Summary.from_arrays(["a", "b"], day, np.array([True, False]))
+    with pytest.raises(crmcore.InvalidArgument, match="minor_digits must be in 0..18"):
+        crmcore.Summary.from_arrays(["a", "b"], day, [1, 2], minor_digits=19)
+    # 12345.675 is not a whole number of cents even though it is close in relative terms.
+    with pytest.raises(crmcore.InvalidArgument, match="amount row 1"):
+        crmcore.Summary.from_arrays(["a", "b"], day, [1.0, 12345.675])
 
 
 # --- models against the CLI and the published estimates -----------------------------
