@@ -184,16 +184,10 @@ absl::StatusOr<BgBbHistories> BgBbHistories::Create(absl::Span<const double> fre
   if (rows == 0) return absl::InvalidArgumentError("BG/BB histories: no rows, got 0");
   for (size_t i = 0; i < rows; ++i) {
     CRM_RETURN_IF_ERROR(ValidateBgBbHistory(i, frequency[i], recency[i], periods[i]));
-    if (!weight.empty() && !(std::isfinite(weight[i]) && weight[i] >= 0.0)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "BG/BB history row ", i, ": weight must be finite and >= 0, got ",
-          FormatDouble(weight[i])));
-    }
+    CRM_RETURN_IF_ERROR(models_internal::CheckRowWeight("BG/BB history", i, weight));
   }
-  std::vector<size_t> order(rows);
-  std::iota(order.begin(), order.end(), size_t{0});
   auto key = [&](size_t i) { return std::make_tuple(frequency[i], recency[i], periods[i]); };
-  std::sort(order.begin(), order.end(), [&](size_t i, size_t j) { return key(i) < key(j); });
+  const std::vector<size_t> order = models_internal::RowsSortedBy(rows, key);
   BgBbHistories out;
   for (size_t k = 0; k < rows; ++k) {
     const size_t i = order[k];

@@ -58,11 +58,8 @@ absl::StatusOr<SpendHistories> SpendHistories::Create(absl::Span<const double> f
   std::vector<std::tuple<double, double, double>> rows;
   for (size_t i = 0; i < n; ++i) {
     CRM_RETURN_IF_ERROR(ValidateSpendRow(i, frequency[i], monetary_value[i]));
+    CRM_RETURN_IF_ERROR(models_internal::CheckRowWeight("Gamma-Gamma", i, weight));
     const double w = weight.empty() ? 1.0 : weight[i];
-    if (!(std::isfinite(w) && w >= 0.0)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "Gamma-Gamma row ", i, ": weight must be finite and >= 0, got ", FormatDouble(w)));
-    }
     if (frequency[i] > 0.0) rows.emplace_back(frequency[i], monetary_value[i], w);
   }
   std::sort(rows.begin(), rows.end());

@@ -96,6 +96,12 @@ absl::StatusOr<double> PenalizerTimeScale(absl::string_view model, const FitOpti
   return 1.0 / options.penalizer_max_T;
 }
 
+absl::Status CheckRowWeight(absl::string_view what, size_t i, absl::Span<const double> weight) {
+  if (weight.empty() || (std::isfinite(weight[i]) && weight[i] >= 0.0)) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      what, " row ", i, ": weight must be finite and >= 0, got ", FormatDouble(weight[i])));
+}
+
 absl::Status CheckPositiveParameter(absl::string_view model, absl::string_view name,
                                     double value) {
   if (!(std::isfinite(value) && value > 0.0)) {
@@ -410,16 +416,10 @@ absl::StatusOr<PurchaseHistories> PurchaseHistories::Create(absl::Span<const dou
   }
   for (size_t i = 0; i < n; ++i) {
     CRM_RETURN_IF_ERROR(ValidatePurchaseHistory(i, frequency[i], recency[i], T[i]));
-    if (!weight.empty() && !(std::isfinite(weight[i]) && weight[i] >= 0.0)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("purchase history row ", i, ": weight must be finite and >= 0, got ",
-                       FormatDouble(weight[i])));
-    }
+    CRM_RETURN_IF_ERROR(models_internal::CheckRowWeight("purchase history", i, weight));
   }
-  std::vector<size_t> order(n);
-  std::iota(order.begin(), order.end(), size_t{0});
   auto key = [&](size_t i) { return std::make_tuple(frequency[i], T[i], recency[i]); };
-  std::sort(order.begin(), order.end(), [&](size_t i, size_t j) { return key(i) < key(j); });
+  const std::vector<size_t> order = models_internal::RowsSortedBy(n, key);
 
   PurchaseHistories out;
   for (size_t k = 0; k < n; ++k) {

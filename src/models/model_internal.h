@@ -3,6 +3,7 @@
 #ifndef CRMCORE_SRC_MODELS_MODEL_INTERNAL_H_
 #define CRMCORE_SRC_MODELS_MODEL_INTERNAL_H_
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -80,6 +81,21 @@ absl::StatusOr<double> PenalizerTimeScale(absl::string_view model, const FitOpti
 /// InvalidArgument unless every span has `n` entries.
 absl::Status CheckColumnLengths(absl::string_view what, size_t n,
                                 std::initializer_list<size_t> lengths);
+
+/// For the weighted inputs (PurchaseHistories, SpendHistories, BgBbHistories): OK when
+/// `weight` is empty (each row counts once) or row i's weight is finite and >= 0;
+/// otherwise InvalidArgument "<what> row i: weight must be finite and >= 0, got w".
+absl::Status CheckRowWeight(absl::string_view what, size_t i, absl::Span<const double> weight);
+
+/// The row indices 0..n-1 sorted by key(i), so that rows with equal keys are adjacent and
+/// the weighted inputs collapse them into one row.
+template <typename Key>
+std::vector<size_t> RowsSortedBy(size_t n, const Key& key) {
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t i, size_t j) { return key(i) < key(j); });
+  return order;
+}
 
 /// InvalidArgument unless `value` is finite and > 0, naming `model` and `name`.
 absl::Status CheckPositiveParameter(absl::string_view model, absl::string_view name,

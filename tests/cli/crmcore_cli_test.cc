@@ -736,7 +736,14 @@ TEST_F(CliTest, BadModelFilesAreRefusedBeforeScoring) {
                                                  ": not a model file: invalid JSON at byte")));
   run = score(absl::StrCat("--model-file=", Path("missing.json")));
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_THAT(run.output, HasSubstr("missing.json: cannot open"));
+  EXPECT_THAT(run.output, HasSubstr(absl::StrCat("cannot open ", Path("missing.json"))));
+  // A model file is an input: an output over it is refused before anything is written.
+  run = RunCrmcore(absl::StrCat("score ", log, kCdnowSampleFlags, " --time-unit=weeks --quiet",
+                                " --model-file=", Path("weeks.json"), " --summary=",
+                                Path("weeks.json")));
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr("is the same file as --model-file"));
+  EXPECT_THAT(ReadFile(Path("weeks.json")), HasSubstr("\"format\": \"crmcore-model\""));
   run = score(absl::StrCat("--model=none --model-file=", Path("weeks.json")));
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.output, HasSubstr("--model-file needs a lifetime model"));

@@ -3,14 +3,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
 #include <functional>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -484,8 +481,15 @@ absl::Status WriteOutput(const std::string& path,
                       : crmcore_cli::WriteFileSafely(path, write);
 }
 
-// Refuses, before anything is read, outputs that are the input or each other.
+// Refuses, before anything is read, outputs that are an input (the log, a --model-file)
+// or each other.
 absl::Status CheckOutputs(const std::string& input_path, bool with_summary) {
+  std::vector<crmcore_cli::NamedPath> inputs = {{"the input", input_path}};
+  if (const std::string files = absl::GetFlag(FLAGS_model_file); !files.empty()) {
+    for (const absl::string_view file : absl::StrSplit(files, ',')) {
+      inputs.push_back({"--model-file", std::string(file)});
+    }
+  }
   std::vector<crmcore_cli::NamedPath> outputs;
   if (const std::string out = absl::GetFlag(FLAGS_out); !out.empty()) {
     outputs.push_back({"--out", out});
@@ -493,22 +497,9 @@ absl::Status CheckOutputs(const std::string& input_path, bool with_summary) {
   if (const std::string summary = absl::GetFlag(FLAGS_summary); with_summary && !summary.empty()) {
     outputs.push_back({"--summary", summary});
   }
-  return crmcore_cli::CheckOutputsAreDistinct({{"the input", input_path}}, outputs);
+  return crmcore_cli::CheckOutputsAreDistinct(inputs, outputs);
 }
 
-
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
-  }
-  std::ostringstream text;
-  text << file.rdbuf();
-  if (file.bad()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read: ", std::strerror(errno)));
-  }
-  return text.str();
-}
 
 // --model-file=FILE[,FILE]: a saved BG/NBD model and, optionally, a Gamma-Gamma one, put
 // in the scoring options so that score uses them instead of fitting. A model saved in
@@ -521,7 +512,7 @@ absl::Status UseModelFiles(crmcore::ScoringOptions& options) {
   }
   for (const absl::string_view path_view : absl::StrSplit(list, ',')) {
     const std::string path(path_view);
-    CRM_ASSIGN_OR_RETURN(const std::string text, ReadWholeFile(path));
+    CRM_ASSIGN_OR_RETURN(const std::string text, crmcore::ReadWholeFile(path));
     CRM_ASSIGN_OR_RETURN(const crmcore::ModelFile file, crmcore::ModelFileFromJson(text, path));
     if (file.time_unit && *file.time_unit != options.summary.unit) {
       return absl::InvalidArgumentError(absl::StrCat(
