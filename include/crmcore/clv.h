@@ -11,6 +11,7 @@
 #include "absl/types/span.h"
 #include "crmcore/bgnbd.h"
 #include "crmcore/calendar.h"
+#include "crmcore/mbgnbd.h"
 #include "crmcore/pareto_nbd.h"
 
 namespace crmcore {
@@ -69,6 +70,12 @@ absl::Status ParetoNbdDiscountedClv(const ParetoNbdParams& params, const ClvHori
                                     absl::Span<const double> spend, absl::Span<const double> x,
                                     absl::Span<const double> t_x, absl::Span<const double> T,
                                     absl::Span<double> out);
+
+/// The same with MBG/NBD expected purchases (MbgNbdExpectedPurchases).
+absl::Status MbgNbdDiscountedClv(const MbgNbdParams& params, const ClvHorizon& horizon,
+                                 absl::Span<const double> spend, absl::Span<const double> x,
+                                 absl::Span<const double> t_x, absl::Span<const double> T,
+                                 absl::Span<double> out);
 
 }  // namespace crmcore
 

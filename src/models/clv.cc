@@ -119,4 +119,13 @@ absl::Status ParetoNbdDiscountedClv(const ParetoNbdParams& params, const ClvHori
   });
 }
 
+absl::Status MbgNbdDiscountedClv(const MbgNbdParams& params, const ClvHorizon& horizon,
+                                 absl::Span<const double> spend, absl::Span<const double> x,
+                                 absl::Span<const double> t_x, absl::Span<const double> T,
+                                 absl::Span<double> out) {
+  return DiscountedClv(horizon, spend, x.size(), out, [&](double t, absl::Span<double> e) {
+    return MbgNbdExpectedPurchases(params, t, x, t_x, T, e);
+  });
+}
+
 }  // namespace crmcore

@@ -57,6 +57,13 @@ TEST(DiscountedClvTest, UndiscountedTelescopesToSpendTimesExpectedPurchases) {
   ASSERT_TRUE(ParetoNbdDiscountedClv(kPareto, horizon, spend, x, tx, T, absl::MakeSpan(clv)).ok());
   ASSERT_TRUE(ParetoNbdExpectedPurchases(kPareto, 12 * 4.35, x, tx, T, absl::MakeSpan(expected)).ok());
   for (size_t i = 0; i < x.size(); ++i) EXPECT_NEAR(clv[i], spend[i] * expected[i], 1e-9 * clv[i]);
+  const MbgNbdParams mbg{0.525, 6.183, 0.891, 1.614};
+  ASSERT_TRUE(MbgNbdDiscountedClv(mbg, horizon, spend, x, tx, T, absl::MakeSpan(clv)).ok());
+  ASSERT_TRUE(MbgNbdExpectedPurchases(mbg, 12 * 4.35, x, tx, T, absl::MakeSpan(expected)).ok());
+  for (size_t i = 0; i < x.size(); ++i) {
+    EXPECT_GT(expected[i], 0.0) << i;
+    EXPECT_NEAR(clv[i], spend[i] * expected[i], 1e-9 * clv[i]) << i;
+  }
 }
 
 TEST(DiscountedClvTest, DiscountingWeightsEachPeriod) {
