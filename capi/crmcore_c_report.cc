@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <initializer_list>
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
@@ -28,9 +30,10 @@ namespace {
 
 constexpr crm_report_options kReportInit = CRM_REPORT_OPTIONS_INIT;
 
-absl::Status CheckModel(const crm_model* model, const char* name, int kind, const char* what) {
+absl::Status CheckModel(const crm_model* model, const char* name, std::initializer_list<int> kinds,
+                        const char* what) {
   CRM_RETURN_IF_ERROR(CheckHandle(model, name));
-  if (model->kind != kind) {
+  if (std::find(kinds.begin(), kinds.end(), model->kind) == kinds.end()) {
     return absl::InvalidArgumentError(absl::StrCat(name, " must be a ", what, " model"));
   }
   if (model->fitted && !model->report.converged) {
@@ -108,10 +111,11 @@ crm_status crm_report_write_html(const crm_summary* summary, const crm_model* tr
                                  const char* path) {
   return Guarded("crm_report_write_html", [&]() -> absl::Status {
     CRM_RETURN_IF_ERROR(CheckHandle(summary, "summary"));
+    CRM_RETURN_IF_ERROR(CheckModel(transaction_model, "transaction_model",
+                                   {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD, CRM_MODEL_MBGNBD},
+                                   "BG/NBD, Pareto/NBD or MBG/NBD"));
     CRM_RETURN_IF_ERROR(
-        CheckModel(transaction_model, "transaction_model", CRM_MODEL_BGNBD, "BG/NBD"));
-    CRM_RETURN_IF_ERROR(
-        CheckModel(spend_model, "spend_model", CRM_MODEL_GAMMA_GAMMA, "Gamma-Gamma"));
+        CheckModel(spend_model, "spend_model", {CRM_MODEL_GAMMA_GAMMA}, "Gamma-Gamma"));
     CRM_RETURN_IF_ERROR(RequireNonNull(path, "path"));
     if (*path == '\0') return absl::InvalidArgumentError("path must not be empty");
     crm_report_options o = kReportInit;
@@ -135,9 +139,14 @@ crm_status crm_report_write_html(const crm_summary* summary, const crm_model* tr
     }
     crmcore::CustomerTable table;
     table.summary = summary->summary;
-    const double* b = transaction_model->params.data();
-    table.bgnbd.params = {b[0], b[1], b[2], b[3]};
-    table.bgnbd.report = ReportOf(*transaction_model);
+    table.purchase_model.kind = transaction_model->kind == CRM_MODEL_BGNBD
+                                    ? crmcore::LifetimeModelKind::kBgNbdGammaGamma
+                                : transaction_model->kind == CRM_MODEL_PARETO_NBD
+                                    ? crmcore::LifetimeModelKind::kParetoNbdGammaGamma
+                                    : crmcore::LifetimeModelKind::kMbgNbdGammaGamma;
+    table.purchase_model.params.assign(transaction_model->params.begin(),
+                                       transaction_model->params.end());
+    table.purchase_model.report = ReportOf(*transaction_model);
     const double* g = spend_model->params.data();
     table.gamma_gamma.params = {g[0], g[1], g[2]};
     table.gamma_gamma.report = ReportOf(*spend_model);

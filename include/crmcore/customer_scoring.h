@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "crmcore/bgnbd.h"
 #include "crmcore/clv.h"
 #include "crmcore/customer_occasions.h"
@@ -43,13 +44,66 @@
 
 namespace crmcore {
 
-/// Which lifetime model ScoreCustomers fits.
+/// Which lifetime model ScoreCustomers fits: a purchase (or retention) model for P(alive)
+/// and the purchases to come, with Gamma-Gamma for the spend per purchase (docs/models.md
+/// says which model fits which business).
 enum class LifetimeModelKind : int {
   /// No model: no P(alive), expected purchases or CLV; the composite value's future
   /// contribution is the observed repeat rate frequency / T.
   kNone = 0,
-  /// BG/NBD for purchases and P(alive), Gamma-Gamma for spend (Fader, Hardie & Lee 2005).
+  /// BG/NBD (Fader, Hardie & Lee 2005): non-contractual, continuous time.
   kBgNbdGammaGamma = 1,
+  /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987): non-contractual, continuous time.
+  kParetoNbdGammaGamma = 2,
+  /// MBG/NBD (Batislam, Denizel & Filiztekin 2007): BG/NBD where a customer may also drop
+  /// out right after the first purchase.
+  kMbgNbdGammaGamma = 3,
+  /// BG/BB (Fader, Hardie & Shang 2010): non-contractual, discrete opportunities. Each
+  /// customer's history is taken in whole periods (PeriodHistories).
+  kBgBbGammaGamma = 4,
+  /// sBG (Fader & Hardie 2007): contractual; a customer renews each period until they
+  /// cancel, seen as the first period without a purchase (PeriodHistories).
+  kSbgGammaGamma = 5,
+};
+
+/// The kind as `crmcore score --model` and a model file's "model" spell it: "none",
+/// "bgnbd", "pareto", "mbgnbd", "bgbb", "sbg" ("?" for a value outside the enum).
+const char* LifetimeModelSpelling(LifetimeModelKind kind);
+/// For people: "none", "BG/NBD", "Pareto/NBD", "MBG/NBD", "BG/BB", "sBG".
+const char* LifetimeModelDisplayName(LifetimeModelKind kind);
+/// The kind spelled `spelling` (LifetimeModelSpelling), or nullopt.
+std::optional<LifetimeModelKind> LifetimeModelFromSpelling(absl::string_view spelling);
+/// True for BG/BB and sBG, which read PeriodHistories instead of (x, t_x, T).
+bool IsPeriodModel(LifetimeModelKind kind);
+
+/// A fitted (or given) purchase or retention model: its parameters in the kind's order
+/// (ModelParameterNames(LifetimeModelSpelling(kind)), model_file.h: BG/NBD r, alpha, a, b;
+/// Pareto/NBD r, alpha, s, beta; MBG/NBD r, alpha, a, b; BG/BB alpha, beta, gamma, delta;
+/// sBG alpha, beta) and its fit report (uncertainty included).
+struct PurchaseModelFit {
+  LifetimeModelKind kind = LifetimeModelKind::kNone;
+  std::vector<double> params;
+  FitReport report;
+};
+
+/// Each customer's calibration purchases in whole periods, the input of the period models
+/// (BG/BB, sBG). Periods are ClvHorizon::period_days long and counted back from the
+/// observation end, as the activity periods are: period 0 is the last period_days days up
+/// to and including it, so customers share calendar periods as a cohort does. The period
+/// of a customer's first purchase is their acquisition; the `periods` (n) periods after
+/// it, up to period 0, are their opportunities. Per customer:
+///  - frequency (x): opportunities with a purchase;
+///  - recency (t_x): the last of them, counted from acquisition (0 when x = 0);
+///  - periods (n): opportunities observed;
+///  - monetary_value: mean spend of those x periods in major units (0 when x = 0), the
+///    Gamma-Gamma input of a period model: its spend is per period with a purchase.
+/// For sBG a customer is active (renewing) through period t_x after acquisition: active
+/// now when t_x = n, cancelled in period t_x + 1 otherwise.
+struct PeriodHistories {
+  std::vector<double> frequency;
+  std::vector<double> recency;
+  std::vector<double> periods;
+  std::vector<double> monetary_value;
 };
 
 /// Everything ScoreCustomers can be told. Defaults are the documented default rules.
@@ -99,8 +153,9 @@ struct ScoringOptions {
   FitOptions fit;
   /// Models to score with instead of fitting them (a saved model, model_file.h): the
   /// given model is used as it is and not refitted; the other is fitted. Each must
-  /// converge (or be made from parameters) and have valid parameters.
-  std::optional<BgNbdFit> given_bgnbd;
+  /// converge (or be made from parameters) and have valid parameters; the purchase
+  /// model's kind must be `lifetime_model`.
+  std::optional<PurchaseModelFit> given_purchase_model;
   std::optional<GammaGammaFit> given_gamma_gamma;
 
   /// With a lifetime model: also 95 % delta-method intervals of p_alive,
@@ -146,20 +201,26 @@ struct CustomerTable {
 
   /// Filled when a lifetime model was fitted (has_lifetime_model); empty otherwise.
   bool has_lifetime_model = false;
-  BgNbdFit bgnbd;
+  /// The purchase (or retention) model; its kind is the ScoringOptions::lifetime_model.
+  PurchaseModelFit purchase_model;
   GammaGammaFit gamma_gamma;
+  /// With a period model (BG/BB, sBG): the histories it was fitted on, one per customer.
+  PeriodHistories period_histories;
   /// Repeat buyers left out of the Gamma-Gamma fit because their mean repeat spend is
   /// <= 0 (the model needs positive spend); their expected spend is the
   /// population mean, as for customers without a repeat purchase.
   int64_t spend_model_excluded = 0;
-  /// The horizon of expected_purchases, in the summary's time unit.
+  /// The horizon of expected_purchases, in the summary's time unit (with a period model a
+  /// whole number of CLV periods).
   double horizon = 0;
   /// The CLV's discounting, with the summary's unit.
   ClvHorizon clv_horizon;
   std::vector<double> p_alive;
-  /// Purchases expected within the horizon after the observation end.
+  /// Purchases expected within the horizon after the observation end (BG/BB: periods with
+  /// a purchase; sBG: renewals, one payment a period).
   std::vector<double> expected_purchases;
-  /// Expected spend per purchase, in major units.
+  /// Expected spend per purchase (with a period model: per period with a purchase), in
+  /// major units.
   std::vector<double> expected_mean_spend;
   /// Discounted value of the purchases expected within the horizon, in major units.
   std::vector<double> clv;
@@ -231,11 +292,14 @@ absl::StatusOr<CustomerTable> ScoreCustomers(const TransactionLog& log,
 
 /// Fills the model columns of `table` (p_alive, expected_purchases, expected_mean_spend,
 /// clv, horizon, clv_horizon, spend_model_excluded, and with options.intervals the interval
-/// columns; has_lifetime_model = true) from its summary and the parameters in table.bgnbd
-/// and table.gamma_gamma, as ScoreCustomers does after fitting: for a host that holds
-/// fitted models (the C API's report). Reads options.horizon, options.clv and the interval
-/// options. Errors: InvalidArgument for a bad horizon or CLV horizon; those of the BG/NBD,
-/// Gamma-Gamma, CLV and interval functions (invalid parameters or rows, no covariance).
+/// columns; has_lifetime_model = true) from its summary (a period model: its
+/// period_histories) and the parameters in table.purchase_model and table.gamma_gamma, as
+/// ScoreCustomers does after fitting: for a host that holds fitted models (the C API's
+/// report). Reads options.horizon, options.clv and the interval options. Errors:
+/// InvalidArgument for a bad horizon or CLV horizon (a period model's horizon must be a
+/// whole number of CLV periods), a purchase model of kind none or with the wrong number of
+/// parameters, period histories that do not match the summary; those of the models', CLV
+/// and interval functions (invalid parameters or rows, no covariance).
 absl::Status ApplyLifetimeModels(const ScoringOptions& options, CustomerTable& table);
 
 /// Summarizes a scored table; `occasions` (or `log`) supplies the input counts.

@@ -1,4 +1,5 @@
-// Predictions of either repeat-purchase model (BG/NBD or Pareto/NBD) behind one type, and
+// Predictions of the continuous-time repeat-purchase models (BG/NBD, Pareto/NBD, MBG/NBD)
+// behind one type, and
 // the frequency × recency grids of lifetimes' plot_probability_alive_matrix and
 // plot_frequency_recency_matrix (data for plots, docs/domain.md §6.3).
 //
@@ -15,28 +16,31 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "crmcore/bgnbd.h"
+#include "crmcore/mbgnbd.h"
 #include "crmcore/pareto_nbd.h"
 
 namespace crmcore {
 
-/// The parameters of a fitted repeat-purchase model: BG/NBD or Pareto/NBD.
-using RepeatPurchaseModel = std::variant<BgNbdParams, ParetoNbdParams>;
+/// The parameters of a fitted repeat-purchase model: BG/NBD, Pareto/NBD or MBG/NBD.
+using RepeatPurchaseModel = std::variant<BgNbdParams, ParetoNbdParams, MbgNbdParams>;
 
-/// "BG/NBD" or "Pareto/NBD".
+/// "BG/NBD", "Pareto/NBD" or "MBG/NBD".
 const char* RepeatPurchaseModelName(const RepeatPurchaseModel& model);
 
 /// P(alive | x, t_x, T) by the model's own function (BgNbdProbabilityAlive,
-/// ParetoNbdProbabilityAlive), with its errors.
+/// ParetoNbdProbabilityAlive, MbgNbdProbabilityAlive), with its errors.
 absl::Status ProbabilityAlive(const RepeatPurchaseModel& model, absl::Span<const double> x,
                               absl::Span<const double> t_x, absl::Span<const double> T,
                               absl::Span<double> out);
 
-/// E[Y(t) | x, t_x, T] by BgNbdExpectedPurchases or ParetoNbdExpectedPurchases.
+/// E[Y(t) | x, t_x, T] by BgNbdExpectedPurchases, ParetoNbdExpectedPurchases or
+/// MbgNbdExpectedPurchases.
 absl::Status ExpectedPurchases(const RepeatPurchaseModel& model, double t,
                                absl::Span<const double> x, absl::Span<const double> t_x,
                                absl::Span<const double> T, absl::Span<double> out);
 
-/// E[X(t)] of a new customer by BgNbdExpectedPurchasesNew or ParetoNbdExpectedPurchasesNew.
+/// E[X(t)] of a new customer by BgNbdExpectedPurchasesNew, ParetoNbdExpectedPurchasesNew or
+/// MbgNbdExpectedPurchasesNew.
 absl::StatusOr<double> ExpectedPurchasesNew(const RepeatPurchaseModel& model, double t);
 
 /// A prediction over a frequency × recency grid for customers observed for `T`: row i is

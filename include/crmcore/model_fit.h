@@ -172,6 +172,8 @@ struct FitReport {
   /// rounded to whole units produce. They are fitted like any other; the count lets a
   /// report say so.
   double zero_recency_repeat_buyers = 0.0;
+  /// The FitOptions::penalizer the fit maximized with (0: plain maximum likelihood).
+  double penalizer = 0.0;
   /// Standard errors and covariance of the estimates; filled for every converged fit
   /// (available or, with the reason, not).
   ParameterUncertainty uncertainty;

@@ -1,6 +1,7 @@
 #include "crmcore/lifetime_predictions.h"
 
 #include <cmath>
+#include <iterator>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -59,7 +60,9 @@ absl::StatusOr<PredictionGrid> MakeGrid(const char* what, int64_t max_frequency,
 }  // namespace
 
 const char* RepeatPurchaseModelName(const RepeatPurchaseModel& model) {
-  return std::holds_alternative<BgNbdParams>(model) ? "BG/NBD" : "Pareto/NBD";
+  static constexpr const char* kNames[] = {"BG/NBD", "Pareto/NBD", "MBG/NBD"};
+  static_assert(std::size(kNames) == std::variant_size_v<RepeatPurchaseModel>);
+  return kNames[model.index()];
 }
 
 absl::Status ProbabilityAlive(const RepeatPurchaseModel& model, absl::Span<const double> x,
@@ -67,10 +70,13 @@ absl::Status ProbabilityAlive(const RepeatPurchaseModel& model, absl::Span<const
                               absl::Span<double> out) {
   return std::visit(
       [&](const auto& p) {
-        if constexpr (std::is_same_v<std::decay_t<decltype(p)>, BgNbdParams>) {
+        using Params = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<Params, BgNbdParams>) {
           return BgNbdProbabilityAlive(p, x, t_x, T, out);
-        } else {
+        } else if constexpr (std::is_same_v<Params, ParetoNbdParams>) {
           return ParetoNbdProbabilityAlive(p, x, t_x, T, out);
+        } else {
+          return MbgNbdProbabilityAlive(p, x, t_x, T, out);
         }
       },
       model);
@@ -81,10 +87,13 @@ absl::Status ExpectedPurchases(const RepeatPurchaseModel& model, double t,
                                absl::Span<const double> T, absl::Span<double> out) {
   return std::visit(
       [&](const auto& p) {
-        if constexpr (std::is_same_v<std::decay_t<decltype(p)>, BgNbdParams>) {
+        using Params = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<Params, BgNbdParams>) {
           return BgNbdExpectedPurchases(p, t, x, t_x, T, out);
-        } else {
+        } else if constexpr (std::is_same_v<Params, ParetoNbdParams>) {
           return ParetoNbdExpectedPurchases(p, t, x, t_x, T, out);
+        } else {
+          return MbgNbdExpectedPurchases(p, t, x, t_x, T, out);
         }
       },
       model);
@@ -93,10 +102,13 @@ absl::Status ExpectedPurchases(const RepeatPurchaseModel& model, double t,
 absl::StatusOr<double> ExpectedPurchasesNew(const RepeatPurchaseModel& model, double t) {
   return std::visit(
       [&](const auto& p) {
-        if constexpr (std::is_same_v<std::decay_t<decltype(p)>, BgNbdParams>) {
+        using Params = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<Params, BgNbdParams>) {
           return BgNbdExpectedPurchasesNew(p, t);
-        } else {
+        } else if constexpr (std::is_same_v<Params, ParetoNbdParams>) {
           return ParetoNbdExpectedPurchasesNew(p, t);
+        } else {
+          return MbgNbdExpectedPurchasesNew(p, t);
         }
       },
       model);

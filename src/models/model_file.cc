@@ -391,6 +391,7 @@ absl::StatusOr<ModelFile> ModelFileFromJson(absl::string_view json, absl::string
                        r.Double("zero_recency_repeat_buyers", optional));
   CRM_ASSIGN_OR_RETURN(m.penalizer, r.Double("penalizer"));
   if (m.penalizer < 0) return r.Error("penalizer", "must be >= 0");
+  m.report.penalizer = m.penalizer;
   if (m.customers < 0) return r.Error("customers", "must be >= 0");
   if (m.report.zero_recency_repeat_buyers < 0) {
     return r.Error("zero_recency_repeat_buyers", "must be >= 0");

@@ -241,6 +241,7 @@ absl::StatusOr<FitReport> MaximizeLogLikelihood(const LogParamObjective& objecti
                                             " penalty scales for ", n, " parameters"));
   }
   FitReport report;
+  report.penalizer = options.penalizer;
   std::vector<double> penalty_gradient(n);
 
   // The best point seen: a line search that fails (LBFGS++ throws) leaves x at its last

@@ -307,6 +307,12 @@ absl::Status WriteGrids(const ReportInput& in, Page& page) {
   const CustomerTable& t = *in.table;
   if (!t.has_lifetime_model || t.size() == 0) return absl::OkStatus();
   page.SectionStart("model-grids", page.words.grids);
+  if (IsPeriodModel(t.purchase_model.kind)) {
+    page.html += absl::StrCat("<p class=\"note\">", XmlEscape(page.words.period_model_note), " ",
+                              LifetimeModelDisplayName(t.purchase_model.kind), ".</p>");
+    page.SectionEnd();
+    return absl::OkStatus();
+  }
   CRM_ASSIGN_OR_RETURN(std::string grids, report::ModelGrids(t, in.options.max_grid_cells, page));
   page.html += grids;
   page.html += absl::StrCat("<p class=\"note\">", XmlEscape(page.words.grid_note), "</p>");
@@ -316,7 +322,10 @@ absl::Status WriteGrids(const ReportInput& in, Page& page) {
 
 absl::Status WriteHoldout(const ReportInput& in, Page& page) {
   const CustomerTable& t = *in.table;
-  if (!t.has_lifetime_model || !t.summary.has_holdout || t.size() == 0) return absl::OkStatus();
+  if (!t.has_lifetime_model || !t.summary.has_holdout || t.size() == 0 ||
+      IsPeriodModel(t.purchase_model.kind)) {
+    return absl::OkStatus();  // the grids section says why for a period model
+  }
   page.SectionStart("holdout", page.words.holdout);
   CRM_ASSIGN_OR_RETURN(std::string holdout, report::HoldoutByFrequency(t, page));
   page.html += holdout;

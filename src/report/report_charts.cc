@@ -13,10 +13,13 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "crmcore/bgnbd.h"
+#include "crmcore/lifetime_predictions.h"
+#include "crmcore/model_file.h"
 #include "crmcore/calendar.h"
 #include "crmcore/status.h"
 #include "crmcore/taxonomy.h"
 #include "report/svg.h"
+#include "scoring/lifetime_models.h"
 
 namespace crmcore::report {
 
@@ -280,9 +283,10 @@ absl::StatusOr<std::string> ModelGrids(const CustomerTable& t, int max_cells, co
       t_x[i * rec.size() + j] = freq[i] == 0 ? 0 : rec[j];
     }
   }
-  CRM_RETURN_IF_ERROR(BgNbdProbabilityAlive(t.bgnbd.params, x, t_x, T, absl::MakeSpan(p_alive)));
-  CRM_RETURN_IF_ERROR(
-      BgNbdExpectedPurchases(t.bgnbd.params, t.horizon, x, t_x, T, absl::MakeSpan(expected)));
+  CRM_ASSIGN_OR_RETURN(const RepeatPurchaseModel model,
+                       scoring_internal::RepeatPurchaseModelOf(t.purchase_model));
+  CRM_RETURN_IF_ERROR(ProbabilityAlive(model, x, t_x, T, absl::MakeSpan(p_alive)));
+  CRM_RETURN_IF_ERROR(ExpectedPurchases(model, t.horizon, x, t_x, T, absl::MakeSpan(expected)));
   const double e_max = *std::max_element(expected.begin(), expected.end());
   const std::string unit(UnitLabel(s.unit, page.language));
   return absl::StrCat(
@@ -302,8 +306,10 @@ absl::StatusOr<std::string> HoldoutByFrequency(const CustomerTable& t, Page& pag
       static_cast<double>(s.last_day - s.observation_end) / DaysPerUnit(s.unit);
   std::vector<double> x(n), expected(n);
   for (size_t i = 0; i < n; ++i) x[i] = static_cast<double>(s.frequency[i]);
+  CRM_ASSIGN_OR_RETURN(const RepeatPurchaseModel purchase_model,
+                       scoring_internal::RepeatPurchaseModelOf(t.purchase_model));
   CRM_RETURN_IF_ERROR(
-      BgNbdExpectedPurchases(t.bgnbd.params, holdout, x, s.recency, s.T, absl::MakeSpan(expected)));
+      ExpectedPurchases(purchase_model, holdout, x, s.recency, s.T, absl::MakeSpan(expected)));
   constexpr size_t kGroups = 8;  // 0, 1, ..., 6, 7+
   std::array<int64_t, kGroups> customers{}, actual{};
   std::array<double, kGroups> model{};
@@ -437,10 +443,12 @@ absl::StatusOr<std::string> TrackingPlot(const CustomerTable& t, const CustomerO
   }
   // E[X(a)] of a new customer for every age a in days that occurs (FHL 2005 eq. 9), once.
   const double days_per_unit = DaysPerUnit(s.unit);
+  CRM_ASSIGN_OR_RETURN(const RepeatPurchaseModel model,
+                       scoring_internal::RepeatPurchaseModelOf(t.purchase_model));
   std::vector<double> expected_at_age(span, 0);
   for (size_t a = 1; a < span; ++a) {
     CRM_ASSIGN_OR_RETURN(expected_at_age[a],
-                         BgNbdExpectedPurchasesNew(t.bgnbd.params, static_cast<double>(a) / days_per_unit));
+                         ExpectedPurchasesNew(model, static_cast<double>(a) / days_per_unit));
   }
   // Cumulative expected repeat purchases by the end of day d: sum over cohorts s <= d.
   const size_t weeks = (span + 6) / 7;
@@ -687,12 +695,12 @@ void ModelAndDataTables(const ReportInput& in, Page& page) {
   const CustomerTable& t = *in.table;
   const RfmSummary& s = t.summary;
   if (t.has_lifetime_model) {
-    const auto fit_rows = [&](absl::string_view model, const std::vector<std::pair<const char*, double>>& params,
+    const auto fit_rows = [&](absl::string_view model, const std::vector<std::pair<std::string, double>>& params,
                               const FitReport& report) {
       absl::StrAppend(&page.html, "<h3>", XmlEscape(model), "</h3>");
       page.TableStart({std::string(w.parameter), ""});
       for (const auto& [name, value] : params) {
-        page.Row({Cell{name}, Cell{page.Data(absl::StrCat(model == "BG/NBD" ? "bgnbd." : "gammagamma.", name),
+        page.Row({Cell{name}, Cell{page.Data(absl::StrCat(model == "Gamma-Gamma" ? "gammagamma" : LifetimeModelSpelling(t.purchase_model.kind), ".", name),
                                              FormatDouble(value), absl::StrFormat("%.4f", value))}});
       }
       page.Row({Cell{XmlEscape(w.log_likelihood)}, Cell{absl::StrFormat("%.2f", report.log_likelihood)}});
@@ -703,11 +711,17 @@ void ModelAndDataTables(const ReportInput& in, Page& page) {
       page.html += "</tbody></table>";
     };
     page.html += "<div class=\"two\"><div>";
-    const BgNbdParams& b = t.bgnbd.params;
-    fit_rows("BG/NBD", {{"r", b.r}, {"alpha", b.alpha}, {"a", b.a}, {"b", b.b}}, t.bgnbd.report);
-    if (t.bgnbd.report.zero_recency_repeat_buyers > 0) {
+    const PurchaseModelFit& purchase = t.purchase_model;
+    std::vector<std::pair<std::string, double>> named;
+    const absl::StatusOr<std::vector<std::string>> names =
+        ModelParameterNames(LifetimeModelSpelling(purchase.kind));
+    for (size_t k = 0; names.ok() && k < names->size() && k < purchase.params.size(); ++k) {
+      named.emplace_back((*names)[k], purchase.params[k]);
+    }
+    fit_rows(LifetimeModelDisplayName(purchase.kind), named, purchase.report);
+    if (purchase.report.zero_recency_repeat_buyers > 0) {
       absl::StrAppend(&page.html, "<p class=\"note\">", XmlEscape(w.zero_recency), ": ",
-                      Number(t.bgnbd.report.zero_recency_repeat_buyers), "</p>");
+                      Number(purchase.report.zero_recency_repeat_buyers), "</p>");
     }
     page.html += "</div><div>";
     const GammaGammaParams& g = t.gamma_gamma.params;

@@ -41,7 +41,10 @@ constexpr Words kEnglish = {
     .mean_spend = "Mean calibration spend",
     .empty_cell = "no customers",
     .grids = "Frequency x recency matrices",
-    .grid_note = "BG/NBD for a customer of the longest observed age T; a customer without "
+    .period_model_note = "The frequency x recency matrices, the holdout check and the tracking "
+                         "plot are drawn for the continuous-time purchase models (BG/NBD, "
+                         "Pareto/NBD, MBG/NBD); this page's model counts whole periods:",
+    .grid_note = "The purchase model for a customer of the longest observed age T; a customer without "
                  "repeat purchases (frequency 0) has recency 0.",
     .p_alive = "P(alive)",
     .expected_in_horizon = "Expected purchases in the horizon",
@@ -50,7 +53,7 @@ constexpr Words kEnglish = {
     .repeat_purchases = "Repeat purchases",
     .holdout = "Calibration vs holdout",
     .holdout_note = "Mean holdout purchases per customer grouped by calibration frequency: "
-                    "actual, and BG/NBD's expectation over the holdout period.",
+                    "actual, and the purchase model's expectation over the holdout period.",
     .holdout_total_actual = "Holdout purchases, actual",
     .holdout_total_expected = "Holdout purchases, expected",
     .calibration_frequency = "Calibration frequency",
@@ -66,7 +69,7 @@ constexpr Words kEnglish = {
     .repeat_purchases_axis = "Repeat purchases",
     .weeks_since_start = "Week since the log's first day",
     .tracking_note = "Repeat purchase occasions of the customers first seen up to the "
-                     "observation end (dashed line), actual and as BG/NBD expects them from "
+                     "observation end (dashed line), actual and as the purchase model expects them from "
                      "each customer's first purchase.",
     .value = "Distribution of value",
     .clv_distribution = "Distribution of CLV",
@@ -151,14 +154,15 @@ constexpr Words kChinese = {
     .mean_spend = "平均校准期消费额",
     .empty_cell = "无客户",
     .grids = "频率 × 最近购买矩阵",
-    .grid_note = "BG/NBD 模型，客户年龄取观察到的最大 T；无重复购买（频率 0）的客户最近购买为 0。",
+    .period_model_note = "频率 × 最近购买矩阵、验证期对比和跟踪图仅适用于连续时间购买模型（BG/NBD、Pareto/NBD、MBG/NBD）；本页的模型按整期计数：",
+    .grid_note = "购买模型，客户年龄取观察到的最大 T；无重复购买（频率 0）的客户最近购买为 0。",
     .p_alive = "存活概率",
     .expected_in_horizon = "预测期内预期购买次数",
     .frequency = "频率（重复购买次数）",
     .recency = "最近购买",
     .repeat_purchases = "重复购买次数",
     .holdout = "校准期与验证期对比",
-    .holdout_note = "按校准期频率分组的每位客户验证期平均购买次数：实际值与 BG/NBD 对验证期的预期。",
+    .holdout_note = "按校准期频率分组的每位客户验证期平均购买次数：实际值与 购买模型对验证期的预期。",
     .holdout_total_actual = "验证期实际购买次数",
     .holdout_total_expected = "验证期预期购买次数",
     .calibration_frequency = "校准期频率",
@@ -172,7 +176,7 @@ constexpr Words kChinese = {
     .cumulative = "累计重复购买次数",
     .repeat_purchases_axis = "重复购买次数",
     .weeks_since_start = "自日志首日起的周数",
-    .tracking_note = "观察期结束（虚线）前首次出现的客户的重复购买：实际值与 BG/NBD 按每位客户首次购买日推算的预期值。",
+    .tracking_note = "观察期结束（虚线）前首次出现的客户的重复购买：实际值与 购买模型按每位客户首次购买日推算的预期值。",
     .value = "价值分布",
     .clv_distribution = "客户终身价值分布",
     .clv = "客户终身价值",

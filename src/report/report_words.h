@@ -22,7 +22,7 @@ struct Words {
   absl::string_view ladder, rung, at_or_above, conversion, ladder_note, lifecycle, relationship,
       loyalty;
   absl::string_view rfm, rfm_note, recency_score, frequency_score, mean_spend, empty_cell;
-  absl::string_view grids, grid_note, p_alive, expected_in_horizon, frequency, recency,
+  absl::string_view grids, period_model_note, grid_note, p_alive, expected_in_horizon, frequency, recency,
       repeat_purchases;
   absl::string_view holdout, holdout_note, holdout_total_actual, holdout_total_expected,
       calibration_frequency, actual, model, mean_holdout_purchases, customers_in_group,

@@ -17,6 +17,7 @@
 #include "crmcore/engine.h"
 #include "crmcore/rfm_score.h"
 #include "crmcore/status.h"
+#include "scoring/lifetime_models.h"
 #include "engine/parallel.h"
 
 namespace crmcore {
@@ -74,20 +75,65 @@ absl::StatusOr<PeriodFacts> CollectPeriodFacts(const CustomerOccasions& occasion
   return facts;
 }
 
-// The delta-method bounds of the model columns and the totals' intervals
-// (ScoringOptions::intervals); `x` the frequency, `spend_x` as the spend model saw it.
-absl::Status FillIntervals(const ScoringOptions& options, const ClvHorizon& horizon,
-                           absl::Span<const double> x, absl::Span<const double> spend_x,
-                           CustomerTable& table) {
+// What the lifetime models read from the table: the purchase model's rows and the spend
+// model's (frequency, monetary value), from the summary or, for a period model, from the
+// period histories. Repeat buyers whose repeat purchases were all worth 0 cannot enter the
+// spend model; for it they count as customers without a repeat purchase (population mean
+// spend), and `spend_excluded` counts them.
+struct ModelInputs {
+  std::vector<double> x;
+  scoring_internal::ModelRows rows;
+  std::vector<double> spend_x;
+  absl::Span<const double> monetary_value;
+  int64_t spend_excluded = 0;
+};
+
+absl::StatusOr<ModelInputs> ModelInputsOf(const CustomerTable& table) {
   const RfmSummary& summary = table.summary;
   const size_t n = table.size();
-  const BgNbdParams& b = table.bgnbd.params;
+  ModelInputs in;
+  if (IsPeriodModel(table.purchase_model.kind)) {
+    const PeriodHistories& h = table.period_histories;
+    for (const size_t size : {h.frequency.size(), h.recency.size(), h.periods.size(),
+                              h.monetary_value.size()}) {
+      if (size != n) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            LifetimeModelDisplayName(table.purchase_model.kind), ": the period histories have ",
+            size, " rows, the summary ", n));
+      }
+    }
+    in.rows = {h.frequency, h.recency, h.periods};
+    in.spend_x = h.frequency;
+    in.monetary_value = h.monetary_value;
+  } else {
+    in.x.resize(n);
+    for (size_t i = 0; i < n; ++i) in.x[i] = static_cast<double>(summary.frequency[i]);
+    in.rows = {in.x, summary.recency, summary.T};
+    in.spend_x = in.x;
+    in.monetary_value = summary.monetary_value;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (in.spend_x[i] > 0 && !(in.monetary_value[i] > 0)) {
+      in.spend_x[i] = 0;
+      ++in.spend_excluded;
+    }
+  }
+  return in;
+}
+
+// The delta-method bounds of the model columns and the totals' intervals
+// (ScoringOptions::intervals); `model_horizon` the horizon in the purchase model's time.
+absl::Status FillIntervals(const ScoringOptions& options, const ClvHorizon& horizon,
+                           double model_horizon, const ModelInputs& in, CustomerTable& table) {
+  const size_t n = table.size();
+  const PurchaseModelFit& model = table.purchase_model;
+  const LifetimeModelKind kind = model.kind;
+  const char* name = LifetimeModelDisplayName(kind);
   const GammaGammaParams& g = table.gamma_gamma.params;
-  auto purchase_dist =
-      ParameterDistribution::FromFit({b.r, b.alpha, b.a, b.b}, table.bgnbd.report.uncertainty);
+  auto purchase_dist = ParameterDistribution::FromFit(model.params, model.report.uncertainty);
   if (!purchase_dist.ok()) {
     return absl::FailedPreconditionError(
-        absl::StrCat("BG/NBD: ", purchase_dist.status().message()));
+        absl::StrCat(name, ": ", purchase_dist.status().message()));
   }
   auto spend_dist = ParameterDistribution::FromFit({g.p, g.q, g.gamma},
                                                    table.gamma_gamma.report.uncertainty);
@@ -99,18 +145,18 @@ absl::Status FillIntervals(const ScoringOptions& options, const ClvHorizon& hori
   const ValueRange non_negative;
   CRM_ASSIGN_OR_RETURN(
       PredictionIntervals alive,
-      DeltaMethodIntervals(BgNbdProbabilityAlivePrediction(x, summary.recency, summary.T),
+      DeltaMethodIntervals(scoring_internal::ProbabilityAlivePrediction(kind, in.rows),
                            *purchase_dist, n, {0.0, 1.0}));
   const ParametricPrediction purchases =
-      BgNbdExpectedPurchasesPrediction(table.horizon, x, summary.recency, summary.T);
+      scoring_internal::ExpectedPurchasesPrediction(kind, model_horizon, in.rows);
   CRM_ASSIGN_OR_RETURN(PredictionIntervals expected,
                        DeltaMethodIntervals(purchases, *purchase_dist, n, non_negative));
   CRM_ASSIGN_OR_RETURN(
       PredictionIntervals spend,
-      DeltaMethodIntervals(GammaGammaExpectedMeanSpendPrediction(spend_x, summary.monetary_value),
+      DeltaMethodIntervals(GammaGammaExpectedMeanSpendPrediction(in.spend_x, in.monetary_value),
                            *spend_dist, n, non_negative));
-  const ParametricPrediction clv_of = DiscountedClvPrediction(
-      /*pareto=*/false, horizon, x, summary.recency, summary.T, spend_x, summary.monetary_value);
+  const ParametricPrediction clv_of = scoring_internal::ClvPrediction(
+      kind, model.params.size(), horizon, in.rows, in.spend_x, in.monetary_value);
   CRM_ASSIGN_OR_RETURN(PredictionIntervals clv,
                        DeltaMethodIntervals(clv_of, both, n, non_negative));
   table.p_alive_lo = std::move(alive.lo);
@@ -136,36 +182,35 @@ absl::Status FillIntervals(const ScoringOptions& options, const ClvHorizon& hori
   return absl::OkStatus();
 }
 
-// Fits BG/NBD and Gamma-Gamma on the summary and fills the table's model columns.
+// Fits the purchase model and Gamma-Gamma (or takes the given ones) and fills the table's
+// model columns.
 absl::Status FitLifetimeModels(const ScoringOptions& options, CustomerTable& table) {
-  const RfmSummary& summary = table.summary;
-  const size_t n = table.size();
-  std::vector<double> x(n);
-  for (size_t i = 0; i < n; ++i) x[i] = static_cast<double>(summary.frequency[i]);
-
-  if (options.given_bgnbd) {
-    table.bgnbd = *options.given_bgnbd;
-    CRM_RETURN_IF_ERROR(table.bgnbd.params.Validate());
+  const LifetimeModelKind kind = options.lifetime_model;
+  if (options.given_purchase_model) {
+    if (options.given_purchase_model->kind != kind) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the given purchase model is ",
+          LifetimeModelDisplayName(options.given_purchase_model->kind), ", not the ",
+          LifetimeModelDisplayName(kind), " asked for"));
+    }
+    table.purchase_model = *options.given_purchase_model;
+    CRM_RETURN_IF_ERROR(scoring_internal::ValidatePurchaseModel(table.purchase_model));
   } else {
-    CRM_ASSIGN_OR_RETURN(PurchaseHistories histories, PurchaseHistoriesFromSummary(summary));
-    CRM_ASSIGN_OR_RETURN(table.bgnbd, FitBgNbd(histories, options.fit));
+    CRM_ASSIGN_OR_RETURN(table.purchase_model,
+                         scoring_internal::FitPurchaseModel(kind, table, options.fit));
   }
-  if (!table.bgnbd.report.converged) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("BG/NBD fit did not converge (", table.bgnbd.report.message, ")"));
-  }
-  // Repeat buyers whose repeat purchases were all worth 0 cannot enter the spend model;
-  // for it they count as customers without a repeat purchase (population mean spend).
-  std::vector<double> spend_x = x;
-  for (size_t i = 0; i < n; ++i) {
-    if (spend_x[i] > 0 && !(summary.monetary_value[i] > 0)) spend_x[i] = 0;
+  if (!table.purchase_model.report.converged) {
+    return absl::FailedPreconditionError(absl::StrCat(LifetimeModelDisplayName(kind),
+                                                      " fit did not converge (",
+                                                      table.purchase_model.report.message, ")"));
   }
   if (options.given_gamma_gamma) {
     table.gamma_gamma = *options.given_gamma_gamma;
     CRM_RETURN_IF_ERROR(table.gamma_gamma.params.Validate());
   } else {
+    CRM_ASSIGN_OR_RETURN(const ModelInputs in, ModelInputsOf(table));
     CRM_ASSIGN_OR_RETURN(SpendHistories spend,
-                         SpendHistories::Create(spend_x, summary.monetary_value));
+                         SpendHistories::Create(in.spend_x, in.monetary_value));
     CRM_ASSIGN_OR_RETURN(table.gamma_gamma, FitGammaGamma(spend, options.fit));
   }
   if (!table.gamma_gamma.report.converged) {
@@ -276,7 +321,7 @@ absl::Status ScoreRfm(const engine::EngineOptions& engine, CustomerTable& table)
 }
 
 bool IsValidLifetimeModel(LifetimeModelKind kind) {
-  return kind == LifetimeModelKind::kNone || kind == LifetimeModelKind::kBgNbdGammaGamma;
+  return LifetimeModelSpelling(kind) != absl::string_view("?");
 }
 
 }  // namespace
@@ -340,8 +385,18 @@ absl::StatusOr<CustomerTable> ScoreSummarized(const CustomerOccasions& occasions
   table.summary = std::move(summary);
   const size_t n = table.size();
   const int32_t end_day = ToDayNumber(table.summary.observation_end);
-  if (options.lifetime_model == LifetimeModelKind::kBgNbdGammaGamma) {
-    absl::Status fitted = FitLifetimeModels(options, table);
+  if (options.lifetime_model != LifetimeModelKind::kNone) {
+    absl::Status fitted = absl::OkStatus();
+    if (IsPeriodModel(options.lifetime_model)) {
+      absl::StatusOr<PeriodHistories> histories = scoring_internal::PeriodHistoriesFromOccasions(
+          occasions, table.summary, options.clv.period_days);
+      if (histories.ok()) {
+        table.period_histories = *std::move(histories);
+      } else {
+        fitted = histories.status();
+      }
+    }
+    if (fitted.ok()) fitted = FitLifetimeModels(options, table);
     if (!fitted.ok()) {
       return absl::Status(fitted.code(),
                           absl::StrCat("lifetime model: ", fitted.message(),
@@ -392,7 +447,6 @@ absl::StatusOr<CustomerTable> ScoreSummarized(const CustomerOccasions& occasions
 }  // namespace
 
 absl::Status ApplyLifetimeModels(const ScoringOptions& options, CustomerTable& table) {
-  const RfmSummary& summary = table.summary;
   const size_t n = table.size();
   if (!std::isfinite(options.horizon) || options.horizon < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -401,37 +455,41 @@ absl::Status ApplyLifetimeModels(const ScoringOptions& options, CustomerTable& t
   if (absl::Status valid = options.clv.Validate(); !valid.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("scoring: ", valid.message()));
   }
-  std::vector<double> x(n);
-  for (size_t i = 0; i < n; ++i) x[i] = static_cast<double>(summary.frequency[i]);
-  // As in the fit: repeat buyers without positive spend get the population mean spend.
-  std::vector<double> spend_x = x;
-  table.spend_model_excluded = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (spend_x[i] > 0 && !(summary.monetary_value[i] > 0)) {
-      spend_x[i] = 0;
-      ++table.spend_model_excluded;
+  const PurchaseModelFit& model = table.purchase_model;
+  CRM_RETURN_IF_ERROR(scoring_internal::ValidatePurchaseModel(model));
+  CRM_ASSIGN_OR_RETURN(const ModelInputs in, ModelInputsOf(table));
+  table.spend_model_excluded = in.spend_excluded;
+  table.clv_horizon = options.clv;
+  table.clv_horizon.unit = table.summary.unit;
+  table.horizon = options.horizon > 0 ? options.horizon : table.clv_horizon.Length();
+  // A period model counts time in the CLV's periods, so its horizon is a whole number.
+  double model_horizon = table.horizon;
+  if (IsPeriodModel(model.kind)) {
+    const double periods = table.horizon / table.clv_horizon.PeriodLength();
+    model_horizon = std::round(periods);
+    if (std::abs(periods - model_horizon) > 1e-9 * std::max(1.0, periods)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          LifetimeModelDisplayName(model.kind), ": the horizon must be a whole number of CLV "
+          "periods (", FormatDouble(table.clv_horizon.PeriodLength()), " ",
+          TimeUnitName(table.summary.unit), " each), got ", FormatDouble(table.horizon)));
     }
   }
-  table.clv_horizon = options.clv;
-  table.clv_horizon.unit = summary.unit;
-  table.horizon = options.horizon > 0 ? options.horizon : table.clv_horizon.Length();
   table.p_alive.resize(n);
   table.expected_purchases.resize(n);
   table.expected_mean_spend.resize(n);
   table.clv.resize(n);
-  CRM_RETURN_IF_ERROR(BgNbdProbabilityAlive(table.bgnbd.params, x, summary.recency, summary.T,
-                                            absl::MakeSpan(table.p_alive)));
-  CRM_RETURN_IF_ERROR(BgNbdExpectedPurchases(table.bgnbd.params, table.horizon, x,
-                                             summary.recency, summary.T,
-                                             absl::MakeSpan(table.expected_purchases)));
-  CRM_RETURN_IF_ERROR(GammaGammaExpectedMeanSpend(table.gamma_gamma.params, spend_x,
-                                                  summary.monetary_value,
+  CRM_RETURN_IF_ERROR(scoring_internal::PredictProbabilityAlive(model.kind, model.params, in.rows,
+                                                                absl::MakeSpan(table.p_alive)));
+  CRM_RETURN_IF_ERROR(scoring_internal::PredictExpectedPurchases(
+      model.kind, model.params, model_horizon, in.rows, absl::MakeSpan(table.expected_purchases)));
+  CRM_RETURN_IF_ERROR(GammaGammaExpectedMeanSpend(table.gamma_gamma.params, in.spend_x,
+                                                  in.monetary_value,
                                                   absl::MakeSpan(table.expected_mean_spend)));
-  CRM_RETURN_IF_ERROR(BgNbdDiscountedClv(table.bgnbd.params, table.clv_horizon,
-                                         table.expected_mean_spend, x, summary.recency,
-                                         summary.T, absl::MakeSpan(table.clv)));
+  CRM_RETURN_IF_ERROR(scoring_internal::PredictDiscountedClv(
+      model.kind, model.params, table.clv_horizon, table.expected_mean_spend, in.rows,
+      absl::MakeSpan(table.clv)));
   if (options.intervals) {
-    CRM_RETURN_IF_ERROR(FillIntervals(options, table.clv_horizon, x, spend_x, table));
+    CRM_RETURN_IF_ERROR(FillIntervals(options, table.clv_horizon, model_horizon, in, table));
   }
   table.has_lifetime_model = true;
   return absl::OkStatus();

@@ -112,7 +112,7 @@ TEST_F(CapiReport, BadArgumentsAreRefusedAndLeaveTheFileUnchanged) {
             CRM_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(crm_report_write_html(summary_, gamma_gamma_, bgnbd_, nullptr, path.c_str()),
             CRM_ERR_INVALID_ARGUMENT);
-  EXPECT_TRUE(Has(crm_last_error(), "transaction_model must be a BG/NBD model")) << crm_last_error();
+  EXPECT_TRUE(Has(crm_last_error(), "transaction_model must be a BG/NBD, Pareto/NBD or MBG/NBD model")) << crm_last_error();
   EXPECT_EQ(crm_report_write_html(summary_, bgnbd_, gamma_gamma_, nullptr, nullptr),
             CRM_ERR_INVALID_ARGUMENT);
   crm_report_options options = CRM_REPORT_OPTIONS_INIT;

@@ -727,9 +727,9 @@ TEST_F(CliTest, BadModelFilesAreRefusedBeforeScoring) {
   RunResult run = score(absl::StrCat("--model-file=", Path("weeks.json")));  // days
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.output, HasSubstr("fitted with recency and T in weeks, but --time-unit is days"));
-  run = score(absl::StrCat("--model-file=", Path("p.json")));
+  run = score(absl::StrCat("--model=bgnbd --model-file=", Path("p.json")));
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_THAT(run.output, HasSubstr("this file holds a \"pareto\" model"));
+  EXPECT_THAT(run.output, HasSubstr("the file holds a \"pareto\" model, but --model is \"bgnbd\""));
   run = score(absl::StrCat("--model-file=", Path("broken.json")));
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.output, HasSubstr(absl::StrCat(Path("broken.json"),
@@ -750,7 +750,7 @@ TEST_F(CliTest, BadModelFilesAreRefusedBeforeScoring) {
   run = score(absl::StrCat("--time-unit=weeks --model-file=", Path("weeks.json"), ",",
                            Path("weeks.json")));
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_THAT(run.output, HasSubstr("a second BG/NBD model file"));
+  EXPECT_THAT(run.output, HasSubstr("a second purchase model file"));
   EXPECT_FALSE(std::filesystem::exists(Path("out.csv")));
   run = RunCrmcore(absl::StrCat("summarize ", log, kCdnowSampleFlags, " --model-file=",
                                 Path("weeks.json")));

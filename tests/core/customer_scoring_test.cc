@@ -281,7 +281,7 @@ TEST(CustomerScoringTest, AFitThatDoesNotConvergeIsFailedPrecondition) {
   options.summary.observation_end = absl::CivilDay(1997, 9, 30);
   auto converged = ScoreCustomers(log, options);
   ASSERT_TRUE(converged.ok()) << converged.status();
-  const int bgnbd_iterations = converged->bgnbd.report.iterations;
+  const int bgnbd_iterations = converged->purchase_model.report.iterations;
   const int gamma_gamma_iterations = converged->gamma_gamma.report.iterations;
 
   // BG/NBD capped below what it needs.
@@ -314,11 +314,11 @@ TEST(CustomerScoringTest, LifetimeModelOnCdnow) {
   auto table = ScoreCustomers(*log, options);
   ASSERT_TRUE(table.ok()) << table.status();
   ASSERT_TRUE(table->has_lifetime_model);
-  EXPECT_TRUE(table->bgnbd.report.converged);
+  EXPECT_TRUE(table->purchase_model.report.converged);
   EXPECT_TRUE(table->gamma_gamma.report.converged);
   // The whole cohort's calibration estimates lie near the 1/10 sample's published ones.
-  EXPECT_NEAR(table->bgnbd.params.r, 0.243, 0.02);
-  EXPECT_NEAR(table->bgnbd.params.a, 0.793, 0.1);
+  EXPECT_NEAR(table->purchase_model.params[0], 0.243, 0.02);
+  EXPECT_NEAR(table->purchase_model.params[2], 0.793, 0.1);
   // The default horizon is the CLV's: 12 months of 30 days, in weeks.
   EXPECT_NEAR(table->horizon, 360.0 / 7, 1e-12);
   EXPECT_EQ(table->clv_horizon.unit, TimeUnit::kWeeks);

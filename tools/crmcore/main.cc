@@ -180,16 +180,24 @@ Scoring flags:
   --verbose           print the time of each stage and the peak memory on stderr
   --threads=N         threads for loading a large log and for scoring; 0 (the default)
                       uses every core, 1 runs on one; the results are the same
-  --model=M           score: bgnbd (BG/NBD + Gamma-Gamma, the default) or none
+  --model=M           score and report: the purchase model, with Gamma-Gamma for spend:
+                      bgnbd (the default), pareto, mbgnbd (continuous time), bgbb
+                      (discrete opportunities) or sbg (contractual), or none. bgbb and sbg
+                      read each customer's purchases in whole CLV periods (--clv-period-days,
+                      counted back from --observation-end): bgbb's opportunities are the
+                      periods after the first purchase's; sbg counts a customer as renewing
+                      through their last period with a purchase (p_alive 1 if that is the
+                      latest period, else 0); their spend is per period with a purchase
   --model-file=F[,G]  score with saved models (files `fit --out` wrote) instead of
-                      fitting: a BG/NBD model, and optionally a Gamma-Gamma one (fitted
-                      when absent); a model saved in another --time-unit is refused
+                      fitting: a purchase model (its kind is the --model), and optionally
+                      a Gamma-Gamma one (fitted when absent); a model saved in another
+                      --time-unit is refused
   --clv-periods=N, --clv-period-days=D, --clv-discount-rate=R
                       the CLV: N periods of D days, each discounted at R a period
                       (12, 30, 0.01: a year of 30-day months at 1 % a month, the
                       lifetimes library's defaults); printed with every CLV
   --horizon=H         expected purchases over the next H time units (default: the CLV's
-                      horizon, N x D days)
+                      horizon, N x D days; bgbb and sbg: a whole number of CLV periods)
   --penalizer=C       fit and score: lifetimes' penalizer_coef, >= 0 (0: plain maximum
                       likelihood); adds C * (sum of squared parameters, rates in units
                       where the largest T is 1) to the mean negative log-likelihood
@@ -349,13 +357,15 @@ absl::StatusOr<crmcore::ScoringOptions> ScoringOptionsFromFlags(const std::strin
   const std::string model = absl::GetFlag(FLAGS_model);
   if (command == "fit" || command == "validate") {
     // fit and validate name their own model; no lifetime model is fitted for scoring.
-  } else if (model == "none") {
-    options.lifetime_model = crmcore::LifetimeModelKind::kNone;
-  } else if (model.empty() || model == "bgnbd") {
+  } else if (model.empty()) {
+    // The default, BG/NBD; a --model-file names its own kind (UseModelFiles).
     options.lifetime_model = crmcore::LifetimeModelKind::kBgNbdGammaGamma;
+  } else if (const auto kind = crmcore::LifetimeModelFromSpelling(model)) {
+    options.lifetime_model = *kind;
   } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("score: --model must be bgnbd or none, got \"", model, "\""));
+    return absl::InvalidArgumentError(absl::StrCat(
+        command, ": --model must be bgnbd, pareto, mbgnbd, bgbb, sbg or none, got \"", model,
+        "\""));
   }
   options.fit.penalizer = absl::GetFlag(FLAGS_penalizer);
   options.intervals = absl::GetFlag(FLAGS_intervals);
@@ -533,27 +543,39 @@ absl::Status UseModelFiles(crmcore::ScoringOptions& options) {
           "); its parameters are not estimates"));
     }
     auto param = [&](size_t k) { return file.params[k].second; };
-    if (file.model == "bgnbd") {
-      if (options.given_bgnbd) {
-        return absl::InvalidArgumentError(absl::StrCat(path, ": a second BG/NBD model file"));
-      }
-      options.given_bgnbd = crmcore::BgNbdFit{{param(0), param(1), param(2), param(3)}, file.report};
-    } else if (file.model == "gammagamma") {
+    if (file.model == "gammagamma") {
       if (options.given_gamma_gamma) {
         return absl::InvalidArgumentError(
             absl::StrCat(path, ": a second Gamma-Gamma model file"));
       }
       options.given_gamma_gamma =
           crmcore::GammaGammaFit{{param(0), param(1), param(2)}, file.report};
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": score uses BG/NBD and Gamma-Gamma models; this file holds a \"", file.model,
-          "\" model"));
+      continue;
     }
+    const std::optional<crmcore::LifetimeModelKind> kind =
+        crmcore::LifetimeModelFromSpelling(file.model);
+    if (!kind || *kind == crmcore::LifetimeModelKind::kNone) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": score uses a purchase model and Gamma-Gamma; this file holds a \"",
+          file.model, "\" model"));
+    }
+    if (options.given_purchase_model) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": a second purchase model file"));
+    }
+    // Without --model the file's kind is used; with one, the two must agree.
+    if (!absl::GetFlag(FLAGS_model).empty() && *kind != options.lifetime_model) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": the file holds a \"", file.model, "\" model, but --model is \"",
+          absl::GetFlag(FLAGS_model), "\""));
+    }
+    options.lifetime_model = *kind;
+    crmcore::PurchaseModelFit given{*kind, {}, file.report};
+    for (size_t k = 0; k < file.params.size(); ++k) given.params.push_back(param(k));
+    options.given_purchase_model = std::move(given);
   }
-  if (!options.given_bgnbd) {
+  if (!options.given_purchase_model) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "--model-file: no BG/NBD model among \"", list,
+        "--model-file: no purchase model among \"", list,
         "\" (score needs one; a Gamma-Gamma model alone cannot predict purchases)"));
   }
   return absl::OkStatus();
@@ -696,7 +718,6 @@ int RunFit(const std::string& path, const crmcore::TransactionLogOptions& ingest
     if (fit.ok() && (input->line.empty() || TimeUnitGiven())) fit->time_unit = summary_options.unit;
   }
   if (!fit.ok()) return Fail(kBadInput, fit.status());
-  fit->penalizer = options.penalizer;
   absl::Status printed =
       WriteOutput("", [&](std::ostream& s) { s << crmcore_cli::FitText(*fit); });
   if (!printed.ok()) return Fail(kCannotWrite, printed);

@@ -249,6 +249,18 @@ FitResult FitResult::Of(const crmcore::SbgFit& fit) {
   return {"sbg", {{"alpha", fit.params.alpha}, {"beta", fit.params.beta}}, fit.report};
 }
 
+FitResult FitResult::Of(const crmcore::PurchaseModelFit& fit) {
+  FitResult result;
+  result.model = crmcore::LifetimeModelSpelling(fit.kind);
+  const absl::StatusOr<std::vector<std::string>> names =
+      crmcore::ModelParameterNames(result.model);
+  for (size_t k = 0; names.ok() && k < names->size() && k < fit.params.size(); ++k) {
+    result.params.emplace_back((*names)[k], fit.params[k]);
+  }
+  result.report = fit.report;
+  return result;
+}
+
 std::string FitJson(const FitResult& fit) {
   crmcore::ModelFile file;
   file.model = fit.model;
@@ -257,7 +269,7 @@ std::string FitJson(const FitResult& fit) {
   file.customers = fit.customers;
   file.excluded_repeat_buyers = fit.excluded_repeat_buyers;
   file.time_unit = fit.time_unit;
-  file.penalizer = fit.penalizer;
+  file.penalizer = fit.report.penalizer;
   return crmcore::ModelFileToJson(file);
 }
 
@@ -406,8 +418,8 @@ void WriteSummaryJson(const std::string& log_path, const std::vector<crmcore::Ro
   out << "  \"loyalty_class\": " << JsonCounts<crmcore::LoyaltyClass>(population.loyalty_class)
       << ",\n";
   if (table.has_lifetime_model) {
-    out << "  \"lifetime_model\": [" << FitJson(FitResult::Of(table.bgnbd)) << ", "
-        << FitJson(FitResult::Of(table.gamma_gamma)) << "],\n";
+    out << "  \"lifetime_model\": [" << FitJson(FitResult::Of(table.purchase_model))
+        << ", " << FitJson(FitResult::Of(table.gamma_gamma)) << "],\n";
     out << "  \"spend_model_excluded\": " << table.spend_model_excluded << ",\n";
     out << "  \"horizon\": " << FormatDouble(table.horizon) << ",\n";
     const crmcore::ClvHorizon& c = table.clv_horizon;
@@ -492,16 +504,25 @@ void WriteReport(const std::string& log_path, const crmcore::CustomerTable& tabl
                                             population.customers_scored, out);
 
   if (table.has_lifetime_model) {
-    const crmcore::BgNbdParams& b = table.bgnbd.params;
+    const crmcore::PurchaseModelFit& purchase = table.purchase_model;
     const crmcore::GammaGammaParams& g = table.gamma_gamma.params;
-    out << "\nLifetime models (fitted on the calibration summary)\n";
-    out << absl::StrFormat("  BG/NBD       r = %.4f, alpha = %.4f, a = %.4f, b = %.4f; LL %.1f\n",
-                           b.r, b.alpha, b.a, b.b, table.bgnbd.report.log_likelihood);
+    std::string params;
+    for (const auto& [name, value] : FitResult::Of(purchase).params) {
+      absl::StrAppend(&params, params.empty() ? "" : ", ", name, " = ",
+                      absl::StrFormat("%.4f", value));
+    }
+    const bool period_model = crmcore::IsPeriodModel(purchase.kind);
+    out << (period_model ? "\nLifetime models (fitted on the calibration purchases in whole "
+                           "CLV periods)\n"
+                         : "\nLifetime models (fitted on the calibration summary)\n");
+    out << absl::StrFormat("  %-12s %s; LL %.1f\n",
+                           crmcore::LifetimeModelDisplayName(purchase.kind), params,
+                           purchase.report.log_likelihood);
     out << absl::StrFormat("  Gamma-Gamma  p = %.4f, q = %.4f, gamma = %.4f; LL %.1f\n", g.p, g.q,
                            g.gamma, table.gamma_gamma.report.log_likelihood);
-    if (table.bgnbd.report.zero_recency_repeat_buyers > 0) {
+    if (purchase.report.zero_recency_repeat_buyers > 0) {
       out << absl::StrFormat("  %.0f repeat buyers with recency 0 fitted as they are\n",
-                             table.bgnbd.report.zero_recency_repeat_buyers);
+                             purchase.report.zero_recency_repeat_buyers);
     }
     if (table.spend_model_excluded > 0) {
       out << absl::StrFormat(
@@ -515,11 +536,15 @@ void WriteReport(const std::string& log_path, const crmcore::CustomerTable& tabl
       clv += table.clv[i];
     }
     const crmcore::ClvHorizon& c = table.clv_horizon;
+    const char* expected_what =
+        purchase.kind == crmcore::LifetimeModelKind::kBgBbGammaGamma ? "periods with a purchase"
+        : purchase.kind == crmcore::LifetimeModelKind::kSbgGammaGamma ? "renewals"
+                                                                       : "purchases";
     out << absl::StrFormat(
-        "  next %g %s: %.0f purchases expected; CLV over %d periods of %g days at %g%% a "
+        "  next %g %s: %.0f %s expected; CLV over %d periods of %g days at %g%% a "
         "period: %.2f in all\n",
-        table.horizon, crmcore::TimeUnitName(s.unit), purchases, c.periods, c.period_days,
-        100 * c.discount_rate, clv);
+        table.horizon, crmcore::TimeUnitName(s.unit), purchases, expected_what, c.periods,
+        c.period_days, 100 * c.discount_rate, clv);
     if (table.has_intervals) {
       // The totals' 95 % intervals from the estimates' uncertainty (--intervals).
       auto line = [&](const char* what, const crmcore::CustomerTable::LifetimeTotal& t,

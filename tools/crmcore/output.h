@@ -36,8 +36,6 @@ struct FitResult {
   double customers = 0.0;
   /// Unit of the recency and T fitted on, when known (stated in the model file).
   std::optional<crmcore::TimeUnit> time_unit = std::nullopt;
-  /// The fit's penalizer (--penalizer), stated in the model file.
-  double penalizer = 0.0;
 
   static FitResult Of(const crmcore::BgNbdFit& fit);
   static FitResult Of(const crmcore::ParetoNbdFit& fit);
@@ -45,6 +43,8 @@ struct FitResult {
   static FitResult Of(const crmcore::MbgNbdFit& fit);
   static FitResult Of(const crmcore::BgBbFit& fit);
   static FitResult Of(const crmcore::SbgFit& fit);
+  /// A scored table's purchase model.
+  static FitResult Of(const crmcore::PurchaseModelFit& fit);
 };
 
 /// The fit as a model file (crmcore/model_file.h): what `fit --out` writes and
