@@ -115,23 +115,29 @@ absl::StatusOr<int64_t> WholePeriods(const char* model, double periods) {
   return static_cast<int64_t>(periods);
 }
 
-// Σ_k spend · (E(k) − E(k−1)) / (1+d)^k over the CLV's periods, E(k) the BG/BB expected
-// transactions in the next k opportunities (the periods are the opportunities).
+// Σ_k spend · P(transaction at opportunity n+k) / (1+d)^k over the CLV's periods (the
+// periods are the opportunities). The probability is the summand of FHS 2010 eq. 13,
+// B(α+x+1, β+n−x)/B(α, β) · B(γ, δ+n+k)/B(γ, δ) / L, so it is E(1) at k = 1 (the expected
+// transactions in the next opportunity) and the ratio of consecutive terms is
+// B(γ, δ+n+k+1)/B(γ, δ+n+k) = (δ+n+k)/(γ+δ+n+k): one pass over the periods, not one
+// expected-transactions call per period.
 absl::Status BgBbDiscountedClv(const BgBbParams& b, const ClvHorizon& horizon,
                                absl::Span<const double> spend, const ModelRows& rows,
                                absl::Span<double> out) {
   const size_t n = rows.x.size();
-  std::vector<double> previous(n, 0.0), current(n);
-  std::fill(out.begin(), out.end(), 0.0);
-  double discount = 1.0;
-  for (int k = 1; k <= horizon.periods; ++k) {
-    discount /= 1.0 + horizon.discount_rate;
-    CRM_RETURN_IF_ERROR(BgBbExpectedTransactions(b, k, rows.x, rows.t_x, rows.T,
-                                                 absl::MakeSpan(current)));
-    for (size_t i = 0; i < n; ++i) out[i] += (current[i] - previous[i]) * discount;
-    previous.swap(current);
+  std::vector<double> next(n);
+  CRM_RETURN_IF_ERROR(
+      BgBbExpectedTransactions(b, 1, rows.x, rows.t_x, rows.T, absl::MakeSpan(next)));
+  for (size_t i = 0; i < n; ++i) {
+    double probability = next[i], discount = 1.0, sum = 0.0;
+    for (int k = 1; k <= horizon.periods; ++k) {
+      discount /= 1.0 + horizon.discount_rate;
+      sum += probability * discount;
+      const double at = b.delta + rows.T[i] + static_cast<double>(k);
+      probability *= at / (b.gamma + at);
+    }
+    out[i] = spend[i] * sum;
   }
-  for (size_t i = 0; i < n; ++i) out[i] *= spend[i];
   return absl::OkStatus();
 }
 
