@@ -615,7 +615,8 @@ def test_mbgnbd_count_distribution_and_clv(summary):
                                    expected * spend, rtol=1e-12)
         with pytest.raises(crmcore.InvalidArgument, match="count n must be >= 0, got -1"):
             m.purchase_count_probability(-1, 39.0)
-        with pytest.raises(crmcore.InvalidArgument, match="horizon t must be finite and > 0, got 0"):
+        with pytest.raises(crmcore.InvalidArgument,
+                           match="horizon t must be finite and > 0, got 0"):
             m.conditional_purchase_count_probability(1, 0.0, [1.0], [1.0], [2.0])
         with pytest.raises(crmcore.InvalidArgument, match="row 1"):
             m.conditional_purchase_count_probability(1, 39.0, [1.0, 1.0], [1.0, 3.0], [2.0, 2.0])

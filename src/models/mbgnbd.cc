@@ -248,7 +248,6 @@ absl::StatusOr<double> MbgNbdExpectedPurchasesNew(const MbgNbdParams& params, do
   return out;
 }
 
-
 absl::StatusOr<double> MbgNbdPurchaseCountProbability(const MbgNbdParams& params, double t,
                                                       int64_t n) {
   CRM_RETURN_IF_ERROR(params.Validate());

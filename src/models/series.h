@@ -35,7 +35,8 @@ absl::StatusOr<double> HypergeometricOneBC(absl::string_view what, double b, dou
 /// and also at time 0 (right after the first purchase) when `drop_out_at_start`:
 ///   BG/NBD  (FHL 2005 eq. 8):  B(a, b+n)/B(a, b) · NB(n)
 ///                              + δ(n>0) · B(a+1, b+n−1)/B(a, b) · P(NB >= n),
-///   MBG/NBD (drop_out_at_start): B(a, b+n+1)/B(a, b) · NB(n) + B(a+1, b+n)/B(a, b) · P(NB >= n),
+///   MBG/NBD (drop_out_at_start):  B(a, b+n+1)/B(a, b) · NB(n)
+///                              + B(a+1, b+n)/B(a, b) · P(NB >= n),
 /// NB(n) = Γ(r+n)/(Γ(r) n!) (α/(α+t))^r (t/(α+t))^n, its upper tail P(NB >= n) the
 /// regularized incomplete beta I_{t/(α+t)}(n, r) (1 at n = 0), which avoids 1 − CDF
 /// cancellation. Parameters, t > 0 and n >= 0 are the caller's to check; OutOfRange naming
