@@ -1050,8 +1050,8 @@ CRM_API crm_status crm_summary_skipped_row(const crm_summary* summary, size_t in
  *   CRM_MODEL_MBGNBD      MBG/NBD (Batislam, Denizel & Filiztekin 2007): BG/NBD where a
  *                         customer may also drop out right after the first purchase
  *                         (mbgnbd.h). Parameters: r, alpha, a, b. Same columns and
- *                         functions as BG/NBD (not crm_model_purchase_count_probability
- *                         nor crm_clv).
+ *                         functions as BG/NBD, crm_clv included (not the
+ *                         crm_model_*_matrix grids nor crm_prediction_intervals).
  *   CRM_MODEL_BGBB        BG/BB (Fader, Hardie & Shang 2010), discrete opportunities
  *                         (bgbb.h). Parameters: alpha, beta, gamma, delta. Fitted with
  *                         crm_model_fit_bgbb, predicted with crm_model_bgbb_*.
@@ -1300,18 +1300,22 @@ CRM_API crm_status crm_model_expected_purchases_new(const crm_model* model, doub
 
 /* P(X(t) = n_purchases) for a new customer over (0, t], to *out: FHL 2005 eq. 8 (BG/NBD);
  * Fader & Hardie, "Deriving an expression for P(X(t) = x) under the Pareto/NBD model"
- * (Pareto/NBD, by quadrature over the lifetime, to ~1e-10 relative). `n_purchases` >= 0,
- * `t` finite and > 0. Errors as crm_model_expected_purchases_new, and CRM_ERR_UNSUPPORTED
- * for an MBG/NBD model. Thread-safe. */
+ * (Pareto/NBD, by quadrature over the lifetime, to ~1e-10 relative); for MBG/NBD eq. 8 with
+ * the drop-out at time 0 (Batislam et al. 2007; mbgnbd.h):
+ *   B(a, b+n+1)/B(a, b) NB(n) + B(a+1, b+n)/B(a, b) P(NB >= n), NB = NBD(r, alpha/(alpha+t)).
+ * `n_purchases` >= 0, `t` finite and > 0. Errors as crm_model_expected_purchases_new, and
+ * CRM_ERR_INVALID_ARGUMENT naming n_purchases < 0 or t <= 0. Thread-safe. */
 CRM_API crm_status crm_model_purchase_count_probability(const crm_model* model,
                                                         int64_t n_purchases, double t,
                                                         double* out);
 
 /* P(exactly n_purchases purchases in (T, T + t] | x, t_x, T) of each customer, written to
  * out[0..n) (Fader & Hardie, "Deriving the conditional PMF of the Pareto/NBD model"; the
- * same posterior argument for BG/NBD): P(alive) times the new-customer probability at the
- * updated parameters (r + x, alpha + T, a, b + x) or (r + x, alpha + T, s, beta + T), plus
- * 1 - P(alive) for n_purchases = 0. Summed over n_purchases it is 1; its mean is
+ * same posterior argument for BG/NBD and MBG/NBD): P(alive) times the new-customer
+ * probability at the updated parameters (r + x, alpha + T, a, b + x) or (r + x, alpha + T, s,
+ * beta + T), plus 1 - P(alive) for n_purchases = 0. For MBG/NBD the customer alive at T has
+ * survived x + 1 drop-out chances (time 0 and each repeat purchase) and has none at T
+ * itself: the BG/NBD new-customer probability at (r + x, alpha + T, a, b + x + 1). Summed over n_purchases it is 1; its mean is
  * crm_model_expected_purchases. `n_purchases` >= 0, `t` finite and > 0.
  * Errors as crm_model_expected_purchases, and CRM_ERR_INVALID_ARGUMENT for n_purchases < 0
  * or t = 0. Thread-safe. */
@@ -1384,7 +1388,7 @@ CRM_API crm_status crm_clv_options_init(crm_clv_options* options, size_t struct_
 /* Discounted CLV of each customer, written to out[0..n) (FHL 2005 "RFM and CLV"; the
  * `lifetimes` library's customer_lifetime_value):
  *   CLV_i = spend_i * sum_{k=1..K} (E_i[Y(k L)] - E_i[Y((k-1) L)]) / (1 + d)^k,
- * E from `transaction_model` (BG/NBD or Pareto/NBD) and spend_i the expected mean spend
+ * E from `transaction_model` (BG/NBD, Pareto/NBD or MBG/NBD) and spend_i the expected mean spend
  * of `spend_model` (Gamma-Gamma, see crm_model_expected_mean_spend) from x and `monetary`;
  * with a NULL `spend_model`, `monetary` itself is the spend per purchase (finite, >= 0).
  * `options` is borrowed; NULL = defaults (a period of 30 days, in days). Units: those of

@@ -821,20 +821,18 @@ crm_status crm_model_expected_purchases_new(const crm_model* model, double t, do
 crm_status crm_model_purchase_count_probability(const crm_model* model, int64_t n_purchases,
                                                 double t, double* out) {
   return Guarded("crm_model_purchase_count_probability", [&]() -> absl::Status {
-    CRM_RETURN_IF_ERROR(CheckHandle(model, "model"));
-    if (model->kind == CRM_MODEL_MBGNBD) {
-      return absl::UnimplementedError(
-          "the purchase-count distribution is implemented for BG/NBD and Pareto/NBD only");
-    }
-    CRM_RETURN_IF_ERROR(CheckUsable(model, "model", {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD},
-                                    kNeedsPurchaseModel));
+    CRM_RETURN_IF_ERROR(CheckUsable(model, "model",
+                                    {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD, CRM_MODEL_MBGNBD},
+                                    kNeedsHistoryModel));
     CRM_RETURN_IF_ERROR(RequireNonNull(out, "out"));
     const double* p = model->params.data();
     CRM_ASSIGN_OR_RETURN(
         const double value,
         model->kind == CRM_MODEL_BGNBD
             ? crmcore::BgNbdPurchaseCountProbability(ToBgNbd(p), t, n_purchases)
-            : crmcore::ParetoNbdPurchaseCountProbability(ToPareto(p), t, n_purchases));
+            : model->kind == CRM_MODEL_PARETO_NBD
+                  ? crmcore::ParetoNbdPurchaseCountProbability(ToPareto(p), t, n_purchases)
+                  : crmcore::MbgNbdPurchaseCountProbability(ToMbgNbd(p), t, n_purchases));
     *out = value;
     return absl::OkStatus();
   });
@@ -846,16 +844,23 @@ crm_status crm_model_conditional_purchase_count_probability(const crm_model* mod
                                                             const double* T, size_t n,
                                                             double* out) {
   return Guarded("crm_model_conditional_purchase_count_probability", [&]() -> absl::Status {
-    CRM_RETURN_IF_ERROR(CheckUsable(model, "model", {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD},
-                                    kNeedsPurchaseModel));
+    CRM_RETURN_IF_ERROR(CheckUsable(model, "model",
+                                    {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD, CRM_MODEL_MBGNBD},
+                                    kNeedsHistoryModel));
     CRM_ASSIGN_OR_RETURN(const Histories h, ReadHistories(x, t_x, T, n));
     return IntoCaller(out, n, [&](absl::Span<double> result) {
       const double* p = model->params.data();
-      return model->kind == CRM_MODEL_BGNBD
-                 ? crmcore::BgNbdConditionalPurchaseCountProbability(
-                       ToBgNbd(p), t, n_purchases, h.x, h.t_x, h.T, result)
-                 : crmcore::ParetoNbdConditionalPurchaseCountProbability(
-                       ToPareto(p), t, n_purchases, h.x, h.t_x, h.T, result);
+      switch (model->kind) {
+        case CRM_MODEL_BGNBD:
+          return crmcore::BgNbdConditionalPurchaseCountProbability(ToBgNbd(p), t, n_purchases,
+                                                                   h.x, h.t_x, h.T, result);
+        case CRM_MODEL_MBGNBD:
+          return crmcore::MbgNbdConditionalPurchaseCountProbability(ToMbgNbd(p), t, n_purchases,
+                                                                    h.x, h.t_x, h.T, result);
+        default:
+          return crmcore::ParetoNbdConditionalPurchaseCountProbability(
+              ToPareto(p), t, n_purchases, h.x, h.t_x, h.T, result);
+      }
     });
   });
 }
@@ -934,8 +939,8 @@ crm_status crm_clv(const crm_model* transaction_model, const crm_model* spend_mo
                    size_t n, const crm_clv_options* options, double* out) {
   return Guarded("crm_clv", [&]() -> absl::Status {
     CRM_RETURN_IF_ERROR(CheckUsable(transaction_model, "transaction_model",
-                                    {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD},
-                                    kNeedsPurchaseModel));
+                                    {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD, CRM_MODEL_MBGNBD},
+                                    kNeedsHistoryModel));
     if (spend_model != nullptr) {
       CRM_RETURN_IF_ERROR(CheckUsable(spend_model, "spend_model", {CRM_MODEL_GAMMA_GAMMA},
                                       "this needs a Gamma-Gamma model (or NULL)"));
@@ -963,11 +968,17 @@ crm_status crm_clv(const crm_model* transaction_model, const crm_model* spend_mo
     }
     return IntoCaller(out, n, [&](absl::Span<double> result) {
       const double* p = transaction_model->params.data();
-      return transaction_model->kind == CRM_MODEL_BGNBD
-                 ? crmcore::BgNbdDiscountedClv(ToBgNbd(p), horizon, spend, h.x, h.t_x, h.T,
-                                               result)
-                 : crmcore::ParetoNbdDiscountedClv(ToPareto(p), horizon, spend, h.x, h.t_x,
-                                                   h.T, result);
+      switch (transaction_model->kind) {
+        case CRM_MODEL_BGNBD:
+          return crmcore::BgNbdDiscountedClv(ToBgNbd(p), horizon, spend, h.x, h.t_x, h.T,
+                                             result);
+        case CRM_MODEL_MBGNBD:
+          return crmcore::MbgNbdDiscountedClv(ToMbgNbd(p), horizon, spend, h.x, h.t_x, h.T,
+                                              result);
+        default:
+          return crmcore::ParetoNbdDiscountedClv(ToPareto(p), horizon, spend, h.x, h.t_x,
+                                                 h.T, result);
+      }
     });
   });
 }

@@ -586,6 +586,44 @@ def test_model_from_params():
         crmcore.Model.from_params("bgnbd", [0.243, -1.0, 0.793, 2.426])
 
 
+def test_mbgnbd_count_distribution_and_clv(summary):
+    """MBG/NBD through the purchase-count pmfs and crm_clv (once refused as unsupported)."""
+    with crmcore.Model.from_params("mbgnbd", [0.525, 6.183, 0.891, 1.614]) as m:
+        r, alpha, a, b = m.params.values()
+        probs = np.array([m.purchase_count_probability(k, 39.0) for k in range(600)])
+        assert probs.sum() == pytest.approx(1.0, abs=1e-10)
+        assert (np.arange(600) * probs).sum() == pytest.approx(m.expected_purchases_new(39.0),
+                                                               rel=1e-10)
+        # Gone right after the first purchase, or no purchase by t.
+        assert probs[0] == pytest.approx(a / (a + b) + b / (a + b) * (alpha / (alpha + 39.0)) ** r,
+                                         rel=1e-13)
+        x, t_x, T = (np.array(c[:40]) for c in (summary.frequency, summary.recency, summary.T))
+        assert (x == 0).any()  # customers without repeat purchases, who may be gone too
+        pmf = np.array([m.conditional_purchase_count_probability(k, 39.0, x, t_x, T)
+                        for k in range(600)])
+        np.testing.assert_allclose(pmf.sum(axis=0), 1.0, atol=1e-10)
+        np.testing.assert_allclose((np.arange(600)[:, None] * pmf).sum(axis=0),
+                                   m.expected_purchases(39.0, x, t_x, T), rtol=1e-10, atol=1e-14)
+        # CLV: the discounted per-period MBG/NBD purchases times the spend per purchase.
+        spend = np.linspace(1.0, 50.0, len(x))
+        expected, previous = np.zeros(len(x)), np.zeros(len(x))
+        for k in range(1, 13):
+            current = m.expected_purchases(30.0 / 7.0 * k, x, t_x, T)
+            expected += (current - previous) / 1.01 ** k
+            previous = current
+        np.testing.assert_allclose(crmcore.clv(m, None, x, t_x, T, spend, time_unit="weeks"),
+                                   expected * spend, rtol=1e-12)
+        with pytest.raises(crmcore.InvalidArgument, match="count n must be >= 0, got -1"):
+            m.purchase_count_probability(-1, 39.0)
+        with pytest.raises(crmcore.InvalidArgument,
+                           match="horizon t must be finite and > 0, got 0"):
+            m.conditional_purchase_count_probability(1, 0.0, [1.0], [1.0], [2.0])
+        with pytest.raises(crmcore.InvalidArgument, match="row 1"):
+            m.conditional_purchase_count_probability(1, 39.0, [1.0, 1.0], [1.0, 3.0], [2.0, 2.0])
+        with pytest.raises(crmcore.InvalidArgument, match="row 0"):
+            crmcore.clv(m, None, [1.0], [1.0], [2.0], [-5.0], time_unit="weeks")
+
+
 def test_mbgnbd_bgbb_and_sbg_match_published_fits(summary):
     with crmcore.Model.fit("mbgnbd", summary) as m:
         assert m.kind == "mbgnbd"

@@ -20,6 +20,7 @@
 #ifndef CRMCORE_MBGNBD_H_
 #define CRMCORE_MBGNBD_H_
 
+#include <cstdint>
 #include <functional>
 
 #include "absl/status/status.h"
@@ -102,6 +103,36 @@ absl::Status MbgNbdExpectedPurchases(const MbgNbdParams& params, double t,
 ///   E[X(t)] = b/(a−1) · [1 − (α/(α+t))^r 2F1(r, b+1; a+b; t/(α+t))],
 /// the conditional expectation at x = t_x = T = 0.
 absl::StatusOr<double> MbgNbdExpectedPurchasesNew(const MbgNbdParams& params, double t);
+
+/// P(X(t) = n) for a new customer over (0, t]: the BG/NBD derivation (FHL 2005 eq. 8) with
+/// MBG/NBD's extra drop-out at time 0 (Batislam et al. 2007). Given λ and p, the customer
+/// makes exactly n purchases either alive at t — survived time 0 and n purchases, n
+/// Poisson arrivals: (1−p)^(n+1) e^(−λt) (λt)^n/n! — or gone right after the n-th
+/// purchase (time 0 for n = 0), which came by t: p (1−p)^n P(Poisson(λt) >= n). Over
+/// p ~ Beta(a, b) and λ ~ Gamma(r, α), for every n >= 0 (no δ(n>0) term as in BG/NBD):
+///   P(X(t) = n) = B(a, b+n+1)/B(a, b) · NB(n; r, α/(α+t))
+///               + B(a+1, b+n)/B(a, b) · P(NB(r, α/(α+t)) >= n),
+/// NB(n) = Γ(r+n)/(Γ(r) n!) (α/(α+t))^r (t/(α+t))^n, the tail I_{t/(α+t)}(n, r) (1 at n = 0).
+/// P(X(t) = 0) = a/(a+b) + b/(a+b) (α/(α+t))^r. Its mean is MbgNbdExpectedPurchasesNew.
+/// `n` >= 0, `t` finite and > 0; errors: InvalidArgument naming the value or parameter,
+/// OutOfRange when the value is not finite (parameters near DBL_MAX).
+absl::StatusOr<double> MbgNbdPurchaseCountProbability(const MbgNbdParams& params, double t,
+                                                      int64_t n);
+
+/// P(Y(t) = n | x, t_x, T): the probability of exactly n purchases in (T, T + t] given each
+/// history, by the posterior argument of BgNbdConditionalPurchaseCountProbability. The
+/// "alive at T" term of L is (1−p)^(x+1) λ^x e^(−λT): x + 1 survivals (time 0 and each
+/// repeat purchase), so alive at T the posterior is λ ~ Gamma(r+x, α+T), p ~ Beta(a,
+/// b+x+1). From T on, such a customer drops out only after a purchase — there is no second
+/// "time 0" — so they buy as a new BG/NBD customer (FHL 2005 eq. 8) of those parameters:
+///   P = P(alive) · P_BG/NBD(n; r+x, α+T, a, b+x+1) + δ(n=0) · (1 − P(alive)),
+/// with MbgNbdProbabilityAlive (a customer with x = 0 may be gone). Its mean over n is
+/// MbgNbdExpectedPurchases. One value per customer into `out`. Errors: InvalidArgument for
+/// `t` (finite, > 0), n < 0, unequal column lengths, invalid parameters or an invalid
+/// history (naming its row); OutOfRange naming the row when a term is not finite.
+absl::Status MbgNbdConditionalPurchaseCountProbability(
+    const MbgNbdParams& params, double t, int64_t n, absl::Span<const double> x,
+    absl::Span<const double> t_x, absl::Span<const double> T, absl::Span<double> out);
 
 }  // namespace crmcore
 

@@ -1,12 +1,9 @@
 #include "crmcore/bgnbd.h"
 
-#include <algorithm>
 #include <cmath>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <boost/math/special_functions/beta.hpp>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -287,46 +284,9 @@ absl::StatusOr<double> BgNbdPurchaseCountProbability(const BgNbdParams& params, 
     return absl::InvalidArgumentError(absl::StrCat(
         "BG/NBD purchase-count probability: count n must be >= 0, got ", n));
   }
-  const BgNbdParams& p = params;
-  const double dn = static_cast<double>(n);
-  // log B(a, b+n)/B(a, b) = Σ_{k<n} log((b+k)/(a+b+k)) and log Γ(r+n)/Γ(r) = Σ_{k<n}
-  // log(r+k), summed term by term for small n: the log-gamma differences they replace
-  // lose |log Γ(a+b)|·2^-53 to cancellation (2e-5 at a = 8e9, which made P(X = 0) > 1).
-  // log(α/(α+t)) and log(t/(α+t)) by log1p for the same reason: log α − log(α+t) was 0
-  // for α = 6e20, t = 100, where r·log(α/(α+t)) = −1700.
-  constexpr int64_t kMaxTermwise = 64;
-  double log_beta_ratio = 0.0;
-  double log_rising_r = 0.0;
-  if (n <= kMaxTermwise) {
-    for (int64_t k = 0; k < n; ++k) {
-      const double dk = static_cast<double>(k);
-      log_beta_ratio += std::log(p.b + dk) - std::log(p.a + p.b + dk);
-      log_rising_r += std::log(p.r + dk);
-    }
-  } else {
-    log_beta_ratio =
-        LogGamma(p.b + dn) + LogGamma(p.a + p.b) - LogGamma(p.a + p.b + dn) - LogGamma(p.b);
-    log_rising_r = LogGamma(p.r + dn) - LogGamma(p.r);
-  }
-  const double log_q = -std::log1p(t / p.alpha);   // log(α/(α+t))
-  const double log_pp = -std::log1p(p.alpha / t);  // log(t/(α+t))
-  const double log_nb = log_rising_r - LogGamma(dn + 1.0) + p.r * log_q + dn * log_pp;
-  double probability = std::exp(log_beta_ratio + log_nb);
-  if (n > 0) {
-    using Policy = boost::math::policies::policy<
-        boost::math::policies::domain_error<boost::math::policies::ignore_error>,
-        boost::math::policies::overflow_error<boost::math::policies::ignore_error>,
-        boost::math::policies::evaluation_error<boost::math::policies::ignore_error>,
-        boost::math::policies::promote_double<false>>;
-    const double tail = boost::math::ibeta(dn, p.r, t / (p.alpha + t), Policy());
-    probability += std::exp(log_beta_ratio + std::log(p.a) - std::log(p.b + dn - 1.0)) * tail;
-  }
-  if (!std::isfinite(probability)) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "BG/NBD purchase-count probability: not finite for n = ", n, ", t = ", FormatDouble(t)));
-  }
-  // The sum of the two terms may round past 1; the probability itself cannot.
-  return std::min(probability, 1.0);
+  return models_internal::BetaGeometricCountProbability(
+      "BG/NBD purchase-count probability", params.r, params.alpha, params.a, params.b, t, n,
+      /*drop_out_at_start=*/false);
 }
 
 absl::Status BgNbdConditionalPurchaseCountProbability(

@@ -248,4 +248,49 @@ absl::StatusOr<double> MbgNbdExpectedPurchasesNew(const MbgNbdParams& params, do
   return out;
 }
 
+absl::StatusOr<double> MbgNbdPurchaseCountProbability(const MbgNbdParams& params, double t,
+                                                      int64_t n) {
+  CRM_RETURN_IF_ERROR(params.Validate());
+  if (!(std::isfinite(t) && t > 0.0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "MBG/NBD purchase-count probability: horizon t must be finite and > 0, got ",
+        FormatDouble(t)));
+  }
+  if (n < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "MBG/NBD purchase-count probability: count n must be >= 0, got ", n));
+  }
+  return models_internal::BetaGeometricCountProbability(
+      "MBG/NBD purchase-count probability", params.r, params.alpha, params.a, params.b, t, n,
+      /*drop_out_at_start=*/true);
+}
+
+absl::Status MbgNbdConditionalPurchaseCountProbability(
+    const MbgNbdParams& params, double t, int64_t n, absl::Span<const double> x,
+    absl::Span<const double> t_x, absl::Span<const double> T, absl::Span<double> out) {
+  // t and n first: their messages beat a history error in rows the caller did not mean.
+  if (!(std::isfinite(t) && t > 0.0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "MBG/NBD conditional purchase-count probability: horizon t must be finite and > 0, "
+        "got ",
+        FormatDouble(t)));
+  }
+  if (n < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "MBG/NBD conditional purchase-count probability: count n must be >= 0, got ", n));
+  }
+  CRM_RETURN_IF_ERROR(MbgNbdProbabilityAlive(params, x, t_x, T, out));
+  return models_internal::MixPosteriorPurchaseCountProbability(
+      x, T, n,
+      [&](double xi, double Ti) {
+        // Alive at T: survived time 0 and x repeat purchases, hence b + x + 1; no drop-out
+        // at T itself.
+        return models_internal::BetaGeometricCountProbability(
+            "MBG/NBD conditional purchase-count probability", params.r + xi,
+            params.alpha + Ti, params.a, params.b + xi + 1.0, t, n,
+            /*drop_out_at_start=*/false);
+      },
+      out);
+}
+
 }  // namespace crmcore

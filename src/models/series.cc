@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+
+#include <boost/math/special_functions/beta.hpp>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -89,6 +92,76 @@ absl::StatusOr<double> HypergeometricOneBC(absl::string_view what, double b, dou
   return absl::OutOfRangeError(absl::StrCat(
       what, ": the hypergeometric series 2F1(1, ", FormatDouble(b), "; ", FormatDouble(c), "; ",
       FormatDouble(z), ") did not converge in ", kMaxTerms, " terms (discount too close to 0)"));
+}
+
+namespace {
+
+// log(u + v) for u, v > 0 without overflow: a = b = 1.7e308 make a + b infinite, which
+// turned log B(a, b+n)/B(a, b) into −Inf and every probability into 0.
+double LogOfSum(double u, double v) {
+  const double hi = std::max(u, v), lo = std::min(u, v);
+  return std::log(hi) + std::log1p(lo / hi);
+}
+
+}  // namespace
+
+absl::StatusOr<double> BetaGeometricCountProbability(absl::string_view what, double r,
+                                                     double alpha, double a, double b,
+                                                     double t, int64_t n,
+                                                     bool drop_out_at_start) {
+  const double dn = static_cast<double>(n);
+  // log B(a, b+n)/B(a, b) = Σ_{k<n} log((b+k)/(a+b+k)) and log Γ(r+n)/Γ(r) = Σ_{k<n}
+  // log(r+k), summed term by term for small n: the log-gamma differences they replace
+  // lose |log Γ(a+b)|·2^-53 to cancellation (2e-5 at a = 8e9, which made P(X = 0) > 1).
+  // log(α/(α+t)) and log(t/(α+t)) by log1p for the same reason: log α − log(α+t) was 0
+  // for α = 6e20, t = 100, where r·log(α/(α+t)) = −1700.
+  constexpr int64_t kMaxTermwise = 64;
+  double log_beta_ratio = 0.0;
+  double log_rising_r = 0.0;
+  if (n <= kMaxTermwise) {
+    for (int64_t k = 0; k < n; ++k) {
+      const double dk = static_cast<double>(k);
+      log_beta_ratio += std::log(b + dk) - LogOfSum(a, b + dk);
+      log_rising_r += std::log(r + dk);
+    }
+  } else {
+    log_beta_ratio = LogGamma(b + dn) + LogGamma(a + b) - LogGamma(a + b + dn) - LogGamma(b);
+    log_rising_r = LogGamma(r + dn) - LogGamma(r);
+  }
+  const double log_q = -std::log1p(t / alpha);   // log(α/(α+t))
+  const double log_pp = -std::log1p(alpha / t);  // log(t/(α+t))
+  const double log_nb = log_rising_r - LogGamma(dn + 1.0) + r * log_q + dn * log_pp;
+  // The beta factors of "alive after the n-th purchase" and "gone after the n-th":
+  // B(a, b+n+1) = B(a, b+n)·(b+n)/(a+b+n), B(a+1, b+n) = B(a, b+n)·a/(a+b+n) (MBG/NBD);
+  // B(a+1, b+n−1) = B(a, b+n)·a/(b+n−1) (BG/NBD, n > 0).
+  double log_alive_factor = 0.0;
+  double log_gone_factor = -HUGE_VAL;
+  if (drop_out_at_start) {
+    const double log_abn = LogOfSum(a, b + dn);
+    log_alive_factor = std::log(b + dn) - log_abn;
+    log_gone_factor = std::log(a) - log_abn;
+  } else if (n > 0) {
+    log_gone_factor = std::log(a) - std::log(b + dn - 1.0);
+  }
+  double probability = std::exp(log_beta_ratio + log_alive_factor + log_nb);
+  if (log_gone_factor > -HUGE_VAL) {
+    double tail = 1.0;  // P(NB >= 0)
+    if (n > 0) {
+      using Policy = boost::math::policies::policy<
+          boost::math::policies::domain_error<boost::math::policies::ignore_error>,
+          boost::math::policies::overflow_error<boost::math::policies::ignore_error>,
+          boost::math::policies::evaluation_error<boost::math::policies::ignore_error>,
+          boost::math::policies::promote_double<false>>;
+      tail = boost::math::ibeta(dn, r, t / (alpha + t), Policy());
+    }
+    probability += std::exp(log_beta_ratio + log_gone_factor) * tail;
+  }
+  if (!std::isfinite(probability)) {
+    return absl::OutOfRangeError(absl::StrCat(what, ": not finite for n = ", n, ", t = ",
+                                              FormatDouble(t)));
+  }
+  // The sum of the two terms may round past 1; the probability itself cannot.
+  return std::min(probability, 1.0);
 }
 
 }  // namespace crmcore::models_internal

@@ -1,9 +1,11 @@
 // Private series shared by the buy-till-you-die models: the Gaussian hypergeometric sums
-// behind their conditional expectations and discounted residual values.
+// behind their conditional expectations and discounted residual values, and the
+// purchase-count distribution of the beta-geometric/NBD family (BG/NBD, MBG/NBD).
 #ifndef CRMCORE_SRC_MODELS_SERIES_H_
 #define CRMCORE_SRC_MODELS_SERIES_H_
 
 #include <cstddef>
+#include <cstdint>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -27,6 +29,22 @@ absl::StatusOr<double> AliveExpectedPurchases(absl::string_view model, double sh
 /// relative. OutOfRange naming `what` when 10^7 terms do not suffice (z within ~1e-6 of 1).
 absl::StatusOr<double> HypergeometricOneBC(absl::string_view what, double b, double c,
                                            double z);
+
+/// P(X(t) = n) over (0, t] for a customer whose purchases while alive are Poisson with rate
+/// λ ~ Gamma(r, α) and who drops out with probability p ~ Beta(a, b) after each purchase,
+/// and also at time 0 (right after the first purchase) when `drop_out_at_start`:
+///   BG/NBD  (FHL 2005 eq. 8):  B(a, b+n)/B(a, b) · NB(n)
+///                              + δ(n>0) · B(a+1, b+n−1)/B(a, b) · P(NB >= n),
+///   MBG/NBD (drop_out_at_start):  B(a, b+n+1)/B(a, b) · NB(n)
+///                              + B(a+1, b+n)/B(a, b) · P(NB >= n),
+/// NB(n) = Γ(r+n)/(Γ(r) n!) (α/(α+t))^r (t/(α+t))^n, its upper tail P(NB >= n) the
+/// regularized incomplete beta I_{t/(α+t)}(n, r) (1 at n = 0), which avoids 1 − CDF
+/// cancellation. Parameters, t > 0 and n >= 0 are the caller's to check; OutOfRange naming
+/// `what`, n and t when the value is not finite.
+absl::StatusOr<double> BetaGeometricCountProbability(absl::string_view what, double r,
+                                                     double alpha, double a, double b,
+                                                     double t, int64_t n,
+                                                     bool drop_out_at_start);
 
 }  // namespace crmcore::models_internal
 

@@ -2,6 +2,7 @@
 // sample: the same summary, estimates and predictions, bit for bit (the C layer converts
 // and validates; it must not compute anything differently).
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "crmcore/clv.h"
 #include "crmcore/customer_scoring.h"
 #include "crmcore/gamma_gamma.h"
+#include "crmcore/mbgnbd.h"
 #include "crmcore/model_fit.h"
 #include "crmcore/pareto_nbd.h"
 #include "crmcore/prediction_intervals.h"
@@ -161,6 +163,60 @@ TEST_F(CapiVsCore, BgNbdFitAndPredictionsAreTheCore) {
   EXPECT_EQ(total, (std::vector<double>{core_intervals->total.value, core_intervals->total.lo,
                                         core_intervals->total.hi}));
   crm_model_destroy(model);
+}
+
+TEST_F(CapiVsCore, MbgNbdCountProbabilitiesAndClvAreTheCore) {
+  auto histories = crmcore::PurchaseHistoriesFromSummary(core_);
+  ASSERT_TRUE(histories.ok());
+  auto fit = crmcore::FitMbgNbd(*histories);
+  ASSERT_TRUE(fit.ok());
+  auto spend = crmcore::SpendHistories::Create(x_, core_.monetary_value);
+  ASSERT_TRUE(spend.ok());
+  auto gg = crmcore::FitGammaGamma(*spend);
+  ASSERT_TRUE(gg.ok());
+  crm_model* model = nullptr;
+  crm_model* c_gg = nullptr;
+  ASSERT_EQ(crm_model_fit_summary(CRM_MODEL_MBGNBD, c_, nullptr, &model), CRM_OK);
+  ASSERT_EQ(crm_model_fit_summary(CRM_MODEL_GAMMA_GAMMA, c_, nullptr, &c_gg), CRM_OK);
+  const crmcore::MbgNbdParams& p = fit->params;
+  EXPECT_EQ(Params(model), (std::vector<double>{p.r, p.alpha, p.a, p.b}));
+
+  const size_t n = x_.size();
+  for (const int64_t k : {int64_t{0}, int64_t{1}, int64_t{5}}) {
+    double c_value = -1;
+    ASSERT_EQ(crm_model_purchase_count_probability(model, k, 20.0, &c_value), CRM_OK)
+        << crm_last_error();
+    EXPECT_EQ(c_value, *crmcore::MbgNbdPurchaseCountProbability(p, 20.0, k));
+    std::vector<double> c_out(n), core_out(n);
+    ASSERT_EQ(crm_model_conditional_purchase_count_probability(model, k, 20.0, x_.data(),
+                                                               t_x_.data(), T_.data(), n,
+                                                               c_out.data()),
+              CRM_OK)
+        << crm_last_error();
+    ASSERT_TRUE(crmcore::MbgNbdConditionalPurchaseCountProbability(p, 20.0, k, x_, t_x_, T_,
+                                                                   absl::MakeSpan(core_out))
+                    .ok());
+    EXPECT_EQ(c_out, core_out);
+  }
+
+  std::vector<double> c_clv(n), core_spend(n), core_clv(n);
+  ASSERT_TRUE(crmcore::GammaGammaExpectedMeanSpend(gg->params, x_, m_,
+                                                   absl::MakeSpan(core_spend))
+                  .ok());
+  crm_clv_options o = CRM_CLV_OPTIONS_INIT;
+  o.time_unit = CRM_TIME_UNIT_WEEKS;  // the summary's unit
+  crmcore::ClvHorizon horizon;
+  horizon.unit = crmcore::TimeUnit::kWeeks;
+  ASSERT_EQ(crm_clv(model, c_gg, x_.data(), t_x_.data(), T_.data(), m_.data(), n, &o,
+                    c_clv.data()),
+            CRM_OK)
+      << crm_last_error();
+  ASSERT_TRUE(crmcore::MbgNbdDiscountedClv(p, horizon, core_spend, x_, t_x_, T_,
+                                           absl::MakeSpan(core_clv))
+                  .ok());
+  EXPECT_EQ(c_clv, core_clv);
+  crm_model_destroy(model);
+  crm_model_destroy(c_gg);
 }
 
 TEST_F(CapiVsCore, ParetoNbdGammaGammaAndClvAreTheCore) {

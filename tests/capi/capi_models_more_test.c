@@ -39,6 +39,105 @@ static size_t read_csv4(const char* file, int skip_first, double* c1, double* c2
   return n;
 }
 
+/* MBG/NBD's purchase-count pmf (new customer and conditional) and CLV through the C API. */
+static void test_mbgnbd_counts_and_clv(const crm_model* model, const double* params,
+                                       double fresh) {
+  const double r = params[0], alpha = params[1], a = params[2], b = params[3];
+  /* x = 0 customers may be gone in MBG/NBD; the last row is a brand-new customer. */
+  const double hx[4] = {0, 2, 7, 0}, htx[4] = {0, 30.43, 35.0, 0}, hT[4] = {38.86, 38.86, 38.0, 0};
+  double value = 0, total = 0, mean = 0, alive[4], expected[4], pmf[4];
+  double ctotal[4] = {0, 0, 0, 0}, cmean[4] = {0, 0, 0, 0}, before[4] = {-1, -1, -1, -1};
+  int64_t k;
+  size_t i;
+  /* A new customer: P(X(t) = n) sums to 1, its mean is E[X(t)], and P(X(t) = 0) is gone at
+   * time 0 or no purchase by t: a/(a+b) + b/(a+b) (alpha/(alpha+t))^r. */
+  for (k = 0; k <= 600; ++k) {
+    CHECK_OK(crm_model_purchase_count_probability(model, k, 39.0, &value));
+    total += value;
+    mean += (double)k * value;
+  }
+  CHECK_NEAR(total, 1.0, 1e-10);
+  CHECK(rel_near(mean, fresh, 1e-10));
+  CHECK_OK(crm_model_purchase_count_probability(model, 0, 39.0, &value));
+  CHECK(rel_near(value, a / (a + b) + b / (a + b) * pow(alpha / (alpha + 39.0), r), 1e-13));
+  CHECK_ERROR(crm_model_purchase_count_probability(model, -1, 39.0, &value),
+              CRM_ERR_INVALID_ARGUMENT, "MBG/NBD purchase-count probability: count n must be >= 0, got -1");
+  CHECK_ERROR(crm_model_purchase_count_probability(model, 1, 0.0, &value),
+              CRM_ERR_INVALID_ARGUMENT, "horizon t must be finite and > 0, got 0");
+  CHECK_ERROR(crm_model_purchase_count_probability(model, 1, 39.0, NULL),
+              CRM_ERR_INVALID_ARGUMENT, "out");
+
+  /* Conditional: sums to 1, mean = crm_model_expected_purchases, n = 0 in closed form
+   * 1 - P(alive) + P(alive) ((alpha+T)/(alpha+T+t))^(r+x), and the history (0, 0, 0) is a
+   * new customer. */
+  CHECK_OK(crm_model_p_alive(model, hx, htx, hT, 4, alive));
+  CHECK_OK(crm_model_expected_purchases(model, 39.0, hx, htx, hT, 4, expected));
+  for (k = 0; k <= 600; ++k) {
+    CHECK_OK(crm_model_conditional_purchase_count_probability(model, k, 39.0, hx, htx, hT, 4,
+                                                              pmf));
+    for (i = 0; i < 4; ++i) {
+      ctotal[i] += pmf[i];
+      cmean[i] += (double)k * pmf[i];
+    }
+    if (k == 0) {
+      for (i = 0; i < 4; ++i) {
+        const double a_T = alpha + hT[i];
+        CHECK(rel_near(pmf[i], 1 - alive[i] + alive[i] * pow(a_T / (a_T + 39.0), r + hx[i]),
+                       1e-12));
+      }
+    }
+    if (k == 3) {
+      CHECK_OK(crm_model_purchase_count_probability(model, 3, 39.0, &value));
+      CHECK(rel_near(pmf[3], value, 1e-13));
+    }
+  }
+  for (i = 0; i < 4; ++i) {
+    CHECK_NEAR(ctotal[i], 1.0, 1e-10);
+    CHECK(rel_near(cmean[i], expected[i], 1e-10));
+  }
+  CHECK(alive[0] < 1);
+  {
+    const double bad_tx[4] = {0, 30.43, 50.0, 0}; /* row 2: t_x > T */
+    CHECK_ERROR(crm_model_conditional_purchase_count_probability(model, 1, 39.0, hx, bad_tx, hT,
+                                                                 4, before),
+                CRM_ERR_INVALID_ARGUMENT, "row 2");
+    CHECK(before[0] == -1 && before[3] == -1);
+  }
+  CHECK_ERROR(crm_model_conditional_purchase_count_probability(model, -2, 39.0, hx, htx, hT, 4,
+                                                               pmf),
+              CRM_ERR_INVALID_ARGUMENT, "count n must be >= 0, got -2");
+  CHECK_ERROR(crm_model_conditional_purchase_count_probability(model, 1, -1.0, hx, htx, hT, 4,
+                                                               pmf),
+              CRM_ERR_INVALID_ARGUMENT, "horizon t must be finite and > 0, got -1");
+
+  /* CLV: the discounted differences of MBG/NBD expected purchases, times the spend. */
+  {
+    crm_clv_options o;
+    const double spend[4] = {1.0, 2.5, 40.0, 3.0}, bad_spend[4] = {1.0, -2.0, 1.0, 1.0};
+    double clv[4], manual[4] = {0, 0, 0, 0}, e_prev[4] = {0, 0, 0, 0}, e_cur[4];
+    int period;
+    CHECK_OK(crm_clv_options_init(&o, sizeof o));
+    o.periods = 4;
+    o.period_length = 13.0;
+    o.discount_rate = 0.03;
+    CHECK_OK(crm_clv(model, NULL, hx, htx, hT, spend, 4, &o, clv));
+    for (period = 1; period <= 4; ++period) {
+      CHECK_OK(crm_model_expected_purchases(model, 13.0 * period, hx, htx, hT, 4, e_cur));
+      for (i = 0; i < 4; ++i) {
+        manual[i] += spend[i] * (e_cur[i] - e_prev[i]) / pow(1.03, period);
+        e_prev[i] = e_cur[i];
+      }
+    }
+    for (i = 0; i < 4; ++i) CHECK(rel_near(clv[i], manual[i], 1e-12));
+    clv[0] = -7;
+    CHECK_ERROR(crm_clv(model, NULL, hx, htx, hT, bad_spend, 4, &o, clv),
+                CRM_ERR_INVALID_ARGUMENT, "row 1");
+    CHECK(clv[0] == -7);
+    CHECK_ERROR(crm_clv(model, model, hx, htx, hT, spend, 4, &o, clv), CRM_ERR_INVALID_ARGUMENT,
+                "spend_model is a MBG/NBD model");
+  }
+}
+
 static void test_mbgnbd(void) {
   static double x[2357], t_x[2357], T[2357];
   const size_t n = read_csv4("cdnow_customers_summary.csv", 1, x, t_x, T, NULL, 2357);
@@ -71,8 +170,7 @@ static void test_mbgnbd(void) {
   }
   CHECK_OK(crm_model_expected_purchases_new(model, 39, &fresh));
   CHECK(fresh > 0);
-  CHECK_ERROR(crm_model_purchase_count_probability(model, 1, 39, &value), CRM_ERR_UNSUPPORTED,
-              "BG/NBD and Pareto/NBD only");
+  test_mbgnbd_counts_and_clv(model, params, fresh);
   crm_model_destroy(model);
 }
 

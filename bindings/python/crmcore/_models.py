@@ -295,13 +295,14 @@ class Model(_Handle):
 
     def expected_purchases_new(self, t: float) -> float:
         """Expected purchases of a new customer in (0, t] (BG/NBD: FHL 2005 eq. 9;
-        Pareto/NBD: r beta / (alpha (s - 1)) [1 - (beta / (beta + t))^(s - 1)])."""
+        Pareto/NBD: r beta / (alpha (s - 1)) [1 - (beta / (beta + t))^(s - 1)]; MBG/NBD:
+        Batislam et al. 2007)."""
         out = c_double()
         _lib.crm_model_expected_purchases_new(self._h, t, byref(out))
         return out.value
 
     def purchase_count_probability(self, n_purchases: int, t: float) -> float:
-        """P(X(t) = n) for a new customer over (0, t] (BG/NBD or Pareto/NBD)."""
+        """P(X(t) = n) for a new customer over (0, t] (BG/NBD, Pareto/NBD or MBG/NBD)."""
         out = c_double()
         n_purchases = _checked_int("n_purchases", n_purchases, c_int64)
         _lib.crm_model_purchase_count_probability(self._h, n_purchases, t, byref(out))
@@ -310,8 +311,9 @@ class Model(_Handle):
     def conditional_purchase_count_probability(self, n_purchases: int, t: float, x,
                                                t_x=None, T=None, *,
                                                out: np.ndarray | None = None) -> np.ndarray:
-        """P(exactly n purchases in (T, T + t] | x, t_x, T) of each customer; x may be a
-        Summary. Summed over n it is 1; its mean is expected_purchases(t, ...)."""
+        """P(exactly n purchases in (T, T + t] | x, t_x, T) of each customer (BG/NBD,
+        Pareto/NBD or MBG/NBD); x may be a Summary. Summed over n it is 1; its mean is
+        expected_purchases(t, ...)."""
         x, t_x, T, n = self._xtT(x, t_x, T)
         n_purchases = _checked_int("n_purchases", n_purchases, c_int64)
         result = _out("conditional_purchase_count_probability", out, n, np.float64)
@@ -412,7 +414,8 @@ def clv(transaction_model: Model, spend_model: Model | None, x, t_x=None, T=None
     months of 30 days) at `discount_rate` a period (1 %). `time_unit` is the unit of t_x
     and T ("days", "weeks", "months"): a Summary's own unit when x is a Summary, else
     "days" (as lifetimes' freq="D"). `period_length` instead gives the period directly in
-    the unit of T. x may be a Summary. With spend_model None, `monetary` is the spend."""
+    the unit of T. x may be a Summary. With spend_model None, `monetary` is the spend.
+    transaction_model: BG/NBD, Pareto/NBD or MBG/NBD; spend_model: Gamma-Gamma or None."""
     if time_unit is None:
         # The data's unit: a Summary states it; else the unit the model was fitted in,
         # when it knows (a fit on a Summary, a model file); else days, as lifetimes' "D".
