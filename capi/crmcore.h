@@ -1050,8 +1050,8 @@ CRM_API crm_status crm_summary_skipped_row(const crm_summary* summary, size_t in
  *   CRM_MODEL_MBGNBD      MBG/NBD (Batislam, Denizel & Filiztekin 2007): BG/NBD where a
  *                         customer may also drop out right after the first purchase
  *                         (mbgnbd.h). Parameters: r, alpha, a, b. Same columns and
- *                         functions as BG/NBD, crm_clv included (not the
- *                         crm_model_*_matrix grids nor crm_prediction_intervals).
+ *                         functions as BG/NBD, crm_clv and the crm_model_*_matrix
+ *                         grids included (not crm_prediction_intervals).
  *   CRM_MODEL_BGBB        BG/BB (Fader, Hardie & Shang 2010), discrete opportunities
  *                         (bgbb.h). Parameters: alpha, beta, gamma, delta. Fitted with
  *                         crm_model_fit_bgbb, predicted with crm_model_bgbb_*.
@@ -1329,7 +1329,8 @@ CRM_API crm_status crm_model_conditional_purchase_count_probability(
  * recency_steps, T) for i = 0..max_frequency, j = 0..recency_steps (row x = 0 at t_x = 0
  * in every column). out_len must be (max_frequency + 1) * (recency_steps + 1).
  * 0 <= max_frequency <= 10000, 1 <= recency_steps <= 10000, T finite and > 0.
- * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out`, a Gamma-Gamma model, a
+ * For BG/NBD, Pareto/NBD and MBG/NBD models.
+ * Errors: CRM_ERR_INVALID_ARGUMENT for a NULL handle or `out`, a model of another kind, a
  * bound or T out of range, a wrong out_len (naming the size wanted);
  * CRM_ERR_FAILED_PRECONDITION for a fit that did not converge; CRM_ERR_OUT_OF_RANGE as
  * crm_model_p_alive. `out` is written only on success. Thread-safe. */

@@ -872,6 +872,7 @@ namespace {
 crmcore::RepeatPurchaseModel ToRepeatPurchaseModel(const crm_model& model) {
   const double* p = model.params.data();
   if (model.kind == CRM_MODEL_BGNBD) return ToBgNbd(p);
+  if (model.kind == CRM_MODEL_MBGNBD) return ToMbgNbd(p);
   return ToPareto(p);
 }
 
@@ -896,7 +897,7 @@ extern "C" {
 crm_status crm_model_p_alive_matrix(const crm_model* model, int64_t max_frequency, double T,
                                     int64_t recency_steps, double* out, size_t out_len) {
   return Guarded("crm_model_p_alive_matrix", [&]() -> absl::Status {
-    CRM_RETURN_IF_ERROR(CheckUsable(model, "model", {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD},
+    CRM_RETURN_IF_ERROR(CheckUsable(model, "model", {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD, CRM_MODEL_MBGNBD},
                                     kNeedsPurchaseModel));
     CRM_RETURN_IF_ERROR(RequireNonNull(out, "out"));
     return GridIntoCaller(crmcore::ProbabilityAliveGrid(ToRepeatPurchaseModel(*model),
@@ -910,7 +911,7 @@ crm_status crm_model_expected_purchases_matrix(const crm_model* model, double t,
                                                int64_t recency_steps, double* out,
                                                size_t out_len) {
   return Guarded("crm_model_expected_purchases_matrix", [&]() -> absl::Status {
-    CRM_RETURN_IF_ERROR(CheckUsable(model, "model", {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD},
+    CRM_RETURN_IF_ERROR(CheckUsable(model, "model", {CRM_MODEL_BGNBD, CRM_MODEL_PARETO_NBD, CRM_MODEL_MBGNBD},
                                     kNeedsPurchaseModel));
     CRM_RETURN_IF_ERROR(RequireNonNull(out, "out"));
     return GridIntoCaller(crmcore::ExpectedPurchasesGrid(ToRepeatPurchaseModel(*model), t,

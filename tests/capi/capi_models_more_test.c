@@ -171,6 +171,23 @@ static void test_mbgnbd(void) {
   CHECK_OK(crm_model_expected_purchases_new(model, 39, &fresh));
   CHECK(fresh > 0);
   test_mbgnbd_counts_and_clv(model, params, fresh);
+  {
+    /* The grids: each cell equals the per-customer call (x = 0 at t_x = 0). */
+    double grid[4 * 3], egrid[4 * 3], cell = 0, ecell = 0;
+    size_t fi, rj;
+    CHECK_OK(crm_model_p_alive_matrix(model, 3, 38.86, 2, grid, 12));
+    CHECK_OK(crm_model_expected_purchases_matrix(model, 39.0, 3, 38.86, 2, egrid, 12));
+    for (fi = 0; fi <= 3; ++fi) {
+      for (rj = 0; rj <= 2; ++rj) {
+        const double fx = (double)fi, fT = 38.86;
+        const double ftx = fi == 0 ? 0.0 : (rj == 2 ? 38.86 : 38.86 * (double)rj / 2.0);
+        CHECK_OK(crm_model_p_alive(model, &fx, &ftx, &fT, 1, &cell));
+        CHECK_OK(crm_model_expected_purchases(model, 39.0, &fx, &ftx, &fT, 1, &ecell));
+        CHECK(grid[fi * 3 + rj] == cell);
+        CHECK(egrid[fi * 3 + rj] == ecell);
+      }
+    }
+  }
   crm_model_destroy(model);
 }
 
