@@ -694,6 +694,70 @@ TEST_F(CliTest, ScoreWithSavedModelsEqualsScoreThatFits) {
   EXPECT_EQ(ReadFile(Path("bgnbd_only.csv")), ReadFile(Path("fitted.csv")));
 }
 
+// score and report choose the purchase model (issue 15): every kind scores the sample, its
+// summary JSON names the kind, a saved model of that kind scores as the fit, and the
+// penalizer of a penalized fit is stated.
+// Covers docs/bad-input.md BI-CLI-14
+TEST_F(CliTest, ScoreChoosesThePurchaseModel) {
+  const std::string log = absl::StrCat(kData, "/CDNOW_sample.txt", kCdnowSampleFlags,
+                                       " --observation-end=1997-09-30 --time-unit=weeks");
+  for (const char* model : {"pareto", "mbgnbd", "bgbb", "sbg"}) {
+    SCOPED_TRACE(model);
+    const std::string out = Path(absl::StrCat(model, ".csv"));
+    const std::string summary = Path(absl::StrCat(model, ".json"));
+    const RunResult run = RunCrmcore(absl::StrCat("score ", log, " --model=", model,
+                                                  " --out=", out, " --summary=", summary));
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_THAT(ReadFile(summary),
+                HasSubstr(absl::StrCat("\"lifetime_model\": [{\"model\": \"", model, "\"")));
+    EXPECT_THAT(ReadFile(out), HasSubstr(",p_alive,expected_purchases,expected_mean_spend,clv"));
+  }
+  const RunResult sbg = RunCrmcore(absl::StrCat("score ", log, " --model=sbg --quiet --out=",
+                                                Path("sbg2.csv"), " --top=0"));
+  ASSERT_EQ(sbg.exit_code, 0) << sbg.output;
+  const RunResult text = RunCrmcore(absl::StrCat("score ", log, " --model=bgbb --top=0"));
+  ASSERT_EQ(text.exit_code, 0) << text.output;
+  EXPECT_THAT(text.output, HasSubstr("fitted on the calibration purchases in whole CLV periods"));
+  EXPECT_THAT(text.output, HasSubstr("periods with a purchase expected"));
+
+  // A saved MBG/NBD model scores byte for byte as the fit.
+  ASSERT_EQ(RunCrmcore(absl::StrCat("fit ", log, " --model=mbgnbd --out=", Path("m.json")))
+                .exit_code,
+            0);
+  const RunResult saved = RunCrmcore(absl::StrCat("score ", log, " --quiet --out=",
+                                                  Path("saved.csv"), " --model-file=",
+                                                  Path("m.json")));
+  ASSERT_EQ(saved.exit_code, 0) << saved.output;
+  EXPECT_EQ(ReadFile(Path("saved.csv")), ReadFile(Path("mbgnbd.csv")));
+
+  const RunResult penalized =
+      RunCrmcore(absl::StrCat("score ", log, " --quiet --penalizer=0.001 --summary=",
+                              Path("penalized.json")));
+  ASSERT_EQ(penalized.exit_code, 0) << penalized.output;
+  EXPECT_THAT(ReadFile(Path("penalized.json")), HasSubstr("\"penalizer\": 0.001,"));
+
+  const RunResult bad = RunCrmcore(absl::StrCat("score ", log, " --model=gammagamma"));
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.output, HasSubstr("--model must be bgnbd, pareto, mbgnbd, bgbb, sbg or none, "
+                                    "got \"gammagamma\""));
+  const RunResult odd = RunCrmcore(absl::StrCat("score ", log, " --model=bgbb --horizon=10"));
+  EXPECT_EQ(odd.exit_code, 2);
+  EXPECT_THAT(odd.output, HasSubstr("the horizon must be a whole number of CLV periods"));
+}
+
+// The report with a period model says why the continuous-time charts are not drawn.
+TEST_F(CliTest, ReportWithAPeriodModel) {
+  const std::string log = absl::StrCat(kData, "/CDNOW_sample.txt", kCdnowSampleFlags,
+                                       " --observation-end=1997-09-30 --time-unit=weeks");
+  const RunResult run = RunCrmcore(
+      absl::StrCat("report ", log, " --model=bgbb --out=", Path("bgbb.html")));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const std::string page = ReadFile(Path("bgbb.html"));
+  EXPECT_THAT(page, HasSubstr("model counts whole periods: BG/BB."));
+  EXPECT_THAT(page, HasSubstr("<h3>BG/BB</h3>"));
+  EXPECT_THAT(page, HasSubstr("data-key=\"bgbb.alpha\""));
+}
+
 // A summary CSV does not state its unit: the model file says null unless --time-unit did.
 TEST_F(CliTest, ModelFileStatesTheTimeUnitOnlyWhenKnown) {
   const std::string summary = kData + "/cdnow_customers_summary.csv";

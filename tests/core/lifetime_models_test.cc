@@ -216,6 +216,7 @@ TEST(LifetimeModelsTest, SbgScoresRenewals) {
 
 // A saved model scores as the fit it came from; a period model's horizon must be whole
 // periods; a given model of another kind is refused.
+// Covers docs/bad-input.md BI-SCO-06
 TEST(LifetimeModelsTest, GivenModelsAndBadHorizons) {
   auto log = LoadCdnowSample();
   ASSERT_TRUE(log.ok()) << log.status();
@@ -252,6 +253,7 @@ TEST(LifetimeModelsTest, GivenModelsAndBadHorizons) {
 
 // sBG needs customers acquired before the last period: otherwise nobody has had the
 // chance to renew, and the fit says so instead of guessing.
+// Covers docs/bad-input.md BI-SCO-06
 TEST(LifetimeModelsTest, SbgWithoutRenewalDecisionsIsRefused) {
   auto log = LoadTransactionLogFromBuffer(
       "customer_id,date,amount\nx,2020-12-30,1.00\ny,2020-12-31,2.00\n", "new.csv",
