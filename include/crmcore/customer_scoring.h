@@ -11,11 +11,12 @@
 // (relationship_stage.h) and loyalty class (loyalty.h). Over the population's columns the
 // vectorized engine (engine.h) computes the RFM quintile scores, the composite value and
 // the value tiers, with results identical to the scalar references of rfm_score.h,
-// composite_value.h and value_tier.h. With a lifetime model (the default), BG/NBD and
-// Gamma-Gamma are fitted on the summary (bgnbd.h, gamma_gamma.h) and give each customer
-// P(alive), expected purchases, expected spend and a discounted CLV (clv.h); the CLV is
-// the composite value's future contribution and P(alive) feeds the relationship stage's
-// "lost" rule.
+// composite_value.h and value_tier.h. With a lifetime model (BG/NBD by default; Pareto/NBD,
+// MBG/NBD, BG/BB or sBG by LifetimeModelKind, docs/models.md) and Gamma-Gamma, fitted on
+// the summary or, for BG/BB and sBG, on the customers' purchases in whole periods
+// (PeriodHistories), each customer gets P(alive), expected purchases, expected spend and
+// a discounted CLV (clv.h); the CLV is the composite value's future contribution and
+// P(alive) feeds the relationship stage's "lost" rule.
 //
 // Part of the compiled library (crmcore::crmcore).
 #ifndef CRMCORE_CUSTOMER_SCORING_H_
