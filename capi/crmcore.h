@@ -1711,13 +1711,15 @@ typedef struct crm_report_options {
  * `struct_size`. Errors: CRM_ERR_INVALID_ARGUMENT for NULL or an unknown struct_size. */
 CRM_API crm_status crm_report_options_init(crm_report_options* options, size_t struct_size);
 
-/* Writes the HTML page of `summary` with `transaction_model` (BG/NBD) and `spend_model`
+/* Writes the HTML page of `summary` with `transaction_model` (BG/NBD, Pareto/NBD or MBG/NBD)
+ * and `spend_model`
  * (Gamma-Gamma) to the file `path` (UTF-8), through a temporary file beside it renamed
  * into place: on any error the file at `path`, if there was one, is unchanged. P(alive),
  * expected purchases and the discounted CLV are computed as the CLI's score computes
  * them. All arguments are borrowed; `options` NULL =
  * defaults. Errors: CRM_ERR_INVALID_ARGUMENT for a NULL summary, model or path, models of
- * the wrong kinds (a Pareto/NBD transaction model is not supported), invalid options, or
+ * the wrong kinds (BG/BB and sBG need the log's periods: `crmcore report`), invalid
+ * options, or
  * models whose parameters do not fit the summary's rows; CRM_ERR_FAILED_PRECONDITION for
  * a fit that did not converge; CRM_ERR_IO "cannot write PATH: REASON" when the file cannot
  * be created, written or renamed; CRM_ERR_NO_MEMORY. Thread-safe (reads the handles only;

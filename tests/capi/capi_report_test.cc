@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "crmcore.h"
@@ -102,6 +103,37 @@ TEST_F(CapiReport, WritesTheModelSectionsWithTheClvOfCrmClv) {
   ASSERT_EQ(crm_report_write_html(summary_, bgnbd_, gamma_gamma_, &options, path.c_str()), CRM_OK)
       << crm_last_error();
   EXPECT_TRUE(Has(ReadFile(path), "<html lang=\"zh-Hans\">"));
+}
+
+// Pareto/NBD and MBG/NBD transaction models too: the page's total CLV is crm_clv's sum
+// with that model, and its model section names it.
+TEST_F(CapiReport, TakesParetoAndMbgNbdTransactionModels) {
+  const std::vector<double> x = Column(CRM_SUMMARY_FREQUENCY), t_x = Column(CRM_SUMMARY_RECENCY),
+                            T = Column(CRM_SUMMARY_T), m = Column(CRM_SUMMARY_MONETARY_VALUE);
+  for (const auto& [kind, name, key] :
+       {std::tuple{CRM_MODEL_PARETO_NBD, "Pareto/NBD", "pareto.s"},
+        std::tuple{CRM_MODEL_MBGNBD, "MBG/NBD", "mbgnbd.a"}}) {
+    SCOPED_TRACE(name);
+    crm_model* model = nullptr;
+    ASSERT_EQ(crm_model_fit_summary(kind, summary_, nullptr, &model), CRM_OK) << crm_last_error();
+    const std::string path = (dir_ / "report.html").string();
+    ASSERT_EQ(crm_report_write_html(summary_, model, gamma_gamma_, nullptr, path.c_str()), CRM_OK)
+        << crm_last_error();
+    crm_clv_options clv = CRM_CLV_OPTIONS_INIT;
+    clv.time_unit = CRM_TIME_UNIT_WEEKS;
+    std::vector<double> values(x.size());
+    ASSERT_EQ(crm_clv(model, gamma_gamma_, x.data(), t_x.data(), T.data(), m.data(), x.size(),
+                      &clv, values.data()),
+              CRM_OK)
+        << crm_last_error();
+    double total = 0;
+    for (const double v : values) total += v;
+    const std::string page = ReadFile(path);
+    EXPECT_TRUE(Has(page, "data-key=\"total_clv\" data-value=\"" + crmcore::FormatDouble(total) + "\""));
+    EXPECT_TRUE(Has(page, std::string("<h3>") + name + "</h3>"));
+    EXPECT_TRUE(Has(page, std::string("data-key=\"") + key + "\""));
+    crm_model_destroy(model);
+  }
 }
 
 // Covers docs/bad-input.md BI-CAPI-17

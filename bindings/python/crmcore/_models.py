@@ -488,7 +488,8 @@ def write_report(summary: Summary, transaction_model: Model, spend_model: Model,
                  language: str = "en", horizon: float | None = None,
                  discount_rate: float | None = None, lost_p_alive: float | None = None,
                  clv_periods: int | None = None, clv_period_days: float | None = None) -> None:
-    """Writes the HTML report of `summary` with a BG/NBD and a Gamma-Gamma model to `path`
+    """Writes the HTML report of `summary` with a BG/NBD (or Pareto/NBD, MBG/NBD) and a
+    Gamma-Gamma model to `path`
     (crm_report_write_html; docs/report.md): one self-contained page, written through a
     temporary file renamed into place. `language` "en" or "zh"; `horizon` in the
     summary's time unit (default: the CLV's horizon); the CLV over `clv_periods` periods
