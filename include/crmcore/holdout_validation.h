@@ -1,4 +1,4 @@
-// Holdout validation of a repeat-purchase model (BG/NBD or Pareto/NBD) fitted on a
+// Holdout validation of a repeat-purchase model (BG/NBD, Pareto/NBD or MBG/NBD) fitted on a
 // calibration period: how well it predicts the purchases of the holdout period that
 // follows, in the three views of Fader, Hardie & Lee (2005, "Counting your customers the
 // easy way", Marketing Science 24(2)):
@@ -12,7 +12,7 @@
 //   cumulative and weekly repeat purchases by calendar week from the first purchase of
 //   the cohort, actual beside expected, the expected being Σ_i E[X(t − s_i)] with s_i
 //   customer i's first purchase and E[X(t)] the unconditional expectation of a new
-//   customer (BgNbdExpectedPurchasesNew, ParetoNbdExpectedPurchasesNew), over calibration
+//   customer (ExpectedPurchasesNew, lifetime_predictions.h), over calibration
 //   and holdout.
 //
 // Days are day numbers (crmcore/calendar.h ToDayNumber). A purchase on day d counts at

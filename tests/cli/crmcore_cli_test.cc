@@ -876,6 +876,15 @@ TEST_F(CliTest, ValidateComparesTheCdnowHoldout) {
   EXPECT_EQ(to_stdout.output.substr(0, 2), "{\n");
   EXPECT_THAT(to_stdout.output, HasSubstr("\"model\": \"pareto\""));
   EXPECT_NEAR(JsonNumber(to_stdout.output, "s"), 0.606, 0.0005);
+
+  // MBG/NBD validates the same way; its fit is lifetimes' ModifiedBetaGeoFitter's.
+  const RunResult mbg =
+      RunCrmcore(absl::StrCat("validate ", kData, "/CDNOW_sample.txt", kCdnowSampleFlags,
+                              " --observation-end=1997-09-30 --time-unit=weeks --model=mbgnbd"));
+  ASSERT_EQ(mbg.exit_code, 0) << mbg.output;
+  EXPECT_THAT(mbg.output, HasSubstr("\"model\": \"mbgnbd\""));
+  EXPECT_NEAR(JsonNumber(mbg.output, "b"), 1.614, 0.0005);
+  EXPECT_THAT(mbg.output, HasSubstr("\"by_frequency\""));
 }
 
 TEST_F(CliTest, HoldoutEndShortensTheHoldout) {
@@ -915,7 +924,7 @@ TEST_F(CliTest, ValidateAndHoldoutEndRejectBadFlags) {
   EXPECT_THAT(run.output, HasSubstr("validate: --observation-end (the end of calibration) is required"));
   run = RunCrmcore(absl::StrCat("validate ", log, " --observation-end=1997-09-30 --model=weibull"));
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_THAT(run.output, HasSubstr("validate: --model must be bgnbd or pareto, got \"weibull\""));
+  EXPECT_THAT(run.output, HasSubstr("validate: --model must be bgnbd, pareto or mbgnbd, got \"weibull\""));
   run = RunCrmcore(absl::StrCat("validate ", log,
                                 " --observation-end=1997-09-30 --holdout-end=1997-09-01"));
   EXPECT_EQ(run.exit_code, 1);

@@ -112,7 +112,7 @@ Usage:
   crmcore score     LOG [--out=FILE] [--summary=FILE] [ingest and scoring flags]
   crmcore report    LOG --out=report.html [--lang=en|zh] [--summary=FILE] [ingest and scoring flags]
   crmcore fit       FILE --model=bgnbd|pareto|gammagamma|mbgnbd|bgbb|sbg [--out=FILE]
-  crmcore validate  LOG --observation-end=DATE [--holdout-end=DATE] [--model=bgnbd|pareto]
+  crmcore validate  LOG --observation-end=DATE [--holdout-end=DATE] [--model=bgnbd|pareto|mbgnbd]
                     [--out=FILE] [ingest flags]
   crmcore --version | --help
 
@@ -144,7 +144,7 @@ fit        fits one lifetime model by maximum likelihood and prints its paramete
            (read with the ingest flags and summarized as by summarize). bgbb reads a
            pattern table CSV and sbg a survivor series CSV (see Fit flags);
            docs/models.md says which model fits which business.
-validate   fits --model (bgnbd, the default, or pareto) on the calibration period (up to
+validate   fits --model (bgnbd, the default, pareto or mbgnbd) on the calibration period (up to
            --observation-end, required) and compares its predictions with the holdout
            (to --holdout-end, default the last date in the log), as Fader, Hardie & Lee
            (2005): mean holdout purchases actual vs expected by calibration frequency
@@ -734,9 +734,10 @@ int RunValidate(const std::string& log_path, const crmcore::TransactionLogOption
                 const crmcore::SummaryOptions& summary_options) {
   std::string model = absl::GetFlag(FLAGS_model);
   if (model.empty()) model = "bgnbd";
-  if (model != "bgnbd" && model != "pareto") {
+  if (model != "bgnbd" && model != "pareto" && model != "mbgnbd") {
     return Fail(kUsage, absl::InvalidArgumentError(absl::StrCat(
-                            "validate: --model must be bgnbd or pareto, got \"", model, "\"")));
+                            "validate: --model must be bgnbd, pareto or mbgnbd, got \"", model,
+                            "\"")));
   }
   if (!summary_options.observation_end.has_value()) {
     return Fail(kUsage, absl::InvalidArgumentError(
@@ -779,6 +780,11 @@ int RunValidate(const std::string& log_path, const crmcore::TransactionLogOption
   crmcore::RepeatPurchaseModel params;
   if (model == "bgnbd") {
     absl::StatusOr<crmcore::BgNbdFit> fit = crmcore::FitBgNbd(*histories);
+    if (!fit.ok()) return Fail(kBadInput, fit.status());
+    context.fit = crmcore_cli::FitResult::Of(*fit);
+    params = fit->params;
+  } else if (model == "mbgnbd") {
+    absl::StatusOr<crmcore::MbgNbdFit> fit = crmcore::FitMbgNbd(*histories);
     if (!fit.ok()) return Fail(kBadInput, fit.status());
     context.fit = crmcore_cli::FitResult::Of(*fit);
     params = fit->params;
