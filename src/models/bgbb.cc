@@ -22,7 +22,8 @@ namespace crmcore {
 namespace {
 
 using models_internal::Digamma;
-using models_internal::LogGamma;
+using models_internal::LogBetaRatio;
+using models_internal::LogGammaRatio;
 
 constexpr const char* kModel = "BG/BB";
 
@@ -30,8 +31,6 @@ std::string ParamsText(const BgBbParams& p) {
   return absl::StrCat("alpha = ", FormatDouble(p.alpha), ", beta = ", FormatDouble(p.beta),
                       ", gamma = ", FormatDouble(p.gamma), ", delta = ", FormatDouble(p.delta));
 }
-
-double LogBeta(double a, double b) { return LogGamma(a) + LogGamma(b) - LogGamma(a + b); }
 
 bool IsCount(double v) {
   return std::isfinite(v) && v >= 0.0 && v <= kBgBbMaxPeriods && v == std::floor(v);
@@ -43,9 +42,10 @@ bool IsCount(double v) {
 // opportunity t_x+i, i = 0..n−t_x−1 (FHS 2010 eq. 5).
 double RowLogLikelihood(const BgBbParams& p, double x, double t_x, double n,
                         std::array<double, 4>* gradient) {
-  const double lbeta_ab = LogBeta(p.alpha, p.beta);
-  const double lbeta_gd = LogBeta(p.gamma, p.delta);
-  const double lgamma_ax = LogGamma(p.alpha + x);
+  // Every term is a product of two ratios of beta functions with whole offsets, taken
+  // by LogBetaRatio: differences of log-beta functions lose all precision once the
+  // parameters are large (log Γ(10^27) is 6·10^28).
+  const double log_ratio_ax = LogGammaRatio(p.alpha, x);
   const size_t count = static_cast<size_t>(n - t_x) + 1;
   std::vector<double> log_terms(count);
   std::vector<std::array<double, 3>> mes(count);  // (m, e, s)
@@ -57,8 +57,8 @@ double RowLogLikelihood(const BgBbParams& p, double x, double t_x, double n,
   double hi = -HUGE_VAL;
   for (size_t k = 0; k < count; ++k) {
     const auto [m, e, s] = mes[k];
-    log_terms[k] = lgamma_ax + LogGamma(p.beta + m) - LogGamma(p.alpha + p.beta + x + m) -
-                   lbeta_ab + LogBeta(p.gamma + e, p.delta + s) - lbeta_gd;
+    log_terms[k] = log_ratio_ax + LogGammaRatio(p.beta, m) -
+                   LogGammaRatio(p.alpha + p.beta, x + m) + LogBetaRatio(p.gamma, p.delta, e, s);
     hi = std::max(hi, log_terms[k]);
   }
   double total = 0.0;
@@ -101,8 +101,7 @@ absl::Status ValidateColumns(const BgBbParams& params, absl::Span<const double> 
 // log[B(α+x+1, β+n−x)/B(α, β) / L]: the part of the expectations that depends on the
 // customer's history (the transaction propensity of a customer alive through n).
 double LogAliveTransactionWeight(const BgBbParams& p, double x, double t_x, double n) {
-  return LogBeta(p.alpha + x + 1.0, p.beta + n - x) - LogBeta(p.alpha, p.beta) -
-         RowLogLikelihood(p, x, t_x, n, nullptr);
+  return LogBetaRatio(p.alpha, p.beta, x + 1.0, n - x) - RowLogLikelihood(p, x, t_x, n, nullptr);
 }
 
 using NoThrowPolicy = boost::math::policies::policy<
@@ -119,7 +118,7 @@ constexpr double kMaxTermwiseHorizon = 1e6;
 double SurvivingOpportunities(const BgBbParams& p, double n, double n_star) {
   const double d = p.delta + n;
   if (n_star <= kMaxTermwiseHorizon) {
-    double term = std::exp(LogBeta(p.gamma, d + 1.0) - LogBeta(p.gamma, p.delta));
+    double term = std::exp(LogBetaRatio(p.gamma, p.delta, 0.0, n + 1.0));
     double sum = 0.0;
     for (double s = 1.0; s <= n_star; s += 1.0) {
       sum += term;
@@ -166,6 +165,15 @@ absl::Status ValidateBgBbHistory(size_t row, double x, double t_x, double n) {
         "BG/BB history row ", row, ": frequency x = ", FormatDouble(x),
         " must be <= recency t_x = ", FormatDouble(t_x),
         " (one transaction per opportunity, the last at t_x)"));
+  }
+  // With no repeat transaction the last one is the first, at opportunity 0: a t_x > 0 is
+  // no history (its likelihood would count t_x opportunities alive without a transaction
+  // that never happened).
+  if (x == 0.0 && t_x > 0.0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "BG/BB history row ", row,
+        ": frequency x = 0 (no repeat transaction) needs recency t_x = 0, got ",
+        FormatDouble(t_x)));
   }
   return absl::OkStatus();
 }
@@ -279,9 +287,8 @@ absl::Status BgBbProbabilityAlive(const BgBbParams& params, absl::Span<const dou
   CRM_RETURN_IF_ERROR(ValidateColumns(params, x, t_x, n, out));
   const BgBbParams& p = params;
   for (size_t i = 0; i < x.size(); ++i) {
-    const double log_alive = LogBeta(p.alpha + x[i], p.beta + n[i] - x[i]) -
-                             LogBeta(p.alpha, p.beta) + LogBeta(p.gamma, p.delta + n[i] + 1.0) -
-                             LogBeta(p.gamma, p.delta);
+    const double log_alive = LogBetaRatio(p.alpha, p.beta, x[i], n[i] - x[i]) +
+                             LogBetaRatio(p.gamma, p.delta, 0.0, n[i] + 1.0);
     const double alive = std::exp(log_alive - RowLogLikelihood(p, x[i], t_x[i], n[i], nullptr));
     if (!std::isfinite(alive)) {  // Inf − Inf of log-gammas at parameters near DBL_MAX
       return absl::OutOfRangeError(absl::StrCat("BG/BB P(alive) row ", i, ": not finite at ",
@@ -346,8 +353,7 @@ absl::Status BgBbDiscountedExpectedResidualTransactions(const BgBbParams& params
                            models_internal::HypergeometricOneBC(
                                absl::StrCat("BG/BB DERT row ", i), p.delta + n[i] + 1.0,
                                p.gamma + p.delta + n[i] + 1.0, z));
-      it->second = LogBeta(p.gamma, p.delta + n[i] + 1.0) - LogBeta(p.gamma, p.delta) +
-                   std::log(z) + std::log(f);
+      it->second = LogBetaRatio(p.gamma, p.delta, 0.0, n[i] + 1.0) + std::log(z) + std::log(f);
     }
     out[i] = std::exp(LogAliveTransactionWeight(p, x[i], t_x[i], n[i]) + it->second);
     if (!std::isfinite(out[i])) {

@@ -215,6 +215,8 @@ TEST(BgBbBadInputTest, InvalidHistoriesAndHorizonsAreNamed) {
               HasSubstr("BG/BB history row 0: frequency x must be a non-negative integer"));
   EXPECT_THAT(create(1, 7, 6).message(), HasSubstr("recency t_x = 7 must be <= periods n = 6"));
   EXPECT_THAT(create(3, 2, 6).message(), HasSubstr("frequency x = 3 must be <= recency t_x = 2"));
+  EXPECT_THAT(create(0, 2, 6).message(),
+              HasSubstr("frequency x = 0 (no repeat transaction) needs recency t_x = 0, got 2"));
   EXPECT_THAT(create(0, 0, NAN).message(), HasSubstr("periods n must be a non-negative integer"));
   EXPECT_THAT(create(0, 0, 2e6).message(), HasSubstr("periods n must be a non-negative integer"));
   EXPECT_THAT(BgBbHistories::Create(std::vector<double>{1}, std::vector<double>{1},
