@@ -862,7 +862,7 @@ static void sbg_step(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   }
   /* The library checks the counts too, but can name only a period of a series; this
    * names the row. */
-  if (!(row.survivors >= 0 && row.survivors <= 1.7976931348623157e308)) {
+  if (!(isfinite(row.survivors) && row.survivors >= 0)) {
     result_errorf(ctx, "%s(): argument 2 (survivors)%s must be finite and >= 0, got %.17g",
                   name, where, row.survivors);
     s->failed = 1;
