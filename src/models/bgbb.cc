@@ -113,18 +113,20 @@ using NoThrowPolicy = boost::math::policies::policy<
 
 constexpr double kMaxTermwiseHorizon = 1e6;
 
-// Σ_{s=1}^{n*} B(γ, δ+n+s)/B(γ, δ): the expected number of opportunities n+1..n+n* a
-// customer alive at n survives, times B(γ, δ+n)/B(γ, δ).
-double SurvivingOpportunities(const BgBbParams& p, double n, double n_star) {
+// log Σ_{s=1}^{n*} B(γ, δ+n+s)/B(γ, δ): the expected number of opportunities n+1..n+n* a
+// customer alive at n survives, times B(γ, δ+n)/B(γ, δ). In logs, as the caller combines
+// it: each factor alone may under- or overflow where their product does not.
+double LogSurvivingOpportunities(const BgBbParams& p, double n, double n_star) {
   const double d = p.delta + n;
   if (n_star <= kMaxTermwiseHorizon) {
-    double term = std::exp(LogBetaRatio(p.gamma, p.delta, 0.0, n + 1.0));
+    // The terms relative to the first, B(γ, δ+n+1)/B(γ, δ): a sum of factors in (0, 1].
+    double term = 1.0;
     double sum = 0.0;
     for (double s = 1.0; s <= n_star; s += 1.0) {
       sum += term;
       term *= (d + s) / (p.gamma + d + s);
     }
-    return sum;
+    return LogBetaRatio(p.gamma, p.delta, 0.0, n + 1.0) + std::log(sum);
   }
   // FHS 2010 eq. 13 closed form: with v_s = Γ(D+s+1)/Γ(γ+D+s), D = δ+n,
   // Σ_{s=1}^{N} Γ(D+s)/Γ(γ+D+s) = (v_0 − v_N)/(γ−1) (telescoping), and the factor
@@ -133,7 +135,7 @@ double SurvivingOpportunities(const BgBbParams& p, double n, double n_star) {
   const double vn =
       boost::math::tgamma_delta_ratio(d + n_star + 1.0, p.gamma - 1.0, NoThrowPolicy());
   const double prefactor = 1.0 / boost::math::tgamma_delta_ratio(p.delta, p.gamma, NoThrowPolicy());
-  return prefactor * (v0 - vn) / (p.gamma - 1.0);
+  return std::log(prefactor * (v0 - vn) / (p.gamma - 1.0));
 }
 
 }  // namespace
@@ -315,11 +317,11 @@ absl::Status BgBbExpectedTransactions(const BgBbParams& params, double n_star,
         FormatDouble(params.gamma)));
   }
   CRM_RETURN_IF_ERROR(ValidateColumns(params, x, t_x, n, out));
-  absl::flat_hash_map<double, double> surviving_of;  // by n
+  absl::flat_hash_map<double, double> log_surviving_of;  // by n
   for (size_t i = 0; i < x.size(); ++i) {
-    auto [it, inserted] = surviving_of.try_emplace(n[i], 0.0);
-    if (inserted) it->second = SurvivingOpportunities(params, n[i], n_star);
-    out[i] = std::exp(LogAliveTransactionWeight(params, x[i], t_x[i], n[i])) * it->second;
+    auto [it, inserted] = log_surviving_of.try_emplace(n[i], 0.0);
+    if (inserted) it->second = LogSurvivingOpportunities(params, n[i], n_star);
+    out[i] = std::exp(LogAliveTransactionWeight(params, x[i], t_x[i], n[i]) + it->second);
     if (!std::isfinite(out[i])) {
       return absl::OutOfRangeError(absl::StrCat("BG/BB expected transactions row ", i,
                                                 ": not finite at ", ParamsText(params)));
