@@ -21,7 +21,7 @@ namespace crmcore {
 
 namespace {
 
-using models_internal::Digamma;
+using models_internal::DigammaDifference;
 using models_internal::LogBetaRatio;
 using models_internal::LogGammaRatio;
 
@@ -65,21 +65,20 @@ double RowLogLikelihood(const BgBbParams& p, double x, double t_x, double n,
   for (size_t k = 0; k < count; ++k) total += std::exp(log_terms[k] - hi);
   const double ll = hi + std::log(total);
   if (gradient != nullptr) {
-    const double psi_ab = Digamma(p.alpha + p.beta);
-    const double psi_gd = Digamma(p.gamma + p.delta);
-    double g_a = Digamma(p.alpha + x) - Digamma(p.alpha) + psi_ab;
-    double g_b = -Digamma(p.beta) + psi_ab;
-    double g_g = -Digamma(p.gamma) + psi_gd;
-    double g_d = -Digamma(p.delta) + psi_gd;
+    // With the term shares w_k summing to 1, each ψ difference pairs an argument with its
+    // parameter's (ψ(α+x) − ψ(α), ψ(α+β+x+m) − ψ(α+β), ...): DigammaDifference keeps
+    // their digits where a difference of digammas would lose them (parameters ≫ n).
+    const double ab = p.alpha + p.beta, gd = p.gamma + p.delta;
+    double g_a = DigammaDifference(p.alpha, x), g_b = 0.0, g_g = 0.0, g_d = 0.0;
     for (size_t k = 0; k < count; ++k) {
       const double w = std::exp(log_terms[k] - ll);
       const auto [m, e, s] = mes[k];
-      const double psi_abxm = Digamma(p.alpha + p.beta + x + m);
-      const double psi_gdes = Digamma(p.gamma + p.delta + e + s);
-      g_a -= w * psi_abxm;
-      g_b += w * (Digamma(p.beta + m) - psi_abxm);
-      g_g += w * (Digamma(p.gamma + e) - psi_gdes);
-      g_d += w * (Digamma(p.delta + s) - psi_gdes);
+      const double d_abxm = DigammaDifference(ab, x + m);
+      const double d_gdes = DigammaDifference(gd, e + s);
+      g_a -= w * d_abxm;
+      g_b += w * (DigammaDifference(p.beta, m) - d_abxm);
+      g_g += w * (DigammaDifference(p.gamma, e) - d_gdes);
+      g_d += w * (DigammaDifference(p.delta, s) - d_gdes);
     }
     *gradient = {g_a, g_b, g_g, g_d};
   }

@@ -41,6 +41,12 @@ inline double LogBetaRatio(double a, double b, double j, double k) {
 /// ψ(x) = d log Γ(x) / dx for x > 0 (Boost.Math, errors reported as NaN, no exceptions).
 double Digamma(double x);
 
+/// ψ(a+k) − ψ(a) for a > 0, k >= 0, the derivative of LogGammaRatio(a, k) in a, accurate
+/// also where a ≫ k: for a >= 1000 by the difference of the asymptotic series,
+/// log1p(k/a) + k/(2a(a+k)) + ν(a+k) − ν(a), ν(z) = −1/(12z²) + 1/(120z⁴) − 1/(252z⁶)
+/// (Abramowitz & Stegun 6.3.18); below, as the difference of the two digammas.
+double DigammaDifference(double a, double k);
+
 /// log(exp(u) + exp(v)) without overflow.
 inline double LogAddExp(double u, double v) {
   const double hi = u > v ? u : v;

@@ -5,8 +5,10 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "crmcore/bgbb.h"
 #include "crmcore/bgnbd.h"
 #include "crmcore/engine.h"
@@ -497,6 +499,54 @@ TEST(FuzzRegressionTest, SbgSurvivalAndLikelihoodAreAccurateForHugeParameters) {
     ASSERT_TRUE(sum.ok()) << sum.status();
     EXPECT_NEAR(sum->log_likelihood, static_cast<double>(ll), 1e-9 * std::fabs(static_cast<double>(ll)))
         << "at alpha " << p.alpha;
+  }
+}
+
+// The gradients of the same log-likelihoods at such parameters, w.r.t. the log-parameters,
+// against central differences: differences of digamma functions, ψ(a+k) − ψ(a) with a
+// ≫ k, lost all their digits the same way (times a, the gradient was off by orders of
+// magnitude), which misled the fits' line searches there.
+TEST(FuzzRegressionTest, BgBbAndSbgGradientsAreAccurateForHugeParameters) {
+  const auto check = [](auto log_likelihood_sum, std::vector<double> log_params,
+                        const std::string& what) {
+    const auto at = log_likelihood_sum(log_params);
+    ASSERT_TRUE(at.ok()) << what << ": " << at.status();
+    for (size_t k = 0; k < log_params.size(); ++k) {
+      const double h = 1e-5;
+      std::vector<double> up = log_params, down = log_params;
+      up[k] += h;
+      down[k] -= h;
+      const double numeric =
+          (log_likelihood_sum(up)->log_likelihood - log_likelihood_sum(down)->log_likelihood) /
+          (2 * h);
+      EXPECT_NEAR(at->gradient[k], numeric, 1e-4 * std::max(1.0, std::fabs(numeric)))
+          << what << ", parameter " << k;
+    }
+  };
+  const absl::StatusOr<BgBbHistories> histories = BgBbHistories::Create(
+      std::vector<double>{0, 1, 3, 6}, std::vector<double>{0, 2, 5, 6},
+      std::vector<double>{6, 6, 6, 6}, std::vector<double>{40, 10, 5, 8});
+  ASSERT_TRUE(histories.ok());
+  for (const std::vector<double>& p : {std::vector<double>{3e12, 5e12, 2e16, 6e11},
+                                       std::vector<double>{1.2, 0.75, 3e14, 1e15}}) {
+    std::vector<double> lp;
+    for (const double v : p) lp.push_back(std::log(v));
+    check([&](const std::vector<double>& q) {
+            return BgBbLogLikelihoodSum(
+                BgBbParams{std::exp(q[0]), std::exp(q[1]), std::exp(q[2]), std::exp(q[3])},
+                *histories);
+          },
+          lp, absl::StrCat("BG/BB at alpha ", p[0], ", gamma ", p[2]));
+  }
+  const absl::StatusOr<SurvivorSeries> series =
+      SurvivorSeries::Create(std::vector<std::vector<double>>{{1000, 631, 468, 382, 326}});
+  ASSERT_TRUE(series.ok());
+  for (const std::vector<double>& p : {std::vector<double>{3e12, 5e12},
+                                       std::vector<double>{2e14, 1e15}}) {
+    check([&](const std::vector<double>& q) {
+            return SbgLogLikelihoodSum(SbgParams{std::exp(q[0]), std::exp(q[1])}, *series);
+          },
+          {std::log(p[0]), std::log(p[1])}, absl::StrCat("sBG at alpha ", p[0]));
   }
 }
 
