@@ -5,8 +5,8 @@
 #   scripts/fuzz.sh [seconds-per-target] [target...]
 #
 # Targets are the fuzz/<name>_fuzzer.cc files, named without the suffix (transaction_log,
-# money, date, models, pareto_fit, summary_csv, capi_scoring, order_stats, state_bytes);
-# default: all of them, 60 s each. Each run starts from the checked-in seeds
+# money, date, models, pareto_fit, discrete_models, summary_csv, capi_scoring, order_stats,
+# state_bytes); default: all of them, 60 s each. Each run starts from the checked-in seeds
 # (fuzz/corpus/<name>/) and past findings (fuzz/regressions/<name>/), grows a scratch
 # corpus in build/fuzz/corpus/<name>/ (kept between runs, never committed) and writes a
 # crashing input to build/fuzz/artifacts/<name>/. Prints per target the executions run and

@@ -357,7 +357,7 @@ static void fn_taxonomy_label(sqlite3_context* ctx, int argc, sqlite3_value** ar
  * same (they usually are constants or one row of a fit), so a scan makes it once. */
 typedef struct cached_model {
   int kind;
-  double params[4];
+  double params[4]; /* the kind's parameters, zero after the last */
   crm_model* model;
 } cached_model;
 
@@ -368,130 +368,292 @@ static void cached_model_free(void* p) {
   sqlite3_free(cache);
 }
 
-/* Which prediction a function computes; the user data of its registration. */
+/* The model of `kind` with `n_params` parameters (`params` holds 4, zero after the
+ * last), for one call: the statement's cached model when its parameters are these, else
+ * a new one, cached on argument 0 when SQLite keeps it. When SQLite does not keep it
+ * (argument 0 is not constant), *owned is set to the model and the caller destroys it
+ * after use. NULL, with the SQL error set, when the parameters are invalid or memory
+ * runs out. */
+static crm_model* model_for_call(sqlite3_context* ctx, const char* sql_name, int kind,
+                                 const double params[4], size_t n_params, crm_model** owned) {
+  cached_model* cache = (cached_model*)sqlite3_get_auxdata(ctx, 0);
+  crm_model* model = NULL;
+  crm_status status;
+  *owned = NULL;
+  if (cache != NULL && cache->kind == kind &&
+      memcmp(cache->params, params, 4 * sizeof(double)) == 0) {
+    return cache->model;
+  }
+  status = crm_model_from_params(kind, params, n_params, &model);
+  if (status != CRM_OK) {
+    result_crm_error(ctx, sql_name, status);
+    return NULL;
+  }
+  cache = (cached_model*)sqlite3_malloc((int)sizeof *cache);
+  if (cache == NULL) {
+    crm_model_destroy(model);
+    sqlite3_result_error_nomem(ctx);
+    return NULL;
+  }
+  cache->kind = kind;
+  memcpy(cache->params, params, 4 * sizeof(double));
+  cache->model = model;
+  /* SQLite owns the cache from here: it frees it now when argument 0 is not constant,
+   * and so the pointer must not be used after this call. */
+  sqlite3_set_auxdata(ctx, 0, cache, cached_model_free);
+  cache = (cached_model*)sqlite3_get_auxdata(ctx, 0);
+  if (cache != NULL) return cache->model;
+  /* Not kept (and so freed): make a model for this call only. */
+  model = NULL;
+  status = crm_model_from_params(kind, params, n_params, &model);
+  if (status != CRM_OK) {
+    result_crm_error(ctx, sql_name, status);
+    return NULL;
+  }
+  *owned = model;
+  return model;
+}
+
+/* What a prediction function computes. */
+enum prediction_op {
+  OP_P_ALIVE,            /* crm_model_p_alive(x, t_x, T) */
+  OP_EXPECTED,           /* crm_model_expected_purchases(t; x, t_x, T) */
+  OP_BGBB_P_ALIVE,       /* crm_model_bgbb_p_alive(x, t_x, n) */
+  OP_BGBB_EXPECTED,      /* crm_model_bgbb_expected_transactions(n_star; x, t_x, n) */
+  OP_BGBB_DERT           /* crm_model_bgbb_dert(discount; x, t_x, n) */
+};
+
+/* Which prediction a function computes; the user data of its registration. Arguments:
+ * the 4 parameters, then (unless the op takes none) the scalar `extra`, then the
+ * customer's 3 history values. */
 typedef struct prediction_fn {
   const char* name;
-  int kind;                /* CRM_MODEL_* */
-  int takes_horizon;       /* 1: expected purchases over (T, T + t]; 0: P(alive) */
-  const char* params[4];   /* parameter names, for messages */
+  int kind;               /* CRM_MODEL_* */
+  enum prediction_op op;
+  const char* params[4];  /* parameter names, for messages */
+  const char* extra;      /* the scalar's name (t, n_star, discount), or NULL */
+  const char* history[3]; /* the history's names */
 } prediction_fn;
 
+#define CRM_XTT {"x", "t_x", "T"}
+#define CRM_XTN {"x", "t_x", "n"}
+#define CRM_BGBB_PARAMS {"alpha", "beta", "gamma", "delta"}
 static const prediction_fn kBgnbdPAlive = {
-    "crm_bgnbd_p_alive", CRM_MODEL_BGNBD, 0, {"r", "alpha", "a", "b"}};
-static const prediction_fn kBgnbdExpected = {
-    "crm_bgnbd_expected_purchases", CRM_MODEL_BGNBD, 1, {"r", "alpha", "a", "b"}};
-static const prediction_fn kParetoPAlive = {
-    "crm_pareto_nbd_p_alive", CRM_MODEL_PARETO_NBD, 0, {"r", "alpha", "s", "beta"}};
-static const prediction_fn kParetoExpected = {
-    "crm_pareto_nbd_expected_purchases", CRM_MODEL_PARETO_NBD, 1, {"r", "alpha", "s", "beta"}};
+    "crm_bgnbd_p_alive", CRM_MODEL_BGNBD, OP_P_ALIVE, {"r", "alpha", "a", "b"}, NULL, CRM_XTT};
+static const prediction_fn kBgnbdExpected = {"crm_bgnbd_expected_purchases", CRM_MODEL_BGNBD,
+                                             OP_EXPECTED, {"r", "alpha", "a", "b"}, "t",
+                                             CRM_XTT};
+static const prediction_fn kParetoPAlive = {"crm_pareto_nbd_p_alive", CRM_MODEL_PARETO_NBD,
+                                            OP_P_ALIVE, {"r", "alpha", "s", "beta"}, NULL,
+                                            CRM_XTT};
+static const prediction_fn kParetoExpected = {"crm_pareto_nbd_expected_purchases",
+                                              CRM_MODEL_PARETO_NBD, OP_EXPECTED,
+                                              {"r", "alpha", "s", "beta"}, "t", CRM_XTT};
 static const prediction_fn kMbgnbdPAlive = {
-    "crm_mbgnbd_p_alive", CRM_MODEL_MBGNBD, 0, {"r", "alpha", "a", "b"}};
-static const prediction_fn kMbgnbdExpected = {
-    "crm_mbgnbd_expected_purchases", CRM_MODEL_MBGNBD, 1, {"r", "alpha", "a", "b"}};
+    "crm_mbgnbd_p_alive", CRM_MODEL_MBGNBD, OP_P_ALIVE, {"r", "alpha", "a", "b"}, NULL, CRM_XTT};
+static const prediction_fn kMbgnbdExpected = {"crm_mbgnbd_expected_purchases",
+                                              CRM_MODEL_MBGNBD, OP_EXPECTED,
+                                              {"r", "alpha", "a", "b"}, "t", CRM_XTT};
+static const prediction_fn kBgbbPAlive = {"crm_bgbb_p_alive", CRM_MODEL_BGBB, OP_BGBB_P_ALIVE,
+                                          CRM_BGBB_PARAMS, NULL, CRM_XTN};
+static const prediction_fn kBgbbExpected = {"crm_bgbb_expected_transactions", CRM_MODEL_BGBB,
+                                            OP_BGBB_EXPECTED, CRM_BGBB_PARAMS, "n_star",
+                                            CRM_XTN};
+static const prediction_fn kBgbbDert = {"crm_bgbb_dert", CRM_MODEL_BGBB, OP_BGBB_DERT,
+                                        CRM_BGBB_PARAMS, "discount", CRM_XTN};
+#undef CRM_XTT
+#undef CRM_XTN
+#undef CRM_BGBB_PARAMS
 
-/* (p1, p2, p3, p4, [t,] x, t_x, T) → P(alive) or expected purchases. */
+/* One row's prediction `fn->op` with `model`. */
+static crm_status predict(const prediction_fn* fn, const crm_model* model, double extra,
+                          const double h[3], double* out) {
+  switch (fn->op) {
+    case OP_P_ALIVE:
+      return crm_model_p_alive(model, &h[0], &h[1], &h[2], 1, out);
+    case OP_EXPECTED:
+      return crm_model_expected_purchases(model, extra, &h[0], &h[1], &h[2], 1, out);
+    case OP_BGBB_P_ALIVE:
+      return crm_model_bgbb_p_alive(model, &h[0], &h[1], &h[2], 1, out);
+    case OP_BGBB_EXPECTED:
+      return crm_model_bgbb_expected_transactions(model, extra, &h[0], &h[1], &h[2], 1, out);
+    case OP_BGBB_DERT:
+      return crm_model_bgbb_dert(model, extra, &h[0], &h[1], &h[2], 1, out);
+  }
+  return CRM_ERR_INTERNAL;
+}
+
+/* (p1, p2, p3, p4, [extra,] h1, h2, h3) → the prediction of `fn` (its user data). The
+ * library checks the values (a history, a horizon, a discount); only their being numbers
+ * is checked here. */
 static void fn_prediction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   const prediction_fn* fn = (const prediction_fn*)sqlite3_user_data(ctx);
-  static const char* const history_names[4] = {"t", "x", "t_x", "T"};
-  double params[4], history[4] = {0, 0, 0, 0}, out = 0;
-  cached_model* cache;
+  double params[4], extra = 0, history[3] = {0, 0, 0}, out = 0;
+  crm_model* owned = NULL;
+  const crm_model* model;
   crm_status status;
   int i;
-  const int first_history = fn->takes_horizon ? 0 : 1;
+  const int first_history = fn->extra != NULL ? 5 : 4;
   enum arg_result r = ARG_OK;
   for (i = 0; i < 4 && r == ARG_OK; ++i) {
     r = read_double(ctx, argv[i], fn->name, i + 1, fn->params[i], "", &params[i]);
   }
-  for (i = 4; i < argc && r == ARG_OK; ++i) {
-    r = read_double(ctx, argv[i], fn->name, i + 1, history_names[first_history + i - 4],
-                    "", &history[first_history + i - 4]);
+  if (r == ARG_OK && fn->extra != NULL) {
+    r = read_double(ctx, argv[4], fn->name, 5, fn->extra, "", &extra);
+  }
+  for (i = first_history; i < argc && r == ARG_OK; ++i) {
+    r = read_double(ctx, argv[i], fn->name, i + 1, fn->history[i - first_history], "",
+                    &history[i - first_history]);
   }
   if (r == ARG_ERROR) return;
   if (r == ARG_NULL) {
     sqlite3_result_null(ctx);
     return;
   }
-  cache = (cached_model*)sqlite3_get_auxdata(ctx, 0);
-  if (cache == NULL || memcmp(cache->params, params, sizeof params) != 0) {
-    crm_model* model = NULL;
-    status = crm_model_from_params(fn->kind, params, 4, &model);
-    if (status != CRM_OK) {
-      result_crm_error(ctx, fn->name, status);
-      return;
-    }
-    cache = (cached_model*)sqlite3_malloc((int)sizeof *cache);
-    if (cache == NULL) {
-      crm_model_destroy(model);
-      sqlite3_result_error_nomem(ctx);
-      return;
-    }
-    cache->kind = fn->kind;
-    memcpy(cache->params, params, sizeof params);
-    cache->model = model;
-    /* SQLite owns the cache from here: it frees it now when argument 0 is not constant,
-     * and so the pointer must not be used after this call; take the model first. */
-    sqlite3_set_auxdata(ctx, 0, cache, cached_model_free);
-    cache = (cached_model*)sqlite3_get_auxdata(ctx, 0);
-    if (cache == NULL) {
-      /* Not kept: make a model for this call only. */
-      model = NULL;
-      status = crm_model_from_params(fn->kind, params, 4, &model);
-      if (status != CRM_OK) {
-        result_crm_error(ctx, fn->name, status);
-        return;
-      }
-      status = fn->takes_horizon
-                   ? crm_model_expected_purchases(model, history[0], &history[1], &history[2],
-                                                  &history[3], 1, &out)
-                   : crm_model_p_alive(model, &history[1], &history[2], &history[3], 1, &out);
-      if (status != CRM_OK) result_crm_error(ctx, fn->name, status);
-      else sqlite3_result_double(ctx, out);
-      crm_model_destroy(model);
-      return;
-    }
+  model = model_for_call(ctx, fn->name, fn->kind, params, 4, &owned);
+  if (model == NULL) return;
+  status = predict(fn, model, extra, history, &out);
+  if (status != CRM_OK) result_crm_error(ctx, fn->name, status);
+  else sqlite3_result_double(ctx, out);
+  crm_model_destroy(owned);
+}
+
+/* Longest survival or retention curve an sBG scalar computes: the C API gives the curve
+ * from period 0, so t costs t + 1 values of memory and time. */
+#define CRM_SBG_MAX_PERIOD 1000000
+
+/* Which sBG value a function computes; the user data of its registration. */
+typedef struct sbg_fn {
+  const char* name;
+  int survival; /* 1: S(t); 0: r(t) */
+} sbg_fn;
+
+static const sbg_fn kSbgSurvival = {"crm_sbg_survival", 1};
+static const sbg_fn kSbgRetention = {"crm_sbg_retention", 0};
+
+/* Reads the sBG parameters (alpha, beta) of arguments 1 and 2 into params[0..1], zeroing
+ * params[2..3]. */
+static enum arg_result read_sbg_params(sqlite3_context* ctx, sqlite3_value** argv,
+                                       const char* sql_name, double params[4]) {
+  enum arg_result r = read_double(ctx, argv[0], sql_name, 1, "alpha", "", &params[0]);
+  if (r == ARG_OK) r = read_double(ctx, argv[1], sql_name, 2, "beta", "", &params[1]);
+  params[2] = params[3] = 0;
+  return r;
+}
+
+/* crm_sbg_survival(alpha, beta, t) → S(t), crm_sbg_retention(alpha, beta, t) → r(t)
+ * (Fader & Hardie 2007), through crm_model_sbg_curve; t a whole number in
+ * [0, CRM_SBG_MAX_PERIOD] (r(0) = 1, the C API's convention). */
+static void fn_sbg_curve(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  const sbg_fn* fn = (const sbg_fn*)sqlite3_user_data(ctx);
+  double params[4];
+  sqlite3_int64 t = 0;
+  crm_model* owned = NULL;
+  const crm_model* model;
+  double* curve;
+  crm_status status;
+  enum arg_result r;
+  (void)argc;
+  r = read_sbg_params(ctx, argv, fn->name, params);
+  if (r == ARG_OK) {
+    r = read_int64(ctx, argv[2], fn->name, 3, "t", "", 0, CRM_SBG_MAX_PERIOD, &t);
   }
-  status = fn->takes_horizon
-               ? crm_model_expected_purchases(cache->model, history[0], &history[1],
-                                              &history[2], &history[3], 1, &out)
-               : crm_model_p_alive(cache->model, &history[1], &history[2], &history[3], 1,
-                                   &out);
-  if (status != CRM_OK) {
-    result_crm_error(ctx, fn->name, status);
+  if (r == ARG_ERROR) return;
+  if (r == ARG_NULL) {
+    sqlite3_result_null(ctx);
     return;
   }
-  sqlite3_result_double(ctx, out);
+  model = model_for_call(ctx, fn->name, CRM_MODEL_SBG, params, 2, &owned);
+  if (model == NULL) return;
+  curve = (double*)sqlite3_malloc64((sqlite3_uint64)(t + 1) * sizeof(double));
+  if (curve == NULL) {
+    crm_model_destroy(owned);
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  status = crm_model_sbg_curve(model, (size_t)t + 1, fn->survival ? curve : NULL,
+                               fn->survival ? NULL : curve);
+  if (status != CRM_OK) result_crm_error(ctx, fn->name, status);
+  else sqlite3_result_double(ctx, curve[t]);
+  sqlite3_free(curve);
+  crm_model_destroy(owned);
+}
+
+/* crm_sbg_derl(alpha, beta, discount, renewals) → the discounted expected residual
+ * lifetime of a customer active in period `renewals` (Fader & Hardie 2010), through
+ * crm_model_sbg_derl, which checks discount and renewals. */
+static void fn_sbg_derl(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  static const char* const name = "crm_sbg_derl";
+  double params[4], discount = 0, renewals = 0, out = 0;
+  crm_model* owned = NULL;
+  const crm_model* model;
+  crm_status status;
+  enum arg_result r;
+  (void)argc;
+  r = read_sbg_params(ctx, argv, name, params);
+  if (r == ARG_OK) r = read_double(ctx, argv[2], name, 3, "discount", "", &discount);
+  if (r == ARG_OK) r = read_double(ctx, argv[3], name, 4, "renewals", "", &renewals);
+  if (r == ARG_ERROR) return;
+  if (r == ARG_NULL) {
+    sqlite3_result_null(ctx);
+    return;
+  }
+  model = model_for_call(ctx, name, CRM_MODEL_SBG, params, 2, &owned);
+  if (model == NULL) return;
+  status = crm_model_sbg_derl(model, discount, renewals, &out);
+  if (status != CRM_OK) result_crm_error(ctx, name, status);
+  else sqlite3_result_double(ctx, out);
+  crm_model_destroy(owned);
 }
 
 /* ------------------------------------------------------------------------------------ */
 /* Fit aggregates                                                                        */
 
-/* Which model an aggregate fits; the user data of its registration. */
+/* Which model an aggregate fits; the user data of its registration. Its first
+ * `value_args` arguments are numeric columns (the last of them optional where the kind
+ * has an optional column: BG/BB's weight); an argument after them is max_iterations. */
 typedef struct fit_fn {
   const char* name;
   int kind;
+  int value_args;
+  const char* args[5]; /* argument names, for messages */
+  const char* rows;    /* what a row is, for the not-converged message */
 } fit_fn;
 
-static const fit_fn kBgnbdFit = {"crm_bgnbd_fit", CRM_MODEL_BGNBD};
-static const fit_fn kParetoFit = {"crm_pareto_nbd_fit", CRM_MODEL_PARETO_NBD};
-static const fit_fn kMbgnbdFit = {"crm_mbgnbd_fit", CRM_MODEL_MBGNBD};
+static const fit_fn kBgnbdFit = {"crm_bgnbd_fit", CRM_MODEL_BGNBD, 3,
+                                 {"frequency", "recency", "T", "max_iterations", NULL},
+                                 "customers"};
+static const fit_fn kParetoFit = {"crm_pareto_nbd_fit", CRM_MODEL_PARETO_NBD, 3,
+                                  {"frequency", "recency", "T", "max_iterations", NULL},
+                                  "customers"};
+static const fit_fn kMbgnbdFit = {"crm_mbgnbd_fit", CRM_MODEL_MBGNBD, 3,
+                                  {"frequency", "recency", "T", "max_iterations", NULL},
+                                  "customers"};
+static const fit_fn kBgbbFit = {"crm_bgbb_fit", CRM_MODEL_BGBB, 4,
+                                {"frequency", "recency", "periods", "weight", "max_iterations"},
+                                "pattern rows"};
 
-/* The state of one group: the three columns, grown by doubling. */
+/* The most numeric columns an aggregate keeps (BG/BB: x, t_x, n, weight). */
+#define FIT_MAX_COLUMNS 4
+
+/* The state of one group: its columns, grown by doubling. */
 typedef struct fit_state {
-  double* columns; /* 3 * capacity doubles: x, then t_x, then T, each `capacity` long */
+  double* columns; /* n_columns * capacity doubles, column k at columns + k * capacity */
   sqlite3_int64 n;
   sqlite3_int64 capacity;
-  sqlite3_int64 max_iterations; /* 0: the default; else the 4th argument of every row */
+  sqlite3_int64 max_iterations; /* 0: the default; else the last argument of every row */
+  int n_columns;                /* set by the first row */
   int failed;                   /* an error was reported; the final step returns nothing */
 } fit_state;
 
 static int fit_state_grow(fit_state* s) {
   const sqlite3_int64 capacity = s->capacity == 0 ? 1024 : 2 * s->capacity;
-  double* columns = (double*)sqlite3_malloc64((sqlite3_uint64)capacity * 3 * sizeof(double));
+  double* columns = (double*)sqlite3_malloc64((sqlite3_uint64)capacity * (sqlite3_uint64)s->n_columns *
+                                              sizeof(double));
+  int k;
   if (columns == NULL) return 0;
-  if (s->n > 0) {
-    memcpy(columns, s->columns, (size_t)s->n * sizeof(double));
-    memcpy(columns + capacity, s->columns + s->capacity, (size_t)s->n * sizeof(double));
-    memcpy(columns + 2 * capacity, s->columns + 2 * s->capacity, (size_t)s->n * sizeof(double));
+  for (k = 0; k < s->n_columns && s->n > 0; ++k) {
+    memcpy(columns + k * capacity, s->columns + k * s->capacity, (size_t)s->n * sizeof(double));
   }
   sqlite3_free(s->columns);
   s->columns = columns;
@@ -499,11 +661,44 @@ static int fit_state_grow(fit_state* s) {
   return 1;
 }
 
+/* Reads a numeric argument of a fit's row: 1 when read; 0 with the SQL error set (a NULL
+ * too: never dropped silently, the caller filters NULLs out if that is what it means). */
+static int fit_read_value(sqlite3_context* ctx, sqlite3_value* value, const char* sql_name,
+                          int position, const char* arg_name, const char* where, double* out) {
+  const enum arg_result r = read_double(ctx, value, sql_name, position, arg_name, where, out);
+  if (r == ARG_NULL) {
+    result_errorf(ctx, "%s(): argument %d (%s)%s is NULL", sql_name, position, arg_name, where);
+  }
+  return r == ARG_OK;
+}
+
+/* Reads a row's max_iterations argument into *max_iterations, which holds the value of
+ * the rows before when `rows_before` > 0: 1 when read and the same; 0 with the SQL error
+ * set. */
+static int fit_read_max_iterations(sqlite3_context* ctx, sqlite3_value* value,
+                                   const char* sql_name, int position, const char* where,
+                                   sqlite3_int64 rows_before, sqlite3_int64* max_iterations) {
+  sqlite3_int64 v = 0;
+  const enum arg_result r = read_int64(ctx, value, sql_name, position, "max_iterations", where,
+                                       1, 2147483647, &v);
+  if (r == ARG_NULL) {
+    result_errorf(ctx, "%s(): argument %d (max_iterations)%s is NULL", sql_name, position, where);
+  } else if (r == ARG_OK && rows_before > 0 && v != *max_iterations) {
+    result_errorf(ctx, "%s(): argument %d (max_iterations)%s is %lld, but %lld before: it "
+                  "must be the same in every row of a group", sql_name, position, where,
+                  (long long)v, (long long)*max_iterations);
+    return 0;
+  }
+  if (r != ARG_OK) return 0;
+  *max_iterations = v;
+  return 1;
+}
+
 static void fit_step(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   const fit_fn* fn = (const fit_fn*)sqlite3_user_data(ctx);
-  static const char* const names[4] = {"frequency", "recency", "T", "max_iterations"};
   fit_state* s = (fit_state*)sqlite3_aggregate_context(ctx, (int)sizeof(fit_state));
-  double row[3] = {0, 0, 0};
+  const int n_columns = argc < fn->value_args ? argc : fn->value_args;
+  double row[FIT_MAX_COLUMNS] = {0, 0, 0, 0};
   char where[64];
   int i;
   if (s == NULL) {
@@ -511,49 +706,28 @@ static void fit_step(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     return;
   }
   if (s->failed) return;
+  s->n_columns = n_columns;
   /* Rows are counted from 0 in the order they reach the aggregate, as crm_model_fit's
    * messages count them. */
   snprintf(where, sizeof where, " in row %lld of the group", (long long)s->n);
-  for (i = 0; i < 3; ++i) {
-    const enum arg_result r =
-        read_double(ctx, argv[i], fn->name, i + 1, names[i], where, &row[i]);
-    if (r == ARG_NULL) {
-      /* Never dropped silently: the caller filters NULLs out if that is what it means. */
-      result_errorf(ctx, "%s(): argument %d (%s)%s is NULL", fn->name, i + 1, names[i],
-                    where);
-    }
-    if (r != ARG_OK) {
+  for (i = 0; i < n_columns; ++i) {
+    if (!fit_read_value(ctx, argv[i], fn->name, i + 1, fn->args[i], where, &row[i])) {
       s->failed = 1;
       return;
     }
   }
-  if (argc > 3) {
-    sqlite3_int64 max_iterations = 0;
-    const enum arg_result r = read_int64(ctx, argv[3], fn->name, 4, names[3], where, 1,
-                                         2147483647, &max_iterations);
-    if (r == ARG_NULL) {
-      result_errorf(ctx, "%s(): argument 4 (max_iterations)%s is NULL", fn->name, where);
-    } else if (r == ARG_OK && s->n > 0 && max_iterations != s->max_iterations) {
-      result_errorf(ctx, "%s(): argument 4 (max_iterations)%s is %lld, but %lld before: it "
-                    "must be the same in every row of a group", fn->name, where,
-                    (long long)max_iterations, (long long)s->max_iterations);
-      s->failed = 1;
-      return;
-    }
-    if (r != ARG_OK) {
-      s->failed = 1;
-      return;
-    }
-    s->max_iterations = max_iterations;
+  if (argc > fn->value_args &&
+      !fit_read_max_iterations(ctx, argv[fn->value_args], fn->name, fn->value_args + 1, where,
+                               s->n, &s->max_iterations)) {
+    s->failed = 1;
+    return;
   }
   if (s->n == s->capacity && !fit_state_grow(s)) {
     s->failed = 1;
     sqlite3_result_error_nomem(ctx);
     return;
   }
-  s->columns[s->n] = row[0];
-  s->columns[s->capacity + s->n] = row[1];
-  s->columns[2 * s->capacity + s->n] = row[2];
+  for (i = 0; i < n_columns; ++i) s->columns[i * s->capacity + s->n] = row[i];
   ++s->n;
 }
 
@@ -573,14 +747,39 @@ static char* fit_json(const crm_model* model) {
   return json;
 }
 
+/* Sets the result of a fit of `n` rows: its JSON when it converged; an error with the
+ * report when it did not. Takes `model`. */
+static void fit_result(sqlite3_context* ctx, const char* sql_name, crm_model* model,
+                       sqlite3_int64 n, const char* rows) {
+  int32_t converged = 0;
+  char* json;
+  if (crm_model_converged(model, &converged) != CRM_OK) {
+    result_crm_error(ctx, sql_name, CRM_ERR_INTERNAL);
+    crm_model_destroy(model);
+    return;
+  }
+  json = fit_json(model);
+  crm_model_destroy(model);
+  if (json == NULL) {
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  if (!converged) {
+    /* The last iterate is no estimate: an error, with the report for diagnosis. */
+    result_errorf(ctx, "%s(): the fit did not converge on %lld %s: %s", sql_name,
+                  (long long)n, rows, json);
+    sqlite3_free(json);
+  } else {
+    sqlite3_result_text(ctx, json, -1, sqlite3_free);
+  }
+}
+
 static void fit_final(sqlite3_context* ctx) {
   const fit_fn* fn = (const fit_fn*)sqlite3_user_data(ctx);
   fit_state* s = (fit_state*)sqlite3_aggregate_context(ctx, 0);
   crm_fit_options options = CRM_FIT_OPTIONS_INIT;
   crm_model* model = NULL;
-  int32_t converged = 0;
   crm_status status;
-  char* json;
   if (s == NULL) {
     /* No rows: NULL, as avg() and sum() give over no rows. */
     sqlite3_result_null(ctx);
@@ -592,8 +791,15 @@ static void fit_final(sqlite3_context* ctx) {
     return;
   }
   if (s->max_iterations > 0) options.max_iterations = (int32_t)s->max_iterations;
-  status = crm_model_fit(fn->kind, s->columns, s->columns + s->capacity,
-                         s->columns + 2 * s->capacity, NULL, (size_t)s->n, &options, &model);
+  if (fn->kind == CRM_MODEL_BGBB) {
+    const double* c = s->columns;
+    const sqlite3_int64 k = s->capacity;
+    status = crm_model_fit_bgbb(c, c + k, c + 2 * k, s->n_columns > 3 ? c + 3 * k : NULL,
+                                (size_t)s->n, &options, &model);
+  } else {
+    status = crm_model_fit(fn->kind, s->columns, s->columns + s->capacity,
+                           s->columns + 2 * s->capacity, NULL, (size_t)s->n, &options, &model);
+  }
   sqlite3_free(s->columns);
   s->columns = NULL;
   if (status != CRM_OK) {
@@ -601,26 +807,204 @@ static void fit_final(sqlite3_context* ctx) {
     result_crm_error(ctx, fn->name, status);
     return;
   }
-  if (crm_model_converged(model, &converged) != CRM_OK) {
-    result_crm_error(ctx, fn->name, CRM_ERR_INTERNAL);
-    crm_model_destroy(model);
-    return;
-  }
-  json = fit_json(model);
-  if (json == NULL) {
-    crm_model_destroy(model);
+  fit_result(ctx, fn->name, model, s->n, fn->rows);
+}
+
+/* --- sBG: crm_sbg_fit(period, survivors [, cohort [, max_iterations]]) ---------------- */
+
+/* One row of a survivor series. */
+typedef struct sbg_row {
+  sqlite3_int64 period;
+  double survivors;
+  sqlite3_int64 row;  /* the order it reached the aggregate, from 0 */
+  char* cohort;       /* its label as text (sqlite3_malloc); NULL without a cohort argument */
+} sbg_row;
+
+/* The state of one group of crm_sbg_fit. */
+typedef struct sbg_state {
+  sbg_row* rows;
+  sqlite3_int64 n;
+  sqlite3_int64 capacity;
+  sqlite3_int64 max_iterations; /* 0: the default */
+  int failed;
+} sbg_state;
+
+static void sbg_state_free(sbg_state* s) {
+  sqlite3_int64 i;
+  for (i = 0; i < s->n; ++i) sqlite3_free(s->rows[i].cohort);
+  sqlite3_free(s->rows);
+  s->rows = NULL;
+  s->n = 0;
+}
+
+/* Periods accepted: whole numbers in [0, CRM_SBG_MAX_ROW_PERIOD], which covers period
+ * numbers and calendar years alike. */
+#define CRM_SBG_MAX_ROW_PERIOD 2147483647
+
+static void sbg_step(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  static const char* const name = "crm_sbg_fit";
+  sbg_state* s = (sbg_state*)sqlite3_aggregate_context(ctx, (int)sizeof(sbg_state));
+  sbg_row row = {0, 0, 0, NULL};
+  char where[64];
+  enum arg_result r;
+  if (s == NULL) {
     sqlite3_result_error_nomem(ctx);
     return;
   }
-  if (!converged) {
-    /* The last iterate is no estimate: an error, with the report for diagnosis. */
-    result_errorf(ctx, "%s(): the fit did not converge on %lld customers: %s", fn->name,
-                  (long long)s->n, json);
-    sqlite3_free(json);
-  } else {
-    sqlite3_result_text(ctx, json, -1, sqlite3_free);
+  if (s->failed) return;
+  snprintf(where, sizeof where, " in row %lld of the group", (long long)s->n);
+  row.row = s->n;
+  r = read_int64(ctx, argv[0], name, 1, "period", where, 0, CRM_SBG_MAX_ROW_PERIOD, &row.period);
+  if (r == ARG_NULL) result_errorf(ctx, "%s(): argument 1 (period)%s is NULL", name, where);
+  if (r != ARG_OK || !fit_read_value(ctx, argv[1], name, 2, "survivors", where, &row.survivors)) {
+    s->failed = 1;
+    return;
   }
-  crm_model_destroy(model);
+  /* The library checks the counts too, but can name only a period of a series; this
+   * names the row. */
+  if (!(isfinite(row.survivors) && row.survivors >= 0)) {
+    result_errorf(ctx, "%s(): argument 2 (survivors)%s must be finite and >= 0, got %.17g",
+                  name, where, row.survivors);
+    s->failed = 1;
+    return;
+  }
+  if (argc > 2) {
+    const int type = sqlite3_value_type(argv[2]);
+    if (type == SQLITE_NULL || type == SQLITE_BLOB) {
+      result_errorf(ctx, "%s(): argument 3 (cohort)%s is %s", name, where,
+                    type == SQLITE_NULL ? "NULL" : "a blob, not a cohort label");
+      s->failed = 1;
+      return;
+    }
+    row.cohort = sqlite3_mprintf("%s", (const char*)sqlite3_value_text(argv[2]));
+    if (row.cohort == NULL) {
+      s->failed = 1;
+      sqlite3_result_error_nomem(ctx);
+      return;
+    }
+  }
+  if (argc > 3 && !fit_read_max_iterations(ctx, argv[3], name, 4, where, s->n,
+                                           &s->max_iterations)) {
+    sqlite3_free(row.cohort);
+    s->failed = 1;
+    return;
+  }
+  if (s->n == s->capacity) {
+    const sqlite3_int64 capacity = s->capacity == 0 ? 64 : 2 * s->capacity;
+    sbg_row* rows = (sbg_row*)sqlite3_realloc64(s->rows, (sqlite3_uint64)capacity * sizeof *rows);
+    if (rows == NULL) {
+      sqlite3_free(row.cohort);
+      s->failed = 1;
+      sqlite3_result_error_nomem(ctx);
+      return;
+    }
+    s->rows = rows;
+    s->capacity = capacity;
+  }
+  s->rows[s->n++] = row;
+}
+
+/* Orders rows by cohort label, then period: the series as the library takes them, the
+ * same whatever order the rows arrived in. */
+static int sbg_row_compare(const void* a, const void* b) {
+  const sbg_row* x = (const sbg_row*)a;
+  const sbg_row* y = (const sbg_row*)b;
+  const int by_cohort = x->cohort == NULL || y->cohort == NULL ? 0 : strcmp(x->cohort, y->cohort);
+  if (by_cohort != 0) return by_cohort;
+  if (x->period != y->period) return x->period < y->period ? -1 : 1;
+  return x->row < y->row ? -1 : (x->row > y->row ? 1 : 0);
+}
+
+/* Whether sorted rows i - 1 and i belong to one cohort. */
+static int sbg_same_cohort(const sbg_row* rows, sqlite3_int64 i) {
+  return rows[i].cohort == NULL || strcmp(rows[i - 1].cohort, rows[i].cohort) == 0;
+}
+
+/* " cohort 'LABEL'" for messages, or "" without a cohort argument. */
+static const char* sbg_cohort_text(const sbg_row* row, char* buffer, size_t size) {
+  if (row->cohort == NULL) return "";
+  snprintf(buffer, size, " of cohort '%.200s'", row->cohort);
+  return buffer;
+}
+
+static void sbg_final(sqlite3_context* ctx) {
+  static const char* const name = "crm_sbg_fit";
+  sbg_state* s = (sbg_state*)sqlite3_aggregate_context(ctx, 0);
+  crm_fit_options options = CRM_FIT_OPTIONS_INIT;
+  crm_model* model = NULL;
+  crm_status status;
+  double* survivors = NULL;
+  size_t* lengths = NULL;
+  sqlite3_int64* firsts = NULL; /* index of each cohort's first sorted row */
+  size_t n_cohorts = 0;
+  sqlite3_int64 i;
+  char label[256];
+  if (s == NULL) {
+    sqlite3_result_null(ctx); /* no rows, as avg() */
+    return;
+  }
+  if (s->failed) {
+    sbg_state_free(s);
+    return;
+  }
+  qsort(s->rows, (size_t)s->n, sizeof *s->rows, sbg_row_compare);
+  survivors = (double*)sqlite3_malloc64((sqlite3_uint64)s->n * sizeof(double));
+  lengths = (size_t*)sqlite3_malloc64((sqlite3_uint64)s->n * sizeof(size_t));
+  firsts = (sqlite3_int64*)sqlite3_malloc64((sqlite3_uint64)s->n * sizeof(sqlite3_int64));
+  if (survivors == NULL || lengths == NULL || firsts == NULL) {
+    sqlite3_result_error_nomem(ctx);
+    goto done;
+  }
+  for (i = 0; i < s->n; ++i) {
+    const sbg_row* row = &s->rows[i];
+    if (i == 0 || !sbg_same_cohort(s->rows, i)) {
+      firsts[n_cohorts] = i;
+      lengths[n_cohorts++] = 0;
+    } else if (row->period == row[-1].period) {
+      result_errorf(ctx, "%s(): rows %lld and %lld of the group both give period %lld%s%s",
+                    name, (long long)(row[-1].row < row->row ? row[-1].row : row->row),
+                    (long long)(row[-1].row < row->row ? row->row : row[-1].row),
+                    (long long)row->period, sbg_cohort_text(row, label, sizeof label),
+                    row->cohort == NULL ? " (several cohorts need the cohort argument)" : "");
+      goto done;
+    } else if (row->period != row[-1].period + 1) {
+      result_errorf(ctx, "%s(): no row gives period %lld%s (the periods of a series must "
+                    "follow each other, from its first, %lld, to its last)", name,
+                    (long long)(row[-1].period + 1), sbg_cohort_text(row, label, sizeof label),
+                    (long long)s->rows[firsts[n_cohorts - 1]].period);
+      goto done;
+    }
+    survivors[i] = row->survivors;
+    ++lengths[n_cohorts - 1];
+  }
+  if (s->max_iterations > 0) options.max_iterations = (int32_t)s->max_iterations;
+  status = crm_model_fit_sbg(survivors, (size_t)s->n, lengths, n_cohorts, &options, &model);
+  if (status != CRM_OK) {
+    /* The library counts cohorts (in label order) and periods from 0 of each series:
+     * say which rows' cohort and period that is. */
+    const char* message = crm_last_error();
+    const char* at = strstr(message, "cohort ");
+    size_t c = 0;
+    char note[400] = "";
+    if (at != NULL && sscanf(at, "cohort %zu", &c) == 1 && c < n_cohorts) {
+      const sbg_row* first = &s->rows[firsts[c]];
+      if (first->cohort != NULL) {
+        snprintf(note, sizeof note, " [series cohort %zu is cohort '%.200s' of the rows, its "
+                 "period 0 their period %lld]", c, first->cohort, (long long)first->period);
+      } else if (first->period != 0) {
+        snprintf(note, sizeof note, " [period 0 of the series is period %lld of the rows]",
+                 (long long)first->period);
+      }
+    }
+    result_errorf(ctx, "%s(): %s: %s%s", name, crm_status_name(status), message, note);
+    goto done;
+  }
+  fit_result(ctx, name, model, s->n, "survivor counts");
+done:
+  sqlite3_free(survivors);
+  sqlite3_free(lengths);
+  sqlite3_free(firsts);
+  sbg_state_free(s);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -671,12 +1055,33 @@ CRM_SQLITE_EXPORT int sqlite3_crmcoresqlite_init(sqlite3* db, char** error_messa
   CRM_SQL_AGGREGATE("crm_bgnbd_fit", 4, &kBgnbdFit);
   CRM_SQL_AGGREGATE("crm_pareto_nbd_fit", 3, &kParetoFit);
   CRM_SQL_AGGREGATE("crm_pareto_nbd_fit", 4, &kParetoFit);
-  /* MBG/NBD reads the same (x, t_x, T) rows. BG/BB (a weighted pattern table) and sBG (a
-   * survivor series) have no per-customer aggregate: use the CLI, C or Python. */
+  /* MBG/NBD reads the same (x, t_x, T) rows. */
   CRM_SQL_SCALAR("crm_mbgnbd_p_alive", 7, fn_prediction, &kMbgnbdPAlive);
   CRM_SQL_SCALAR("crm_mbgnbd_expected_purchases", 8, fn_prediction, &kMbgnbdExpected);
   CRM_SQL_AGGREGATE("crm_mbgnbd_fit", 3, &kMbgnbdFit);
   CRM_SQL_AGGREGATE("crm_mbgnbd_fit", 4, &kMbgnbdFit);
+  /* BG/BB: rows of a (weighted) pattern table (x, t_x, n [, weight [, max_iterations]]). */
+  CRM_SQL_AGGREGATE("crm_bgbb_fit", 3, &kBgbbFit);
+  CRM_SQL_AGGREGATE("crm_bgbb_fit", 4, &kBgbbFit);
+  CRM_SQL_AGGREGATE("crm_bgbb_fit", 5, &kBgbbFit);
+  CRM_SQL_SCALAR("crm_bgbb_p_alive", 7, fn_prediction, &kBgbbPAlive);
+  CRM_SQL_SCALAR("crm_bgbb_expected_transactions", 8, fn_prediction, &kBgbbExpected);
+  CRM_SQL_SCALAR("crm_bgbb_dert", 8, fn_prediction, &kBgbbDert);
+  /* sBG: survivor series, one row per period (and cohort), in any order: SQLite before
+   * 3.44 (Debian 12 has 3.40) has no ORDER BY inside an aggregate call, so the period is
+   * an argument and the aggregate sorts. */
+  if (rc == SQLITE_OK)
+    rc = sqlite3_create_function_v2(db, "crm_sbg_fit", 2, flags, NULL, NULL, sbg_step,
+                                    sbg_final, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_create_function_v2(db, "crm_sbg_fit", 3, flags, NULL, NULL, sbg_step,
+                                    sbg_final, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_create_function_v2(db, "crm_sbg_fit", 4, flags, NULL, NULL, sbg_step,
+                                    sbg_final, NULL);
+  CRM_SQL_SCALAR("crm_sbg_survival", 3, fn_sbg_curve, &kSbgSurvival);
+  CRM_SQL_SCALAR("crm_sbg_retention", 3, fn_sbg_curve, &kSbgRetention);
+  CRM_SQL_SCALAR("crm_sbg_derl", 4, fn_sbg_derl, NULL);
 #undef CRM_SQL_SCALAR
 #undef CRM_SQL_AGGREGATE
   return rc;

@@ -21,8 +21,9 @@ namespace crmcore {
 
 namespace {
 
-using models_internal::Digamma;
-using models_internal::LogGamma;
+using models_internal::DigammaDifference;
+using models_internal::LogBetaRatio;
+using models_internal::LogGammaRatio;
 
 constexpr const char* kModel = "BG/BB";
 
@@ -30,8 +31,6 @@ std::string ParamsText(const BgBbParams& p) {
   return absl::StrCat("alpha = ", FormatDouble(p.alpha), ", beta = ", FormatDouble(p.beta),
                       ", gamma = ", FormatDouble(p.gamma), ", delta = ", FormatDouble(p.delta));
 }
-
-double LogBeta(double a, double b) { return LogGamma(a) + LogGamma(b) - LogGamma(a + b); }
 
 bool IsCount(double v) {
   return std::isfinite(v) && v >= 0.0 && v <= kBgBbMaxPeriods && v == std::floor(v);
@@ -43,9 +42,10 @@ bool IsCount(double v) {
 // opportunity t_x+i, i = 0..n−t_x−1 (FHS 2010 eq. 5).
 double RowLogLikelihood(const BgBbParams& p, double x, double t_x, double n,
                         std::array<double, 4>* gradient) {
-  const double lbeta_ab = LogBeta(p.alpha, p.beta);
-  const double lbeta_gd = LogBeta(p.gamma, p.delta);
-  const double lgamma_ax = LogGamma(p.alpha + x);
+  // Every term is a product of two ratios of beta functions with whole offsets, taken
+  // by LogBetaRatio: differences of log-beta functions lose all precision once the
+  // parameters are large (log Γ(10^27) is 6·10^28).
+  const double log_ratio_ax = LogGammaRatio(p.alpha, x);
   const size_t count = static_cast<size_t>(n - t_x) + 1;
   std::vector<double> log_terms(count);
   std::vector<std::array<double, 3>> mes(count);  // (m, e, s)
@@ -57,29 +57,28 @@ double RowLogLikelihood(const BgBbParams& p, double x, double t_x, double n,
   double hi = -HUGE_VAL;
   for (size_t k = 0; k < count; ++k) {
     const auto [m, e, s] = mes[k];
-    log_terms[k] = lgamma_ax + LogGamma(p.beta + m) - LogGamma(p.alpha + p.beta + x + m) -
-                   lbeta_ab + LogBeta(p.gamma + e, p.delta + s) - lbeta_gd;
+    log_terms[k] = log_ratio_ax + LogGammaRatio(p.beta, m) -
+                   LogGammaRatio(p.alpha + p.beta, x + m) + LogBetaRatio(p.gamma, p.delta, e, s);
     hi = std::max(hi, log_terms[k]);
   }
   double total = 0.0;
   for (size_t k = 0; k < count; ++k) total += std::exp(log_terms[k] - hi);
   const double ll = hi + std::log(total);
   if (gradient != nullptr) {
-    const double psi_ab = Digamma(p.alpha + p.beta);
-    const double psi_gd = Digamma(p.gamma + p.delta);
-    double g_a = Digamma(p.alpha + x) - Digamma(p.alpha) + psi_ab;
-    double g_b = -Digamma(p.beta) + psi_ab;
-    double g_g = -Digamma(p.gamma) + psi_gd;
-    double g_d = -Digamma(p.delta) + psi_gd;
+    // With the term shares w_k summing to 1, each ψ difference pairs an argument with its
+    // parameter's (ψ(α+x) − ψ(α), ψ(α+β+x+m) − ψ(α+β), ...): DigammaDifference keeps
+    // their digits where a difference of digammas would lose them (parameters ≫ n).
+    const double ab = p.alpha + p.beta, gd = p.gamma + p.delta;
+    double g_a = DigammaDifference(p.alpha, x), g_b = 0.0, g_g = 0.0, g_d = 0.0;
     for (size_t k = 0; k < count; ++k) {
       const double w = std::exp(log_terms[k] - ll);
       const auto [m, e, s] = mes[k];
-      const double psi_abxm = Digamma(p.alpha + p.beta + x + m);
-      const double psi_gdes = Digamma(p.gamma + p.delta + e + s);
-      g_a -= w * psi_abxm;
-      g_b += w * (Digamma(p.beta + m) - psi_abxm);
-      g_g += w * (Digamma(p.gamma + e) - psi_gdes);
-      g_d += w * (Digamma(p.delta + s) - psi_gdes);
+      const double d_abxm = DigammaDifference(ab, x + m);
+      const double d_gdes = DigammaDifference(gd, e + s);
+      g_a -= w * d_abxm;
+      g_b += w * (DigammaDifference(p.beta, m) - d_abxm);
+      g_g += w * (DigammaDifference(p.gamma, e) - d_gdes);
+      g_d += w * (DigammaDifference(p.delta, s) - d_gdes);
     }
     *gradient = {g_a, g_b, g_g, g_d};
   }
@@ -101,8 +100,7 @@ absl::Status ValidateColumns(const BgBbParams& params, absl::Span<const double> 
 // log[B(α+x+1, β+n−x)/B(α, β) / L]: the part of the expectations that depends on the
 // customer's history (the transaction propensity of a customer alive through n).
 double LogAliveTransactionWeight(const BgBbParams& p, double x, double t_x, double n) {
-  return LogBeta(p.alpha + x + 1.0, p.beta + n - x) - LogBeta(p.alpha, p.beta) -
-         RowLogLikelihood(p, x, t_x, n, nullptr);
+  return LogBetaRatio(p.alpha, p.beta, x + 1.0, n - x) - RowLogLikelihood(p, x, t_x, n, nullptr);
 }
 
 using NoThrowPolicy = boost::math::policies::policy<
@@ -114,18 +112,20 @@ using NoThrowPolicy = boost::math::policies::policy<
 
 constexpr double kMaxTermwiseHorizon = 1e6;
 
-// Σ_{s=1}^{n*} B(γ, δ+n+s)/B(γ, δ): the expected number of opportunities n+1..n+n* a
-// customer alive at n survives, times B(γ, δ+n)/B(γ, δ).
-double SurvivingOpportunities(const BgBbParams& p, double n, double n_star) {
+// log Σ_{s=1}^{n*} B(γ, δ+n+s)/B(γ, δ): the expected number of opportunities n+1..n+n* a
+// customer alive at n survives, times B(γ, δ+n)/B(γ, δ). In logs, as the caller combines
+// it: each factor alone may under- or overflow where their product does not.
+double LogSurvivingOpportunities(const BgBbParams& p, double n, double n_star) {
   const double d = p.delta + n;
   if (n_star <= kMaxTermwiseHorizon) {
-    double term = std::exp(LogBeta(p.gamma, d + 1.0) - LogBeta(p.gamma, p.delta));
+    // The terms relative to the first, B(γ, δ+n+1)/B(γ, δ): a sum of factors in (0, 1].
+    double term = 1.0;
     double sum = 0.0;
     for (double s = 1.0; s <= n_star; s += 1.0) {
       sum += term;
       term *= (d + s) / (p.gamma + d + s);
     }
-    return sum;
+    return LogBetaRatio(p.gamma, p.delta, 0.0, n + 1.0) + std::log(sum);
   }
   // FHS 2010 eq. 13 closed form: with v_s = Γ(D+s+1)/Γ(γ+D+s), D = δ+n,
   // Σ_{s=1}^{N} Γ(D+s)/Γ(γ+D+s) = (v_0 − v_N)/(γ−1) (telescoping), and the factor
@@ -134,7 +134,7 @@ double SurvivingOpportunities(const BgBbParams& p, double n, double n_star) {
   const double vn =
       boost::math::tgamma_delta_ratio(d + n_star + 1.0, p.gamma - 1.0, NoThrowPolicy());
   const double prefactor = 1.0 / boost::math::tgamma_delta_ratio(p.delta, p.gamma, NoThrowPolicy());
-  return prefactor * (v0 - vn) / (p.gamma - 1.0);
+  return std::log(prefactor * (v0 - vn) / (p.gamma - 1.0));
 }
 
 }  // namespace
@@ -166,6 +166,15 @@ absl::Status ValidateBgBbHistory(size_t row, double x, double t_x, double n) {
         "BG/BB history row ", row, ": frequency x = ", FormatDouble(x),
         " must be <= recency t_x = ", FormatDouble(t_x),
         " (one transaction per opportunity, the last at t_x)"));
+  }
+  // With no repeat transaction the last one is the first, at opportunity 0: a t_x > 0 is
+  // no history (its likelihood would count t_x opportunities alive without a transaction
+  // that never happened).
+  if (x == 0.0 && t_x > 0.0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "BG/BB history row ", row,
+        ": frequency x = 0 (no repeat transaction) needs recency t_x = 0, got ",
+        FormatDouble(t_x)));
   }
   return absl::OkStatus();
 }
@@ -279,9 +288,8 @@ absl::Status BgBbProbabilityAlive(const BgBbParams& params, absl::Span<const dou
   CRM_RETURN_IF_ERROR(ValidateColumns(params, x, t_x, n, out));
   const BgBbParams& p = params;
   for (size_t i = 0; i < x.size(); ++i) {
-    const double log_alive = LogBeta(p.alpha + x[i], p.beta + n[i] - x[i]) -
-                             LogBeta(p.alpha, p.beta) + LogBeta(p.gamma, p.delta + n[i] + 1.0) -
-                             LogBeta(p.gamma, p.delta);
+    const double log_alive = LogBetaRatio(p.alpha, p.beta, x[i], n[i] - x[i]) +
+                             LogBetaRatio(p.gamma, p.delta, 0.0, n[i] + 1.0);
     const double alive = std::exp(log_alive - RowLogLikelihood(p, x[i], t_x[i], n[i], nullptr));
     if (!std::isfinite(alive)) {  // Inf − Inf of log-gammas at parameters near DBL_MAX
       return absl::OutOfRangeError(absl::StrCat("BG/BB P(alive) row ", i, ": not finite at ",
@@ -308,11 +316,11 @@ absl::Status BgBbExpectedTransactions(const BgBbParams& params, double n_star,
         FormatDouble(params.gamma)));
   }
   CRM_RETURN_IF_ERROR(ValidateColumns(params, x, t_x, n, out));
-  absl::flat_hash_map<double, double> surviving_of;  // by n
+  absl::flat_hash_map<double, double> log_surviving_of;  // by n
   for (size_t i = 0; i < x.size(); ++i) {
-    auto [it, inserted] = surviving_of.try_emplace(n[i], 0.0);
-    if (inserted) it->second = SurvivingOpportunities(params, n[i], n_star);
-    out[i] = std::exp(LogAliveTransactionWeight(params, x[i], t_x[i], n[i])) * it->second;
+    auto [it, inserted] = log_surviving_of.try_emplace(n[i], 0.0);
+    if (inserted) it->second = LogSurvivingOpportunities(params, n[i], n_star);
+    out[i] = std::exp(LogAliveTransactionWeight(params, x[i], t_x[i], n[i]) + it->second);
     if (!std::isfinite(out[i])) {
       return absl::OutOfRangeError(absl::StrCat("BG/BB expected transactions row ", i,
                                                 ": not finite at ", ParamsText(params)));
@@ -346,8 +354,7 @@ absl::Status BgBbDiscountedExpectedResidualTransactions(const BgBbParams& params
                            models_internal::HypergeometricOneBC(
                                absl::StrCat("BG/BB DERT row ", i), p.delta + n[i] + 1.0,
                                p.gamma + p.delta + n[i] + 1.0, z));
-      it->second = LogBeta(p.gamma, p.delta + n[i] + 1.0) - LogBeta(p.gamma, p.delta) +
-                   std::log(z) + std::log(f);
+      it->second = LogBetaRatio(p.gamma, p.delta, 0.0, n[i] + 1.0) + std::log(z) + std::log(f);
     }
     out[i] = std::exp(LogAliveTransactionWeight(p, x[i], t_x[i], n[i]) + it->second);
     if (!std::isfinite(out[i])) {

@@ -50,6 +50,28 @@ double LogGamma(double x) {
 #endif
 }
 
+double LogGammaRatio(double a, double k) {
+  if (k == 0.0) return 0.0;
+  // Below 1000 the two log-gammas are small enough that their difference keeps its
+  // precision (an absolute error of a few ulps of log Γ(a+k)).
+  if (a < 1000.0) return LogGamma(a + k) - LogGamma(a);
+  const auto mu = [](double z) {
+    const double z2 = 1.0 / (z * z);
+    return (1.0 / 12.0 - z2 * (1.0 / 360.0 - z2 * (1.0 / 1260.0 - z2 / 1680.0))) / z;
+  };
+  return (a - 0.5) * std::log1p(k / a) + k * std::log(a + k) - k + (mu(a + k) - mu(a));
+}
+
+double DigammaDifference(double a, double k) {
+  if (k == 0.0) return 0.0;
+  if (a < 1000.0) return Digamma(a + k) - Digamma(a);
+  const auto nu = [](double z) {
+    const double z2 = 1.0 / (z * z);
+    return -z2 * (1.0 / 12.0 - z2 * (1.0 / 120.0 - z2 / 252.0));
+  };
+  return std::log1p(k / a) + k / (2.0 * a * (a + k)) + (nu(a + k) - nu(a));
+}
+
 namespace {
 using NoThrowPolicy = boost::math::policies::policy<
     boost::math::policies::domain_error<boost::math::policies::ignore_error>,

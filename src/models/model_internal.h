@@ -25,8 +25,27 @@ namespace crmcore::models_internal {
 /// so concurrent host threads do not race.
 double LogGamma(double x);
 
+/// log Γ(a+k) − log Γ(a) for a > 0, k >= 0, accurate also where log Γ(a+k) and log Γ(a)
+/// are huge and nearly equal (a ≫ k): for a >= 1000 by the difference of Stirling's
+/// series, (a−½) log1p(k/a) + k log(a+k) − k + μ(a+k) − μ(a), μ(z) = 1/(12z) − 1/(360z³)
+/// + 1/(1260z⁵) − 1/(1680z⁷) (Abramowitz & Stegun 6.1.40), whose terms do not cancel;
+/// below, as the difference of the two log-gammas.
+double LogGammaRatio(double a, double k);
+
+/// log[B(a+j, b+k)/B(a, b)] for a, b > 0, j, k >= 0, by LogGammaRatio: the ratios of beta
+/// functions of the beta-geometric models (BG/BB, sBG), accurate for any a and b.
+inline double LogBetaRatio(double a, double b, double j, double k) {
+  return LogGammaRatio(a, j) + LogGammaRatio(b, k) - LogGammaRatio(a + b, j + k);
+}
+
 /// ψ(x) = d log Γ(x) / dx for x > 0 (Boost.Math, errors reported as NaN, no exceptions).
 double Digamma(double x);
+
+/// ψ(a+k) − ψ(a) for a > 0, k >= 0, the derivative of LogGammaRatio(a, k) in a, accurate
+/// also where a ≫ k: for a >= 1000 by the difference of the asymptotic series,
+/// log1p(k/a) + k/(2a(a+k)) + ν(a+k) − ν(a), ν(z) = −1/(12z²) + 1/(120z⁴) − 1/(252z⁶)
+/// (Abramowitz & Stegun 6.3.18); below, as the difference of the two digammas.
+double DigammaDifference(double a, double k);
 
 /// log(exp(u) + exp(v)) without overflow.
 inline double LogAddExp(double u, double v) {

@@ -14,8 +14,7 @@ namespace crmcore {
 
 namespace {
 
-using models_internal::Digamma;
-using models_internal::LogGamma;
+using models_internal::DigammaDifference;
 
 constexpr const char* kModel = "sBG";
 // Periods beyond which t is not accepted: the survival and churn formulas are exact for
@@ -26,7 +25,6 @@ std::string ParamsText(const SbgParams& p) {
   return absl::StrCat("alpha = ", FormatDouble(p.alpha), ", beta = ", FormatDouble(p.beta));
 }
 
-double LogBeta(double a, double b) { return LogGamma(a) + LogGamma(b) - LogGamma(a + b); }
 
 absl::Status CheckPeriod(const char* what, double t, double min) {
   if (!(std::isfinite(t) && t >= min && t <= kMaxPeriod && t == std::floor(t))) {
@@ -52,7 +50,9 @@ absl::StatusOr<double> Survival(const SbgParams& p, double t) {
     for (double i = 1.0; i <= t; i += 1.0) survival *= Retention(p, i);
     return survival;
   }
-  const double survival = std::exp(LogBeta(p.alpha, p.beta + t) - LogBeta(p.alpha, p.beta));
+  // B(α, β+t)/B(α, β) by LogBetaRatio: a difference of log-beta functions loses all
+  // precision once α or β is large.
+  const double survival = std::exp(models_internal::LogBetaRatio(p.alpha, p.beta, 0.0, t));
   if (!std::isfinite(survival)) {
     return absl::OutOfRangeError(absl::StrCat("sBG survival at t = ", FormatDouble(t),
                                               " is not finite at ", ParamsText(p),
@@ -117,23 +117,24 @@ absl::StatusOr<LogLikelihoodSum<2>> SbgLogLikelihoodSum(const SbgParams& params,
                                                         const SurvivorSeries& series) {
   CRM_RETURN_IF_ERROR(params.Validate());
   const double a = params.alpha, b = params.beta;
-  const double lbeta_ab = LogBeta(a, b);
-  const double psi_a = Digamma(a), psi_b = Digamma(b), psi_ab = Digamma(a + b);
-  const double psi_a1 = Digamma(a + 1.0);
+  // The ψ differences by DigammaDifference (ψ(α+1) − ψ(α), ψ(α+β+t) − ψ(α+β), ...): a
+  // difference of digammas loses its digits once α or β is large.
+  const double d_a1 = DigammaDifference(a, 1.0);
   LogLikelihoodSum<2> sum;
   double g_a = 0.0, g_b = 0.0;
   for (size_t i = 1; i < series.churned().size(); ++i) {
     const double t = static_cast<double>(i);
-    const double psi_abt = Digamma(a + b + t);
+    const double d_abt = DigammaDifference(a + b, t);
     if (const double w = series.churned()[i]; w > 0.0) {
-      sum.log_likelihood += w * (LogBeta(a + 1.0, b + t - 1.0) - lbeta_ab);
-      g_a += w * (psi_a1 - psi_a + psi_ab - psi_abt);
-      g_b += w * (Digamma(b + t - 1.0) - psi_b + psi_ab - psi_abt);
+      // log P(T = t) = log[B(α+1, β+t−1)/B(α, β)], as a ratio (see Survival).
+      sum.log_likelihood += w * models_internal::LogBetaRatio(a, b, 1.0, t - 1.0);
+      g_a += w * (d_a1 - d_abt);
+      g_b += w * (DigammaDifference(b, t - 1.0) - d_abt);
     }
     if (const double w = series.censored()[i]; w > 0.0) {
-      sum.log_likelihood += w * (LogBeta(a, b + t) - lbeta_ab);
-      g_a += w * (psi_ab - psi_abt);
-      g_b += w * (Digamma(b + t) - psi_b + psi_ab - psi_abt);
+      sum.log_likelihood += w * models_internal::LogBetaRatio(a, b, 0.0, t);
+      g_a -= w * d_abt;
+      g_b += w * (DigammaDifference(b, t) - d_abt);
     }
   }
   sum.weight = series.total_weight();

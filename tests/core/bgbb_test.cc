@@ -9,6 +9,7 @@
 #include <boost/math/special_functions/gamma.hpp>
 #include <boost/multiprecision/cpp_bin_float.hpp>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -100,6 +101,43 @@ Real ReferenceFuture(const BgBbParams& p, int x, int tx, int n, int horizon, dou
 
 double RelativeError(double value, const Real& reference) {
   return static_cast<double>(abs((Real(value) - reference) / reference));
+}
+
+// Large parameters (a fit's line search visits them): log Γ of the parameters is huge, so
+// the ratios of beta functions must not be differences of log-beta functions. Across the
+// 1000 where LogGammaRatio switches to Stirling differences, and far beyond it.
+TEST(BgBbLikelihoodTest, MatchesReferenceAtLargeParameters) {
+  struct Case { int x, t_x, n; };
+  // A value the reference puts below double's range must come out as (nearly) 0.
+  const auto expect_near = [](double value, const Real& reference, const std::string& what) {
+    if (reference < Real(1e-290)) {
+      EXPECT_LT(value, 1e-280) << what;
+    } else {
+      EXPECT_LT(RelativeError(value, reference), 1e-11) << what << ": " << value << " vs "
+                                                        << reference;
+    }
+  };
+  for (const BgBbParams& p : {BgBbParams{999.5, 1000.5, 1e3, 2.5e3},
+                              BgBbParams{3.91533e13, 2.88432e12, 3.79183e16, 6.18683e11},
+                              BgBbParams{0.4, 7e15, 1e20, 0.9}}) {
+    for (const Case& c : {Case{0, 0, 6}, Case{3, 5, 6}, Case{6, 6, 6}, Case{4, 40, 100}}) {
+      const std::string what = absl::StrCat("alpha ", p.alpha, " history ", c.x, " ", c.t_x,
+                                            " ", c.n);
+      auto ll = BgBbLogLikelihood(p, c.x, c.t_x, c.n);
+      ASSERT_TRUE(ll.ok()) << ll.status();
+      const Real reference = log(ReferenceLikelihood(p, c.x, c.t_x, c.n));
+      EXPECT_LT(static_cast<double>(abs(Real(*ll) - reference)),
+                1e-11 * std::max(1.0, static_cast<double>(abs(reference))))
+          << what;
+      const std::vector<double> x = {double(c.x)}, t_x = {double(c.t_x)}, n = {double(c.n)};
+      std::vector<double> out = {0.0};
+      ASSERT_TRUE(BgBbProbabilityAlive(p, x, t_x, n, absl::MakeSpan(out)).ok()) << what;
+      expect_near(out[0], ReferenceAlive(p, c.x, c.t_x, c.n), what + " P(alive)");
+      const absl::Status status = BgBbExpectedTransactions(p, 10.0, x, t_x, n, absl::MakeSpan(out));
+      ASSERT_TRUE(status.ok()) << what << ": " << status;
+      expect_near(out[0], ReferenceFuture(p, c.x, c.t_x, c.n, 10, 0.0), what + " E(10)");
+    }
+  }
 }
 
 TEST(BgBbFitTest, ReproducesPublishedDonorEstimates) {
@@ -215,6 +253,8 @@ TEST(BgBbBadInputTest, InvalidHistoriesAndHorizonsAreNamed) {
               HasSubstr("BG/BB history row 0: frequency x must be a non-negative integer"));
   EXPECT_THAT(create(1, 7, 6).message(), HasSubstr("recency t_x = 7 must be <= periods n = 6"));
   EXPECT_THAT(create(3, 2, 6).message(), HasSubstr("frequency x = 3 must be <= recency t_x = 2"));
+  EXPECT_THAT(create(0, 2, 6).message(),
+              HasSubstr("frequency x = 0 (no repeat transaction) needs recency t_x = 0, got 2"));
   EXPECT_THAT(create(0, 0, NAN).message(), HasSubstr("periods n must be a non-negative integer"));
   EXPECT_THAT(create(0, 0, 2e6).message(), HasSubstr("periods n must be a non-negative integer"));
   EXPECT_THAT(BgBbHistories::Create(std::vector<double>{1}, std::vector<double>{1},

@@ -2,16 +2,21 @@
 // test reproduces one finding through the public API; the crashing input itself is kept in
 // fuzz/regressions/<target>/, which scripts/fuzz.sh replays on every run.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
+#include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "crmcore/bgbb.h"
 #include "crmcore/bgnbd.h"
 #include "crmcore/engine.h"
 #include "crmcore/engine_state_io.h"
 #include "crmcore/gamma_gamma.h"
 #include "crmcore/pareto_nbd.h"
 #include "crmcore/rfm_summary.h"
+#include "crmcore/sbg.h"
 #include "crmcore/transaction_log.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -379,6 +384,169 @@ TEST(FuzzRegressionTest, ParetoNbdLikelihoodWhenAlphaAndBetaAreFarApart) {
     // rounding of z alone moves it by ~1e-16/(1−z).
     EXPECT_NEAR(*ll, c.reference, 1e-9 * std::max(1.0, std::fabs(c.reference)))
         << "alpha " << c.params.alpha << " beta " << c.params.beta << " x " << c.x;
+  }
+}
+
+// fuzz/regressions/discrete_models/bgbb_zero_frequency_with_recency
+// (discrete_models_fuzzer, "histories.ok() == valid"): a BG/BB history with no repeat
+// transaction (x = 0) but a last transaction at t_x = 3 was accepted, though bgbb.h and
+// crmcore.h document t_x = 0 when x = 0; fits and predictions then used a likelihood of
+// 3 opportunities survived without the transaction t_x claims.
+// Covers docs/bad-input.md BI-MOD-17
+TEST(FuzzRegressionTest, BgBbZeroFrequencyWithRecencyIsNoHistory) {
+  const std::vector<double> x = {0.0, 5.0}, t_x = {3.0, 6.0}, n = {6.0, 6.0};
+  const absl::StatusOr<BgBbHistories> histories = BgBbHistories::Create(x, t_x, n);
+  ASSERT_FALSE(histories.ok());
+  EXPECT_EQ(histories.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(histories.status().message(),
+              HasSubstr("BG/BB history row 0: frequency x = 0 (no repeat transaction) needs "
+                        "recency t_x = 0, got 3"));
+  std::vector<double> out = {-1.0, -1.0};
+  const BgBbParams params{1.204, 0.750, 0.657, 2.783};
+  EXPECT_THAT(BgBbProbabilityAlive(params, x, t_x, n, absl::MakeSpan(out)).message(),
+              HasSubstr("row 0: frequency x = 0 (no repeat transaction)"));
+  EXPECT_THAT(BgBbExpectedTransactions(params, 2.0, x, t_x, n, absl::MakeSpan(out)).message(),
+              HasSubstr("row 0: frequency x = 0 (no repeat transaction)"));
+  EXPECT_EQ(out[0], -1.0);
+  EXPECT_FALSE(BgBbLogLikelihood(params, 0.0, 3.0, 6.0).ok());
+  // x = 0 with t_x = 0 stays a history, as x = t_x > 0 does.
+  EXPECT_TRUE(BgBbHistories::Create(std::vector<double>{0.0, 3.0}, std::vector<double>{0.0, 3.0},
+                                    std::vector<double>{6.0, 6.0})
+                  .ok());
+}
+
+// B(a+j, b+k)/B(a, b) for whole j and k as the product of its factors (a+i)/(a+b+i) and
+// (b+i)/(a+b+j+i), in long double: a reference for the beta-geometric models that needs
+// no log-gamma function, exact up to rounding for any a and b.
+long double BetaRatioProduct(long double a, long double b, int j, int k) {
+  long double r = 1.0L;
+  for (int i = 0; i < j; ++i) r *= (a + i) / (a + b + i);
+  for (int i = 0; i < k; ++i) r *= (b + i) / (a + b + j + i);
+  return r;
+}
+
+// fuzz/regressions/discrete_models/bgbb_expected_transactions_huge_parameters
+// (discrete_models_fuzzer, "E(n*) <= n* P(alive)"): at the parameters a short fit reached
+// (alpha 3.9e13, beta 2.9e12, gamma 3.8e16, delta 6.2e11) BG/BB's expected transactions of
+// a customer with x = t_x = n = 0 in 19 opportunities came out as 1.5e111 (another run:
+// 2e222 at gamma 1.2e27): every ratio of beta functions was a difference of log-beta
+// functions, log Γ(3.8e16) = 1.4e18, whose rounding (about 300) swamped the answer. The ratios are now
+// LogBetaRatio (Stirling differences for large arguments); the predictions match FHS
+// 2010's formulas (eq. 5, 11, 13) evaluated as products at huge and ordinary parameters.
+// Covers docs/bad-input.md BI-MOD-13
+TEST(FuzzRegressionTest, BgBbPredictionsAreAccurateForHugeParameters) {
+  for (const BgBbParams& p : {BgBbParams{3.91533e13, 2.88432e12, 3.79183e16, 6.18683e11},
+                              BgBbParams{7.44806e16, 3.6226e14, 1.20951e27, 1.8055e28},
+                              BgBbParams{1.204, 0.750, 0.657, 2.783},
+                              BgBbParams{3e12, 0.02, 1e-3, 5e20}}) {
+    for (const auto& [x, t_x, n] : {std::array<int, 3>{1, 2, 10}, std::array<int, 3>{0, 0, 6},
+                                    std::array<int, 3>{6, 6, 6}, std::array<int, 3>{3, 7, 11},
+                                    std::array<int, 3>{0, 0, 0}}) {
+      long double likelihood = BetaRatioProduct(p.alpha, p.beta, x, n - x) *
+                               BetaRatioProduct(p.gamma, p.delta, 0, n);
+      for (int i = 0; i < n - t_x; ++i) {
+        likelihood += BetaRatioProduct(p.alpha, p.beta, x, t_x - x + i) *
+                      BetaRatioProduct(p.gamma, p.delta, 1, t_x + i);
+      }
+      const long double alive = BetaRatioProduct(p.alpha, p.beta, x, n - x) *
+                                BetaRatioProduct(p.gamma, p.delta, 0, n + 1) / likelihood;
+      long double surviving = 0.0L;
+      for (int s = 1; s <= 19; ++s) surviving += BetaRatioProduct(p.gamma, p.delta, 0, n + s);
+      const long double expected =
+          BetaRatioProduct(p.alpha, p.beta, x + 1, n - x) * surviving / likelihood;
+      const std::vector<double> xs = {double(x)}, txs = {double(t_x)}, ns = {double(n)};
+      std::vector<double> out = {-1.0};
+      ASSERT_TRUE(BgBbProbabilityAlive(p, xs, txs, ns, absl::MakeSpan(out)).ok());
+      EXPECT_NEAR(out[0], static_cast<double>(alive), 1e-12 * static_cast<double>(alive))
+          << "P(alive) at alpha " << p.alpha << " x " << x << " t_x " << t_x << " n " << n;
+      ASSERT_TRUE(BgBbExpectedTransactions(p, 19.0, xs, txs, ns, absl::MakeSpan(out)).ok());
+      EXPECT_NEAR(out[0], static_cast<double>(expected), 1e-12 * static_cast<double>(expected))
+          << "E(19) at alpha " << p.alpha << " x " << x << " t_x " << t_x << " n " << n;
+      const absl::StatusOr<double> ll = BgBbLogLikelihood(p, x, t_x, n);
+      ASSERT_TRUE(ll.ok()) << ll.status();
+      EXPECT_NEAR(*ll, std::log(static_cast<double>(likelihood)), 1e-12);
+    }
+  }
+}
+
+// sBG at parameters of the same size: S(t) beyond 10^4 periods (the log-beta form) and the
+// log-likelihood are ratios of beta functions too; both agree with the product forms of
+// FH 2007 (S(t) = r(1) ... r(t); P(T = t) = S(t-1) (1 - r(t))). Before, a difference of
+// log-beta functions gave S(12345) = 1.3e-14 for 6.1e-4 at alpha 3e12, and the log-likelihood
+// -3520 for -371.
+// Covers docs/bad-input.md BI-MOD-13
+TEST(FuzzRegressionTest, SbgSurvivalAndLikelihoodAreAccurateForHugeParameters) {
+  for (const SbgParams& p : {SbgParams{1.2e27, 1.8e28}, SbgParams{0.704, 1.182},
+                             SbgParams{3e12, 5e15}}) {
+    long double survival = 1.0L;
+    const int t = 12345;
+    for (int i = 1; i <= t; ++i) {
+      survival *= (p.beta + i - 1.0L) / (p.alpha + p.beta + i - 1.0L);
+    }
+    const absl::StatusOr<double> s = SbgSurvival(p, t);
+    ASSERT_TRUE(s.ok()) << s.status();
+    EXPECT_NEAR(*s, static_cast<double>(survival), 1e-10 * static_cast<double>(survival))
+        << "S(" << t << ") at alpha " << p.alpha;
+    // One cohort of 100 watched for 2 periods: 30 churn in period 1, 20 in period 2.
+    const std::vector<std::vector<double>> cohort = {{100.0, 70.0, 50.0}};
+    const absl::StatusOr<SurvivorSeries> series = SurvivorSeries::Create(cohort);
+    ASSERT_TRUE(series.ok());
+    const long double r1 = p.beta / static_cast<long double>(p.alpha + p.beta);
+    const long double r2 = (p.beta + 1.0L) / (p.alpha + p.beta + 1.0L);
+    const long double ll = 30.0L * std::log(1.0L - r1) + 20.0L * std::log(r1 * (1.0L - r2)) +
+                           50.0L * std::log(r1 * r2);
+    const absl::StatusOr<LogLikelihoodSum<2>> sum = SbgLogLikelihoodSum(p, *series);
+    ASSERT_TRUE(sum.ok()) << sum.status();
+    EXPECT_NEAR(sum->log_likelihood, static_cast<double>(ll), 1e-9 * std::fabs(static_cast<double>(ll)))
+        << "at alpha " << p.alpha;
+  }
+}
+
+// The gradients of the same log-likelihoods at such parameters, w.r.t. the log-parameters,
+// against central differences: differences of digamma functions, ψ(a+k) − ψ(a) with a
+// ≫ k, lost all their digits the same way (times a, the gradient was off by orders of
+// magnitude), which misled the fits' line searches there.
+TEST(FuzzRegressionTest, BgBbAndSbgGradientsAreAccurateForHugeParameters) {
+  const auto check = [](auto log_likelihood_sum, std::vector<double> log_params,
+                        const std::string& what) {
+    const auto at = log_likelihood_sum(log_params);
+    ASSERT_TRUE(at.ok()) << what << ": " << at.status();
+    for (size_t k = 0; k < log_params.size(); ++k) {
+      const double h = 1e-5;
+      std::vector<double> up = log_params, down = log_params;
+      up[k] += h;
+      down[k] -= h;
+      const double numeric =
+          (log_likelihood_sum(up)->log_likelihood - log_likelihood_sum(down)->log_likelihood) /
+          (2 * h);
+      EXPECT_NEAR(at->gradient[k], numeric, 1e-4 * std::max(1.0, std::fabs(numeric)))
+          << what << ", parameter " << k;
+    }
+  };
+  const absl::StatusOr<BgBbHistories> histories = BgBbHistories::Create(
+      std::vector<double>{0, 1, 3, 6}, std::vector<double>{0, 2, 5, 6},
+      std::vector<double>{6, 6, 6, 6}, std::vector<double>{40, 10, 5, 8});
+  ASSERT_TRUE(histories.ok());
+  for (const std::vector<double>& p : {std::vector<double>{3e12, 5e12, 2e16, 6e11},
+                                       std::vector<double>{1.2, 0.75, 3e14, 1e15}}) {
+    std::vector<double> lp;
+    for (const double v : p) lp.push_back(std::log(v));
+    check([&](const std::vector<double>& q) {
+            return BgBbLogLikelihoodSum(
+                BgBbParams{std::exp(q[0]), std::exp(q[1]), std::exp(q[2]), std::exp(q[3])},
+                *histories);
+          },
+          lp, absl::StrCat("BG/BB at alpha ", p[0], ", gamma ", p[2]));
+  }
+  const absl::StatusOr<SurvivorSeries> series =
+      SurvivorSeries::Create(std::vector<std::vector<double>>{{1000, 631, 468, 382, 326}});
+  ASSERT_TRUE(series.ok());
+  for (const std::vector<double>& p : {std::vector<double>{3e12, 5e12},
+                                       std::vector<double>{2e14, 1e15}}) {
+    check([&](const std::vector<double>& q) {
+            return SbgLogLikelihoodSum(SbgParams{std::exp(q[0]), std::exp(q[1])}, *series);
+          },
+          {std::log(p[0]), std::log(p[1])}, absl::StrCat("sBG at alpha ", p[0]));
   }
 }
 
