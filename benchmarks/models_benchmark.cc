@@ -14,6 +14,7 @@
 
 #include "benchmark/benchmark.h"
 #include "crmcore/bgnbd.h"
+#include "crmcore/customer_scoring.h"
 #include "crmcore/gamma_gamma.h"
 #include "crmcore/pareto_nbd.h"
 
@@ -179,6 +180,34 @@ void BM_PredictParetoNbdExpectedPurchases(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(c.x.size()));
 }
 BENCHMARK(BM_PredictParetoNbdExpectedPurchases)->Unit(benchmark::kMillisecond);
+
+// The whole scoring job (ScoreCustomers: grouping, summary, fits, predictions, rules,
+// engine) on the CDNOW master log with each purchase model (issue 15), one thread, the
+// log loaded once: what choosing --model costs.
+void BM_ScoreCdnowMaster(benchmark::State& state) {
+  TransactionLogOptions ingest;
+  ingest.whitespace_delimited = true;
+  ingest.date_format = "%Y%m%d";
+  ingest.amount = ColumnRef::Named("dollar_value");
+  static const absl::StatusOr<TransactionLog> log =
+      LoadTransactionLog(std::string(CRMCORE_BENCH_DATA_DIR) + "/CDNOW_master.txt", ingest);
+  if (!log.ok()) {
+    state.SkipWithError("cannot load CDNOW_master.txt");
+    return;
+  }
+  ScoringOptions options;
+  options.summary.unit = TimeUnit::kWeeks;
+  options.summary.observation_end = absl::CivilDay(1997, 9, 30);
+  options.threads = 1;
+  options.lifetime_model = static_cast<LifetimeModelKind>(state.range(0));
+  state.SetLabel(LifetimeModelSpelling(options.lifetime_model));
+  for (auto _ : state) {
+    auto table = ScoreCustomers(*log, options);
+    if (!table.ok()) state.SkipWithError("score failed");
+    benchmark::DoNotOptimize(table);
+  }
+}
+BENCHMARK(BM_ScoreCdnowMaster)->DenseRange(0, 5)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace crmcore
