@@ -63,7 +63,7 @@ enum class LifetimeModelKind : int {
   /// customer's history is taken in whole periods (PeriodHistories).
   kBgBbGammaGamma = 4,
   /// sBG (Fader & Hardie 2007): contractual; a customer renews each period until they
-  /// cancel, seen as the first period without a purchase (PeriodHistories).
+  /// cancel, taken to be after their last period with a purchase (PeriodHistories).
   kSbgGammaGamma = 5,
 };
 
@@ -155,7 +155,8 @@ struct ScoringOptions {
   /// Models to score with instead of fitting them (a saved model, model_file.h): the
   /// given model is used as it is and not refitted; the other is fitted. Each must
   /// converge (or be made from parameters) and have valid parameters; the purchase
-  /// model's kind must be `lifetime_model`.
+  /// model's kind must be `lifetime_model`. A period model (BG/BB, sBG) takes no given
+  /// Gamma-Gamma model: its spend is per period, fitted on the period histories.
   std::optional<PurchaseModelFit> given_purchase_model;
   std::optional<GammaGammaFit> given_gamma_gamma;
 

@@ -18,6 +18,7 @@
 #define CRMCORE_SBG_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -121,6 +122,17 @@ absl::StatusOr<std::vector<double>> SbgProjectSurvivors(const SbgParams& params,
 absl::StatusOr<double> SbgDiscountedExpectedResidualLifetime(const SbgParams& params,
                                                              double discount,
                                                              double renewals);
+
+/// The payments a customer active in period n (who has made n renewals) is expected to make
+/// in the next `periods` periods, the one in period n+k discounted by (1+d)^−k:
+///   Σ_{k=1}^{periods} S(n+k)/S(n) (1+d)^−k,   S(n+k)/S(n) = Π_{i=1}^{k} r(n+i)
+/// (Fader & Hardie 2007, 2010): the finite-horizon DERL without this period's payment, so
+/// it tends to DERL − 1 as `periods` grows (and at d = 0 it is the expected renewals).
+/// Exact for any parameters (r(t) never overflows). `discount` finite and > −1 (a finite
+/// sum); `renewals` a non-negative integer; `periods` in [0, 10^7]. Errors: InvalidArgument
+/// naming the bad argument; OutOfRange when a negative discount makes the sum overflow.
+absl::StatusOr<double> SbgExpectedResidualPayments(const SbgParams& params, double discount,
+                                                   double renewals, int64_t periods);
 
 }  // namespace crmcore
 

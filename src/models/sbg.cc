@@ -247,4 +247,29 @@ absl::StatusOr<double> SbgDiscountedExpectedResidualLifetime(const SbgParams& pa
   return derl;
 }
 
+absl::StatusOr<double> SbgExpectedResidualPayments(const SbgParams& params, double discount,
+                                                   double renewals, int64_t periods) {
+  CRM_RETURN_IF_ERROR(params.Validate());
+  if (!(std::isfinite(discount) && discount > -1.0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "sBG residual payments: discount d must be finite and > -1, got ", FormatDouble(discount)));
+  }
+  CRM_RETURN_IF_ERROR(CheckPeriod("residual payments", renewals, 0.0));
+  if (periods < 0 || periods > 10'000'000) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "sBG residual payments: periods must be in [0, 10000000], got ", periods));
+  }
+  double survival = 1.0, factor = 1.0, sum = 0.0;
+  for (int64_t k = 1; k <= periods; ++k) {
+    survival *= Retention(params, renewals + static_cast<double>(k));
+    factor /= 1.0 + discount;
+    sum += survival * factor;
+  }
+  if (!std::isfinite(sum)) {
+    return absl::OutOfRangeError(absl::StrCat("sBG residual payments: not finite at ",
+                                              ParamsText(params), ", d = ", FormatDouble(discount)));
+  }
+  return sum;
+}
+
 }  // namespace crmcore

@@ -80,7 +80,14 @@ absl::StatusOr<PeriodFacts> CollectPeriodFacts(const CustomerOccasions& occasion
 // period histories. Repeat buyers whose repeat purchases were all worth 0 cannot enter the
 // spend model; for it they count as customers without a repeat purchase (population mean
 // spend), and `spend_excluded` counts them.
+// Move-only: `rows` may point into `x`, which a move keeps but a copy would not.
 struct ModelInputs {
+  ModelInputs() = default;
+  ModelInputs(ModelInputs&&) = default;
+  ModelInputs& operator=(ModelInputs&&) = default;
+  ModelInputs(const ModelInputs&) = delete;
+  ModelInputs& operator=(const ModelInputs&) = delete;
+
   std::vector<double> x;
   scoring_internal::ModelRows rows;
   std::vector<double> spend_x;
@@ -186,6 +193,13 @@ absl::Status FillIntervals(const ScoringOptions& options, const ClvHorizon& hori
 // model columns.
 absl::Status FitLifetimeModels(const ScoringOptions& options, CustomerTable& table) {
   const LifetimeModelKind kind = options.lifetime_model;
+  if (IsPeriodModel(kind) && options.given_gamma_gamma) {
+    // The period models' spend is per period with a purchase (PeriodHistories); a
+    // Gamma-Gamma model fitted elsewhere is per purchase, another quantity.
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a given Gamma-Gamma model cannot go with ", LifetimeModelDisplayName(kind),
+        ": its spend is per period with a purchase, so Gamma-Gamma is fitted on the periods"));
+  }
   if (options.given_purchase_model) {
     if (options.given_purchase_model->kind != kind) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -468,10 +482,14 @@ absl::Status ApplyLifetimeModels(const ScoringOptions& options, CustomerTable& t
     const double periods = table.horizon / table.clv_horizon.PeriodLength();
     model_horizon = std::round(periods);
     if (std::abs(periods - model_horizon) > 1e-9 * std::max(1.0, periods)) {
+      const double nearest = std::max(1.0, model_horizon);
       return absl::InvalidArgumentError(absl::StrCat(
           LifetimeModelDisplayName(model.kind), ": the horizon must be a whole number of CLV "
           "periods (", FormatDouble(table.clv_horizon.PeriodLength()), " ",
-          TimeUnitName(table.summary.unit), " each), got ", FormatDouble(table.horizon)));
+          TimeUnitName(table.summary.unit), " each), got ", FormatDouble(table.horizon),
+          "; ", FormatDouble(nearest), " periods are ",
+          FormatDouble(nearest * table.clv_horizon.PeriodLength()), " (or leave the horizon "
+          "out: the CLV's periods)"));
     }
   }
   table.p_alive.resize(n);

@@ -85,23 +85,6 @@ absl::Status CheckParameterCount(LifetimeModelKind kind, absl::Span<const double
   return absl::OkStatus();
 }
 
-// sBG's retention from period t−1 to t, r(t) = (β+t−1)/(α+β+t−1) (Fader & Hardie 2007).
-double SbgRetention(const SbgParams& s, double t) {
-  return (s.beta + t - 1.0) / (s.alpha + s.beta + t - 1.0);
-}
-
-// Σ_{j=1}^{periods} S(n+j)/S(n) · w_j for a customer still renewing after n periods, with
-// S(n+j)/S(n) = Π_{i=1}^{j} r(n+i) and w_j = (1+d)^−j (d = 0: plain expected renewals).
-double SbgResidualPayments(const SbgParams& s, double n, int64_t periods, double d) {
-  double survival = 1.0, discount = 1.0, sum = 0.0;
-  for (int64_t j = 1; j <= periods; ++j) {
-    survival *= SbgRetention(s, n + static_cast<double>(j));
-    discount /= 1.0 + d;
-    sum += survival * discount;
-  }
-  return sum;
-}
-
 bool StillRenewing(const ModelRows& rows, size_t i) { return rows.t_x[i] == rows.T[i]; }
 
 // A whole number of periods >= 0 from a double (the callers validated the horizon).
@@ -373,7 +356,9 @@ absl::Status PredictExpectedPurchases(LifetimeModelKind kind, absl::Span<const d
       CRM_RETURN_IF_ERROR(s.Validate());
       CRM_ASSIGN_OR_RETURN(const int64_t periods, WholePeriods("sBG", horizon));
       for (size_t i = 0; i < out.size(); ++i) {
-        out[i] = StillRenewing(rows, i) ? SbgResidualPayments(s, rows.T[i], periods, 0.0) : 0.0;
+        out[i] = 0.0;
+        if (!StillRenewing(rows, i)) continue;
+        CRM_ASSIGN_OR_RETURN(out[i], SbgExpectedResidualPayments(s, 0.0, rows.T[i], periods));
       }
       return CheckFinite("sBG expected renewals", out);
     }
@@ -408,10 +393,12 @@ absl::Status PredictDiscountedClv(LifetimeModelKind kind, absl::Span<const doubl
       CRM_RETURN_IF_ERROR(horizon.Validate());
       CRM_RETURN_IF_ERROR(CheckSpend(spend, rows.x.size()));
       for (size_t i = 0; i < out.size(); ++i) {
-        out[i] = StillRenewing(rows, i)
-                     ? spend[i] * SbgResidualPayments(s, rows.T[i], horizon.periods,
-                                                      horizon.discount_rate)
-                     : 0.0;
+        out[i] = 0.0;
+        if (!StillRenewing(rows, i)) continue;
+        CRM_ASSIGN_OR_RETURN(const double payments,
+                             SbgExpectedResidualPayments(s, horizon.discount_rate, rows.T[i],
+                                                         horizon.periods));
+        out[i] = spend[i] * payments;
       }
       return CheckFinite("sBG discounted CLV", out);
     }

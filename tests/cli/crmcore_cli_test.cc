@@ -740,6 +740,17 @@ TEST_F(CliTest, ScoreChoosesThePurchaseModel) {
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_THAT(bad.output, HasSubstr("--model must be bgnbd, pareto, mbgnbd, bgbb, sbg or none, "
                                     "got \"gammagamma\""));
+  // A saved BG/BB model does not state its period length: refused, not guessed.
+  const std::string pattern = kData + "/donations.csv";
+  const RunResult bgbb_fit = RunCrmcore(absl::StrCat(
+      "fit ", pattern, " --model=bgbb --periods-col=periods --weights-col=weights --out=",
+      Path("bgbb.json")));
+  ASSERT_EQ(bgbb_fit.exit_code, 0) << bgbb_fit.output;
+  const RunResult bgbb_file = RunCrmcore(absl::StrCat("score ", log, " --quiet --model-file=",
+                                                      Path("bgbb.json")));
+  EXPECT_EQ(bgbb_file.exit_code, 2);
+  EXPECT_THAT(bgbb_file.output, HasSubstr("a saved \"bgbb\" model does not state the length of "
+                                          "its periods; score with --model=bgbb"));
   const RunResult odd = RunCrmcore(absl::StrCat("score ", log, " --model=bgbb --horizon=10"));
   EXPECT_EQ(odd.exit_code, 2);
   EXPECT_THAT(odd.output, HasSubstr("the horizon must be a whole number of CLV periods"));

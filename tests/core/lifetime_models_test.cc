@@ -86,6 +86,17 @@ TEST(PeriodHistoriesTest, CountsWholePeriodsBackFromTheObservationEnd) {
     EXPECT_EQ(h->periods[i], e.n) << e.id;
     EXPECT_DOUBLE_EQ(h->monetary_value[i], e.monetary) << e.id;
   }
+  // sBG reads "a" as renewing through its last period (the gap in period 2 is not a
+  // cancellation), "b" and "d" as cancelled, "c" (no decision yet) as renewing.
+  std::vector<double> alive(summary->size());
+  ASSERT_TRUE(scoring_internal::PredictProbabilityAlive(
+                  LifetimeModelKind::kSbgGammaGamma, std::vector<double>{0.7, 1.2},
+                  {h->frequency, h->recency, h->periods}, absl::MakeSpan(alive))
+                  .ok());
+  for (size_t i = 0; i < summary->size(); ++i) {
+    const std::string& id = summary->customer_ids[i];
+    EXPECT_EQ(alive[i], id == "a" || id == "c" ? 1.0 : 0.0) << id;
+  }
   EXPECT_THAT(
       scoring_internal::PeriodHistoriesFromOccasions(*occasions, *summary, 0.5).status().message(),
       HasSubstr("must be finite and >= 1 day, got 0.5"));
@@ -227,7 +238,8 @@ TEST(LifetimeModelsTest, GivenModelsAndBadHorizons) {
     ASSERT_TRUE(fitted.ok()) << fitted.status();
     ScoringOptions given = CdnowOptions(kind);
     given.given_purchase_model = fitted->purchase_model;
-    given.given_gamma_gamma = fitted->gamma_gamma;
+    // A period model fits its own (per-period) spend model: the same again.
+    if (!IsPeriodModel(kind)) given.given_gamma_gamma = fitted->gamma_gamma;
     auto again = ScoreCustomers(*log, given);
     ASSERT_TRUE(again.ok()) << again.status();
     EXPECT_EQ(again->clv, fitted->clv);
@@ -239,12 +251,20 @@ TEST(LifetimeModelsTest, GivenModelsAndBadHorizons) {
                 HasSubstr(absl::StrCat("the given purchase model is ",
                                        LifetimeModelDisplayName(kind), ", not the BG/NBD")));
   }
+  // A period model's spend is per period: a given per-purchase Gamma-Gamma is refused.
+  auto continuous = ScoreCustomers(*log, CdnowOptions(LifetimeModelKind::kBgNbdGammaGamma));
+  ASSERT_TRUE(continuous.ok()) << continuous.status();
+  ScoringOptions mixed = CdnowOptions(LifetimeModelKind::kSbgGammaGamma);
+  mixed.given_gamma_gamma = continuous->gamma_gamma;
+  EXPECT_THAT(ScoreCustomers(*log, mixed).status().message(),
+              HasSubstr("a given Gamma-Gamma model cannot go with sBG"));
   ScoringOptions odd = CdnowOptions(LifetimeModelKind::kBgBbGammaGamma);
   odd.horizon = 10;  // weeks; a period is 30/7 weeks
   const absl::Status status = ScoreCustomers(*log, odd).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("BG/BB: the horizon must be a whole number of CLV "
-                                          "periods (4.285714285714286 weeks each), got 10"));
+                                          "periods (4.285714285714286 weeks each), got 10; 2 periods are "
+                                          "8.571428571428571"));
   ScoringOptions tiny = CdnowOptions(LifetimeModelKind::kSbgGammaGamma);
   tiny.clv.period_days = 0.5;
   EXPECT_THAT(ScoreCustomers(*log, tiny).status().message(),

@@ -150,6 +150,42 @@ TEST(SbgPredictionTest, ResidualLifetimeMatchesDirectSumAndRetentionValue) {
   EXPECT_GT(m * *mixed, *RetentionLifetimeValue(m, r, d));
 }
 
+// The finite-horizon sum: the 50-digit partial sums of S(n+k)/S(n) (1+d)^-k, k >= 1; its
+// limit DERL − 1; and no overflow to 0 where α+β exceeds DBL_MAX (r(t) stays ~ 1/2).
+TEST(SbgPredictionTest, ResidualPaymentsArePartialSumsOfDerl) {
+  const SbgParams p{0.704, 1.182};
+  for (double n : {0.0, 3.0, 30.0}) {
+    for (double d : {0.0, 0.05, -0.01}) {
+      for (int64_t periods : {int64_t{0}, int64_t{1}, int64_t{12}, int64_t{100}}) {
+        auto sum = SbgExpectedResidualPayments(p, d, n, periods);
+        ASSERT_TRUE(sum.ok()) << sum.status();
+        Real ratio = 1, discount = 1, reference = 0;
+        for (int64_t k = 1; k <= periods; ++k) {
+          ratio *= (Real(p.beta) + n + k - 1) / (Real(p.alpha) + p.beta + n + k - 1);
+          discount /= (1 + Real(d));
+          reference += ratio * discount;
+        }
+        EXPECT_LE(std::abs(*sum - static_cast<double>(reference)),
+                  1e-13 * (1 + static_cast<double>(reference)))
+            << n << " " << d << " " << periods;
+      }
+    }
+    auto derl = SbgDiscountedExpectedResidualLifetime(p, 0.1, n);
+    auto long_sum = SbgExpectedResidualPayments(p, 0.1, n, 2000);
+    ASSERT_TRUE(derl.ok() && long_sum.ok());
+    EXPECT_LT(RelativeError(*long_sum, *derl - 1.0), 1e-12) << n;
+  }
+  auto huge = SbgExpectedResidualPayments({1e308, 1e308}, 0.0, 5.0, 3);
+  ASSERT_TRUE(huge.ok()) << huge.status();
+  EXPECT_NEAR(*huge, 0.5 + 0.25 + 0.125, 1e-12);
+  EXPECT_THAT(SbgExpectedResidualPayments(p, -1.0, 0.0, 1).status().message(),
+              HasSubstr("discount d must be finite and > -1, got -1"));
+  EXPECT_THAT(SbgExpectedResidualPayments(p, 0.1, 0.5, 1).status().message(),
+              HasSubstr("integer"));
+  EXPECT_THAT(SbgExpectedResidualPayments(p, 0.1, 0.0, -1).status().message(),
+              HasSubstr("periods must be in [0, 10000000], got -1"));
+}
+
 // Covers docs/bad-input.md BI-MOD-18, BI-MOD-09
 TEST(SbgBadInputTest, InvalidSeriesAndArgumentsAreNamed) {
   auto create = [](std::vector<std::vector<double>> cohorts) {

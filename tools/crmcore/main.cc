@@ -189,9 +189,10 @@ Scoring flags:
                       through their last period with a purchase (p_alive 1 if that is the
                       latest period, else 0); their spend is per period with a purchase
   --model-file=F[,G]  score with saved models (files `fit --out` wrote) instead of
-                      fitting: a purchase model (its kind is the --model), and optionally
-                      a Gamma-Gamma one (fitted when absent); a model saved in another
-                      --time-unit is refused
+                      fitting: a bgnbd, pareto or mbgnbd model (its kind is the --model),
+                      and optionally a Gamma-Gamma one (fitted when absent); a model saved
+                      in another --time-unit is refused, as are bgbb and sbg models (their
+                      files do not state the period length)
   --clv-periods=N, --clv-period-days=D, --clv-discount-rate=R
                       the CLV: N periods of D days, each discounted at R a period
                       (12, 30, 0.01: a year of 30-day months at 1 % a month, the
@@ -511,7 +512,7 @@ absl::Status CheckOutputs(const std::string& input_path, bool with_summary) {
 }
 
 
-// --model-file=FILE[,FILE]: a saved BG/NBD model and, optionally, a Gamma-Gamma one, put
+// --model-file=FILE[,FILE]: a saved purchase model and, optionally, a Gamma-Gamma one, put
 // in the scoring options so that score uses them instead of fitting. A model saved in
 // another time unit than the summary's is refused (its alpha would mean another scale).
 absl::Status UseModelFiles(crmcore::ScoringOptions& options) {
@@ -558,6 +559,13 @@ absl::Status UseModelFiles(crmcore::ScoringOptions& options) {
       return absl::InvalidArgumentError(absl::StrCat(
           path, ": score uses a purchase model and Gamma-Gamma; this file holds a \"",
           file.model, "\" model"));
+    }
+    if (crmcore::IsPeriodModel(*kind)) {
+      // Its periods' length is not in the file: scored with another --clv-period-days it
+      // would mean other periods without a word.
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": a saved \"", file.model, "\" model does not state the length of its "
+          "periods; score with --model=", file.model, " to fit it on this log's periods"));
     }
     if (options.given_purchase_model) {
       return absl::InvalidArgumentError(absl::StrCat(path, ": a second purchase model file"));

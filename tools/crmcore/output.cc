@@ -559,7 +559,7 @@ void WriteReport(const std::string& log_path, const crmcore::CustomerTable& tabl
         }
         out << text << "\n";
       };
-      line("purchases", table.total_expected_purchases, "%.0f");
+      line(expected_what, table.total_expected_purchases, "%.0f");
       line("CLV", table.total_clv, "%.2f");
     }
   }
