@@ -185,7 +185,11 @@ void WriteHeadline(const ReportInput& in, const ReportTotals& totals, Page& page
                           page.Data(absl::StrCat(key, "_upper"), FormatDouble(i->upper),
                                     report::Money(i->upper, decimals)));
     };
-    page.Card(w.expected_purchases,
+    // BG/BB counts periods with a purchase, sBG renewals (customer_scoring.h).
+    const LifetimeModelKind kind = in.table->purchase_model.kind;
+    page.Card(kind == LifetimeModelKind::kBgBbGammaGamma   ? w.expected_purchase_periods
+              : kind == LifetimeModelKind::kSbgGammaGamma ? w.expected_renewals
+                                                          : w.expected_purchases,
               page.Data("expected_purchases_total", FormatDouble(totals.expected_purchases),
                         report::Money(totals.expected_purchases, 0)),
               absl::StrCat(horizon, interval(in.intervals.expected_purchases, "expected_purchases", 0)));

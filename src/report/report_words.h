@@ -17,7 +17,7 @@ struct Words {
   absl::string_view lang;  // the <html lang> value
   absl::string_view title, source, generated_from;
   absl::string_view headline, customers, customers_in_log, active_share, active_share_note,
-      mean_p_alive, expected_purchases, total_clv, next, interval, interval_missing;
+      mean_p_alive, expected_purchases, expected_purchase_periods, expected_renewals, total_clv, next, interval, interval_missing;
   absl::string_view pyramid, tier, share_of_customers, spend_share, pyramid_note;
   absl::string_view ladder, rung, at_or_above, conversion, ladder_note, lifecycle, relationship,
       loyalty;

@@ -766,6 +766,7 @@ TEST_F(CliTest, ReportWithAPeriodModel) {
   const std::string page = ReadFile(Path("bgbb.html"));
   EXPECT_THAT(page, HasSubstr("model counts whole periods: BG/BB."));
   EXPECT_THAT(page, HasSubstr("<h3>BG/BB</h3>"));
+  EXPECT_THAT(page, HasSubstr("Expected periods with a purchase"));
   EXPECT_THAT(page, HasSubstr("data-key=\"bgbb.alpha\""));
 }
 
