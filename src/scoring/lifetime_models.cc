@@ -116,8 +116,9 @@ absl::Status BgBbDiscountedClv(const BgBbParams& b, const ClvHorizon& horizon,
     for (int k = 1; k <= horizon.periods; ++k) {
       discount /= 1.0 + horizon.discount_rate;
       sum += probability * discount;
+      // at/(γ+at) as 1/(1+γ/at), which cannot overflow.
       const double at = b.delta + rows.T[i] + static_cast<double>(k);
-      probability *= at / (b.gamma + at);
+      probability /= 1.0 + b.gamma / at;
     }
     out[i] = spend[i] * sum;
   }

@@ -185,6 +185,20 @@ TEST(LifetimeModelsTest, BgBbScoresThePeriodHistories) {
   }
 }
 
+// BG/BB's CLV recursion at large γ = δ: each period's ratio (δ+n+k)/(γ+δ+n+k) is ~1/2.
+TEST(LifetimeModelsTest, BgBbClvAtHugeParameters) {
+  const std::vector<double> x = {1}, t_x = {2}, n = {3}, spend = {10};
+  const std::vector<double> p = {2.0, 3.0, 1e300, 1e300};
+  std::vector<double> clv(1), next(1);
+  ASSERT_TRUE(BgBbExpectedTransactions({p[0], p[1], p[2], p[3]}, 1, x, t_x, n,
+                                       absl::MakeSpan(next)).ok());
+  ASSERT_TRUE(scoring_internal::PredictDiscountedClv(LifetimeModelKind::kBgBbGammaGamma, p,
+                                                     {3, 30, 0.0}, spend, {x, t_x, n},
+                                                     absl::MakeSpan(clv)).ok());
+  EXPECT_GT(next[0], 0.0);
+  EXPECT_NEAR(clv[0], 10 * next[0] * (1 + 0.5 + 0.25), 1e-12 * clv[0]);
+}
+
 // sBG: the fit's log-likelihood is Σ log P(T = t_x + 1) over the customers who stopped
 // and Σ log S(n) over those still renewing (Fader & Hardie 2007), written here with
 // log-beta functions; P(alive) is observed; a long horizon's CLV is spend × (DERL − 1)
